@@ -1,0 +1,25 @@
+"""Asyncio clients for the EV charging controllers EVSE Bridge supports.
+
+This package has no Home Assistant imports: it takes an aiohttp session and
+returns typed data or raises the errors of ``errors``.
+"""
+
+from .errors import (
+    EvseAuthenticationError,
+    EvseBridgeError,
+    EvseCommandRejectedError,
+    EvseConnectionError,
+    EvseNotSupportedError,
+    EvseRateLimitedError,
+    EvseResponseError,
+)
+
+__all__ = [
+    "EvseAuthenticationError",
+    "EvseBridgeError",
+    "EvseCommandRejectedError",
+    "EvseConnectionError",
+    "EvseNotSupportedError",
+    "EvseRateLimitedError",
+    "EvseResponseError",
+]

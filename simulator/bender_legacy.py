@@ -1,0 +1,193 @@
+"""Bender CC612/CC613 Legacy REST API: ``/rest/full_state`` and ``/rest/<key>``.
+
+Real firmware answers plain text ``key:value`` lines; JSON is served when the
+client asks for it (``Accept: application/json`` or ``?format=json``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from .charging import ChargingCycle, Phase
+from .clock import SimClock
+from .device import SimDevice
+
+SERIAL = "1703512493/b94060007"
+_CONN_STATE = {
+    Phase.IDLE: "no_vehicle_connected",
+    Phase.CONNECTED: "vehicle_connected_type2",
+    Phase.CHARGING: "vehicle_charging_type2",
+    Phase.FINISHED: "vehicle_connected_type2",
+}
+_OCPP_STATE = {
+    Phase.IDLE: "available",
+    Phase.CONNECTED: "preparing",
+    Phase.CHARGING: "charging",
+    Phase.FINISHED: "finishing",
+}
+_TYPE2_STATE = {Phase.IDLE: "a", Phase.CONNECTED: "b", Phase.CHARGING: "c", Phase.FINISHED: "b"}
+
+
+class LegacyDevice(SimDevice):
+    """One CC613 controller with a Type 2 socket and an internal meter.
+
+    Options: ``firmware`` (``new`` 5.33, ``old`` 5.22 without ``voltage_v`` and
+    ``wlan_state``), ``lang`` (``en`` or ``de``), ``password`` (required in the
+    ``Password`` header when set), ``rest`` (``off`` answers 404 like a
+    controller whose REST interface is disabled), ``serial``.
+    """
+
+    kind = "legacy"
+
+    def __init__(
+        self,
+        clock: SimClock | None = None,
+        *,
+        firmware: str = "new",
+        lang: str = "en",
+        password: str | None = None,
+        rest_enabled: bool = True,
+        serial: str = SERIAL,
+    ) -> None:
+        """Set up the controller's identity and its charging cycle."""
+        super().__init__(clock)
+        self.firmware = firmware
+        self.lang = lang
+        self.password = password
+        self.rest_enabled = rest_enabled
+        self.serial = serial
+        self.cycle = ChargingCycle(max_power_w=11000.0)
+        self.errors: list[str] = []
+
+    @classmethod
+    def from_options(cls, clock: SimClock, options: dict[str, str]) -> LegacyDevice:
+        """Build from ``firmware=old,lang=de,password=...,rest=off,serial=...``."""
+        options = dict(options)
+        device = cls(
+            clock,
+            firmware=options.pop("firmware", "new"),
+            lang=options.pop("lang", "en"),
+            password=options.pop("password", None),
+            rest_enabled=options.pop("rest", "on") != "off",
+            serial=options.pop("serial", SERIAL),
+        )
+        if options:
+            raise ValueError(f"unknown legacy options {sorted(options)}")
+        return device
+
+    def full_state(self) -> dict[str, str]:
+        """Every key as the controller sends it, values as text."""
+        reading = self.cycle.reading(self.clock.now())
+        phase = reading.phase
+        charging = phase is Phase.CHARGING
+        plugged = phase is not Phase.IDLE
+        if self.errors:
+            errors = ";;".join(self.errors)
+        else:
+            errors = "keine_fehler" if self.lang == "de" else "no_errors"
+        state: dict[str, str] = {
+            "conn_state": _CONN_STATE[phase],
+            "auth_state": "authorized_for_charging"
+            if charging
+            else ("wait_for_auth" if phase is Phase.CONNECTED else "not_authorized_for_charging"),
+            "auth_uid": "046e453af012ca3" if plugged else "",
+            "time_since_charging_start": str(int(reading.session_s)) if plugged else "0",
+            "meter_wh": str(int(reading.meter_wh)),
+            "power_w": str(int(reading.power_w)),
+            "transaction_wh": str(int(reading.session_wh)),
+            "display_text": "",
+            "cp_id": "+4983900000000001",
+            "ocpp_state": _OCPP_STATE[phase],
+            "type2_state": _TYPE2_STATE[phase],
+            "type2_proximity": "32" if plugged else "no_cable",
+            "sig_current": "16" if charging else "0",
+            "schuko_state": "idle",
+            "backend_conn_state": "connected",
+            "free_charging": "off",
+            "slave_state": "",
+            "ocpp_meter_cfg": "internal_meter",
+            "ocpp_meter_serial": "65465484ds",
+            "current_a": ",".join(f"{value:.2f}" for value in reading.currents_a),
+            "energy_man_current": "16",
+            "ambient_temp": f"{23.5 + (reading.power_w / 11000.0) * 4:+.2f}",
+            "firmware_ver": "5.33.5-20112" if self.firmware == "new" else "5.22.1-13295",
+            "cc_serial_n": self.serial,
+            "manuf_serial_n": self.serial.split("/")[0],
+            "con_cycles_schuko": "0",
+            "con_cycles_type2": str(1450 + reading.session_number),
+            "max_current": "16",
+            "rcmb_state": "okay",
+            "rcmb_max_values": "0.0, 0.0",
+            "rcmb_current_values": "0.0, 0.0",
+            "cable_attached": "on" if plugged else "off",
+            "schuko_cfg": "disable",
+            "rcd_state": "okay",
+            "mcb_type2_state": "okay",
+            "mcb_schuko_state": "disable",
+            "cp_vendor": "Bender GmbH Co. KG",
+            "errors": errors,
+            "cp_model": "CC613_2M3PR",
+        }
+        if self.firmware == "new":
+            state["voltage_v"] = ",".join(f"{value:.0f}" for value in reading.voltages_v)
+            state["wlan_state"] = "wlan_connected"
+        return state
+
+    def add_routes(self, app: web.Application) -> None:
+        """``/rest/full_state`` and ``/rest/<key>``."""
+        app.router.add_get("/rest/full_state", self._full_state)
+        app.router.add_get("/rest/{key}", self._one_key)
+
+    def _refusal(self, request: web.Request) -> web.Response | None:
+        if not self.rest_enabled:
+            return web.Response(status=404, text="Not Found")
+        if self.password is not None and request.headers.get("Password") != self.password:
+            return web.Response(status=401, text="Unauthorized")
+        return None
+
+    @staticmethod
+    def _render(request: web.Request, values: dict[str, str]) -> web.Response:
+        wants_json = request.query.get("format") == "json" or (
+            "application/json" in request.headers.get("Accept", "")
+        )
+        if wants_json:
+            return web.Response(text=json.dumps(values), content_type="application/json")
+        text = "".join(f"{key}:{value}\n" for key, value in values.items())
+        return web.Response(text=text, content_type="text/plain")
+
+    async def _full_state(self, request: web.Request) -> web.Response:
+        return self._refusal(request) or self._render(request, self.full_state())
+
+    async def _one_key(self, request: web.Request) -> web.Response:
+        if refusal := self._refusal(request):
+            return refusal
+        key = request.match_info["key"]
+        state = self.full_state()
+        if key not in state:
+            return web.Response(status=404, text="Not Found")
+        return self._render(request, {key: state[key]})
+
+    def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Set the active ``errors``, or ``configure`` firmware, lang, rest, password."""
+        if action == "errors":
+            self.errors = [str(item) for item in params.get("errors", [])]
+        elif action == "configure":
+            self.firmware = params.get("firmware", self.firmware)
+            self.lang = params.get("lang", self.lang)
+            self.rest_enabled = params.get("rest", "on" if self.rest_enabled else "off") != "off"
+            self.password = params.get("password", self.password)
+        else:
+            raise KeyError(action)
+        return self.describe()
+
+    def describe(self) -> dict[str, Any]:
+        """The current full state and settings."""
+        return {
+            "kind": self.kind,
+            "firmware": self.firmware,
+            "lang": self.lang,
+            "state": self.full_state(),
+        }
