@@ -1,7 +1,7 @@
-"""Run simulated devices: ``python -m simulator --device legacy:8081 --device v1:8082``.
+"""Run simulated devices: ``python -m simulator --device bender_legacy:8081``.
 
 A device spec is ``KIND[:PORT][,OPTION=VALUE...]``, for example
-``legacy:8081,firmware=old,lang=de``. Each device listens on 127.0.0.1 (or
+``bender_legacy:8081,firmware=old,lang=de``. Each device listens on 127.0.0.1 (or
 ``--host``) on its own port and has the control API under ``/_sim``.
 """
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="SPEC",
-        help="a device to run (repeatable); default: legacy:8081",
+        help="a device to run (repeatable); default: bender_legacy:8081",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument(
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     args = parser.parse_args(argv)
     if not args.device:
-        args.device = ["legacy:8081"]
+        args.device = ["bender_legacy:8081"]
     logging.basicConfig(level=logging.INFO)
     asyncio.run(serve(args))
     return 0

@@ -40,7 +40,7 @@ class LegacyDevice(SimDevice):
     controller whose REST interface is disabled), ``serial``.
     """
 
-    kind = "legacy"
+    kind = "bender_legacy"
 
     def __init__(
         self,

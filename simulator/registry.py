@@ -9,10 +9,10 @@ from .device import SimDevice
 
 #: kind -> "module:class". A new vendor adds one line here.
 DEVICE_TYPES: dict[str, str] = {
-    "legacy": "simulator.bender_legacy:LegacyDevice",
-    "v1": "simulator.bender_v1:BenderV1Device",
-    "evce": "simulator.schneider_evce:EvceDevice",
-    "chargeye": "simulator.kempower_chargeye:ChargEyeDevice",
+    "bender_legacy": "simulator.bender_legacy:LegacyDevice",
+    "bender_v1": "simulator.bender_v1:BenderV1Device",
+    "schneider_evce": "simulator.schneider_evce:EvceDevice",
+    "kempower_chargeye": "simulator.kempower_chargeye:ChargEyeDevice",
 }
 
 
