@@ -16,13 +16,13 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from dev_bootstrap import CLIENT_ID, HA_URL, HomeAssistantApi  # noqa: E402
+from dev_bootstrap import CLIENT_ID, HA_URL, HomeAssistantApi
 
 DEBUG_PORT = 9223
 
 
-async def capture(api: HomeAssistantApi, refresh_token: str, out: str) -> None:
-    """Open the device page with the tokens in local storage and save a PNG."""
+async def capture(api: HomeAssistantApi, refresh_token: str) -> bytes:
+    """Open the device page with the tokens in local storage; return a PNG."""
     _, device_id = api.call(
         "POST",
         "/api/template",
@@ -62,14 +62,13 @@ async def capture(api: HomeAssistantApi, refresh_token: str, out: str) -> None:
             await send("Page.navigate", url=f"{HA_URL}/config/devices/device/{device_id}")
             await asyncio.sleep(12)
             shot = await send("Page.captureScreenshot", format="png")
-    with open(out, "wb") as file:
-        file.write(base64.b64decode(shot["data"]))
+    return base64.b64decode(shot["data"])
 
 
 def main(out: str) -> None:
     """Log in, start Chromium, capture, stop Chromium."""
     api = HomeAssistantApi(HA_URL)
-    status, flow = api.call(
+    _, flow = api.call(
         "POST",
         "/auth/login_flow",
         {"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
@@ -104,10 +103,12 @@ def main(out: str) -> None:
     )
     try:
         time.sleep(3)
-        asyncio.run(capture(api, answer["refresh_token"], out))
+        png = asyncio.run(capture(api, answer["refresh_token"]))
     finally:
         browser.terminate()
         browser.wait()
+    with open(out, "wb") as file:
+        file.write(png)
 
 
 if __name__ == "__main__":
