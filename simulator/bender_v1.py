@@ -108,6 +108,8 @@ class BenderV1Device(SimDevice):
         self.refused_logins = 0
         self.web_logins = 0
         self._token: str | None = None
+        #: Hand the next token out already superseded, as if the web UI asked for one right after.
+        self._token_race = False
         self._session_id: str | None = None
         self._last_call = 0.0
         self._pairing_started: float | None = None
@@ -225,7 +227,10 @@ class BenderV1Device(SimDevice):
         return web.Response(status=404, text="Not Found")
 
     def _refusal(self, request: web.Request) -> web.Response | None:
-        """404 when REST is off, 401 without a live session; a call keeps the session alive."""
+        """404 when REST is off, 401 without a live session; a call keeps the session alive.
+
+        Compare the result with None: an aiohttp response is a mapping, falsy when empty.
+        """
         if not self.rest_enabled:
             return self._not_found()
         given = request.headers.get("Authorization")
@@ -241,8 +246,10 @@ class BenderV1Device(SimDevice):
             return self._not_found()
         self.tokens_issued += 1
         seed = f"{self.serial}:token:{self.tokens_issued}".encode()
-        self._token = base64.b64encode(hashlib.sha256(seed).digest()).decode()[:32]
-        return web.json_response({"token": self._token})
+        token = base64.b64encode(hashlib.sha256(seed).digest()).decode()[:32]
+        self._token = None if self._token_race else token
+        self._token_race = False
+        return web.json_response({"token": token})
 
     async def _post_login(self, request: web.Request) -> web.Response:
         if not self.rest_enabled:
@@ -276,24 +283,28 @@ class BenderV1Device(SimDevice):
         )
 
     async def _logout(self, request: web.Request) -> web.Response:
-        if refusal := self._refusal(request):
+        if (refusal := self._refusal(request)) is not None:
             return refusal
         self._session_id = None
         return web.json_response({"logged_in": False, "message": "Logged out", "code": 1000})
 
     async def _system_state(self, request: web.Request) -> web.Response:
-        return self._refusal(request) or web.json_response(self.system_state())
+        if (refusal := self._refusal(request)) is not None:
+            return refusal
+        return web.json_response(self.system_state())
 
     async def _logging(self, request: web.Request) -> web.Response:
-        if refusal := self._refusal(request):
+        if (refusal := self._refusal(request)) is not None:
             return refusal
         return web.json_response({"messages": self.messages})
 
     async def _summary(self, request: web.Request) -> web.Response:
-        return self._refusal(request) or web.json_response(self.transaction_summary())
+        if (refusal := self._refusal(request)) is not None:
+            return refusal
+        return web.json_response(self.transaction_summary())
 
     async def _settings(self, request: web.Request) -> web.Response:
-        if refusal := self._refusal(request):
+        if (refusal := self._refusal(request)) is not None:
             return refusal
         result: dict[str, Any] = {
             "WebUIStyle_web": "bender",
@@ -314,7 +325,7 @@ class BenderV1Device(SimDevice):
         )
 
     async def _start_pairing(self, request: web.Request) -> web.Response:
-        if refusal := self._refusal(request):
+        if (refusal := self._refusal(request)) is not None:
             return refusal
         if self.system_state()["systemState"] != "idle":
             return web.json_response({"success": False, "cause": "controller not idle"})
@@ -323,7 +334,7 @@ class BenderV1Device(SimDevice):
         return web.json_response({"success": True})
 
     async def _pairing_result(self, request: web.Request) -> web.Response:
-        if refusal := self._refusal(request):
+        if (refusal := self._refusal(request)) is not None:
             return refusal
         self._pairing_update()
         if self._pairing_tag is None:
@@ -333,8 +344,16 @@ class BenderV1Device(SimDevice):
     # Control API
 
     def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """``web_login`` ends the API session; ``messages`` sets logging; ``configure``."""
-        if action == "web_login":
+        """Run a knob: ``web_login``, ``token_race``, ``messages`` or ``configure``.
+
+        ``web_login`` ends the API session like a login from the web UI;
+        ``token_race`` supersedes the next token as soon as it is handed out;
+        ``messages`` sets the logging messages; ``configure`` changes
+        ``username``, ``password``, ``rest``, ``tag``, ``tag_type``, ``tag_delay``.
+        """
+        if action == "token_race":
+            self._token_race = True
+        elif action == "web_login":
             self.web_logins += 1
             self._session_id = None
         elif action == "messages":
