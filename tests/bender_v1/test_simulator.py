@@ -59,6 +59,10 @@ async def test_tokens_die_when_used_or_superseded(start_simulator: StartSimulato
         assert await login(http, fresh) == 200
         assert await login(http, fresh) == 401  # used
         assert await login(http, await token(http), body=["not", "an", "object"]) == 400
+        async with http.post(f"{sim.url}/v1/login", data=b"{not json") as response:
+            assert response.status == 400
+        async with http.get(f"{sim.url}/v1/transactions/summary") as response:
+            assert response.status == 401
         async with http.get(f"{sim.url}/_sim/state") as response:
             state = await response.json()
     assert state["logins"] == 1

@@ -404,5 +404,6 @@ BENDER_V1 = Vendor(
         EvseResponseError: (CONF_HOST, "not_bender_controller"),
         EvseConnectionError: (CONF_HOST, "cannot_connect"),
     },
-    redact=frozenset({"idTag", "id_tag", "tagId"}),
+    # RFID/NFC tag ids (personal data) under the names a transaction might carry them.
+    redact=frozenset({"idTag", "id_tag", "idToken", "tagId", "tag_id", "authUid", "auth_uid"}),
 )
