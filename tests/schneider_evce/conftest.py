@@ -1,0 +1,116 @@
+"""Fixtures of the EVCE tests: a hub simulator over HTTPS and a client pinned to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+import json
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from custom_components.evse_bridge.api.schneider_evce import EvceClient, EvceSslMode
+from simulator.clock import SimClock
+from simulator.schneider_evce import LOGIN, PASSWORD, EvceDevice
+
+from ..conftest import SimServer, StartSimulator
+
+LOGIN_PATH = "POST /api/v2/login/login"
+STATUSES_PATH = "GET /api/v2/stations/statuses"
+
+
+class ScriptedEvceDevice(EvceDevice):
+    """A hub whose answers to chosen requests tests can replace (odd firmware)."""
+
+    def __init__(self, clock: SimClock, **kwargs: Any) -> None:
+        super().__init__(clock, **kwargs)
+        #: "METHOD path" -> (status, JSON body or raw bytes)
+        self.scripted: dict[str, tuple[int, Any]] = {}
+
+    def add_routes(self, app: web.Application) -> None:
+        super().add_routes(app)
+
+        @web.middleware
+        async def scripted(
+            request: web.Request,
+            handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        ) -> web.StreamResponse:
+            answer = self.scripted.get(f"{request.method} {request.path}")
+            if answer is None:
+                return await handler(request)
+            status, body = answer
+            if isinstance(body, bytes):
+                return web.Response(status=status, body=body)
+            return web.Response(
+                status=status, text=json.dumps(body), content_type="application/json"
+            )
+
+        app.middlewares.append(scripted)
+
+
+@pytest.fixture
+def clock() -> SimClock:
+    """Simulated time that only moves when a test says so."""
+    return SimClock(scale=0)
+
+
+@pytest.fixture
+def hub(clock: SimClock) -> ScriptedEvceDevice:
+    """A hub with the default three stations, two zones and one power meter."""
+    return ScriptedEvceDevice(clock)
+
+
+@pytest.fixture
+async def sim(start_simulator: StartSimulator, hub: ScriptedEvceDevice) -> SimServer:
+    """The hub served over HTTPS on 127.0.0.1."""
+    return await start_simulator(hub)
+
+
+@pytest.fixture
+async def http_session() -> AsyncGenerator[aiohttp.ClientSession]:
+    """A plain aiohttp session, closed after the test."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def fake_sleep(clock: SimClock) -> Callable[[float], Awaitable[None]]:
+    """A sleep that moves simulated time instead of waiting."""
+
+    async def _sleep(seconds: float) -> None:
+        clock.advance(seconds)
+
+    return _sleep
+
+
+MakeClient = Callable[..., EvceClient]
+
+
+@pytest.fixture
+def make_client(
+    sim: SimServer,
+    hub: EvceDevice,
+    http_session: aiohttp.ClientSession,
+    fake_sleep: Callable[[float], Awaitable[None]],
+) -> MakeClient:
+    """Build clients pinned to the hub's certificate (options may be overridden)."""
+
+    def _make(**kwargs: Any) -> EvceClient:
+        options: dict[str, Any] = {
+            "ssl_mode": EvceSslMode.PINNED,
+            "fingerprint": hub.certificate.fingerprint,
+            "sleep": fake_sleep,
+        }
+        options.update(kwargs)
+        login = options.pop("login", LOGIN)
+        password = options.pop("password", PASSWORD)
+        return EvceClient(http_session, sim.host, login, password, **options)
+
+    return _make
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> EvceClient:
+    """A client with the right credentials."""
+    return make_client()
