@@ -8,11 +8,14 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.api.schneider_evce import EvceClient, EvceSslMode
+from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from simulator.clock import SimClock
-from simulator.schneider_evce import LOGIN, PASSWORD, EvceDevice
+from simulator.schneider_evce import LOGIN, PASSWORD, SERIAL, EvceDevice
 
 from ..conftest import SimServer, StartSimulator
 
@@ -114,3 +117,49 @@ def make_client(
 def client(make_client: MakeClient) -> EvceClient:
     """A client with the right credentials."""
     return make_client()
+
+
+# --- Home Assistant side ----------------------------------------------------------------------
+
+TITLE = "EVCE"
+
+
+def entry_data(sim: SimServer, hub: EvceDevice, **extra: Any) -> dict[str, Any]:
+    """Entry data as the config flow stores it for a pinned hub."""
+    return {
+        CONF_VENDOR: "schneider_evce",
+        "host": sim.host,
+        "username": LOGIN,
+        "password": PASSWORD,
+        "certificate": "pinned",
+        "fingerprint": hub.certificate.fingerprint,
+        **extra,
+    }
+
+
+@pytest.fixture
+def entry(sim: SimServer, hub: EvceDevice) -> MockConfigEntry:
+    """A config entry pinned to the simulated hub, without a stored token."""
+    return MockConfigEntry(
+        domain=DOMAIN, title=TITLE, unique_id=SERIAL, data=entry_data(sim, hub)
+    )
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    fake_sleep: Callable[[float], Awaitable[None]],
+) -> MockConfigEntry:
+    """The entry, set up; commands are followed in simulated time."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    entry.runtime_data.site.client.sleep = fake_sleep
+    return entry
+
+
+async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """One poll of the entry's coordinator, and the entity updates it causes."""
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()

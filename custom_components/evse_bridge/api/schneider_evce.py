@@ -106,6 +106,10 @@ _STATION_STATUS_PRIORITY = (
 )
 
 
+class EvceAccountBlockedError(EvseAuthenticationError):
+    """The hub blocked the user after too many failed logins (HTTP 403 on login)."""
+
+
 @dataclass(frozen=True, slots=True)
 class EvceProductInfo:
     """Identity of the hub (served without authentication)."""
@@ -345,7 +349,7 @@ class EvceClient:
         self._login_lock = asyncio.Lock()
         self.command_poll_interval_s = command_poll_interval_s
         self.command_timeout_s = command_timeout_s
-        self._sleep = sleep
+        self.sleep = sleep
         self.raw_payloads: dict[str, Any] = {}
 
     @property
@@ -403,7 +407,7 @@ class EvceClient:
             raise EvseAuthenticationError("the hub refused the login or password")
         if answer.status == 403:
             self._set_token(None)
-            raise EvseAuthenticationError(
+            raise EvceAccountBlockedError(
                 "the hub blocked this account after too many failed logins"
             )
         if answer.status != 200:
@@ -697,7 +701,7 @@ class EvceClient:
                     f"station {station_id} gave no answer to {command} "
                     f"within {self.command_timeout_s:.0f} s"
                 )
-            await self._sleep(self.command_poll_interval_s)
+            await self.sleep(self.command_poll_interval_s)
             waited += self.command_poll_interval_s
 
     async def remote_start(self, station_id: int, connector_id: int, id_tag: str | None) -> None:
