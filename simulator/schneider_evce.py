@@ -250,6 +250,9 @@ class EvceDevice(SimDevice):
         self.block_time = block_time
         self.certificate = generate_certificate(serial)
         self._contexts: list[ssl.SSLContext] = []
+        #: After a certificate change, connections are not kept alive (as after a reboot),
+        #: so clients handshake again and see the new certificate.
+        self._renewed = False
         self._secret = os.urandom(32)
         self.tokens: dict[int, SimToken] = {}
         self._next_jti = 1
@@ -359,6 +362,7 @@ class EvceDevice(SimDevice):
     def renew_certificate(self) -> str:
         """Replace the certificate (as after a hub update); new connections see it."""
         self.certificate = generate_certificate(self.serial)
+        self._renewed = True
         for context in self._contexts:
             self._load_certificate(context)
         return self.certificate.fingerprint
@@ -428,6 +432,15 @@ class EvceDevice(SimDevice):
         router.add_put(f"{API}/em/zones/{{zid:\\d+}}/reduction", self._set_zone_reduction)
         router.add_get(f"{API}/pms", self._pms)
         router.add_get(f"{API}/pms/{{pid:\\d+}}/values", self._pm_values)
+
+        @web.middleware
+        async def close_after_renewal(request: web.Request, handler: Any) -> web.StreamResponse:
+            response: web.StreamResponse = await handler(request)
+            if self._renewed:
+                response.force_close()
+            return response
+
+        app.middlewares.append(close_after_renewal)
 
     async def _product_infos(self, request: web.Request) -> web.Response:
         return web.json_response(

@@ -243,6 +243,7 @@ async def test_pinned_certificate_accepted_then_a_changed_one_refused(
     assert isinstance(err.value, EvseConnectionError)
 
 
+@pytest.mark.usefixtures("tolerate_tls_handshake_failures")
 async def test_system_authorities_do_not_trust_the_hub(make_client: MakeClient) -> None:
     client = make_client(ssl_mode=EvceSslMode.SYSTEM, fingerprint=None)
     with pytest.raises(EvseCertificateError):

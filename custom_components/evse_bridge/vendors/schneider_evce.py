@@ -234,6 +234,8 @@ class EvceSite(Site):
         self._inventory_at: datetime | None = None
         self._logins_seen = 0
         self._reconnected = True
+        #: Stations the statuses and the list disagreed on right after the list was read.
+        self._known_mismatch: frozenset[int] = frozenset()
 
     def _store_token(self, token: str | None) -> None:
         """Keep the token across restarts (diagnostics redact it)."""
@@ -274,9 +276,13 @@ class EvceSite(Site):
             await self._async_read_inventory()
             inventory_read = True
         statuses = await self.client.station_statuses()
-        if not inventory_read and not set(statuses) <= set(self._stations):
+        mismatch = frozenset(set(statuses) ^ set(self._stations))
+        if not inventory_read and mismatch != self._known_mismatch:
+            # A station was added or removed on the hub: read the list now, not in 10 min.
             await self._async_read_inventory()
             inventory_read = True
+        if inventory_read:
+            self._known_mismatch = frozenset(set(statuses) ^ set(self._stations))
         zones: dict[int, EvceZoneData] = {}
         for zone in self._zones.values():
             try:
