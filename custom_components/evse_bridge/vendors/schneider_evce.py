@@ -732,7 +732,7 @@ async def _async_remote_start(
     site = runtime.site
     assert isinstance(site, EvceSite)
     await site.client.remote_start(data.station.id, connector, call.data.get(ATTR_ID_TAG))
-    await runtime.coordinator.async_request_refresh()
+    await runtime.coordinator.async_refresh()
     return None
 
 
@@ -757,7 +757,7 @@ async def _async_remote_stop(
     await site.client.remote_stop(
         data.station.id, connector_id=connector, transaction_id=transaction
     )
-    await runtime.coordinator.async_request_refresh()
+    await runtime.coordinator.async_refresh()
     return None
 
 
