@@ -97,8 +97,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             fingerprint = await vendor.async_certificate_fingerprint(self.hass, data)
         except Exception as err:  # mapped like a failed connection test
-            field, key = vendor.form_error(err)
-            errors[field] = key
+            _fill_form_error(vendor, err, errors)
             return None
         if fingerprint is None or fingerprint == known:
             return None
@@ -210,11 +209,16 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             return await vendor.async_probe(self.hass, connection)
         except Exception as err:
-            field, key = vendor.form_error(err)
-            if key == "unknown":
-                LOGGER.exception("Unexpected error while testing the connection")
-            errors[field] = key
+            _fill_form_error(vendor, err, errors)
             return None
+
+
+def _fill_form_error(vendor: Vendor, err: Exception, errors: dict[str, str]) -> None:
+    """Show a failed connection test on the form field the vendor maps it to."""
+    field, key = vendor.form_error(err)
+    if key == "unknown":
+        LOGGER.exception("Unexpected error while testing the connection")
+    errors[field] = key
 
 
 def _vendor_step(

@@ -178,6 +178,11 @@ async def test_stored_token_is_reused_after_a_restart(
     await refresh(hass, entry)
     assert sim.requests(LOGIN_PATH) == 2
     assert entry.data["token"] != earlier.token
+    # After that reconnection the lists are read again, once.
+    lists = sim.requests("GET /api/v2/stations/")
+    await refresh(hass, entry)
+    await refresh(hass, entry)
+    assert sim.requests("GET /api/v2/stations/") == lists + 1
 
 
 async def test_stations_zones_and_meters_come_and_go(
