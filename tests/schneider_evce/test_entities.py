@@ -254,3 +254,18 @@ async def test_diagnostics_redact_secrets(
     assert diagnostics["entry"]["data"]["token"] == "**REDACTED**"
     assert "stations_statuses" in diagnostics["raw_payloads"]
     assert "pm_1234" in diagnostics["raw_payloads"]
+
+
+async def test_measurements_only_where_the_hub_reports_them(
+    hass: HomeAssistant, entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    statuses = [hub.station_status(station) for station in hub.stations.values()]
+    for status in statuses:
+        for evse in status["evses"]:
+            del evse["session_energy_wh"]
+    hub.scripted[STATUSES_PATH] = (200, statuses)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.bay_1_session_energy") is None
+    assert hass.states.get("sensor.bay_1_energy_meter") is not None

@@ -421,6 +421,11 @@ def _connector_status(connector: int) -> Callable[[EvceStationData], Any]:
     return value
 
 
+def _reported(attribute: str) -> Callable[[EvceStationData], bool]:
+    """A measurement gets an entity when the hub reports it (or cannot tell yet: offline)."""
+    return lambda data: data.status is None or getattr(data.status, attribute) is not None
+
+
 def _has_connector(connector: int) -> Callable[[EvceStationData], bool]:
     return lambda data: connector in data.station.connectors
 
@@ -467,6 +472,7 @@ STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
         suggested_display_precision=2,
+        exists_fn=_reported("power_w"),
         value_fn=_station_value("power_w"),
     ),
     EvseBridgeSensorEntityDescription(
@@ -478,6 +484,7 @@ STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
+        exists_fn=_reported("energy_wh"),
         value_fn=_station_value("energy_wh"),
     ),
     EvseBridgeSensorEntityDescription(
@@ -489,6 +496,7 @@ STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
+        exists_fn=_reported("session_energy_wh"),
         value_fn=_station_value("session_energy_wh"),
     ),
     EvseBridgeSwitchEntityDescription(
