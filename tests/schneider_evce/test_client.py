@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import aiohttp
 import pytest
@@ -30,7 +31,7 @@ from custom_components.evse_bridge.api.schneider_evce import (
     split_host,
 )
 from simulator.clock import SimClock
-from simulator.schneider_evce import PASSWORD
+from simulator.schneider_evce import PASSWORD, EvceDevice
 
 from ..conftest import SimServer
 from .conftest import LOGIN_PATH, STATUSES_PATH, MakeClient, ScriptedEvceDevice
@@ -606,3 +607,18 @@ async def test_secrets_stay_out_of_logs(
     assert PASSWORD not in caplog.text
     assert "04AABBCCDD" not in caplog.text
     assert "Bearer" not in caplog.text
+
+
+async def test_hundreds_of_stations_in_one_request(
+    start_simulator: Any, http_session: aiohttp.ClientSession, clock: SimClock
+) -> None:
+    big = EvceDevice(clock, stations=300, zones=4, pms=2)
+    sim = await start_simulator(big)
+    client = EvceClient(
+        http_session, sim.host, "ebms_user", PASSWORD, fingerprint=big.certificate.fingerprint
+    )
+    assert len(await client.stations()) == 300
+    statuses = await client.station_statuses()
+    assert len(statuses) == 300
+    assert sum(len(item.connectors) for item in statuses.values()) == 400
+    assert sim.requests("GET /api/v2/stations/statuses") == 1
