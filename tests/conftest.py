@@ -41,6 +41,11 @@ class SimServer:
 StartSimulator = Callable[..., Awaitable[SimServer]]
 
 
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components/."""
+
+
 @pytest.fixture
 async def start_simulator(socket_enabled: None) -> AsyncGenerator[StartSimulator]:
     """Start simulated devices in the test's own event loop; stopped after the test."""

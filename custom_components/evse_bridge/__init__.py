@@ -1,0 +1,80 @@
+"""EVSE Bridge: professional EV charging controllers in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_VENDOR, DOMAIN
+from .coordinator import EvseBridgeCoordinator
+from .descriptions import (
+    EvseBridgeBinarySensorEntityDescription,
+    EvseBridgeButtonEntityDescription,
+    EvseBridgeEntityDescription,
+    EvseBridgeEventEntityDescription,
+    EvseBridgeNumberEntityDescription,
+    EvseBridgeSensorEntityDescription,
+    EvseBridgeSwitchEntityDescription,
+)
+from .runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
+from .services import async_setup_services
+from .vendors import VENDORS
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+_PLATFORM_OF: dict[type[EvseBridgeEntityDescription], Platform] = {
+    EvseBridgeBinarySensorEntityDescription: Platform.BINARY_SENSOR,
+    EvseBridgeButtonEntityDescription: Platform.BUTTON,
+    EvseBridgeEventEntityDescription: Platform.EVENT,
+    EvseBridgeNumberEntityDescription: Platform.NUMBER,
+    EvseBridgeSensorEntityDescription: Platform.SENSOR,
+    EvseBridgeSwitchEntityDescription: Platform.SWITCH,
+}
+
+
+def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
+    """The platforms the entry's vendor has entities for."""
+    vendor = VENDORS[entry.data[CONF_VENDOR]]
+    return sorted({_PLATFORM_OF[type(description)] for description in vendor.descriptions})
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:
+    """Register the actions once, for every entry."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> bool:
+    """Connect to the device(s), fetch once, then set up the platforms."""
+    vendor = VENDORS[entry.data[CONF_VENDOR]]
+    site = vendor.create_site(hass, entry)
+    coordinator = EvseBridgeCoordinator(hass, entry, site, vendor.update_interval)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except BaseException:
+        await site.async_close()
+        raise
+    entry.runtime_data = EvseBridgeRuntimeData(vendor=vendor, site=site, coordinator=coordinator)
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> bool:
+    """Unload the platforms and log out."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
+    if unloaded:
+        await entry.runtime_data.site.async_close()
+    return unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: EvseBridgeConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a device only once the site no longer reports it."""
+    runtime = entry.runtime_data
+    current = {
+        (DOMAIN, runtime.site.device_identifier(key)) for key in runtime.coordinator.data.devices
+    }
+    return not device.identifiers & current

@@ -1,0 +1,350 @@
+"""Client of the read-only Bender Legacy REST API (CC612/CC613 and rebrands).
+
+``GET /rest/full_state`` returns every key. Real firmware answers plain text,
+one ``key:value`` a line (split on the first colon), although the vendor
+document implies JSON: both are accepted. Keys differ between firmware
+versions, so everything is parsed by name and every key is optional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+import json
+from typing import Any
+
+import aiohttp
+
+from .errors import (
+    EvseAuthenticationError,
+    EvseNotSupportedError,
+    EvseResponseError,
+)
+from .http import http_request
+from .parsing import report_once, to_enum, to_float, to_float_list, to_int, to_str
+
+FULL_STATE_PATH = "/rest/full_state"
+# Keys without which an answer is not a Bender controller's full state.
+_IDENTITY_KEY = "cc_serial_n"
+# Free text a controller sends in ``errors`` when nothing is wrong, per UI language.
+_NO_ERRORS = frozenset({"", "no_errors", "keine_fehler", "none", "aucune_erreur", "geen_fouten"})
+
+
+class ConnectionState(StrEnum):
+    """``conn_state``: what is plugged in and whether it charges."""
+
+    NO_VEHICLE_CONNECTED = "no_vehicle_connected"
+    VEHICLE_CONNECTED_SCHUKO = "vehicle_connected_schuko"
+    VEHICLE_CHARGING_SCHUKO = "vehicle_charging_schuko"
+    VEHICLE_CONNECTED_TYPE2 = "vehicle_connected_type2"
+    VEHICLE_CHARGING_TYPE2 = "vehicle_charging_type2"
+    VEHICLE_CONNECTOR_ERROR = "vehicle_connector_error"
+
+
+class AuthorizationState(StrEnum):
+    """``auth_state``."""
+
+    NOT_AUTHORIZED_FOR_CHARGING = "not_authorized_for_charging"
+    WAIT_FOR_AUTH = "wait_for_auth"
+    AUTHORIZED_FOR_CHARGING = "authorized_for_charging"
+    AUTH_TIMEOUT = "auth_timeout"
+
+
+class OcppState(StrEnum):
+    """``ocpp_state`` and ``slave_state``: the OCPP 1.6 connector status."""
+
+    AVAILABLE = "available"
+    OCCUPIED = "occupied"
+    RESERVED = "reserved"
+    UNAVAILABLE = "unavailable"
+    FAULTED = "faulted"
+    PREPARING = "preparing"
+    CHARGING = "charging"
+    SUSPENDEDEVSE = "suspendedevse"
+    SUSPENDEDEV = "suspendedev"
+    FINISHING = "finishing"
+
+
+class Type2State(StrEnum):
+    """``type2_state``: IEC 61851 control pilot state A to E."""
+
+    A = "a"
+    B = "b"
+    C = "c"
+    D = "d"
+    E = "e"
+
+
+class Type2Proximity(StrEnum):
+    """``type2_proximity``: cable rating from the proximity pilot."""
+
+    NO_CABLE = "no_cable"
+    A13 = "13"
+    A20 = "20"
+    A32 = "32"
+    A63 = "63"
+    CABLE_ATTACHED = "cable_attached"
+    SHORT_CIRCUIT = "short_circuit"
+
+
+class SchukoState(StrEnum):
+    """``schuko_state``."""
+
+    IDLE = "idle"
+    CONNECTED = "connected"
+    POWER_ON = "power_on"
+
+
+class BackendConnectionState(StrEnum):
+    """``backend_conn_state``: the OCPP backend link."""
+
+    NOT_CONNECTED = "not_connected"
+    CONNECTING = "connecting"
+    CONNECTING_PROXY_OK = "connecting_proxy_ok"
+    CONNECTED = "connected"
+    NOT_REACHEABLE = "not_reacheable"
+    REJECTED = "rejected"
+    PENDING = "pending"
+
+
+class RcmbState(StrEnum):
+    """``rcmb_state``: residual current monitoring."""
+
+    TRIGGERED = "triggered"
+    OKAY = "okay"
+
+
+class ProtectionState(StrEnum):
+    """``rcd_state``, ``mcb_type2_state``, ``mcb_schuko_state``."""
+
+    DISABLE = "disable"
+    TRIGGERED = "triggered"
+    OKAY = "okay"
+
+
+def _on_off(value: str | None, on: str, off: str) -> bool | None:
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text == on:
+        return True
+    if text == off:
+        return False
+    report_once("on_off", text, "Unknown on/off value %r; it is shown as unknown", text)
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LegacyState:
+    """The parsed full state. ``None`` means the key is missing or unparsable.
+
+    ``present`` lists the keys the controller sent, so entities are created
+    only for what this firmware offers. The RFID UID (``auth_uid``) is not kept.
+    """
+
+    present: frozenset[str]
+    serial: str
+    vendor: str | None
+    model: str | None
+    firmware: str | None
+    manufacturer_serial: str | None
+    charge_point_id: str | None
+    connection_state: ConnectionState | None
+    authorization_state: AuthorizationState | None
+    ocpp_state: OcppState | None
+    slave_state: OcppState | None
+    type2_state: Type2State | None
+    type2_proximity: Type2Proximity | None
+    schuko_state: SchukoState | None
+    backend_connection_state: BackendConnectionState | None
+    rcmb_state: RcmbState | None
+    rcd_state: ProtectionState | None
+    mcb_type2_state: ProtectionState | None
+    mcb_schuko_state: ProtectionState | None
+    charging_duration_s: int | None
+    meter_wh: int | None
+    power_w: float | None
+    transaction_wh: int | None
+    signaled_current_a: float | None
+    energy_management_current_a: float | None
+    max_current_a: float | None
+    ambient_temperature_c: float | None
+    currents_a: tuple[float | None, ...]
+    voltages_v: tuple[float | None, ...]
+    rcmb_max_ma: tuple[float | None, ...]
+    rcmb_current_ma: tuple[float | None, ...]
+    connection_cycles_schuko: int | None
+    connection_cycles_type2: int | None
+    free_charging: bool | None
+    cable_attached: bool | None
+    schuko_enabled: bool | None
+    wlan_connected: bool | None
+    meter_configuration: str | None
+    meter_serial: str | None
+    errors: tuple[str, ...] | None
+
+
+def parse_body(body: str) -> dict[str, Any]:
+    """Key/value pairs from a JSON object or ``key:value`` lines."""
+    text = body.strip()
+    if text.startswith("{"):
+        try:
+            decoded = json.loads(text)
+        except ValueError as err:
+            raise EvseResponseError("answer is neither key:value lines nor JSON") from err
+        if not isinstance(decoded, dict):
+            raise EvseResponseError("JSON answer is not an object")
+        return {str(key): value for key, value in decoded.items()}
+    values: dict[str, Any] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        if sep and key and key.replace("_", "").isalnum():
+            values[key] = value.strip()
+    return values
+
+
+class _Reader:
+    """Reads typed values from the raw mapping, logging each unparsable key once."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+
+    def text(self, key: str) -> str | None:
+        return to_str(self.raw.get(key))
+
+    def _number[N: (int, float)](self, key: str, convert: Any) -> N | None:
+        value = self.raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        number: N | None = convert(value)
+        if number is None:
+            report_once(
+                key, str(value), "Cannot parse %s value %r; it is shown as unknown", key, value
+            )
+        return number
+
+    def integer(self, key: str) -> int | None:
+        return self._number(key, to_int)
+
+    def decimal(self, key: str) -> float | None:
+        return self._number(key, to_float)
+
+    def numbers(self, *keys: str) -> tuple[float | None, ...]:
+        for key in keys:
+            if key in self.raw:
+                return tuple(to_float_list(self.raw[key]) or ())
+        return ()
+
+    def enum[E: StrEnum](self, enum: type[E], key: str) -> E | None:
+        return to_enum(enum, self.raw.get(key))
+
+
+def parse_full_state(raw: dict[str, Any]) -> LegacyState:
+    """Build a LegacyState; raise EvseResponseError if this is not a controller's state."""
+    read = _Reader(raw)
+    serial = read.text(_IDENTITY_KEY)
+    if serial is None:
+        raise EvseResponseError("answer lacks the controller serial (cc_serial_n)")
+    errors_text = read.text("errors")
+    errors: tuple[str, ...] | None = None
+    if "errors" in raw:
+        errors = (
+            ()
+            if (errors_text or "").lower() in _NO_ERRORS
+            else tuple(part.strip() for part in (errors_text or "").split(";") if part.strip())
+        )
+    return LegacyState(
+        present=frozenset(raw),
+        serial=serial,
+        vendor=read.text("cp_vendor"),
+        model=read.text("cp_model"),
+        firmware=read.text("firmware_ver"),
+        manufacturer_serial=read.text("manuf_serial_n"),
+        charge_point_id=read.text("cp_id"),
+        connection_state=read.enum(ConnectionState, "conn_state"),
+        authorization_state=read.enum(AuthorizationState, "auth_state"),
+        ocpp_state=read.enum(OcppState, "ocpp_state"),
+        slave_state=read.enum(OcppState, "slave_state"),
+        type2_state=read.enum(Type2State, "type2_state"),
+        type2_proximity=read.enum(Type2Proximity, "type2_proximity"),
+        schuko_state=read.enum(SchukoState, "schuko_state"),
+        backend_connection_state=read.enum(BackendConnectionState, "backend_conn_state"),
+        rcmb_state=read.enum(RcmbState, "rcmb_state"),
+        rcd_state=read.enum(ProtectionState, "rcd_state"),
+        mcb_type2_state=read.enum(ProtectionState, "mcb_type2_state"),
+        mcb_schuko_state=read.enum(ProtectionState, "mcb_schuko_state"),
+        charging_duration_s=read.integer("time_since_charging_start"),
+        meter_wh=read.integer("meter_wh"),
+        power_w=read.decimal("power_w"),
+        transaction_wh=read.integer("transaction_wh"),
+        signaled_current_a=read.decimal("sig_current"),
+        energy_management_current_a=read.decimal("energy_man_current"),
+        max_current_a=read.decimal("max_current"),
+        ambient_temperature_c=read.decimal("ambient_temp"),
+        currents_a=read.numbers("current_a"),
+        voltages_v=read.numbers("voltage_v"),
+        rcmb_max_ma=read.numbers("rcmb_max_values", "rcmb_max"),
+        rcmb_current_ma=read.numbers("rcmb_current_values", "rcmb_values"),
+        connection_cycles_schuko=read.integer("con_cycles_schuko"),
+        connection_cycles_type2=read.integer("con_cycles_type2"),
+        free_charging=_on_off(read.text("free_charging"), "on", "off"),
+        cable_attached=_on_off(read.text("cable_attached"), "on", "off"),
+        schuko_enabled=_on_off(read.text("schuko_cfg"), "enable", "disable"),
+        wlan_connected=_on_off(read.text("wlan_state"), "wlan_connected", "wlan_disconnected"),
+        meter_configuration=read.text("ocpp_meter_cfg"),
+        meter_serial=read.text("ocpp_meter_serial"),
+        errors=errors,
+    )
+
+
+def base_url(host: str) -> str:
+    """``http://host[:port]`` from what a user typed (with or without scheme)."""
+    host = host.strip().rstrip("/")
+    if "://" not in host:
+        host = f"http://{host}"
+    return host
+
+
+class BenderLegacyClient:
+    """Reads ``full_state`` from one controller."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
+        """Talk to ``host`` with the documented headers when a password is set."""
+        self._session = session
+        self._url = base_url(host) + FULL_STATE_PATH
+        self._timeout_s = timeout_s
+        self._headers = {"Accept": "application/json, text/plain;q=0.9"}
+        if password:
+            # The vendor document's literal header set; controllers that do not
+            # enforce authentication ignore it.
+            self._headers |= {
+                "Authorization": "Basic Auth",
+                "Username": username or "operator",
+                "Password": password,
+            }
+        #: The last answer, for diagnostics (the caller redacts ``auth_uid``).
+        self.raw_payloads: dict[str, Any] = {}
+
+    async def full_state(self) -> LegacyState:
+        """Fetch and parse ``/rest/full_state``."""
+        answer = await http_request(
+            self._session, "GET", self._url, timeout_s=self._timeout_s, headers=self._headers
+        )
+        if answer.status in (401, 403):
+            raise EvseAuthenticationError("controller refused the credentials")
+        if answer.status == 404:
+            raise EvseNotSupportedError("REST interface is disabled or absent")
+        if answer.status != 200:
+            raise EvseResponseError(f"controller answered HTTP {answer.status}")
+        raw = parse_body(answer.text())
+        self.raw_payloads[FULL_STATE_PATH] = raw
+        return parse_full_state(raw)

@@ -1,0 +1,49 @@
+"""Binary sensors of EVSE Bridge devices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .descriptions import EvseBridgeBinarySensorEntityDescription
+from .entity import EvseBridgeEntity, async_add_device_entities
+from .runtime import EvseBridgeConfigEntry
+
+# The coordinator does all polling.
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EvseBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors the entry's vendor describes."""
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        EvseBridgeBinarySensorEntityDescription,
+        EvseBridgeBinarySensor,
+    )
+
+
+class EvseBridgeBinarySensor(EvseBridgeEntity, BinarySensorEntity):
+    """An on/off state a device reports."""
+
+    entity_description: EvseBridgeBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """The described state; None when the device does not say."""
+        return self.entity_description.is_on_fn(self.data)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Extra attributes, for the few binary sensors that have them."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.data)

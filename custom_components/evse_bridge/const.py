@@ -1,0 +1,11 @@
+"""Constants of the EVSE Bridge integration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "evse_bridge"
+LOGGER = logging.getLogger(__package__)
+
+CONF_VENDOR: Final = "vendor"

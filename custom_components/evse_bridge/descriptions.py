@@ -1,0 +1,87 @@
+"""Entity descriptions the vendors fill in and the platforms turn into entities.
+
+A vendor module lists instances of these classes; each platform picks the ones
+of its own class. ``device_kind`` says which of a site's devices the entity
+belongs to (``controller``, ``station``, ``zone``, ...); ``exists_fn`` decides
+from the first data seen whether the device has it at all (a key an older
+firmware does not send creates no entity). The callables receive the device's
+parsed ``data`` and, for commands, the vendor's ``Site``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.binary_sensor import BinarySensorEntityDescription
+from homeassistant.components.button import ButtonEntityDescription
+from homeassistant.components.event import EventEntityDescription
+from homeassistant.components.number import NumberDeviceClass, NumberEntityDescription
+from homeassistant.components.sensor import SensorEntityDescription
+from homeassistant.components.switch import SwitchEntityDescription
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.typing import StateType
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvseBridgeEntityDescription(EntityDescription):
+    """What every EVSE Bridge description has: the device kind it attaches to."""
+
+    device_kind: str
+    exists_fn: Callable[[Any], bool] = _always
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvseBridgeSensorEntityDescription(SensorEntityDescription, EvseBridgeEntityDescription):
+    """A sensor: its value and optional extra attributes."""
+
+    value_fn: Callable[[Any], StateType | datetime]
+    attributes_fn: Callable[[Any], Mapping[str, Any] | None] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvseBridgeBinarySensorEntityDescription(
+    BinarySensorEntityDescription, EvseBridgeEntityDescription
+):
+    """A binary sensor: on, off, or None for unknown."""
+
+    is_on_fn: Callable[[Any], bool | None]
+    attributes_fn: Callable[[Any], Mapping[str, Any] | None] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvseBridgeSwitchEntityDescription(SwitchEntityDescription, EvseBridgeEntityDescription):
+    """A switch whose state the device reports and a command sets."""
+
+    is_on_fn: Callable[[Any], bool | None]
+    set_fn: Callable[[Any, Any, bool], Awaitable[None]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvseBridgeNumberEntityDescription(NumberEntityDescription, EvseBridgeEntityDescription):
+    """A number written with a command; unit and bounds may depend on the device."""
+
+    value_fn: Callable[[Any], float | None]
+    set_fn: Callable[[Any, Any, float], Awaitable[None]]
+    min_fn: Callable[[Any], float] | None = None
+    max_fn: Callable[[Any], float] | None = None
+    unit_fn: Callable[[Any], str | None] | None = None
+    device_class_fn: Callable[[Any], NumberDeviceClass | None] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvseBridgeButtonEntityDescription(ButtonEntityDescription, EvseBridgeEntityDescription):
+    """A button that sends one command."""
+
+    press_fn: Callable[[Any, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvseBridgeEventEntityDescription(EventEntityDescription, EvseBridgeEntityDescription):
+    """An event entity fired by the site through ``fire_device_event``."""

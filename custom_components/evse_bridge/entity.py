@@ -1,0 +1,148 @@
+"""The base entity and the generic way platforms add entities for a site's devices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import (
+    EvseAuthenticationError,
+    EvseBridgeError,
+    EvseCommandRejectedError,
+    EvseNotSupportedError,
+)
+from .const import DOMAIN
+from .coordinator import EvseBridgeCoordinator
+from .descriptions import EvseBridgeEntityDescription
+from .runtime import EvseBridgeConfigEntry
+from .site import DeviceData
+
+
+class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
+    """An entity of one device of a site, described by a vendor description."""
+
+    _attr_has_entity_name = True
+    entity_description: EvseBridgeEntityDescription
+
+    def __init__(
+        self,
+        coordinator: EvseBridgeCoordinator,
+        device_key: str,
+        description: EvseBridgeEntityDescription,
+    ) -> None:
+        """Attach the entity to ``device_key``'s device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.device_key = device_key
+        site = coordinator.site
+        device = coordinator.data.devices[device_key]
+        identifier = site.device_identifier(device_key)
+        self._attr_unique_id = f"{identifier}_{description.key}"
+        identity = device.identity
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, identifier)},
+            name=identity.name,
+            manufacturer=identity.manufacturer,
+            model=identity.model,
+            serial_number=identity.serial_number,
+            sw_version=identity.sw_version,
+            hw_version=identity.hw_version,
+            configuration_url=identity.configuration_url,
+        )
+        if identity.via_key is not None:
+            self._attr_device_info["via_device"] = (
+                DOMAIN,
+                site.device_identifier(identity.via_key),
+            )
+        if identity.translation_key is not None:
+            self._attr_device_info["translation_key"] = identity.translation_key
+
+    @property
+    def available(self) -> bool:
+        """Unavailable when polling fails or the site stops reporting the device."""
+        return super().available and self.device_key in self.coordinator.data.devices
+
+    @property
+    def device(self) -> DeviceData:
+        """The device's latest data (only read while available)."""
+        return self.coordinator.data.devices[self.device_key]
+
+    @property
+    def data(self) -> Any:
+        """The vendor's parsed state of the device."""
+        return self.device.data
+
+
+@contextmanager
+def translate_client_errors(entry: EvseBridgeConfigEntry) -> Iterator[None]:
+    """Turn a failed command into a translated HomeAssistantError.
+
+    A refused login starts reauthentication, so the user is asked for new
+    credentials once instead of every action failing silently.
+    """
+    try:
+        yield
+    except EvseCommandRejectedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="command_rejected",
+            translation_placeholders={"reason": str(err) or "-"},
+        ) from err
+    except EvseNotSupportedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="command_not_supported"
+        ) from err
+    except EvseAuthenticationError as err:
+        entry.async_start_reauth(entry.runtime_data.coordinator.hass)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="authentication_failed"
+        ) from err
+    except EvseBridgeError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": str(err) or type(err).__name__},
+        ) from err
+
+
+def async_add_device_entities[D: EvseBridgeEntityDescription](
+    entry: EvseBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    description_class: type[D],
+    entity_factory: Callable[[EvseBridgeCoordinator, str, D], EvseBridgeEntity],
+) -> None:
+    """Add the platform's entities for every device now, and for devices that appear later."""
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
+    descriptions = [
+        description
+        for description in runtime.vendor.descriptions
+        if isinstance(description, description_class)
+    ]
+    known: set[str] = set()
+
+    def add_new_devices() -> None:
+        if not coordinator.last_update_success:
+            return
+        devices = coordinator.data.devices
+        # A device that disappears and comes back gets its entities again.
+        known.intersection_update(devices)
+        entities = [
+            entity_factory(coordinator, key, description)
+            for key, device in devices.items()
+            if key not in known
+            for description in descriptions
+            if description.device_kind == device.kind and description.exists_fn(device.data)
+        ]
+        known.update(devices)
+        if entities:
+            async_add_entities(entities)
+
+    add_new_devices()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_devices))

@@ -1,0 +1,74 @@
+"""Event entities of EVSE Bridge devices (an RFID tag scanned while pairing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN
+from .descriptions import EvseBridgeEventEntityDescription
+from .entity import EvseBridgeEntity, async_add_device_entities
+from .runtime import EvseBridgeConfigEntry
+
+# Events are pushed by the integration itself.
+PARALLEL_UPDATES = 0
+
+
+def _signal(entry_id: str, device_key: str, description_key: str) -> str:
+    return f"{DOMAIN}_event_{entry_id}_{device_key}_{description_key}"
+
+
+@callback
+def fire_device_event(
+    hass: HomeAssistant,
+    entry: EvseBridgeConfigEntry,
+    device_key: str,
+    description_key: str,
+    event_type: str,
+    attributes: dict[str, Any],
+) -> None:
+    """Trigger the event entity ``description_key`` of a device."""
+    async_dispatcher_send(
+        hass, _signal(entry.entry_id, device_key, description_key), event_type, attributes
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EvseBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the event entities the entry's vendor describes."""
+    async_add_device_entities(
+        entry, async_add_entities, EvseBridgeEventEntityDescription, EvseBridgeEvent
+    )
+
+
+class EvseBridgeEvent(EvseBridgeEntity, EventEntity):
+    """Fires when the integration reports something that happened on the device."""
+
+    entity_description: EvseBridgeEventEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Listen for the device's events."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                _signal(
+                    self.coordinator.config_entry.entry_id,
+                    self.device_key,
+                    self.entity_description.key,
+                ),
+                self._async_fire,
+            )
+        )
+
+    @callback
+    def _async_fire(self, event_type: str, attributes: dict[str, Any]) -> None:
+        self._trigger_event(event_type, attributes)
+        self.async_write_ha_state()

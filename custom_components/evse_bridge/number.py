@@ -1,0 +1,84 @@
+"""Number entities of EVSE Bridge devices (zone reductions, power limits)."""
+
+from __future__ import annotations
+
+from homeassistant.components.number import NumberDeviceClass, NumberEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .descriptions import EvseBridgeNumberEntityDescription
+from .entity import EvseBridgeEntity, async_add_device_entities, translate_client_errors
+from .runtime import EvseBridgeConfigEntry
+
+# One command at a time per device.
+PARALLEL_UPDATES = 1
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EvseBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the numbers the entry's vendor describes."""
+    async_add_device_entities(
+        entry, async_add_entities, EvseBridgeNumberEntityDescription, EvseBridgeNumber
+    )
+
+
+class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
+    """A set-point the device reports and a command writes.
+
+    Unit and bounds may come from the device (a zone limited in A or in kW).
+    A rejected write raises and leaves the shown value as it was.
+    """
+
+    entity_description: EvseBridgeNumberEntityDescription
+    _written: float | None = None
+
+    @property
+    def native_value(self) -> float | None:
+        """The value just written until the next poll, then the reported one."""
+        if self._written is not None:
+            return self._written
+        return self.entity_description.value_fn(self.data)
+
+    @property
+    def native_min_value(self) -> float:
+        """Lower bound, from the device when the description says how."""
+        if self.entity_description.min_fn is not None:
+            return self.entity_description.min_fn(self.data)
+        return super().native_min_value
+
+    @property
+    def native_max_value(self) -> float:
+        """Upper bound, from the device when the description says how."""
+        if self.entity_description.max_fn is not None:
+            return self.entity_description.max_fn(self.data)
+        return super().native_max_value
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """Unit, from the device when the description says how."""
+        if self.entity_description.unit_fn is not None:
+            return self.entity_description.unit_fn(self.data)
+        return super().native_unit_of_measurement
+
+    @property
+    def device_class(self) -> NumberDeviceClass | None:
+        """Device class, from the device when the description says how."""
+        if self.entity_description.device_class_fn is not None:
+            return self.entity_description.device_class_fn(self.data)
+        return super().device_class
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Write the value with the device's command."""
+        with translate_client_errors(self.coordinator.config_entry):
+            await self.entity_description.set_fn(self.coordinator.site, self.device, value)
+        self._written = value
+        self.async_write_ha_state()
+        await self.coordinator.async_request_refresh()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._written = None
+        super()._handle_coordinator_update()

@@ -1,0 +1,48 @@
+"""Sensors of EVSE Bridge devices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .descriptions import EvseBridgeSensorEntityDescription
+from .entity import EvseBridgeEntity, async_add_device_entities
+from .runtime import EvseBridgeConfigEntry
+
+# The coordinator does all polling.
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EvseBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors the entry's vendor describes."""
+    async_add_device_entities(
+        entry, async_add_entities, EvseBridgeSensorEntityDescription, EvseBridgeSensor
+    )
+
+
+class EvseBridgeSensor(EvseBridgeEntity, SensorEntity):
+    """A value a device reports."""
+
+    entity_description: EvseBridgeSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The described value of the device's data."""
+        return self.entity_description.value_fn(self.data)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Extra attributes, for the few sensors that have them."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.data)

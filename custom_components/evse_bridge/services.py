@@ -1,0 +1,112 @@
+"""Actions the vendors offer, registered once for all entries.
+
+An action targets a device (``device_id``) or a whole config entry
+(``config_entry_id``); the entry's vendor must offer it, else a translated
+validation error says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import partial
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+import voluptuous as vol
+
+from .const import DOMAIN
+from .entity import translate_client_errors
+from .runtime import EvseBridgeConfigEntry
+from .site import DeviceData
+from .vendors import VENDORS
+from .vendors.base import Vendor, VendorService
+
+ATTR_DEVICE_ID = "device_id"
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register every action any vendor offers."""
+    offers: dict[str, list[tuple[Vendor, VendorService]]] = defaultdict(list)
+    for vendor in VENDORS.values():
+        for service in vendor.services:
+            offers[service.name].append((vendor, service))
+    for name, vendor_services in offers.items():
+        first = vendor_services[0][1]
+        schema = vol.Schema(
+            {
+                vol.Exclusive(ATTR_DEVICE_ID, "target"): cv.string,
+                vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
+                **first.fields,
+            }
+        )
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            partial(_async_handle, {vendor.key: service for vendor, service in vendor_services}),
+            schema=schema,
+            supports_response=first.supports_response,
+        )
+
+
+async def _async_handle(
+    services_by_vendor: dict[str, VendorService], call: ServiceCall
+) -> ServiceResponse:
+    entry, device = _resolve_target(call)
+    runtime = entry.runtime_data
+    service = services_by_vendor.get(runtime.vendor.key)
+    if service is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="action_not_supported",
+            translation_placeholders={"action": call.service, "entry": entry.title},
+        )
+    if service.device_kinds and (device is None or device.kind not in service.device_kinds):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="wrong_target",
+            translation_placeholders={"action": call.service},
+        )
+    with translate_client_errors(entry):
+        return await service.handler(call.hass, call, runtime, device)
+
+
+def _resolve_target(call: ServiceCall) -> tuple[EvseBridgeConfigEntry, DeviceData | None]:
+    """The loaded entry and, for a device target, the device the action is for."""
+    hass = call.hass
+    device_id: str | None = call.data.get(ATTR_DEVICE_ID)
+    entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
+    if device_id is None and entry_id is None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_target")
+    identifiers: set[tuple[str, str]] = set()
+    candidate_entries: set[str]
+    if device_id is not None:
+        device_entry = dr.async_get(hass).async_get(device_id)
+        if device_entry is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="unknown_device"
+            )
+        identifiers = device_entry.identifiers
+        candidate_entries = device_entry.config_entries
+    else:
+        candidate_entries = {entry_id} if entry_id else set()
+    for candidate in candidate_entries:
+        entry: EvseBridgeConfigEntry | None = hass.config_entries.async_get_entry(candidate)
+        if entry is None or entry.domain != DOMAIN:
+            continue
+        if entry.state is not ConfigEntryState.LOADED:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_loaded",
+                translation_placeholders={"entry": entry.title},
+            )
+        if device_id is None:
+            return entry, None
+        runtime = entry.runtime_data
+        for key, device in runtime.coordinator.data.devices.items():
+            if (DOMAIN, runtime.site.device_identifier(key)) in identifiers:
+                return entry, device
+    raise ServiceValidationError(translation_domain=DOMAIN, translation_key="unknown_device")

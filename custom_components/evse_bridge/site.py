@@ -1,0 +1,76 @@
+"""What a vendor hands to the generic Home Assistant side: a Site and its devices.
+
+A Site wraps one vendor client behind one config entry. Each poll it returns a
+``SiteData``: every device it found (a controller, a hub, a station, a zone, a
+meter, a connector) keyed by a key that is stable for the device's lifetime.
+The platforms create entities per device from the vendor's descriptions for
+that device's ``kind``; devices that appear or disappear between polls get
+entities added or their device removed, without a restart.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceIdentity:
+    """How a device appears in the device registry."""
+
+    name: str
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    sw_version: str | None = None
+    hw_version: str | None = None
+    configuration_url: str | None = None
+    #: Key of the parent device in the same site (a station's hub).
+    via_key: str | None = None
+    #: Translation key for the name, when the name is generic ("Controller").
+    translation_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceData:
+    """One device's identity and its latest parsed state."""
+
+    key: str
+    kind: str
+    identity: DeviceIdentity
+    data: Any
+
+
+@dataclass(frozen=True, slots=True)
+class SiteData:
+    """Everything one poll found, by device key."""
+
+    devices: dict[str, DeviceData] = field(default_factory=dict)
+
+
+class Site(ABC):
+    """One vendor client behind one config entry, as the coordinator sees it.
+
+    ``unique_id`` prefixes the identifiers of the site's devices and entities:
+    the config entry's unique ID (a controller or hub serial, an account ID).
+    """
+
+    def __init__(self, unique_id: str) -> None:
+        """Remember the identity that prefixes every device and entity ID."""
+        self.unique_id = unique_id
+
+    @abstractmethod
+    async def async_fetch(self) -> SiteData:
+        """Poll the device(s); raise an ``EvseBridgeError`` when that fails."""
+
+    async def async_close(self) -> None:  # noqa: B027 - optional hook
+        """Release the session (log out) when the entry unloads."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The last raw payload of every endpoint, for bug reports (redacted by the caller)."""
+        return {}
+
+    def device_identifier(self, device_key: str) -> str:
+        """Registry identifier of a device: unique across entries and vendors."""
+        return f"{self.unique_id}_{device_key}"

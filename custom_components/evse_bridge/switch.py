@@ -1,0 +1,65 @@
+"""Switches of EVSE Bridge devices (availability of a station or connector)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .descriptions import EvseBridgeSwitchEntityDescription
+from .entity import EvseBridgeEntity, async_add_device_entities, translate_client_errors
+from .runtime import EvseBridgeConfigEntry
+
+# One command at a time per device.
+PARALLEL_UPDATES = 1
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EvseBridgeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the switches the entry's vendor describes."""
+    async_add_device_entities(
+        entry, async_add_entities, EvseBridgeSwitchEntityDescription, EvseBridgeSwitch
+    )
+
+
+class EvseBridgeSwitch(EvseBridgeEntity, SwitchEntity):
+    """A state the device reports and a command changes.
+
+    After a successful command the switch shows the requested state until the
+    next poll, which then shows what the device really reports.
+    """
+
+    entity_description: EvseBridgeSwitchEntityDescription
+    _optimistic: bool | None = None
+
+    @property
+    def is_on(self) -> bool | None:
+        """The requested state until the next poll, then the reported one."""
+        if self._optimistic is not None:
+            return self._optimistic
+        return self.entity_description.is_on_fn(self.data)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Send the command that turns it on."""
+        await self._async_set(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Send the command that turns it off."""
+        await self._async_set(False)
+
+    async def _async_set(self, on: bool) -> None:
+        with translate_client_errors(self.coordinator.config_entry):
+            await self.entity_description.set_fn(self.coordinator.site, self.device, on)
+        self._optimistic = on
+        self.async_write_ha_state()
+        await self.coordinator.async_request_refresh()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._optimistic = None
+        super()._handle_coordinator_update()

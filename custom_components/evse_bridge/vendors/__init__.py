@@ -1,0 +1,8 @@
+"""The vendors EVSE Bridge supports, by key (the config flow's menu, in this order)."""
+
+from __future__ import annotations
+
+from .base import Vendor
+from .bender_legacy import BENDER_LEGACY
+
+VENDORS: dict[str, Vendor] = {vendor.key: vendor for vendor in (BENDER_LEGACY,)}

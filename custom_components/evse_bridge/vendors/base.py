@@ -1,0 +1,118 @@
+"""The contract between a vendor module and the generic Home Assistant side."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+import voluptuous as vol
+
+from ..api import (
+    EvseAuthenticationError,
+    EvseConnectionError,
+    EvseNotSupportedError,
+    EvseResponseError,
+)
+from ..descriptions import EvseBridgeEntityDescription
+
+if TYPE_CHECKING:
+    from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
+    from ..site import DeviceData, Site
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeResult:
+    """What a successful connection test found: who the device is."""
+
+    unique_id: str
+    title: str
+    #: Entry data to store: the user input, normalized, plus anything learnt.
+    data: dict[str, Any]
+
+
+type ServiceHandler = Callable[
+    [HomeAssistant, ServiceCall, "EvseBridgeRuntimeData", "DeviceData | None"],
+    Awaitable[ServiceResponse],
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VendorService:
+    """An action a vendor offers; targets a device or a config entry of that vendor."""
+
+    name: str
+    #: Fields besides the target (``device_id`` / ``config_entry_id``, added by services.py).
+    fields: Mapping[vol.Marker, Any]
+    handler: ServiceHandler
+    supports_response: SupportsResponse = SupportsResponse.NONE
+    #: Device kinds the action may target; empty means the entry's devices of any kind.
+    device_kinds: tuple[str, ...] = ()
+
+
+#: Default mapping of a failed connection test to (form field, error key).
+DEFAULT_FORM_ERRORS: Mapping[type[Exception], tuple[str, str]] = {
+    EvseAuthenticationError: (CONF_PASSWORD, "invalid_auth"),
+    EvseNotSupportedError: (CONF_HOST, "not_supported"),
+    EvseResponseError: (CONF_HOST, "unexpected_answer"),
+    EvseConnectionError: (CONF_HOST, "cannot_connect"),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Vendor:
+    """Everything the generic side needs to know about one vendor API.
+
+    Adding a vendor means writing its client in ``api/`` and one of these in
+    ``vendors/``; the config flow, coordinator, platforms, services and
+    diagnostics read it and never branch on the vendor's name.
+    """
+
+    key: str
+    #: Form of the vendor's config step, pre-filled with ``defaults``.
+    user_schema: Callable[[Mapping[str, Any]], vol.Schema]
+    #: Keys of ``user_schema`` that are secrets: asked again by reauth, left out of
+    #: reconfigure, redacted from diagnostics.
+    secret_fields: tuple[str, ...]
+    #: Test the connection with this data; raises a client error on failure.
+    async_probe: Callable[[HomeAssistant, dict[str, Any]], Awaitable[ProbeResult]]
+    create_site: Callable[[HomeAssistant, EvseBridgeConfigEntry], Site]
+    update_interval: timedelta
+    descriptions: tuple[EvseBridgeEntityDescription, ...]
+    services: tuple[VendorService, ...] = ()
+    #: Per error class, the form field and error key shown when the probe fails.
+    form_errors: Mapping[type[Exception], tuple[str, str]] = field(
+        default_factory=lambda: DEFAULT_FORM_ERRORS
+    )
+    #: Keys (in entry data and raw payloads) to redact in diagnostics besides the secrets.
+    redact: frozenset[str] = frozenset()
+
+    def form_error(self, err: Exception) -> tuple[str, str]:
+        """The (field, error key) for a failed probe; ``("base", "unknown")`` if unmapped."""
+        for error_class, target in self.form_errors.items():
+            if isinstance(err, error_class):
+                return target
+        return ("base", "unknown")
+
+    def reauth_schema(self) -> vol.Schema:
+        """Only the secret fields of the user form."""
+        return vol.Schema(
+            {
+                marker: validator
+                for marker, validator in self.user_schema({}).schema.items()
+                if str(marker) in self.secret_fields
+            }
+        )
+
+    def reconfigure_schema(self, defaults: Mapping[str, Any]) -> vol.Schema:
+        """The user form without its secret fields, pre-filled with the entry's data."""
+        return vol.Schema(
+            {
+                marker: validator
+                for marker, validator in self.user_schema(defaults).schema.items()
+                if str(marker) not in self.secret_fields
+            }
+        )
