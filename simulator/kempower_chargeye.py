@@ -280,7 +280,7 @@ class ChargEyeDevice(SimDevice):
     def _transaction(
         self, station: SimStation, connector: SimConnector, reading: Reading, status: str
     ) -> dict[str, Any]:
-        tx_id = f"{connector.connector_id}-tx{reading.session_number}"
+        tx_id = f"TX-{station.station_id}-{connector.name}-{reading.session_number}"
         if tx_id in station.stopped:
             status = "Ended"
         charging = status == "Charging"

@@ -791,4 +791,5 @@ async def test_default_clocks_and_server(session: aiohttp.ClientSession) -> None
     client = ChargEyeClient(session, "secret")
     assert client.base_url == "https://kempower.io/api"
     assert client._utcnow().tzinfo is UTC
+    assert client._monotonic() > 0
     assert client.rate_limited_for == 0

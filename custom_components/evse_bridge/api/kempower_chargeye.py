@@ -377,6 +377,11 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _monotonic() -> float:
+    # Looked up at each call, so a test that freezes time also freezes the client.
+    return time.monotonic()
+
+
 class ChargEyeClient:
     """Client of one ChargEye organisation, authenticated by a refresh token."""
 
@@ -387,7 +392,7 @@ class ChargEyeClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         timeout_s: float = DEFAULT_TIMEOUT,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = _monotonic,
         utcnow: Callable[[], datetime] = _utcnow,
     ) -> None:
         """Keep the session and the secret; nothing is sent yet.

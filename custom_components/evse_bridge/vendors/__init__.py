@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from .base import Vendor
 from .bender_legacy import BENDER_LEGACY
+from .kempower_chargeye import KEMPOWER_CHARGEYE
 
-VENDORS: dict[str, Vendor] = {vendor.key: vendor for vendor in (BENDER_LEGACY,)}
+VENDORS: dict[str, Vendor] = {vendor.key: vendor for vendor in (BENDER_LEGACY, KEMPOWER_CHARGEYE)}
