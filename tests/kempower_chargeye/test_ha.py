@@ -235,6 +235,16 @@ async def test_reconfigure(
     )
     assert gone is None
 
+    # Emptying the location brings back every station of the account.
+    result = await loaded.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"advanced": {"server_url": f"{sim.url}/api"}}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert "location_uid" not in loaded.data
+    await hass.async_block_till_done()
+    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+
 
 # -- entities ---------------------------------------------------------------------------------
 
@@ -258,6 +268,7 @@ async def test_entity_values(hass: HomeAssistant, loaded: MockConfigEntry, sim: 
     assert power_limit.attributes["unit_of_measurement"] == "kW"
     assert power_limit.attributes["max"] == 300.0
     assert state(hass, f"number.{DC_PLUG}_power_limit") == "200.0"
+    assert state(hass, f"sensor.{DC_PLUG}_maximum_power") == "200.0"
     # AC: limits in A, no state of charge.
     ac_limit = hass.states.get(f"number.{AC}_power_limit")
     assert ac_limit is not None
@@ -630,3 +641,43 @@ async def test_unload(hass: HomeAssistant, loaded: MockConfigEntry) -> None:
     assert await hass.config_entries.async_unload(loaded.entry_id)
     await hass.async_block_till_done()
     assert loaded.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_action_targets_and_failures(
+    hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer
+) -> None:
+    station = device_id(hass, "station_KEMDC-0001")
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(DOMAIN, "restart_station", {}, blocking=True)
+    assert validation.value.translation_key == "no_target"
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(
+            DOMAIN, "restart_station", {"device_id": "not-a-device"}, blocking=True
+        )
+    assert validation.value.translation_key == "unknown_device"
+    # The cloud fails: a translated communication error.
+    sim.device.faults.update({"mode": "http_500"})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            DOMAIN, "restart_station", {"device_id": station}, blocking=True
+        )
+    assert info.value.translation_key == "communication_error"
+    sim.device.faults.update({"mode": "none"})
+    # The refresh token was revoked: the action fails and reauthentication starts.
+    sim.device.control("set_refresh_token", {"token": "rotated-token"})
+    sim.device.control("revoke_tokens", {})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+        )
+    assert info.value.translation_key == "authentication_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    # An unloaded entry takes no actions.
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(
+            DOMAIN, "restart_station", {"device_id": station}, blocking=True
+        )
+    assert validation.value.translation_key == "entry_not_loaded"

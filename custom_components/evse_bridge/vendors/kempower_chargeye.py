@@ -127,8 +127,10 @@ def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Required(CONF_REFRESH_TOKEN): TextSelector(
                 TextSelectorConfig(type=TextSelectorType.PASSWORD)
             ),
+            # Defaults to "" so that emptying it in reconfigure removes the stored filter.
             vol.Optional(
                 CONF_LOCATION,
+                default="",
                 description={"suggested_value": defaults.get(CONF_LOCATION)},
             ): TextSelector(),
             vol.Required(CONF_ADVANCED): section(
