@@ -117,7 +117,7 @@ async def test_stations_parsed(sim: SimServer, make_client: MakeClient, clock: S
     assert dc_charging.running_transaction.soc is not None
     assert "stations" in client.raw_payloads
     # Diagnostics keep the shape of the token answer, never the JWT.
-    assert set(client.raw_payloads["token"]) == {"validUntil"}
+    assert set(client.raw_payloads["token_exchange"]) == {"validUntil"}
 
 
 async def test_transactions_progress_and_end(
@@ -623,7 +623,7 @@ async def test_odd_token_answers(scripted: tuple[_ScriptedDevice, ChargEyeClient
 
 async def test_odd_station_answers(scripted: tuple[_ScriptedDevice, ChargEyeClient]) -> None:
     device, client = scripted
-    device.answers[TOKEN_PATH] = [_token_answer(token=_jwt({"orgId": 77}))]
+    device.answers[TOKEN_PATH] = [_token_answer(accessToken=_jwt({"orgId": 77}), expiresIn=3600)]
     device.answers[STATIONS_PATH] = [
         web.json_response([{"stationId": "bare-list"}]),
         web.json_response({"unexpected": True}),
@@ -637,6 +637,7 @@ async def test_odd_station_answers(scripted: tuple[_ScriptedDevice, ChargEyeClie
     with pytest.raises(EvseResponseError):
         await client.get_stations()
     assert await client.account_id() == "77"
+    assert client.raw_payloads["token_exchange"] == {"expiresIn": 3600}
 
 
 async def test_odd_command_answers(scripted: tuple[_ScriptedDevice, ChargEyeClient]) -> None:

@@ -631,7 +631,7 @@ async def test_diagnostics(hass: HomeAssistant, loaded: MockConfigEntry) -> None
     assert diagnostics["entry"]["data"]["refresh_token"] == "**REDACTED**"
     raw = diagnostics["raw_payloads"]
     assert raw["token_exchanges"] == 1
-    assert "token" not in raw["token"]
+    assert set(raw["token_exchange"]) == {"validUntil"}
     assert raw["stations"]["stations"][0]["location"]["address"] == "**REDACTED**"
     assert DEFAULT_REFRESH_TOKEN not in str(diagnostics)
     assert "station_KEMDC-0001" in diagnostics["devices"]

@@ -74,6 +74,8 @@ _ACCOUNT_CLAIMS = (
 )
 
 _AUTH_PATH = "/auth/refreshAccessToken"
+#: Fields of the token answer that carry secrets (compared in lower case).
+_TOKEN_FIELDS = frozenset({"token", "accesstoken", "refreshtoken"})
 _STATIONS_PATH = "/stations"
 
 
@@ -468,8 +470,8 @@ class ChargEyeClient:
         if token is None:
             raise EvseResponseError("token missing from the refresh answer")
         # Keep the shape for diagnostics, never the JWT itself.
-        self.raw_payloads["token"] = {
-            key: value for key, value in payload.items() if key != "token"
+        self.raw_payloads["token_exchange"] = {
+            key: value for key, value in payload.items() if str(key).lower() not in _TOKEN_FIELDS
         }
         self._token = token
         self._token_renew_at = self._monotonic() + self._lifetime(payload, token)
