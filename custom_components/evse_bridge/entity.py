@@ -54,6 +54,7 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
             sw_version=identity.sw_version,
             hw_version=identity.hw_version,
             configuration_url=identity.configuration_url,
+            suggested_area=identity.suggested_area,
         )
         if identity.via_key is not None:
             self._attr_device_info["via_device"] = (

@@ -30,6 +30,8 @@ class DeviceIdentity:
     via_key: str | None = None
     #: Translation key for the name, when the name is generic ("Controller").
     translation_key: str | None = None
+    #: Area proposed for a new device (a cloud station's location).
+    suggested_area: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -295,6 +295,9 @@ async def test_entity_values(hass: HomeAssistant, loaded: MockConfigEntry, sim: 
     plug = dr.async_get(hass).async_get(device_id(hass, "connector_KEMDC-0001_connector1"))
     assert plug is not None
     assert plug.via_device_id == station.id
+    # The station's ChargEye location becomes the devices' area.
+    assert station.area_id == "bus_depot"
+    assert plug.area_id == "bus_depot"
 
 
 async def test_polling_uses_one_token(

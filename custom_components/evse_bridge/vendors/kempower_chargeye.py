@@ -216,6 +216,7 @@ class ChargEyeSite(Site):
         for station in stations:
             parent = station_key(station)
             name = station.name or station.station_id
+            area = station.location.name if station.location else None
             devices[parent] = DeviceData(
                 key=parent,
                 kind=STATION,
@@ -225,6 +226,7 @@ class ChargEyeSite(Site):
                     model=station.model,
                     serial_number=station.serial_number,
                     sw_version=station.firmware_version,
+                    suggested_area=area,
                 ),
                 data=StationData(station, self._limits.get(parent)),
             )
@@ -239,6 +241,7 @@ class ChargEyeSite(Site):
                         manufacturer=MANUFACTURER,
                         model=station.model,
                         via_key=parent,
+                        suggested_area=area,
                     ),
                     data=ConnectorData(station, connector, self._limits.get(key)),
                 )
