@@ -159,10 +159,13 @@ class LegacyDevice(SimDevice):
         return web.Response(text=text, content_type="text/plain")
 
     async def _full_state(self, request: web.Request) -> web.Response:
-        return self._refusal(request) or self._render(request, self.full_state())
+        # A Response is an (empty) mapping, hence falsy: compare with None.
+        refusal = self._refusal(request)
+        return refusal if refusal is not None else self._render(request, self.full_state())
 
     async def _one_key(self, request: web.Request) -> web.Response:
-        if refusal := self._refusal(request):
+        refusal = self._refusal(request)
+        if refusal is not None:
             return refusal
         key = request.match_info["key"]
         state = self.full_state()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -11,9 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 ENTITY = "sensor.cc613_2m3pr_1703512493"
 
 
-async def test_values_while_charging(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
-) -> None:
+async def test_values_while_charging(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
     assert loaded_entry.state is ConfigEntryState.LOADED
     power = hass.states.get(f"{ENTITY}_power")
     assert power is not None
@@ -55,7 +53,8 @@ async def test_device_and_registry(hass: HomeAssistant, loaded_entry: MockConfig
     assert phase.entity_category is not None
     # auth_uid (an RFID UID) and display_text never become entities.
     unique_ids = {
-        item.unique_id for item in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
+        item.unique_id
+        for item in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     }
     assert not any("auth_uid" in uid or "display_text" in uid for uid in unique_ids)
 
