@@ -34,6 +34,8 @@ class DeviceIdentity:
     via_key: str | None = None
     #: Translation key for the name, when the name is generic ("Controller").
     translation_key: str | None = None
+    #: Area proposed for a new device (a cloud station's location).
+    suggested_area: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +93,7 @@ class Site(ABC):
             sw_version=identity.sw_version,
             hw_version=identity.hw_version,
             configuration_url=identity.configuration_url,
+            suggested_area=identity.suggested_area,
         )
         if identity.via_key is not None:
             info["via_device"] = (DOMAIN, self.device_identifier(identity.via_key))
