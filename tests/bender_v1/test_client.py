@@ -19,18 +19,20 @@ from custom_components.evse_bridge.api import (
     EvseNotSupportedError,
     EvseResponseError,
 )
-from custom_components.evse_bridge.api.bender_v1 import (
+from custom_components.evse_bridge.api.bender_legacy import (
     AuthorizationState,
+    ConnectionState,
+    OcppState,
+    Type2State,
+)
+from custom_components.evse_bridge.api.bender_v1 import (
     BenderV1Client,
     ChargePointInfo,
-    ConnectionState,
     MessageLevel,
-    OcppState,
     PairingTag,
     SystemState,
     SystemStateValue,
     TagType,
-    Type2State,
     base_url,
     parse_charge_point_info,
     parse_log,

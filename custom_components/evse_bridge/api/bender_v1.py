@@ -34,6 +34,8 @@ from typing import Any
 
 import aiohttp
 
+# connectionState, authState, ocppState and type2State take the legacy API's values.
+from .bender_legacy import AuthorizationState, ConnectionState, OcppState, Type2State
 from .errors import (
     EvseAuthenticationError,
     EvseBridgeError,
@@ -79,51 +81,6 @@ class SystemStateValue(StrEnum):
     FINISHED = "finished"
     ERROR = "error"
     UNAVAILABLE = "unavailable"
-
-
-class ConnectionState(StrEnum):
-    """``connectionState``: the legacy ``conn_state`` values."""
-
-    NO_VEHICLE_CONNECTED = "no_vehicle_connected"
-    VEHICLE_CONNECTED_SCHUKO = "vehicle_connected_schuko"
-    VEHICLE_CHARGING_SCHUKO = "vehicle_charging_schuko"
-    VEHICLE_CONNECTED_TYPE2 = "vehicle_connected_type2"
-    VEHICLE_CHARGING_TYPE2 = "vehicle_charging_type2"
-    VEHICLE_CONNECTOR_ERROR = "vehicle_connector_error"
-
-
-class AuthorizationState(StrEnum):
-    """``authState``: the legacy ``auth_state`` values."""
-
-    NOT_AUTHORIZED_FOR_CHARGING = "not_authorized_for_charging"
-    WAIT_FOR_AUTH = "wait_for_auth"
-    AUTHORIZED_FOR_CHARGING = "authorized_for_charging"
-    AUTH_TIMEOUT = "auth_timeout"
-
-
-class OcppState(StrEnum):
-    """``ocppState``: the legacy ``ocpp_state`` values (OCPP 1.6 status)."""
-
-    AVAILABLE = "available"
-    OCCUPIED = "occupied"
-    RESERVED = "reserved"
-    UNAVAILABLE = "unavailable"
-    FAULTED = "faulted"
-    PREPARING = "preparing"
-    CHARGING = "charging"
-    SUSPENDEDEVSE = "suspendedevse"
-    SUSPENDEDEV = "suspendedev"
-    FINISHING = "finishing"
-
-
-class Type2State(StrEnum):
-    """``type2State``: IEC 61851 control pilot state A to E."""
-
-    A = "a"
-    B = "b"
-    C = "c"
-    D = "d"
-    E = "e"
 
 
 class MessageLevel(StrEnum):

@@ -38,18 +38,20 @@ from ..api import (
     EvseNotSupportedError,
     EvseResponseError,
 )
-from ..api.bender_v1 import (
+from ..api.bender_legacy import (
     AuthorizationState,
+    ConnectionState,
+    OcppState,
+    Type2State,
+)
+from ..api.bender_v1 import (
     BenderV1Client,
     ChargePointInfo,
-    ConnectionState,
     ControllerLog,
     LogMessage,
-    OcppState,
     SystemState,
     SystemStateValue,
     TransactionSummary,
-    Type2State,
 )
 from ..const import DOMAIN
 from ..descriptions import (
