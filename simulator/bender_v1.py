@@ -18,6 +18,7 @@ import uuid
 
 from aiohttp import web
 
+from .bender_legacy import AUTH_STATE, CONN_STATE, OCPP_STATE, TYPE2_STATE
 from .charging import ChargingCycle, Phase
 from .clock import SimClock
 from .device import SimDevice
@@ -40,25 +41,6 @@ _SYSTEM_STATE = {
     Phase.CHARGING: "charging",
     Phase.FINISHED: "finished",
 }
-_CONNECTION_STATE = {
-    Phase.IDLE: "no_vehicle_connected",
-    Phase.CONNECTED: "vehicle_connected_type2",
-    Phase.CHARGING: "vehicle_charging_type2",
-    Phase.FINISHED: "vehicle_connected_type2",
-}
-_AUTH_STATE = {
-    Phase.IDLE: "not_authorized_for_charging",
-    Phase.CONNECTED: "wait_for_auth",
-    Phase.CHARGING: "authorized_for_charging",
-    Phase.FINISHED: "authorized_for_charging",
-}
-_OCPP_STATE = {
-    Phase.IDLE: "available",
-    Phase.CONNECTED: "preparing",
-    Phase.CHARGING: "charging",
-    Phase.FINISHED: "finishing",
-}
-_TYPE2_STATE = {Phase.IDLE: "a", Phase.CONNECTED: "b", Phase.CHARGING: "c", Phase.FINISHED: "b"}
 
 
 def _iso(seconds: float) -> str:
@@ -153,10 +135,10 @@ class BenderV1Device(SimDevice):
         has_error = any(item.get("type") == "error" for item in self.messages)
         state: dict[str, Any] = {
             "systemState": "error" if has_error else _SYSTEM_STATE[phase],
-            "connectionState": _CONNECTION_STATE[phase],
-            "authState": _AUTH_STATE[phase],
-            "ocppState": _OCPP_STATE[phase],
-            "type2State": _TYPE2_STATE[phase],
+            "connectionState": CONN_STATE[phase],
+            "authState": AUTH_STATE[phase],
+            "ocppState": OCPP_STATE[phase],
+            "type2State": TYPE2_STATE[phase],
             "ambientTemp": round(23.5 + (reading.power_w / 11000.0) * 4, 1),
         }
         if phase in (Phase.CHARGING, Phase.FINISHED):
