@@ -7,6 +7,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from simulator.bender_legacy import SERIAL, LegacyDevice
@@ -66,3 +67,21 @@ async def test_bad_targets(hass: HomeAssistant, legacy_entry: MockConfigEntry) -
     assert await _call(hass, {"device_id": stale.id}) == "unknown_device"
     await hass.config_entries.async_unload(legacy_entry.entry_id)
     assert await _call(hass, {"config_entry_id": legacy_entry.entry_id}) == "entry_not_loaded"
+
+
+def test_vendors_sharing_an_action_must_agree_on_its_fields(hass: HomeAssistant) -> None:
+    from dataclasses import replace
+    from unittest.mock import patch
+
+    from custom_components.evse_bridge import services
+    from custom_components.evse_bridge.vendors import VENDORS
+
+    legacy = VENDORS["bender_legacy"]
+    pairing = VENDORS["bender_v1"].services[0]
+    clashing = replace(pairing, fields={vol.Required("other"): str})
+    vendors = {**VENDORS, "bender_legacy": replace(legacy, services=(clashing,))}
+    with (
+        patch.object(services, "VENDORS", vendors),
+        pytest.raises(ValueError, match="start_pairing"),
+    ):
+        services.async_setup_services(hass)

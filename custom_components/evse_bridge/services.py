@@ -36,6 +36,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
             offers[service.name].append((vendor, service))
     for name, vendor_services in offers.items():
         first = vendor_services[0][1]
+        # One action, one schema: vendors sharing an action name must agree on its fields.
+        if any(service.fields != first.fields for _, service in vendor_services):
+            raise ValueError(f"vendors offer action {name} with different fields")
         schema = vol.Schema(
             {
                 vol.Exclusive(ATTR_DEVICE_ID, "target"): cv.string,
