@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from unittest.mock import patch
+
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
@@ -9,7 +12,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
+from custom_components.evse_bridge import services
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.vendors import VENDORS
 from simulator.bender_legacy import SERIAL, LegacyDevice
 from simulator.clock import SimClock
 
@@ -70,12 +75,6 @@ async def test_bad_targets(hass: HomeAssistant, legacy_entry: MockConfigEntry) -
 
 
 def test_vendors_sharing_an_action_must_agree_on_its_fields(hass: HomeAssistant) -> None:
-    from dataclasses import replace
-    from unittest.mock import patch
-
-    from custom_components.evse_bridge import services
-    from custom_components.evse_bridge.vendors import VENDORS
-
     legacy = VENDORS["bender_legacy"]
     pairing = VENDORS["bender_v1"].services[0]
     clashing = replace(pairing, fields={vol.Required("other"): str})
