@@ -176,6 +176,26 @@ class _Certificate:
         self.fingerprint = hashlib.sha256(der).hexdigest()
 
 
+def stored_certificate(folder: str, serial: str) -> _Certificate:
+    """The certificate kept in ``folder``, made there on first use.
+
+    A real hub keeps its certificate across reboots; ``scripts/develop`` uses this
+    so that an entry pinned to the simulated hub still trusts it after a restart.
+    """
+    cert_path = os.path.join(folder, "hub-cert.pem")
+    key_path = os.path.join(folder, "hub-key.pem")
+    if os.path.exists(cert_path) and os.path.exists(key_path):
+        with open(cert_path, "rb") as cert_file, open(key_path, "rb") as key_file:
+            return _Certificate(key_pem=key_file.read(), cert_pem=cert_file.read())
+    certificate = generate_certificate(serial)
+    os.makedirs(folder, exist_ok=True)
+    with open(cert_path, "wb") as cert_file:
+        cert_file.write(certificate.cert_pem)
+    with open(key_path, "wb") as key_file:
+        key_file.write(certificate.key_pem)
+    return certificate
+
+
 def generate_certificate(serial: str) -> _Certificate:
     """A fresh self-signed certificate for 127.0.0.1 and localhost, like the hub's."""
     key = ec.generate_private_key(ec.SECP256R1())
@@ -216,7 +236,8 @@ class EvceDevice(SimDevice):
     Options: ``stations`` (3), ``zones`` (2), ``pms`` (1), ``login``,
     ``password``, ``serial``, ``command_delay`` (2 s), ``token_validity``
     (43200 s), ``idle_timeout`` (1800 s), ``max_failed_logins`` (5),
-    ``block_time`` (900 s).
+    ``block_time`` (900 s), ``cert_dir`` (keep the certificate in this folder
+    across restarts instead of generating one per start).
     """
 
     kind = "schneider_evce"
@@ -237,6 +258,7 @@ class EvceDevice(SimDevice):
         idle_timeout: float = 1800.0,
         max_failed_logins: int = 5,
         block_time: float = 900.0,
+        cert_dir: str | None = None,
     ) -> None:
         """Build the hub's configuration; IDs start where a real hub's could."""
         super().__init__(clock)
@@ -248,7 +270,9 @@ class EvceDevice(SimDevice):
         self.idle_timeout = idle_timeout
         self.max_failed_logins = max_failed_logins
         self.block_time = block_time
-        self.certificate = generate_certificate(serial)
+        self.certificate = (
+            stored_certificate(cert_dir, serial) if cert_dir else generate_certificate(serial)
+        )
         self._contexts: list[ssl.SSLContext] = []
         #: After a certificate change, connections are not kept alive (as after a reboot),
         #: so clients handshake again and see the new certificate.
@@ -286,7 +310,9 @@ class EvceDevice(SimDevice):
             if name in options
         }
         texts = {
-            name: options.pop(name) for name in ("login", "password", "serial") if name in options
+            name: options.pop(name)
+            for name in ("login", "password", "serial", "cert_dir")
+            if name in options
         }
         max_failed = int(options.pop("max_failed_logins", "5"))
         if options:

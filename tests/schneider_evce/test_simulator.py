@@ -34,6 +34,14 @@ def test_options() -> None:
         EvceDevice.from_options(SimClock(), {"colour": "green"})
 
 
+def test_certificate_kept_across_restarts(tmp_path) -> None:
+    options = {"cert_dir": str(tmp_path)}
+    first = EvceDevice.from_options(SimClock(scale=0), dict(options))
+    second = EvceDevice.from_options(SimClock(scale=0), dict(options))
+    assert first.certificate.fingerprint == second.certificate.fingerprint
+    assert EvceDevice(SimClock(scale=0)).certificate.fingerprint != first.certificate.fingerprint
+
+
 def test_control_actions() -> None:
     device = EvceDevice(SimClock(scale=0))
     new_id = device.control("add_station", {"evses": 2})["id"]
