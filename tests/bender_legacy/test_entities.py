@@ -27,7 +27,7 @@ async def test_values_while_charging(hass: HomeAssistant, loaded_entry: MockConf
     assert hass.states.get(f"{ENTITY}_authorization").state == "authorized_for_charging"
     assert hass.states.get(f"{ENTITY}_ocpp_status").state == "charging"
     assert hass.states.get(f"{ENTITY}_control_pilot_state").state == "c"
-    assert hass.states.get(f"{ENTITY}_cable").state == "32"
+    assert hass.states.get(f"{ENTITY}_cable_rating").state == "32"
     assert hass.states.get(f"{ENTITY}_ambient_temperature").state == "27.5"
     assert hass.states.get(f"{ENTITY}_maximum_current").state == "16.0"
     assert hass.states.get(f"{ENTITY}_active_errors").state == "0"
