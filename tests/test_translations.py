@@ -89,3 +89,12 @@ def test_every_translation_key_in_the_code_exists(language: str) -> None:
     for path in COMPONENT.rglob("*.py"):
         for key in re.findall(r'translation_key="([a-z0-9_]+)"', path.read_text("utf-8")):
             assert key in known, (path.name, key)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_keys_are_valid_translation_keys(language: str) -> None:
+    """Home Assistant (hassfest) accepts only lower-case keys without doubled separators."""
+    valid = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
+    for key in _keys(_load(language)):
+        for part in key.split("."):
+            assert valid.match(part), key

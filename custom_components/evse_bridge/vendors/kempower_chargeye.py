@@ -89,7 +89,8 @@ ATTR_ID_TOKEN = "id_token"
 ATTR_ID_TOKEN_TYPE = "id_token_type"
 ATTR_TRANSACTION_ID = "transaction_id"
 ATTR_IMMEDIATE = "immediate"
-ID_TOKEN_TYPES = ("APP_USER", "AD_HOC_USER", "RFID", "OTHER")
+# Lower case in the action (translation keys must be); the API wants OCPP 2.0.1 upper case.
+ID_TOKEN_TYPES = ("app_user", "ad_hoc_user", "rfid", "other")
 
 #: Bounds of a limit when the station reports no rating (the example answer has zeros).
 FALLBACK_MAX_A = 63.0
@@ -546,7 +547,7 @@ async def _async_start_transaction(
         data.station.station_id,
         data.connector.connector_id,
         id_token,
-        call.data[ATTR_ID_TOKEN_TYPE],
+        call.data[ATTR_ID_TOKEN_TYPE].upper(),
     )
     await runtime.coordinator.async_request_refresh()
     return None
@@ -607,7 +608,9 @@ SERVICES = (
         name="start_transaction",
         fields={
             vol.Required(ATTR_ID_TOKEN): cv.string,
-            vol.Optional(ATTR_ID_TOKEN_TYPE, default="APP_USER"): vol.In(ID_TOKEN_TYPES),
+            vol.Optional(ATTR_ID_TOKEN_TYPE, default="app_user"): vol.All(
+                vol.Lower, vol.In(ID_TOKEN_TYPES)
+            ),
         },
         handler=_async_start_transaction,
         device_kinds=(CONNECTOR,),
