@@ -58,6 +58,7 @@ from ..runtime import EvseBridgeConfigEntry
 from ..site import DeviceData, DeviceIdentity, Site, SiteData
 from .base import ProbeResult, Vendor
 from .sensor_factories import (
+    counter_sensor,
     current_sensor,
     diagnostic_sensor,
     duration_sensor,
@@ -308,24 +309,22 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         value_fn=lambda state: None if state.errors is None else len(state.errors),
         attributes_fn=_problem_attributes,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="con_cycles_type2",
-        translation_key="connection_cycles_type2",
-        device_kind=CONTROLLER,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+    counter_sensor(
+        "con_cycles_type2",
+        "connection_cycles_type2",
+        CONTROLLER,
+        attrgetter("connection_cycles_type2"),
         entity_category=EntityCategory.DIAGNOSTIC,
         exists_fn=_sent("con_cycles_type2"),
-        value_fn=lambda state: state.connection_cycles_type2,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="con_cycles_schuko",
-        translation_key="connection_cycles_schuko",
-        device_kind=CONTROLLER,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+    counter_sensor(
+        "con_cycles_schuko",
+        "connection_cycles_schuko",
+        CONTROLLER,
+        attrgetter("connection_cycles_schuko"),
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         exists_fn=_sent("con_cycles_schuko"),
-        value_fn=lambda state: state.connection_cycles_schuko,
     ),
     diagnostic_sensor(
         "cp_id",

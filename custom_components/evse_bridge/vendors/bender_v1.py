@@ -61,6 +61,7 @@ from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..site import DeviceData, DeviceIdentity, Site, SiteData
 from .base import ProbeResult, Vendor, VendorService
 from .sensor_factories import (
+    counter_sensor,
     duration_sensor,
     energy_sensor,
     enum_sensor,
@@ -264,13 +265,12 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         value_fn=lambda data: len(data.log.messages),
         attributes_fn=_message_attributes,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="transaction_count",
-        translation_key="transaction_count",
-        device_kind=CONTROLLER,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+    counter_sensor(
+        "transaction_count",
+        "transaction_count",
+        CONTROLLER,
+        lambda data: data.summary.count,
         exists_fn=lambda data: data.summary is not None,
-        value_fn=lambda data: data.summary.count,
     ),
     energy_sensor(
         "total_energy",

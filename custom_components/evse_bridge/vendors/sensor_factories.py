@@ -249,3 +249,21 @@ def diagnostic_sensor(
         value_fn=value_fn,
         **options,
     )
+
+
+def counter_sensor(
+    key: str,
+    translation_key: str,
+    device_kind: str,
+    value_fn: ValueFn,
+    **options: Unpack[SensorOptions],
+) -> EvseBridgeSensorEntityDescription:
+    """A count that only grows: connections, transactions."""
+    return EvseBridgeSensorEntityDescription(
+        key=key,
+        translation_key=translation_key,
+        device_kind=device_kind,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=value_fn,
+        **options,
+    )
