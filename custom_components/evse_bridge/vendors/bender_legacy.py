@@ -175,19 +175,6 @@ def _enum_sensor(
     )
 
 
-def _phase_value(attribute: str) -> Callable[[int], Callable[[LegacyState], float | None]]:
-    """The value of one phase (or RCMB channel) of a comma-separated list."""
-
-    def value(index: int) -> Callable[[LegacyState], float | None]:
-        def _value(state: LegacyState) -> float | None:
-            values: tuple[float | None, ...] = getattr(state, attribute)
-            return values[index] if index < len(values) else None
-
-        return _value
-
-    return value
-
-
 def _problem_attributes(state: LegacyState) -> dict[str, Any]:
     return {"errors": list(state.errors or ())}
 
@@ -230,7 +217,7 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         current_sensor,
         "current_phase",
         CONTROLLER,
-        _phase_value("currents_a"),
+        attrgetter("currents_a"),
         precision=2,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
@@ -240,7 +227,7 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         voltage_sensor,
         "voltage_phase",
         CONTROLLER,
-        _phase_value("voltages_v"),
+        attrgetter("voltages_v"),
         precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
@@ -250,7 +237,7 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         current_sensor,
         "rcmb_max_current",
         CONTROLLER,
-        _phase_value("rcmb_max_ma"),
+        attrgetter("rcmb_max_ma"),
         count=2,
         unit=UnitOfElectricCurrent.MILLIAMPERE,
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -261,7 +248,7 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         current_sensor,
         "rcmb_current",
         CONTROLLER,
-        _phase_value("rcmb_current_ma"),
+        attrgetter("rcmb_current_ma"),
         count=2,
         unit=UnitOfElectricCurrent.MILLIAMPERE,
         entity_category=EntityCategory.DIAGNOSTIC,

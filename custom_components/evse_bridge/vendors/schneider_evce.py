@@ -511,14 +511,6 @@ HUB_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
 # --- zone ----------------------------------------------------------------------------------
 
 
-def _zone_current(index: int) -> Callable[[EvceZoneData], float | None]:
-    def value(data: EvceZoneData) -> float | None:
-        currents = data.status.currents_a
-        return currents[index] if index < len(currents) else None
-
-    return value
-
-
 def _reduction_max(data: EvceZoneData) -> float:
     if data.reduction_type is EvceReductionType.POWER:
         limit = data.zone.max_power_kw
@@ -546,7 +538,9 @@ async def _set_reduction(site: EvceSite, device: DeviceData, value: float) -> No
 
 
 ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
-    *phase_sensors(current_sensor, "current_phase", ZONE, _zone_current, precision=1),
+    *phase_sensors(
+        current_sensor, "current_phase", ZONE, lambda data: data.status.currents_a, precision=1
+    ),
     power_sensor("power", "power", ZONE, lambda data: data.status.power_w),
     current_sensor(
         "setpoint", "evce_zone_setpoint", ZONE, lambda data: data.status.setpoint_a, precision=1
@@ -569,23 +563,20 @@ ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
 # --- power meter ---------------------------------------------------------------------------
 
 
-def _meter_phase(attribute: str) -> Callable[[int], Callable[[EvcePowerMeterData], float | None]]:
-    def value_at(index: int) -> Callable[[EvcePowerMeterData], float | None]:
-        def value(data: EvcePowerMeterData) -> float | None:
-            values: tuple[float | None, ...] = getattr(data.values, attribute)
-            return values[index]
-
-        return value
-
-    return value_at
-
-
 POWER_METER_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     *phase_sensors(
-        voltage_sensor, "voltage_phase", POWER_METER, _meter_phase("voltages_v"), precision=1
+        voltage_sensor,
+        "voltage_phase",
+        POWER_METER,
+        lambda data: data.values.voltages_v,
+        precision=1,
     ),
     *phase_sensors(
-        current_sensor, "current_phase", POWER_METER, _meter_phase("currents_a"), precision=2
+        current_sensor,
+        "current_phase",
+        POWER_METER,
+        lambda data: data.values.currents_a,
+        precision=2,
     ),
     power_sensor(
         "power",

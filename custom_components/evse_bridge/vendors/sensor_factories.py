@@ -9,7 +9,7 @@ report in different ones. Anything else a description may carry (``exists_fn``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypedDict, Unpack
@@ -148,16 +148,24 @@ def phase_sensors(
     sensor: Callable[..., EvseBridgeSensorEntityDescription],
     translation_key: str,
     device_kind: str,
-    value_at: Callable[[int], ValueFn],
+    values_fn: Callable[[Any], Sequence[float | None]],
     *,
     count: int = 3,
     **parameters: Any,
 ) -> tuple[EvseBridgeSensorEntityDescription, ...]:
-    """One ``sensor`` per phase (or channel) ``n``: key ``<translation_key>_<n>``.
+    """One ``sensor`` per phase (or channel) ``n`` of the list ``values_fn`` reads.
 
-    ``value_at`` gets the zero-based index and returns that phase's value_fn;
-    the translation names the phase through the ``index`` placeholder.
+    Keys are ``<translation_key>_<n>``; the translation names the phase through
+    the ``index`` placeholder. A phase missing from a shorter list reads None.
     """
+
+    def value_at(index: int) -> ValueFn:
+        def value(data: Any) -> float | None:
+            values = values_fn(data)
+            return values[index] if index < len(values) else None
+
+        return value
+
     return tuple(
         sensor(
             f"{translation_key}_{index + 1}",
