@@ -1,6 +1,6 @@
 """Sensor descriptions of the kinds every vendor has, built the same way for all of them.
 
-Each factory fixes what a kind of measurement always is (device class, state
+Each factory fixes what a kind of sensor always is (device class, state
 class, units, the usual precision) and takes what differs between vendors: the
 keys, the device kind, how to read the value and the native unit where vendors
 report in different ones. Anything else a description may carry (``exists_fn``,
@@ -32,7 +32,7 @@ type ValueFn = Callable[[Any], StateType | datetime]
 
 
 class DiagnosticSensorOptions(TypedDict, total=False):
-    """Description fields every factory leaves to its caller."""
+    """Description fields a caller may add to a diagnostic sensor (its category is fixed)."""
 
     exists_fn: Callable[[Any], bool]
     attributes_fn: Callable[[Any], Mapping[str, Any] | None] | None
@@ -41,7 +41,7 @@ class DiagnosticSensorOptions(TypedDict, total=False):
 
 
 class SensorOptions(DiagnosticSensorOptions, total=False):
-    """Description fields a factory of measurements or states leaves to its caller."""
+    """Description fields a caller may add to the other factories' sensors."""
 
     entity_category: EntityCategory | None
 
