@@ -14,15 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor import SensorStateClass
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
     CONF_USERNAME,
-    UnitOfEnergy,
-    UnitOfPower,
-    UnitOfTemperature,
-    UnitOfTime,
 )
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
@@ -64,6 +60,14 @@ from ..event import fire_device_event
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..site import DeviceData, DeviceIdentity, Site, SiteData
 from .base import ProbeResult, Vendor, VendorService
+from .sensor_factories import (
+    counter_sensor,
+    duration_sensor,
+    energy_sensor,
+    enum_sensor,
+    power_sensor,
+    temperature_sensor,
+)
 
 CONTROLLER = "controller"
 DEFAULT_USERNAME = "operator"
@@ -226,66 +230,31 @@ def _message_attributes(data: BenderV1Data) -> dict[str, Any]:
     return {"errors": _texts(log.errors), "warnings": _texts(log.warnings)}
 
 
-def _enum_sensor(
-    key: str, translation_key: str, options: type[Any]
-) -> EvseBridgeSensorEntityDescription:
-    return EvseBridgeSensorEntityDescription(
-        key=key,
-        translation_key=translation_key,
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.ENUM,
-        options=[option.value for option in options],
-        value_fn=lambda data: getattr(data.state, key),
-    )
+def _state(attribute: str) -> Callable[[BenderV1Data], Any]:
+    return lambda data: getattr(data.state, attribute)
 
 
 SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
-    _enum_sensor("system", "system_state", SystemStateValue),
-    _enum_sensor("connection", "conn_state", ConnectionState),
-    _enum_sensor("authorization", "auth_state", AuthorizationState),
-    _enum_sensor("ocpp", "ocpp_state", OcppState),
-    _enum_sensor("type2", "type2_state", Type2State),
-    EvseBridgeSensorEntityDescription(
-        key="ambient_temperature",
-        translation_key="ambient_temperature",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.TEMPERATURE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.state.ambient_temperature_c,
+    enum_sensor("system", "system_state", CONTROLLER, SystemStateValue, _state("system")),
+    enum_sensor("connection", "conn_state", CONTROLLER, ConnectionState, _state("connection")),
+    enum_sensor(
+        "authorization", "auth_state", CONTROLLER, AuthorizationState, _state("authorization")
     ),
-    EvseBridgeSensorEntityDescription(
-        key="session_energy",
-        translation_key="session_energy",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        value_fn=_transaction_value("energy_wh"),
+    enum_sensor("ocpp", "ocpp_state", CONTROLLER, OcppState, _state("ocpp")),
+    enum_sensor("type2", "type2_state", CONTROLLER, Type2State, _state("type2")),
+    temperature_sensor(
+        "ambient_temperature",
+        "ambient_temperature",
+        CONTROLLER,
+        _state("ambient_temperature_c"),
     ),
-    EvseBridgeSensorEntityDescription(
-        key="power",
-        translation_key="power",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=2,
-        value_fn=_transaction_value("power_w"),
-    ),
-    EvseBridgeSensorEntityDescription(
-        key="transaction_duration",
-        translation_key="charging_duration",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.DURATION,
-        native_unit_of_measurement=UnitOfTime.SECONDS,
-        suggested_unit_of_measurement=UnitOfTime.MINUTES,
-        suggested_display_precision=0,
-        value_fn=_transaction_value("duration_s"),
+    energy_sensor("session_energy", "session_energy", CONTROLLER, _transaction_value("energy_wh")),
+    power_sensor("power", "power", CONTROLLER, _transaction_value("power_w")),
+    duration_sensor(
+        "transaction_duration",
+        "charging_duration",
+        CONTROLLER,
+        _transaction_value("duration_s"),
     ),
     EvseBridgeSensorEntityDescription(
         key="messages",
@@ -296,25 +265,19 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         value_fn=lambda data: len(data.log.messages),
         attributes_fn=_message_attributes,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="transaction_count",
-        translation_key="transaction_count",
-        device_kind=CONTROLLER,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+    counter_sensor(
+        "transaction_count",
+        "transaction_count",
+        CONTROLLER,
+        lambda data: data.summary.count,
         exists_fn=lambda data: data.summary is not None,
-        value_fn=lambda data: data.summary.count,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="total_energy",
-        translation_key="total_energy",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
+    energy_sensor(
+        "total_energy",
+        "total_energy",
+        CONTROLLER,
+        lambda data: data.summary.total_energy_wh,
         exists_fn=lambda data: data.summary is not None,
-        value_fn=lambda data: data.summary.total_energy_wh,
     ),
 )
 

@@ -13,7 +13,7 @@ show the last limit this entry set and had accepted, and otherwise the rating
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -74,6 +74,7 @@ from ..descriptions import (
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..site import DeviceData, DeviceIdentity, Site, SiteData
 from .base import ProbeResult, Vendor, VendorService
+from .sensor_factories import current_sensor, energy_sensor, enum_sensor, power_sensor
 
 KEY = "kempower_chargeye"
 MANUFACTURER = "Kempower"
@@ -390,15 +391,29 @@ def _enum_value(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _maximum_power(
+    kind: str, value_fn: Callable[[Any], float | None]
+) -> EvseBridgeSensorEntityDescription:
+    """The rating, in kW: a fixed figure about the device, not a measurement."""
+    return EvseBridgeSensorEntityDescription(
+        key="maximum_power",
+        translation_key="maximum_power",
+        device_kind=kind,
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=value_fn,
+    )
+
+
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     # Station
-    EvseBridgeSensorEntityDescription(
-        key="station_status",
-        translation_key="station_status",
-        device_kind=STATION,
-        device_class=SensorDeviceClass.ENUM,
-        options=[status.value for status in StationStatus],
-        value_fn=lambda data: _enum_value(data.station.status),
+    enum_sensor(
+        "station_status",
+        "station_status",
+        STATION,
+        StationStatus,
+        lambda data: _enum_value(data.station.status),
     ),
     EvseBridgeBinarySensorEntityDescription(
         key="online",
@@ -408,35 +423,22 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         is_on_fn=_is_online,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="output_power",
-        translation_key="output_power",
-        device_kind=STATION,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.station.current_power_kw,
+    power_sensor(
+        "output_power",
+        "output_power",
+        STATION,
+        lambda data: data.station.current_power_kw,
+        unit=UnitOfPower.KILO_WATT,
+        precision=1,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="input_current",
-        translation_key="input_current",
-        device_kind=STATION,
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.station.current_power_a,
+    current_sensor(
+        "input_current",
+        "input_current",
+        STATION,
+        lambda data: data.station.current_power_a,
+        precision=1,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="maximum_power",
-        translation_key="maximum_power",
-        device_kind=STATION,
-        device_class=SensorDeviceClass.POWER,
-        native_unit_of_measurement=UnitOfPower.KILO_WATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.station.max_power_kw,
-    ),
+    _maximum_power(STATION, lambda data: data.station.max_power_kw),
     _power_limit(STATION),
     EvseBridgeButtonEntityDescription(
         key="restart",
@@ -447,42 +449,35 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         press_fn=_restart_on_idle,
     ),
     # Connector
-    EvseBridgeSensorEntityDescription(
-        key="connector_status",
-        translation_key="connector_status",
-        device_kind=CONNECTOR,
-        device_class=SensorDeviceClass.ENUM,
-        options=[status.value for status in ConnectorStatus],
-        value_fn=lambda data: _enum_value(data.connector.status),
+    enum_sensor(
+        "connector_status",
+        "connector_status",
+        CONNECTOR,
+        ConnectorStatus,
+        lambda data: _enum_value(data.connector.status),
     ),
-    EvseBridgeSensorEntityDescription(
-        key="connector_type",
-        translation_key="connector_type",
-        device_kind=CONNECTOR,
-        device_class=SensorDeviceClass.ENUM,
-        options=[plug.value for plug in ConnectorType],
+    enum_sensor(
+        "connector_type",
+        "connector_type",
+        CONNECTOR,
+        ConnectorType,
+        lambda data: _enum_value(data.connector.connector_type),
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: _enum_value(data.connector.connector_type),
     ),
-    EvseBridgeSensorEntityDescription(
-        key="power",
-        translation_key="charging_power",
-        device_kind=CONNECTOR,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.connector.power_kw,
+    power_sensor(
+        "power",
+        "charging_power",
+        CONNECTOR,
+        lambda data: data.connector.power_kw,
+        unit=UnitOfPower.KILO_WATT,
+        precision=1,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="session_energy",
-        translation_key="session_energy",
-        device_kind=CONNECTOR,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        value_fn=_session_energy,
+    energy_sensor(
+        "session_energy",
+        "session_energy",
+        CONNECTOR,
+        _session_energy,
+        unit=UnitOfEnergy.KILO_WATT_HOUR,
     ),
     EvseBridgeSensorEntityDescription(
         key="state_of_charge",
@@ -495,22 +490,16 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         exists_fn=lambda data: not data.connector.is_ac,
         value_fn=_soc,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="transaction_status",
-        translation_key="transaction_status",
-        device_kind=CONNECTOR,
-        device_class=SensorDeviceClass.ENUM,
-        options=[status.value for status in TransactionStatus],
-        value_fn=_transaction_status,
+    enum_sensor(
+        "transaction_status",
+        "transaction_status",
+        CONNECTOR,
+        TransactionStatus,
+        _transaction_status,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="maximum_power",
-        translation_key="maximum_power",
-        device_kind=CONNECTOR,
-        device_class=SensorDeviceClass.POWER,
-        native_unit_of_measurement=UnitOfPower.KILO_WATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.connector.max_power_kw_actual or data.connector.max_power_kw,
+    _maximum_power(
+        CONNECTOR,
+        lambda data: data.connector.max_power_kw_actual or data.connector.max_power_kw,
     ),
     _power_limit(CONNECTOR),
     EvseBridgeSwitchEntityDescription(

@@ -24,7 +24,6 @@ from homeassistant.const import (
     CONF_USERNAME,
     EntityCategory,
     UnitOfElectricCurrent,
-    UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfFrequency,
     UnitOfPower,
@@ -81,6 +80,14 @@ from ..descriptions import (
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..site import DeviceData, DeviceIdentity, Site, SiteData
 from .base import ProbeResult, Vendor, VendorService
+from .sensor_factories import (
+    current_sensor,
+    energy_sensor,
+    enum_sensor,
+    phase_sensors,
+    power_sensor,
+    voltage_sensor,
+)
 
 CONF_CERTIFICATE = "certificate"
 MANUFACTURER = "Schneider Electric"
@@ -430,74 +437,46 @@ def _has_connector(connector: int) -> Callable[[EvceStationData], bool]:
     return lambda data: connector in data.station.connectors
 
 
-STATUS_OPTIONS = [status.value for status in EvceConnectorStatus]
-
 STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
-    EvseBridgeSensorEntityDescription(
-        key="status",
-        translation_key="evce_station_status",
-        device_kind=STATION,
-        device_class=SensorDeviceClass.ENUM,
-        options=STATUS_OPTIONS,
-        value_fn=_station_value("status"),
+    enum_sensor(
+        "status", "evce_station_status", STATION, EvceConnectorStatus, _station_value("status")
     ),
-    EvseBridgeSensorEntityDescription(
-        key="ocpp_status",
-        translation_key="evce_ocpp_connection",
-        device_kind=STATION,
-        device_class=SensorDeviceClass.ENUM,
-        options=[status.value for status in EvceOcppStatus],
+    enum_sensor(
+        "ocpp_status",
+        "evce_ocpp_connection",
+        STATION,
+        EvceOcppStatus,
+        _station_value("ocpp_status"),
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=_station_value("ocpp_status"),
     ),
     *(
-        EvseBridgeSensorEntityDescription(
-            key=f"connector_{connector}_status",
-            translation_key="evce_connector_status",
+        enum_sensor(
+            f"connector_{connector}_status",
+            "evce_connector_status",
+            STATION,
+            EvceConnectorStatus,
+            _connector_status(connector),
             translation_placeholders={"connector": str(connector)},
-            device_kind=STATION,
-            device_class=SensorDeviceClass.ENUM,
-            options=STATUS_OPTIONS,
             exists_fn=_has_connector(connector),
-            value_fn=_connector_status(connector),
         )
         for connector in range(1, MAX_CONNECTORS + 1)
     ),
-    EvseBridgeSensorEntityDescription(
-        key="power",
-        translation_key="power",
-        device_kind=STATION,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=2,
-        exists_fn=_reported("power_w"),
-        value_fn=_station_value("power_w"),
+    power_sensor(
+        "power", "power", STATION, _station_value("power_w"), exists_fn=_reported("power_w")
     ),
-    EvseBridgeSensorEntityDescription(
-        key="energy",
-        translation_key="meter_energy",
-        device_kind=STATION,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
+    energy_sensor(
+        "energy",
+        "meter_energy",
+        STATION,
+        _station_value("energy_wh"),
         exists_fn=_reported("energy_wh"),
-        value_fn=_station_value("energy_wh"),
     ),
-    EvseBridgeSensorEntityDescription(
-        key="session_energy",
-        translation_key="session_energy",
-        device_kind=STATION,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
+    energy_sensor(
+        "session_energy",
+        "session_energy",
+        STATION,
+        _station_value("session_energy_wh"),
         exists_fn=_reported("session_energy_wh"),
-        value_fn=_station_value("session_energy_wh"),
     ),
     EvseBridgeSwitchEntityDescription(
         key="availability",
@@ -526,28 +505,10 @@ HUB_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         value_fn=lambda data: data.stations_connected,
         attributes_fn=lambda data: {"stations": data.stations},
     ),
-    EvseBridgeSensorEntityDescription(
-        key="power",
-        translation_key="evce_stations_power",
-        device_kind=HUB,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.power_w,
-    ),
+    power_sensor("power", "evce_stations_power", HUB, lambda data: data.power_w),
 )
 
 # --- zone ----------------------------------------------------------------------------------
-
-
-def _zone_current(index: int) -> Callable[[EvceZoneData], float | None]:
-    def value(data: EvceZoneData) -> float | None:
-        currents = data.status.currents_a
-        return currents[index] if index < len(currents) else None
-
-    return value
 
 
 def _reduction_max(data: EvceZoneData) -> float:
@@ -577,40 +538,12 @@ async def _set_reduction(site: EvceSite, device: DeviceData, value: float) -> No
 
 
 ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
-    *(
-        EvseBridgeSensorEntityDescription(
-            key=f"current_phase_{index + 1}",
-            translation_key="current_phase",
-            translation_placeholders={"index": str(index + 1)},
-            device_kind=ZONE,
-            device_class=SensorDeviceClass.CURRENT,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-            suggested_display_precision=1,
-            value_fn=_zone_current(index),
-        )
-        for index in range(3)
+    *phase_sensors(
+        current_sensor, "current_phase", ZONE, lambda data: data.status.currents_a, precision=1
     ),
-    EvseBridgeSensorEntityDescription(
-        key="power",
-        translation_key="power",
-        device_kind=ZONE,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.status.power_w,
-    ),
-    EvseBridgeSensorEntityDescription(
-        key="setpoint",
-        translation_key="evce_zone_setpoint",
-        device_kind=ZONE,
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.status.setpoint_a,
+    power_sensor("power", "power", ZONE, lambda data: data.status.power_w),
+    current_sensor(
+        "setpoint", "evce_zone_setpoint", ZONE, lambda data: data.status.setpoint_a, precision=1
     ),
     EvseBridgeNumberEntityDescription(
         key="reduction",
@@ -630,62 +563,34 @@ ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
 # --- power meter ---------------------------------------------------------------------------
 
 
-def _meter_phase(attribute: str, index: int) -> Callable[[EvcePowerMeterData], float | None]:
-    def value(data: EvcePowerMeterData) -> float | None:
-        values: tuple[float | None, ...] = getattr(data.values, attribute)
-        return values[index]
-
-    return value
-
-
 POWER_METER_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
-    *(
-        EvseBridgeSensorEntityDescription(
-            key=f"voltage_phase_{index + 1}",
-            translation_key="voltage_phase",
-            translation_placeholders={"index": str(index + 1)},
-            device_kind=POWER_METER,
-            device_class=SensorDeviceClass.VOLTAGE,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-            suggested_display_precision=1,
-            value_fn=_meter_phase("voltages_v", index),
-        )
-        for index in range(3)
+    *phase_sensors(
+        voltage_sensor,
+        "voltage_phase",
+        POWER_METER,
+        lambda data: data.values.voltages_v,
+        precision=1,
     ),
-    *(
-        EvseBridgeSensorEntityDescription(
-            key=f"current_phase_{index + 1}",
-            translation_key="current_phase",
-            translation_placeholders={"index": str(index + 1)},
-            device_kind=POWER_METER,
-            device_class=SensorDeviceClass.CURRENT,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-            suggested_display_precision=2,
-            value_fn=_meter_phase("currents_a", index),
-        )
-        for index in range(3)
+    *phase_sensors(
+        current_sensor,
+        "current_phase",
+        POWER_METER,
+        lambda data: data.values.currents_a,
+        precision=2,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="power",
-        translation_key="power",
-        device_kind=POWER_METER,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.values.power_kw,
+    power_sensor(
+        "power",
+        "power",
+        POWER_METER,
+        lambda data: data.values.power_kw,
+        unit=UnitOfPower.KILO_WATT,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="energy_import",
-        translation_key="evce_energy_import",
-        device_kind=POWER_METER,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.values.energy_import_kwh,
+    energy_sensor(
+        "energy_import",
+        "evce_energy_import",
+        POWER_METER,
+        lambda data: data.values.energy_import_kwh,
+        unit=UnitOfEnergy.KILO_WATT_HOUR,
     ),
     EvseBridgeSensorEntityDescription(
         key="frequency",
