@@ -8,6 +8,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from simulator.bender_legacy import LegacyDevice
+
 ENTITY = "sensor.cc613_2m3pr_1703512493"
 
 
@@ -64,3 +66,35 @@ async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> Non
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.NOT_LOADED
     assert hass.states.get(f"{ENTITY}_power").state == STATE_UNAVAILABLE
+
+
+async def test_old_firmware_creates_no_entity_for_missing_keys(
+    hass: HomeAssistant, entry: MockConfigEntry, device: LegacyDevice
+) -> None:
+    device.firmware = "old"
+    device.lang = "de"
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    unique_ids = {
+        item.unique_id for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+    }
+    assert not any("voltage" in uid or "wlan" in uid for uid in unique_ids)
+    assert any("current_phase_1" in uid for uid in unique_ids)
+    # "keine_fehler" from a German UI means no errors.
+    assert hass.states.get(f"{ENTITY}_active_errors").state == "0"
+    assert hass.states.get("binary_sensor.cc613_2m3pr_1703512493_problem").state == "off"
+
+
+async def test_active_errors_reported(hass: HomeAssistant, entry: MockConfigEntry, device) -> None:
+    device.errors = ["plug_locking_failed", "rfid_reader_not_communicating"]
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    errors = hass.states.get(f"{ENTITY}_active_errors")
+    assert errors.state == "2"
+    assert errors.attributes["errors"] == ["plug_locking_failed", "rfid_reader_not_communicating"]
+    problem = hass.states.get("binary_sensor.cc613_2m3pr_1703512493_problem")
+    assert problem.state == "on"
+    assert problem.attributes["device_class"] == "problem"
