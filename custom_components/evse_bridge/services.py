@@ -74,7 +74,11 @@ async def _async_handle(
             translation_placeholders={"action": call.service},
         )
     with translate_client_errors(entry):
-        return await service.handler(call.hass, call, runtime, device)
+        response = await service.handler(call.hass, call, runtime, device)
+    # Show what the action changed at once: actions are rare, and a debounced refresh
+    # would show the state before a second action that follows within seconds.
+    await runtime.coordinator.async_refresh()
+    return response
 
 
 def _resolve_target(call: ServiceCall) -> tuple[EvseBridgeConfigEntry, DeviceData | None]:

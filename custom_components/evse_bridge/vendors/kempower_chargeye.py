@@ -538,7 +538,6 @@ async def _async_start_transaction(
         id_token,
         call.data[ATTR_ID_TOKEN_TYPE].upper(),
     )
-    await runtime.coordinator.async_request_refresh()
     return None
 
 
@@ -563,7 +562,6 @@ async def _async_stop_transaction(
             )
         transaction_id = running.transaction_id
     await _site(runtime).client.stop_transaction(transaction_id)
-    await runtime.coordinator.async_request_refresh()
     return None
 
 
@@ -575,7 +573,6 @@ async def _async_clear_power_limit(
 ) -> ServiceResponse:
     assert device is not None
     await _site(runtime).async_clear_power_limit(device)
-    await runtime.coordinator.async_request_refresh()
     return None
 
 
@@ -588,7 +585,6 @@ async def _async_restart_station(
     assert device is not None
     reset = ResetType.IMMEDIATE if call.data[ATTR_IMMEDIATE] else ResetType.ON_IDLE
     await _site(runtime).client.restart_station(device.data.station.station_id, reset)
-    await runtime.coordinator.async_request_refresh()
     return None
 
 

@@ -645,7 +645,6 @@ async def _async_remote_start(
     site = runtime.site
     assert isinstance(site, EvceSite)
     await site.client.remote_start(data.station.id, connector, call.data.get(ATTR_ID_TAG))
-    await runtime.coordinator.async_refresh()
     return None
 
 
@@ -670,7 +669,6 @@ async def _async_remote_stop(
     await site.client.remote_stop(
         data.station.id, connector_id=connector, transaction_id=transaction
     )
-    await runtime.coordinator.async_refresh()
     return None
 
 
