@@ -35,6 +35,8 @@ class SimulatedController:
     port: int
     form: dict[str, Any]
     options: dict[str, str] = field(default_factory=dict)
+    #: Answers to the flow's later steps, by step ID (the certificate confirmation).
+    followups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def available(self) -> bool:
@@ -50,7 +52,7 @@ class SimulatedController:
 
 
 # The one table of simulated controllers: simulator port and options, and the
-# config-flow form. Form fields the vendor's form does not ask for are dropped.
+# config-flow form. Credentials are the simulators' defaults.
 CONTROLLERS: tuple[SimulatedController, ...] = (
     SimulatedController(
         kind="bender_legacy",
@@ -60,24 +62,34 @@ CONTROLLERS: tuple[SimulatedController, ...] = (
     SimulatedController(
         kind="bender_v1",
         port=8082,
-        form={"host": "127.0.0.1:8082", "username": "operator", "password": "operator"},
+        # offset: a car arrives about 20 s after start, so values move at once.
+        options={"offset": "100"},
+        form={"host": "127.0.0.1:8082", "username": "operator", "password": "yellow_zone"},
     ),
     SimulatedController(
         kind="schneider_evce",
         port=8443,
+        # The hub keeps its self-signed certificate across restarts, like a real one.
+        options={"stations": "4", "zones": "2", "pms": "1", "cert_dir": ".dev/evce"},
         form={
             "host": "127.0.0.1:8443",
-            "username": "admin",
-            "password": "admin",
-            "verify_ssl": False,
+            "username": "ebms_user",
+            "password": "Evce-Passw0rd!",
+            "certificate": "pinned",
         },
+        followups={"confirm_certificate": {}},
     ),
     SimulatedController(
         kind="kempower_chargeye",
-        port=8444,
-        form={"refresh_token": "simulated-refresh-token", "base_url": "https://127.0.0.1:8444/api"},
+        port=8084,
+        form={
+            "refresh_token": "chargeye-sim-refresh-token",
+            "location_uid": "",
+            "advanced": {"server_url": "http://127.0.0.1:8084/api"},
+        },
     ),
 )
+
 
 CONFIGURATION_YAML = """\
 # Written by scripts/develop on every start; edit scripts/dev_bootstrap.py instead.
@@ -109,7 +121,7 @@ recorder:
 logger:
   default: warning
   logs:
-    custom_components.evse_bridge: debug
+    custom_components.evse_bridge: info
     homeassistant.setup: info
     # Missing optional native speedups, irrelevant here.
     aiohttp_fast_zlib: error
@@ -195,14 +207,15 @@ class HomeAssistantApi:
             return status, raw.decode(errors="replace")
 
     def wait_until_up(self, timeout_s: float) -> None:
-        """Wait until the HTTP server answers (the login providers need no token)."""
+        """Wait until the HTTP server answers (the onboarding state needs no token)."""
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                status, _ = self.call("GET", "/auth/providers")
+                status, _ = self.call("GET", "/api/onboarding")
             except (error.URLError, ConnectionError, TimeoutError):
                 status = 0
-            if status == 200:
+            # 200 while onboarding runs; 404 once it is done (the view is gone).
+            if status in (200, 404):
                 return
             if time.monotonic() > deadline:
                 raise SystemExit(f"Home Assistant did not answer on {self.base_url} in time")
@@ -289,6 +302,8 @@ def add_entry(api: HomeAssistantApi, controller: SimulatedController) -> bool:
             api.call("DELETE", flow_path)
             return False
         status, step = api.call("POST", flow_path, form)
+    while step.get("type") == "form" and step.get("step_id") in controller.followups:
+        status, step = api.call("POST", flow_path, controller.followups[step["step_id"]])
     kind = step.get("type")
     if kind == "create_entry":
         print(f"dev_bootstrap: added {controller.kind} at {controller.spec} as {step['title']!r}")

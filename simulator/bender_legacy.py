@@ -16,19 +16,26 @@ from .clock import SimClock
 from .device import SimDevice
 
 SERIAL = "1703512493/b94060007"
-_CONN_STATE = {
+# The state keys per phase of the cycle; the v1 simulator reports the same values.
+CONN_STATE = {
     Phase.IDLE: "no_vehicle_connected",
     Phase.CONNECTED: "vehicle_connected_type2",
     Phase.CHARGING: "vehicle_charging_type2",
     Phase.FINISHED: "vehicle_connected_type2",
 }
-_OCPP_STATE = {
+AUTH_STATE = {
+    Phase.IDLE: "not_authorized_for_charging",
+    Phase.CONNECTED: "wait_for_auth",
+    Phase.CHARGING: "authorized_for_charging",
+    Phase.FINISHED: "authorized_for_charging",
+}
+OCPP_STATE = {
     Phase.IDLE: "available",
     Phase.CONNECTED: "preparing",
     Phase.CHARGING: "charging",
     Phase.FINISHED: "finishing",
 }
-_TYPE2_STATE = {Phase.IDLE: "a", Phase.CONNECTED: "b", Phase.CHARGING: "c", Phase.FINISHED: "b"}
+TYPE2_STATE = {Phase.IDLE: "a", Phase.CONNECTED: "b", Phase.CHARGING: "c", Phase.FINISHED: "b"}
 
 
 class LegacyDevice(SimDevice):
@@ -89,10 +96,8 @@ class LegacyDevice(SimDevice):
         else:
             errors = "keine_fehler" if self.lang == "de" else "no_errors"
         state: dict[str, str] = {
-            "conn_state": _CONN_STATE[phase],
-            "auth_state": "authorized_for_charging"
-            if charging
-            else ("wait_for_auth" if phase is Phase.CONNECTED else "not_authorized_for_charging"),
+            "conn_state": CONN_STATE[phase],
+            "auth_state": AUTH_STATE[phase],
             "auth_uid": "046e453af012ca3" if plugged else "",
             "time_since_charging_start": str(int(reading.session_s)) if plugged else "0",
             "meter_wh": str(int(reading.meter_wh)),
@@ -100,8 +105,8 @@ class LegacyDevice(SimDevice):
             "transaction_wh": str(int(reading.session_wh)),
             "display_text": "",
             "cp_id": "+4983900000000001",
-            "ocpp_state": _OCPP_STATE[phase],
-            "type2_state": _TYPE2_STATE[phase],
+            "ocpp_state": OCPP_STATE[phase],
+            "type2_state": TYPE2_STATE[phase],
             "type2_proximity": "32" if plugged else "no_cable",
             "sig_current": "16" if charging else "0",
             "schuko_state": "idle",
@@ -159,10 +164,13 @@ class LegacyDevice(SimDevice):
         return web.Response(text=text, content_type="text/plain")
 
     async def _full_state(self, request: web.Request) -> web.Response:
-        return self._refusal(request) or self._render(request, self.full_state())
+        # A Response is an (empty) mapping, hence falsy: compare with None.
+        refusal = self._refusal(request)
+        return refusal if refusal is not None else self._render(request, self.full_state())
 
     async def _one_key(self, request: web.Request) -> web.Response:
-        if refusal := self._refusal(request):
+        refusal = self._refusal(request)
+        if refusal is not None:
             return refusal
         key = request.match_info["key"]
         state = self.full_state()

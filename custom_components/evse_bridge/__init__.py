@@ -24,7 +24,7 @@ from .vendors import VENDORS
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-_PLATFORM_OF: dict[type[EvseBridgeEntityDescription], Platform] = {
+PLATFORM_OF: dict[type[EvseBridgeEntityDescription], Platform] = {
     EvseBridgeBinarySensorEntityDescription: Platform.BINARY_SENSOR,
     EvseBridgeButtonEntityDescription: Platform.BUTTON,
     EvseBridgeEventEntityDescription: Platform.EVENT,
@@ -37,7 +37,7 @@ _PLATFORM_OF: dict[type[EvseBridgeEntityDescription], Platform] = {
 def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
     """The platforms the entry's vendor has entities for."""
     vendor = VENDORS[entry.data[CONF_VENDOR]]
-    return sorted({_PLATFORM_OF[type(description)] for description in vendor.descriptions})
+    return sorted({PLATFORM_OF[type(description)] for description in vendor.descriptions})
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:

@@ -3,18 +3,38 @@
 Each vendor gets a step named after its key, built from its ``Vendor``
 description; reauthentication asks for the vendor's secrets again and
 reconfiguration for everything else, both checked to reach the same device.
+
+A vendor whose devices use self-signed certificates may ask for a certificate to
+be pinned: the flow then shows the certificate's fingerprint in a second form
+(``confirm_certificate``) before any credential is sent, and the connection test
+runs pinned to what the user confirmed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.const import CONF_HOST
+import voluptuous as vol
 
-from .const import CONF_VENDOR, DOMAIN, LOGGER
+from .const import CONF_FINGERPRINT, CONF_VENDOR, DOMAIN, LOGGER
+from .coordinator import display_fingerprint
 from .vendors import VENDORS
 from .vendors.base import ProbeResult, Vendor
+
+
+@dataclass(slots=True)
+class _CertificateToConfirm:
+    """Form data waiting for the user to trust the certificate the device presented."""
+
+    vendor: Vendor
+    data: dict[str, Any]
+    fingerprint: str
+    #: The form to return to when the connection test then fails.
+    reconfigure: bool
 
 
 class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -22,6 +42,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     MINOR_VERSION = 1
+    _certificate: _CertificateToConfirm | None = None
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor API."""
@@ -33,13 +54,20 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the vendor's connection data, test it, create the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            result = await self._async_probe(vendor, user_input, errors)
-            if result is not None:
-                await self.async_set_unique_id(result.unique_id)
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(
-                    title=result.title, data={CONF_VENDOR: vendor.key, **result.data}
+            fingerprint = await self._async_fingerprint(vendor, user_input, errors, known=None)
+            if fingerprint is not None:
+                return self._async_show_certificate(
+                    _CertificateToConfirm(vendor, user_input, fingerprint, reconfigure=False)
                 )
+            if not errors:
+                result = await self._async_probe(vendor, user_input, errors)
+                if result is not None:
+                    return await self._async_create(vendor, result)
+        return self._async_show_vendor_form(vendor, user_input, errors)
+
+    def _async_show_vendor_form(
+        self, vendor: Vendor, user_input: dict[str, Any] | None, errors: dict[str, str]
+    ) -> ConfigFlowResult:
         return self.async_show_form(
             step_id=vendor.key,
             data_schema=self.add_suggested_values_to_schema(
@@ -47,6 +75,62 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
         )
+
+    async def _async_create(self, vendor: Vendor, result: ProbeResult) -> ConfigFlowResult:
+        await self.async_set_unique_id(result.unique_id)
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(
+            title=result.title, data={CONF_VENDOR: vendor.key, **result.data}
+        )
+
+    async def _async_fingerprint(
+        self,
+        vendor: Vendor,
+        data: dict[str, Any],
+        errors: dict[str, str],
+        *,
+        known: str | None,
+    ) -> str | None:
+        """The certificate fingerprint the user must confirm, if any (None if ``known``)."""
+        if vendor.async_certificate_fingerprint is None:
+            return None
+        try:
+            fingerprint = await vendor.async_certificate_fingerprint(self.hass, data)
+        except Exception as err:  # mapped like a failed connection test
+            _fill_form_error(vendor, err, errors)
+            return None
+        if fingerprint is None or fingerprint == known:
+            return None
+        return fingerprint
+
+    def _async_show_certificate(self, pending: _CertificateToConfirm) -> ConfigFlowResult:
+        self._certificate = pending
+        return self.async_show_form(
+            step_id="confirm_certificate",
+            data_schema=vol.Schema({}),
+            description_placeholders={
+                "host": str(pending.data.get(CONF_HOST, "")),
+                "fingerprint": display_fingerprint(pending.fingerprint),
+            },
+        )
+
+    async def async_step_confirm_certificate(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The user trusts the certificate shown: test the connection pinned to it."""
+        pending = self._certificate
+        assert pending is not None
+        self._certificate = None
+        data = {**pending.data, CONF_FINGERPRINT: pending.fingerprint}
+        errors: dict[str, str] = {}
+        result = await self._async_probe(pending.vendor, data, errors)
+        if pending.reconfigure:
+            if result is not None:
+                return await self._async_finish_reconfigure(pending.vendor, result)
+            return self._async_show_reconfigure_form(pending.vendor, pending.data, errors)
+        if result is not None:
+            return await self._async_create(pending.vendor, result)
+        return self._async_show_vendor_form(pending.vendor, pending.data, errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The device refused the stored credentials."""
@@ -84,17 +168,37 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **user_input}
-            result = await self._async_probe(vendor, data, errors)
-            if result is not None:
-                await self.async_set_unique_id(result.unique_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(
-                    entry, data={CONF_VENDOR: vendor.key, **result.data}
+            fingerprint = await self._async_fingerprint(
+                vendor, data, errors, known=entry.data.get(CONF_FINGERPRINT)
+            )
+            if fingerprint is not None:
+                return self._async_show_certificate(
+                    _CertificateToConfirm(vendor, data, fingerprint, reconfigure=True)
                 )
+            if not errors:
+                result = await self._async_probe(vendor, data, errors)
+                if result is not None:
+                    return await self._async_finish_reconfigure(vendor, result)
+        return self._async_show_reconfigure_form(vendor, user_input or {}, errors)
+
+    def _async_show_reconfigure_form(
+        self, vendor: Vendor, user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult:
+        entry = self._get_reconfigure_entry()
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=vendor.reconfigure_schema({**entry.data, **(user_input or {})}),
+            data_schema=vendor.reconfigure_schema({**entry.data, **user_input}),
             errors=errors,
+        )
+
+    async def _async_finish_reconfigure(
+        self, vendor: Vendor, result: ProbeResult
+    ) -> ConfigFlowResult:
+        entry = self._get_reconfigure_entry()
+        await self.async_set_unique_id(result.unique_id)
+        self._abort_if_unique_id_mismatch(reason="wrong_device")
+        return self.async_update_reload_and_abort(
+            entry, data={CONF_VENDOR: vendor.key, **result.data}
         )
 
     async def _async_probe(
@@ -105,11 +209,16 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             return await vendor.async_probe(self.hass, connection)
         except Exception as err:
-            field, key = vendor.form_error(err)
-            if key == "unknown":
-                LOGGER.exception("Unexpected error while testing the connection")
-            errors[field] = key
+            _fill_form_error(vendor, err, errors)
             return None
+
+
+def _fill_form_error(vendor: Vendor, err: Exception, errors: dict[str, str]) -> None:
+    """Show a failed connection test on the form field the vendor maps it to."""
+    field, key = vendor.form_error(err)
+    if key == "unknown":
+        LOGGER.exception("Unexpected error while testing the connection")
+    errors[field] = key
 
 
 def _vendor_step(

@@ -9,3 +9,5 @@ DOMAIN: Final = "evse_bridge"
 LOGGER = logging.getLogger(__package__)
 
 CONF_VENDOR: Final = "vendor"
+#: SHA-256 fingerprint (lowercase hex) of a device certificate the user chose to trust.
+CONF_FINGERPRINT: Final = "fingerprint"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import EvseAuthenticationError, EvseBridgeError
+from .api import EvseAuthenticationError, EvseBridgeError, EvseCertificateMismatchError
 from .const import DOMAIN, LOGGER
 from .runtime import EvseBridgeConfigEntry
 from .site import Site, SiteData
@@ -40,10 +41,19 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
             update_interval=update_interval,
         )
         self.site = site
+        self._certificate_issue_checked = False
+        self._registered: set[str] = set()
+
+    @property
+    def certificate_issue_id(self) -> str:
+        """The repair issue raised when the entry's pinned certificate changed."""
+        return f"certificate_changed_{self.config_entry.entry_id}"
 
     async def _async_update_data(self) -> SiteData:
         try:
             data = await self.site.async_fetch()
+        except EvseCertificateMismatchError as err:
+            raise self._certificate_changed(err) from err
         except EvseAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="authentication_failed"
@@ -54,8 +64,59 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
                 translation_key="communication_error",
                 translation_placeholders={"error": str(err) or type(err).__name__},
             ) from err
+        if not self._certificate_issue_checked:
+            # The entry works again (the user accepted the new certificate).
+            ir.async_delete_issue(self.hass, DOMAIN, self.certificate_issue_id)
+            self._certificate_issue_checked = True
         self._remove_stale_devices(data)
+        self._register_new_devices(data)
         return data
+
+    def _register_new_devices(self, data: SiteData) -> None:
+        """Register new devices parents first, so a station's hub exists before the station.
+
+        Entities then only refer to devices the registry already has, whatever
+        order the platforms add them in.
+        """
+        new = [device for key, device in data.devices.items() if key not in self._registered]
+        if not new:
+            return
+        registry = dr.async_get(self.hass)
+        for device in sorted(new, key=lambda item: item.identity.via_key is not None):
+            registry.async_get_or_create(
+                config_entry_id=self.config_entry.entry_id, **self.site.device_info(device)
+            )
+        self._registered = set(data.devices)
+
+    def _certificate_changed(self, err: EvseCertificateMismatchError) -> ConfigEntryError:
+        """Never accept a changed certificate silently: fail the entry, explain in a repair.
+
+        While the entry is loaded, it is reloaded so that it ends in a setup error
+        instead of polling a device it no longer trusts.
+        """
+        entry = self.config_entry
+        placeholders = {
+            "name": entry.title,
+            "expected": display_fingerprint(err.expected),
+            "received": display_fingerprint(err.received),
+        }
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self.certificate_issue_id,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="certificate_changed",
+            translation_placeholders=placeholders,
+        )
+        if entry.state is ConfigEntryState.LOADED:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="certificate_changed",
+            translation_placeholders=placeholders,
+        )
 
     def _remove_stale_devices(self, data: SiteData) -> None:
         """Detach devices the site no longer reports (a station removed from a hub)."""
@@ -67,3 +128,9 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
                 registry.async_update_device(
                     device.id, remove_config_entry_id=self.config_entry.entry_id
                 )
+
+
+def display_fingerprint(fingerprint: str) -> str:
+    """``AB:CD:..`` as certificate viewers show it."""
+    text = fingerprint.upper()
+    return ":".join(text[index : index + 2] for index in range(0, len(text), 2))

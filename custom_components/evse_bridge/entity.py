@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -15,6 +14,7 @@ from .api import (
     EvseAuthenticationError,
     EvseBridgeError,
     EvseCommandRejectedError,
+    EvseCommandTimeoutError,
     EvseNotSupportedError,
 )
 from .const import DOMAIN
@@ -42,26 +42,8 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         self.device_key = device_key
         site = coordinator.site
         device = coordinator.data.devices[device_key]
-        identifier = site.device_identifier(device_key)
-        self._attr_unique_id = f"{identifier}_{description.key}"
-        identity = device.identity
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, identifier)},
-            name=identity.name,
-            manufacturer=identity.manufacturer,
-            model=identity.model,
-            serial_number=identity.serial_number,
-            sw_version=identity.sw_version,
-            hw_version=identity.hw_version,
-            configuration_url=identity.configuration_url,
-        )
-        if identity.via_key is not None:
-            self._attr_device_info["via_device"] = (
-                DOMAIN,
-                site.device_identifier(identity.via_key),
-            )
-        if identity.translation_key is not None:
-            self._attr_device_info["translation_key"] = identity.translation_key
+        self._attr_unique_id = f"{site.device_identifier(device_key)}_{description.key}"
+        self._attr_device_info = site.device_info(device)
 
     @property
     def available(self) -> bool:
@@ -93,6 +75,10 @@ def translate_client_errors(entry: EvseBridgeConfigEntry) -> Iterator[None]:
             translation_domain=DOMAIN,
             translation_key="command_rejected",
             translation_placeholders={"reason": str(err) or "-"},
+        ) from err
+    except EvseCommandTimeoutError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="command_timeout"
         ) from err
     except EvseNotSupportedError as err:
         raise HomeAssistantError(

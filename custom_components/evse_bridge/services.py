@@ -36,6 +36,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
             offers[service.name].append((vendor, service))
     for name, vendor_services in offers.items():
         first = vendor_services[0][1]
+        # One action, one schema: vendors sharing an action name must agree on its fields.
+        if any(service.fields != first.fields for _, service in vendor_services):
+            raise ValueError(f"vendors offer action {name} with different fields")
         schema = vol.Schema(
             {
                 vol.Exclusive(ATTR_DEVICE_ID, "target"): cv.string,
@@ -71,7 +74,11 @@ async def _async_handle(
             translation_placeholders={"action": call.service},
         )
     with translate_client_errors(entry):
-        return await service.handler(call.hass, call, runtime, device)
+        response = await service.handler(call.hass, call, runtime, device)
+    # Show what the action changed at once: actions are rare, and a debounced refresh
+    # would show the state before a second action that follows within seconds.
+    await runtime.coordinator.async_refresh()
+    return response
 
 
 def _resolve_target(call: ServiceCall) -> tuple[EvseBridgeConfigEntry, DeviceData | None]:

@@ -14,6 +14,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
+from homeassistant.helpers.device_registry import DeviceInfo
+
+from .const import DOMAIN
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeviceIdentity:
@@ -30,6 +34,8 @@ class DeviceIdentity:
     via_key: str | None = None
     #: Translation key for the name, when the name is generic ("Controller").
     translation_key: str | None = None
+    #: Area proposed for a new device (a cloud station's location).
+    suggested_area: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,3 +80,23 @@ class Site(ABC):
     def device_identifier(self, device_key: str) -> str:
         """Registry identifier of a device: unique across entries and vendors."""
         return f"{self.unique_id}_{device_key}"
+
+    def device_info(self, device: DeviceData) -> DeviceInfo:
+        """How ``device`` appears in the device registry."""
+        identity = device.identity
+        info = DeviceInfo(
+            identifiers={(DOMAIN, self.device_identifier(device.key))},
+            name=identity.name,
+            manufacturer=identity.manufacturer,
+            model=identity.model,
+            serial_number=identity.serial_number,
+            sw_version=identity.sw_version,
+            hw_version=identity.hw_version,
+            configuration_url=identity.configuration_url,
+            suggested_area=identity.suggested_area,
+        )
+        if identity.via_key is not None:
+            info["via_device"] = (DOMAIN, self.device_identifier(identity.via_key))
+        if identity.translation_key is not None:
+            info["translation_key"] = identity.translation_key
+        return info

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from simulator.bender_legacy import LegacyDevice
+
 ENTITY = "sensor.cc613_2m3pr_1703512493"
 
 
-async def test_values_while_charging(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
-) -> None:
+async def test_values_while_charging(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
     assert loaded_entry.state is ConfigEntryState.LOADED
     power = hass.states.get(f"{ENTITY}_power")
     assert power is not None
@@ -29,7 +29,7 @@ async def test_values_while_charging(
     assert hass.states.get(f"{ENTITY}_authorization").state == "authorized_for_charging"
     assert hass.states.get(f"{ENTITY}_ocpp_status").state == "charging"
     assert hass.states.get(f"{ENTITY}_control_pilot_state").state == "c"
-    assert hass.states.get(f"{ENTITY}_cable").state == "32"
+    assert hass.states.get(f"{ENTITY}_cable_rating").state == "32"
     assert hass.states.get(f"{ENTITY}_ambient_temperature").state == "27.5"
     assert hass.states.get(f"{ENTITY}_maximum_current").state == "16.0"
     assert hass.states.get(f"{ENTITY}_active_errors").state == "0"
@@ -55,7 +55,8 @@ async def test_device_and_registry(hass: HomeAssistant, loaded_entry: MockConfig
     assert phase.entity_category is not None
     # auth_uid (an RFID UID) and display_text never become entities.
     unique_ids = {
-        item.unique_id for item in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
+        item.unique_id
+        for item in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     }
     assert not any("auth_uid" in uid or "display_text" in uid for uid in unique_ids)
 
@@ -65,3 +66,35 @@ async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> Non
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.NOT_LOADED
     assert hass.states.get(f"{ENTITY}_power").state == STATE_UNAVAILABLE
+
+
+async def test_old_firmware_creates_no_entity_for_missing_keys(
+    hass: HomeAssistant, entry: MockConfigEntry, device: LegacyDevice
+) -> None:
+    device.firmware = "old"
+    device.lang = "de"
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    unique_ids = {
+        item.unique_id for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+    }
+    assert not any("voltage" in uid or "wlan" in uid for uid in unique_ids)
+    assert any("current_phase_1" in uid for uid in unique_ids)
+    # "keine_fehler" from a German UI means no errors.
+    assert hass.states.get(f"{ENTITY}_active_errors").state == "0"
+    assert hass.states.get("binary_sensor.cc613_2m3pr_1703512493_problem").state == "off"
+
+
+async def test_active_errors_reported(hass: HomeAssistant, entry: MockConfigEntry, device) -> None:
+    device.errors = ["plug_locking_failed", "rfid_reader_not_communicating"]
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    errors = hass.states.get(f"{ENTITY}_active_errors")
+    assert errors.state == "2"
+    assert errors.attributes["errors"] == ["plug_locking_failed", "rfid_reader_not_communicating"]
+    problem = hass.states.get("binary_sensor.cc613_2m3pr_1703512493_problem")
+    assert problem.state == "on"
+    assert problem.attributes["device_class"] == "problem"

@@ -7,7 +7,10 @@ returns typed data or raises the errors of ``errors``.
 from .errors import (
     EvseAuthenticationError,
     EvseBridgeError,
+    EvseCertificateError,
+    EvseCertificateMismatchError,
     EvseCommandRejectedError,
+    EvseCommandTimeoutError,
     EvseConnectionError,
     EvseNotSupportedError,
     EvseRateLimitedError,
@@ -17,7 +20,10 @@ from .errors import (
 __all__ = [
     "EvseAuthenticationError",
     "EvseBridgeError",
+    "EvseCertificateError",
+    "EvseCertificateMismatchError",
     "EvseCommandRejectedError",
+    "EvseCommandTimeoutError",
     "EvseConnectionError",
     "EvseNotSupportedError",
     "EvseRateLimitedError",

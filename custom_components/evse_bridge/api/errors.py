@@ -11,6 +11,23 @@ class EvseConnectionError(EvseBridgeError):
     """The device could not be reached, timed out or dropped the connection."""
 
 
+class EvseCertificateError(EvseConnectionError):
+    """The device's TLS certificate is not trusted (system certificate authorities)."""
+
+
+class EvseCertificateMismatchError(EvseCertificateError):
+    """The device's TLS certificate differs from the one pinned at configuration.
+
+    Never accepted silently: the user must confirm the new certificate.
+    """
+
+    def __init__(self, expected: str, received: str) -> None:
+        """Keep both SHA-256 fingerprints (hex) so the user can compare them."""
+        super().__init__(f"certificate fingerprint {received} differs from the pinned {expected}")
+        self.expected = expected
+        self.received = received
+
+
 class EvseAuthenticationError(EvseBridgeError):
     """The device refused the configured credentials.
 
@@ -29,6 +46,10 @@ class EvseNotSupportedError(EvseBridgeError):
 
 class EvseCommandRejectedError(EvseBridgeError):
     """The device received a command and answered that it rejects it."""
+
+
+class EvseCommandTimeoutError(EvseBridgeError):
+    """The device accepted a command for processing but gave no final answer in time."""
 
 
 class EvseRateLimitedError(EvseConnectionError):

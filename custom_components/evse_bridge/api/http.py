@@ -9,7 +9,13 @@ from typing import Any
 
 import aiohttp
 
-from .errors import EvseConnectionError, EvseRateLimitedError, EvseResponseError
+from .errors import (
+    EvseCertificateError,
+    EvseCertificateMismatchError,
+    EvseConnectionError,
+    EvseRateLimitedError,
+    EvseResponseError,
+)
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -52,7 +58,8 @@ async def http_request(
     """Send one request and read the whole answer.
 
     Transport failures (refused, reset, timed out, truncated) raise
-    EvseConnectionError; HTTP 429 raises EvseRateLimitedError. Every other status
+    EvseConnectionError, a certificate that fails verification or pinning one of
+    its certificate subclasses; HTTP 429 raises EvseRateLimitedError. Every other status
     is returned to the caller, which knows what it means for its vendor.
     """
     try:
@@ -68,6 +75,10 @@ async def http_request(
             )
     except TimeoutError as err:
         raise EvseConnectionError(f"timeout after {timeout_s:.0f} s") from err
+    except aiohttp.ServerFingerprintMismatch as err:
+        raise EvseCertificateMismatchError(err.expected.hex(), err.got.hex()) from err
+    except aiohttp.ClientConnectorCertificateError as err:
+        raise EvseCertificateError("certificate not trusted") from err
     except aiohttp.ClientError as err:
         raise EvseConnectionError(f"{type(err).__name__}") from err
     except asyncio.CancelledError:

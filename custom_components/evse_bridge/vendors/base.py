@@ -89,6 +89,13 @@ class Vendor:
     )
     #: Keys (in entry data and raw payloads) to redact in diagnostics besides the secrets.
     redact: frozenset[str] = frozenset()
+    #: For devices with a self-signed certificate: called with the form's data before the
+    #: connection test, it returns the SHA-256 fingerprint (hex) of the certificate the
+    #: device presents when the user chose to pin it (None otherwise). The config flow shows
+    #: it for confirmation and passes it to the probe as ``data["fingerprint"]``.
+    async_certificate_fingerprint: (
+        Callable[[HomeAssistant, dict[str, Any]], Awaitable[str | None]] | None
+    ) = None
 
     def form_error(self, err: Exception) -> tuple[str, str]:
         """The (field, error key) for a failed probe; ``("base", "unknown")`` if unmapped."""

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor import SensorStateClass
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
     CONF_USERNAME,
     EntityCategory,
     UnitOfElectricCurrent,
-    UnitOfElectricPotential,
-    UnitOfEnergy,
-    UnitOfPower,
-    UnitOfTemperature,
-    UnitOfTime,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -60,6 +57,18 @@ from ..descriptions import (
 from ..runtime import EvseBridgeConfigEntry
 from ..site import DeviceData, DeviceIdentity, Site, SiteData
 from .base import ProbeResult, Vendor
+from .sensor_factories import (
+    counter_sensor,
+    current_sensor,
+    diagnostic_sensor,
+    duration_sensor,
+    energy_sensor,
+    enum_sensor,
+    phase_sensors,
+    power_sensor,
+    temperature_sensor,
+    voltage_sensor,
+)
 
 CONTROLLER = "controller"
 USERNAMES = ["operator", "manufacturer"]
@@ -146,64 +155,23 @@ def _sent(*keys: str) -> Callable[[LegacyState], bool]:
 
 
 def _enum_sensor(
-    key: str, attribute: str, options: type[Any], *, diagnostic: bool = False, **kwargs: Any
-) -> EvseBridgeSensorEntityDescription:
-    return EvseBridgeSensorEntityDescription(
-        key=key,
-        translation_key=key,
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.ENUM,
-        options=[option.value for option in options],
-        entity_category=EntityCategory.DIAGNOSTIC if diagnostic else None,
-        exists_fn=_sent(key),
-        value_fn=lambda state: getattr(state, attribute),
-        **kwargs,
-    )
-
-
-def _phase_sensors(
     key: str,
     attribute: str,
-    source_keys: tuple[str, ...],
-    count: int = 3,
-    **kwargs: Any,
-) -> list[EvseBridgeSensorEntityDescription]:
-    """One sensor per phase (or RCMB channel) of a comma-separated list."""
-
-    def value(index: int) -> Callable[[LegacyState], float | None]:
-        def _value(state: LegacyState) -> float | None:
-            values: tuple[float | None, ...] = getattr(state, attribute)
-            return values[index] if index < len(values) else None
-
-        return _value
-
-    return [
-        EvseBridgeSensorEntityDescription(
-            key=f"{key}_{index + 1}",
-            translation_key=key,
-            translation_placeholders={"index": str(index + 1)},
-            device_kind=CONTROLLER,
-            entity_category=EntityCategory.DIAGNOSTIC,
-            entity_registry_enabled_default=False,
-            exists_fn=_sent(*source_keys),
-            value_fn=value(index),
-            **kwargs,
-        )
-        for index in range(count)
-    ]
-
-
-def _current_sensor(key: str, attribute: str, **kwargs: Any) -> EvseBridgeSensorEntityDescription:
-    return EvseBridgeSensorEntityDescription(
-        key=key,
-        translation_key=key,
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+    states: type[StrEnum],
+    *,
+    entity_category: EntityCategory | None = None,
+    entity_registry_enabled_default: bool = True,
+) -> EvseBridgeSensorEntityDescription:
+    """A state under the JSON key that also names the entity and its translation."""
+    return enum_sensor(
+        key,
+        key,
+        CONTROLLER,
+        states,
+        attrgetter(attribute),
         exists_fn=_sent(key),
-        value_fn=lambda state: getattr(state, attribute),
-        **kwargs,
+        entity_category=entity_category,
+        entity_registry_enabled_default=entity_registry_enabled_default,
     )
 
 
@@ -212,102 +180,80 @@ def _problem_attributes(state: LegacyState) -> dict[str, Any]:
 
 
 SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
-    EvseBridgeSensorEntityDescription(
-        key="meter_wh",
-        translation_key="meter_energy",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        exists_fn=_sent("meter_wh"),
-        value_fn=lambda state: state.meter_wh,
+    energy_sensor(
+        "meter_wh", "meter_energy", CONTROLLER, attrgetter("meter_wh"), exists_fn=_sent("meter_wh")
     ),
-    EvseBridgeSensorEntityDescription(
-        key="transaction_wh",
-        translation_key="session_energy",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
+    energy_sensor(
+        "transaction_wh",
+        "session_energy",
+        CONTROLLER,
+        attrgetter("transaction_wh"),
         exists_fn=_sent("transaction_wh"),
-        value_fn=lambda state: state.transaction_wh,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="power_w",
-        translation_key="power",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=2,
-        exists_fn=_sent("power_w"),
-        value_fn=lambda state: state.power_w,
-    ),
-    EvseBridgeSensorEntityDescription(
-        key="time_since_charging_start",
-        translation_key="charging_duration",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.DURATION,
-        native_unit_of_measurement=UnitOfTime.SECONDS,
-        suggested_unit_of_measurement=UnitOfTime.MINUTES,
-        suggested_display_precision=0,
+    power_sensor("power_w", "power", CONTROLLER, attrgetter("power_w"), exists_fn=_sent("power_w")),
+    duration_sensor(
+        "time_since_charging_start",
+        "charging_duration",
+        CONTROLLER,
+        attrgetter("charging_duration_s"),
         exists_fn=_sent("time_since_charging_start"),
-        value_fn=lambda state: state.charging_duration_s,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="ambient_temp",
-        translation_key="ambient_temperature",
-        device_kind=CONTROLLER,
-        device_class=SensorDeviceClass.TEMPERATURE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        suggested_display_precision=1,
+    temperature_sensor(
+        "ambient_temp",
+        "ambient_temperature",
+        CONTROLLER,
+        attrgetter("ambient_temperature_c"),
         exists_fn=_sent("ambient_temp"),
-        value_fn=lambda state: state.ambient_temperature_c,
     ),
-    _current_sensor("max_current", "max_current_a"),
-    _current_sensor("sig_current", "signaled_current_a"),
-    _current_sensor("energy_man_current", "energy_management_current_a"),
-    *_phase_sensors(
+    *(
+        current_sensor(key, key, CONTROLLER, attrgetter(attribute), exists_fn=_sent(key))
+        for key, attribute in (
+            ("max_current", "max_current_a"),
+            ("sig_current", "signaled_current_a"),
+            ("energy_man_current", "energy_management_current_a"),
+        )
+    ),
+    *phase_sensors(
+        current_sensor,
         "current_phase",
-        "currents_a",
-        ("current_a",),
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=2,
+        CONTROLLER,
+        attrgetter("currents_a"),
+        precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        exists_fn=_sent("current_a"),
     ),
-    *_phase_sensors(
+    *phase_sensors(
+        voltage_sensor,
         "voltage_phase",
-        "voltages_v",
-        ("voltage_v",),
-        device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=0,
+        CONTROLLER,
+        attrgetter("voltages_v"),
+        precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        exists_fn=_sent("voltage_v"),
     ),
-    *_phase_sensors(
+    *phase_sensors(
+        current_sensor,
         "rcmb_max_current",
-        "rcmb_max_ma",
-        ("rcmb_max_values", "rcmb_max"),
+        CONTROLLER,
+        attrgetter("rcmb_max_ma"),
         count=2,
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.MILLIAMPERE,
+        unit=UnitOfElectricCurrent.MILLIAMPERE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        exists_fn=_sent("rcmb_max_values", "rcmb_max"),
     ),
-    *_phase_sensors(
+    *phase_sensors(
+        current_sensor,
         "rcmb_current",
-        "rcmb_current_ma",
-        ("rcmb_current_values", "rcmb_values"),
+        CONTROLLER,
+        attrgetter("rcmb_current_ma"),
         count=2,
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfElectricCurrent.MILLIAMPERE,
+        unit=UnitOfElectricCurrent.MILLIAMPERE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        exists_fn=_sent("rcmb_current_values", "rcmb_values"),
     ),
     _enum_sensor("conn_state", "connection_state", ConnectionState),
     _enum_sensor("auth_state", "authorization_state", AuthorizationState),
@@ -319,16 +265,26 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
     ),
     _enum_sensor("slave_state", "slave_state", OcppState, entity_registry_enabled_default=False),
     _enum_sensor(
-        "backend_conn_state", "backend_connection_state", BackendConnectionState, diagnostic=True
+        "backend_conn_state",
+        "backend_connection_state",
+        BackendConnectionState,
+        entity_category=EntityCategory.DIAGNOSTIC,
     ),
-    _enum_sensor("rcmb_state", "rcmb_state", RcmbState, diagnostic=True),
-    _enum_sensor("rcd_state", "rcd_state", ProtectionState, diagnostic=True),
-    _enum_sensor("mcb_type2_state", "mcb_type2_state", ProtectionState, diagnostic=True),
+    _enum_sensor("rcmb_state", "rcmb_state", RcmbState, entity_category=EntityCategory.DIAGNOSTIC),
+    _enum_sensor(
+        "rcd_state", "rcd_state", ProtectionState, entity_category=EntityCategory.DIAGNOSTIC
+    ),
+    _enum_sensor(
+        "mcb_type2_state",
+        "mcb_type2_state",
+        ProtectionState,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
     _enum_sensor(
         "mcb_schuko_state",
         "mcb_schuko_state",
         ProtectionState,
-        diagnostic=True,
+        entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
     EvseBridgeSensorEntityDescription(
@@ -340,58 +296,52 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         value_fn=lambda state: None if state.errors is None else len(state.errors),
         attributes_fn=_problem_attributes,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="con_cycles_type2",
-        translation_key="connection_cycles_type2",
-        device_kind=CONTROLLER,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+    counter_sensor(
+        "con_cycles_type2",
+        "connection_cycles_type2",
+        CONTROLLER,
+        attrgetter("connection_cycles_type2"),
         entity_category=EntityCategory.DIAGNOSTIC,
         exists_fn=_sent("con_cycles_type2"),
-        value_fn=lambda state: state.connection_cycles_type2,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="con_cycles_schuko",
-        translation_key="connection_cycles_schuko",
-        device_kind=CONTROLLER,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+    counter_sensor(
+        "con_cycles_schuko",
+        "connection_cycles_schuko",
+        CONTROLLER,
+        attrgetter("connection_cycles_schuko"),
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         exists_fn=_sent("con_cycles_schuko"),
-        value_fn=lambda state: state.connection_cycles_schuko,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="cp_id",
-        translation_key="charge_point_id",
-        device_kind=CONTROLLER,
-        entity_category=EntityCategory.DIAGNOSTIC,
+    diagnostic_sensor(
+        "cp_id",
+        "charge_point_id",
+        CONTROLLER,
+        attrgetter("charge_point_id"),
         exists_fn=_sent("cp_id"),
-        value_fn=lambda state: state.charge_point_id,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="manuf_serial_n",
-        translation_key="manufacturer_serial",
-        device_kind=CONTROLLER,
-        entity_category=EntityCategory.DIAGNOSTIC,
+    diagnostic_sensor(
+        "manuf_serial_n",
+        "manufacturer_serial",
+        CONTROLLER,
+        attrgetter("manufacturer_serial"),
         entity_registry_enabled_default=False,
         exists_fn=_sent("manuf_serial_n"),
-        value_fn=lambda state: state.manufacturer_serial,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="ocpp_meter_cfg",
-        translation_key="meter_configuration",
-        device_kind=CONTROLLER,
-        entity_category=EntityCategory.DIAGNOSTIC,
+    diagnostic_sensor(
+        "ocpp_meter_cfg",
+        "meter_configuration",
+        CONTROLLER,
+        attrgetter("meter_configuration"),
         exists_fn=_sent("ocpp_meter_cfg"),
-        value_fn=lambda state: state.meter_configuration,
     ),
-    EvseBridgeSensorEntityDescription(
-        key="ocpp_meter_serial",
-        translation_key="meter_serial",
-        device_kind=CONTROLLER,
-        entity_category=EntityCategory.DIAGNOSTIC,
+    diagnostic_sensor(
+        "ocpp_meter_serial",
+        "meter_serial",
+        CONTROLLER,
+        attrgetter("meter_serial"),
         entity_registry_enabled_default=False,
         exists_fn=_sent("ocpp_meter_serial"),
-        value_fn=lambda state: state.meter_serial,
     ),
 )
 

@@ -1,0 +1,1 @@
+"""Benchmarks: polling cost per vendor, run by scripts/benchmark."""

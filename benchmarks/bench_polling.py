@@ -1,0 +1,192 @@
+"""Polling cost per vendor: requests per poll, logins per hour, update time as sites grow.
+
+Run with ``scripts/benchmark``. Each case loads a real config entry against the
+simulator over HTTP(S) on 127.0.0.1 and polls it for one simulated hour (time
+is simulated on both sides, so the hour takes seconds). Request counts are
+exact and repeatable; update times are wall-clock measurements of this
+machine, reported, never asserted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+import statistics
+import time
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from simulator import bender_legacy, bender_v1, kempower_chargeye, schneider_evce
+from simulator.clock import SimClock
+from simulator.device import SimDevice
+from tests.conftest import StartSimulator
+
+HOUR = 3600.0
+RESULTS: list[str] = []
+# Held in a dict so that freezegun, which replaces module attributes that are the
+# real clock functions, leaves this one alone: update times are real wall-clock.
+_WALL_CLOCK = {"now": time.perf_counter}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One vendor set-up to measure."""
+
+    name: str
+    make_device: Callable[[SimClock], SimDevice]
+    entry_data: Callable[[str, SimDevice], dict[str, Any]]
+    unique_id: str
+    login_paths: tuple[str, ...]
+    interval_s: float
+    hours: float = 1.0
+
+
+def _legacy(size: int, hours: float) -> Case:
+    return Case(
+        name="bender_legacy",
+        make_device=bender_legacy.LegacyDevice,
+        entry_data=lambda host, _: {CONF_VENDOR: "bender_legacy", "host": host},
+        unique_id=bender_legacy.SERIAL,
+        login_paths=(),
+        interval_s=15,
+        hours=hours,
+    )
+
+
+def _v1(size: int, hours: float) -> Case:
+    return Case(
+        name="bender_v1",
+        make_device=bender_v1.BenderV1Device,
+        entry_data=lambda host, _: {
+            CONF_VENDOR: "bender_v1",
+            "host": host,
+            "username": bender_v1.DEFAULT_USERNAME,
+            "password": bender_v1.DEFAULT_PASSWORD,
+        },
+        unique_id=bender_v1.SERIAL,
+        login_paths=("POST /v1/login",),
+        interval_s=15,
+        hours=hours,
+    )
+
+
+def _evce(size: int, hours: float) -> Case:
+    def entry_data(host: str, device: SimDevice) -> dict[str, Any]:
+        assert isinstance(device, schneider_evce.EvceDevice)
+        return {
+            CONF_VENDOR: "schneider_evce",
+            "host": host,
+            "username": schneider_evce.LOGIN,
+            "password": schneider_evce.PASSWORD,
+            "certificate": "pinned",
+            "fingerprint": device.certificate.fingerprint,
+        }
+
+    return Case(
+        name=f"schneider_evce ({size} stations, 2 zones, 1 meter)",
+        make_device=lambda clock: schneider_evce.EvceDevice(clock, stations=size),
+        entry_data=entry_data,
+        unique_id=schneider_evce.SERIAL,
+        login_paths=("POST /api/v2/login/login",),
+        interval_s=15,
+        hours=hours,
+    )
+
+
+def _chargeye(size: int, hours: float) -> Case:
+    return Case(
+        name=f"kempower_chargeye ({size} DC + 1 AC stations)",
+        make_device=lambda clock: kempower_chargeye.ChargEyeDevice(clock, dc_stations=size),
+        entry_data=lambda host, _: {
+            CONF_VENDOR: "kempower_chargeye",
+            "refresh_token": kempower_chargeye.DEFAULT_REFRESH_TOKEN,
+            "server_url": f"http://{host}/api",
+        },
+        unique_id=kempower_chargeye.DEFAULT_ORGANIZATION,
+        login_paths=("GET /api/auth/refreshAccessToken",),
+        interval_s=60,
+        hours=hours,
+    )
+
+
+CASES = [
+    (_legacy, 1, 1),
+    (_v1, 1, 1),
+    (_evce, 3, 24),
+    (_evce, 30, 1),
+    (_evce, 300, 1),
+    (_chargeye, 2, 24),
+    (_chargeye, 30, 1),
+    (_chargeye, 300, 1),
+]
+
+
+@pytest.mark.parametrize(("factory", "size", "hours"), CASES)
+async def test_polling_cost(
+    hass: HomeAssistant,
+    start_simulator: StartSimulator,
+    freezer: FrozenDateTimeFactory,
+    factory: Callable[[int, float], Case],
+    size: int,
+    hours: float,
+) -> None:
+    """Poll for the case's simulated hours and report what it cost."""
+    case = factory(size, hours)
+    clock = SimClock(scale=0, start=200)
+    device = case.make_device(clock)
+    sim = await start_simulator(device)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=case.name,
+        unique_id=case.unique_id,
+        data=case.entry_data(sim.host, device),
+    )
+    entry.add_to_hass(hass)
+    setup_start = _WALL_CLOCK["now"]()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    setup_s = _WALL_CLOCK["now"]() - setup_start
+    coordinator = entry.runtime_data.coordinator
+    entities = len(hass.states.async_entity_ids())
+    device.stats.by_path.clear()
+
+    polls = int(case.hours * HOUR / case.interval_s)
+    durations: list[float] = []
+    for _ in range(polls):
+        freezer.tick(timedelta(seconds=case.interval_s))
+        clock.advance(case.interval_s)
+        start = _WALL_CLOCK["now"]()
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+        durations.append(_WALL_CLOCK["now"]() - start)
+        assert coordinator.last_update_success
+
+    requests = sum(device.stats.by_path.values())
+    logins = sum(device.stats.by_path.get(path, 0) for path in case.login_paths)
+    RESULTS.append(
+        f"| {case.name} | {entities} | {case.hours:g} | {polls} | {requests / polls:.2f} "
+        f"| {logins} | {logins / case.hours:.2f} "
+        f"| {statistics.median(durations) * 1000:.1f} | {max(durations) * 1000:.1f} "
+        f"| {setup_s * 1000:.0f} |"
+    )
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def report() -> Any:
+    """Print the table once all cases ran."""
+    yield
+    print("\n\nPolling cost per case (simulator on 127.0.0.1; times are this machine's):\n")
+    print(
+        "| case | entities | simulated h | polls | requests/poll | logins after set-up "
+        "| logins/hour | median update ms | max update ms | setup ms |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for line in RESULTS:
+        print(line)

@@ -1,0 +1,572 @@
+"""Bender / ebee Charge Controller REST API v1.
+
+Every path and field name of this API lives in this module. What the vendor
+documents leave open follows ``vendor-apis.md`` §2; the remaining assumptions
+of this module are marked [A]:
+
+- [A] ``systemState`` takes the values of ``SystemStateValue`` (the documents
+  only show ``idle``); others are shown as unknown and logged once.
+- [A] ``transactions/summary``: ``totalDuration`` in s, ``totalConsumption`` in
+  Wh, like the running transaction's duration and energy.
+- [A] The controller answers a pairing request it cannot serve (not idle) with
+  ``{"success": false, "cause": ...}`` or a 400/403/409 status.
+- [A] ``GET whitelist/pairing`` before a tag was read answers without ``id``.
+
+Sessions: a login is a one-time token (``GET login``) followed by
+``POST login`` with ``sha256_hex(password + token)``; the session id is sent
+as the bare ``Authorization`` header. A session dies after 60 s without calls,
+and whenever anybody else logs in with the same user (for example from the
+web UI), so a 401 is answered by one fresh login and one retry. Only a fresh
+login that the controller refuses twice (each time with its own new token)
+raises ``EvseAuthenticationError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+import hashlib
+import logging
+import time
+from typing import Any
+
+import aiohttp
+
+# connectionState, authState, ocppState and type2State take the legacy API's values.
+from .bender_legacy import AuthorizationState, ConnectionState, OcppState, Type2State
+from .errors import (
+    EvseAuthenticationError,
+    EvseBridgeError,
+    EvseCommandRejectedError,
+    EvseConnectionError,
+    EvseNotSupportedError,
+    EvseResponseError,
+)
+from .http import DEFAULT_TIMEOUT, HttpAnswer, http_request
+from .parsing import get_ci, to_enum, to_float, to_int, to_str
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Firmware 5.33 prefixes every path; 5.32 serves the same paths without it.
+API_PREFIX = "/v1"
+LOGIN_PATH = "/login"
+LOGOUT_PATH = "/logout"
+SYSTEM_STATE_PATH = "/system_state"
+LOGGING_PATH = "/logging"
+TRANSACTION_SUMMARY_PATH = "/transactions/summary"
+SETTINGS_PATH = "/settings"
+PAIRING_PATH = "/whitelist/pairing"
+
+#: How long the controller keeps a session without calls, and its pairing mode.
+SESSION_TIMEOUT_S = 60.0
+PAIRING_WINDOW_S = 60.0
+PAIRING_POLL_INTERVAL_S = 2.0
+
+#: A login unit (token + login) is tried this often before the credentials are blamed:
+#: a token requested by someone else in between invalidates ours.
+LOGIN_ATTEMPTS = 2
+
+_PAIRING_REFUSAL_STATUSES = frozenset({400, 403, 409, 423})
+
+
+class SystemStateValue(StrEnum):
+    """``systemState`` [A: only ``idle`` is documented]."""
+
+    IDLE = "idle"
+    CONNECTED = "connected"
+    CHARGING = "charging"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    ERROR = "error"
+    UNAVAILABLE = "unavailable"
+
+
+class MessageLevel(StrEnum):
+    """``type`` of a logging message: errors prevent charging, warnings inform."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class TagType(StrEnum):
+    """``tagType`` of a tag read in pairing mode."""
+
+    RFID = "rfid"
+    EVCCID = "evccid"
+    NFC = "nfc"
+
+
+_CHARGING_CONNECTIONS = frozenset(
+    {ConnectionState.VEHICLE_CHARGING_TYPE2, ConnectionState.VEHICLE_CHARGING_SCHUKO}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """The running transaction, as ``system_state`` reports it."""
+
+    id: str | None
+    started: str | None
+    duration_s: int | None
+    energy_wh: float | None
+    power_w: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SystemState:
+    """``system_state``: the controller's states, temperature and running transaction."""
+
+    system: SystemStateValue | None
+    connection: ConnectionState | None
+    authorization: AuthorizationState | None
+    ocpp: OcppState | None
+    type2: Type2State | None
+    ambient_temperature_c: float | None
+    transaction: Transaction | None
+
+    @property
+    def charging(self) -> bool | None:
+        """Whether energy flows to a vehicle; None when no state tells."""
+        if self.connection is not None:
+            return self.connection in _CHARGING_CONNECTIONS
+        if self.ocpp is not None:
+            return self.ocpp is OcppState.CHARGING
+        if self.system is not None:
+            return self.system is SystemStateValue.CHARGING
+        return None
+
+    @property
+    def idle(self) -> bool:
+        """Whether the controller is idle, the only state that allows pairing mode."""
+        if self.transaction is not None or self.charging:
+            return False
+        if self.system is not None:
+            return self.system is SystemStateValue.IDLE
+        return self.connection is ConnectionState.NO_VEHICLE_CONNECTED
+
+
+@dataclass(frozen=True, slots=True)
+class LogMessage:
+    """One active error or warning of the controller."""
+
+    level: MessageLevel | None
+    text: str | None
+    timestamp: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerLog:
+    """``logging``: the active errors and warnings."""
+
+    messages: tuple[LogMessage, ...]
+
+    @property
+    def errors(self) -> tuple[LogMessage, ...]:
+        """Messages that prevent charging."""
+        return tuple(item for item in self.messages if item.level is MessageLevel.ERROR)
+
+    @property
+    def warnings(self) -> tuple[LogMessage, ...]:
+        """Messages that only inform."""
+        return tuple(item for item in self.messages if item.level is MessageLevel.WARNING)
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionSummary:
+    """``transactions/summary`` over every completed transaction in the controller."""
+
+    count: int | None
+    total_duration_s: int | None
+    total_energy_wh: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChargePointInfo:
+    """``ChargePointInfo`` of the settings: the OCPP BootNotification identity."""
+
+    vendor: str | None
+    model: str | None
+    charge_point_serial: str | None
+    charge_box_serial: str | None
+    firmware: str | None
+
+    @property
+    def serial(self) -> str | None:
+        """The charge point's serial, the controller's stable identity."""
+        return self.charge_point_serial or self.charge_box_serial
+
+
+@dataclass(frozen=True, slots=True)
+class PairingTag:
+    """A tag read in pairing mode; its id is personal data and kept out of reprs."""
+
+    id: str = field(repr=False)
+    tag_type: TagType | None
+
+
+def base_url(host: str) -> str:
+    """``http://host[:port]`` from what a user typed: a host, host:port or a URL."""
+    text = host.strip().rstrip("/")
+    if "://" in text:
+        return text
+    return f"http://{text}"
+
+
+def password_hash(password: str, token: str) -> str:
+    """Hash the password as documented: SHA-256 hex of the password followed by the token."""
+    return hashlib.sha256((password + token).encode("utf-8")).hexdigest()
+
+
+def _object(answer: HttpAnswer, what: str) -> dict[str, Any]:
+    """Return the JSON object of a successful answer; map error statuses onto library errors."""
+    if answer.status == 404:
+        raise EvseNotSupportedError(f"controller does not offer {what}")
+    if answer.status >= 500:
+        raise EvseConnectionError(f"controller answered HTTP {answer.status} for {what}")
+    if not 200 <= answer.status < 300:
+        raise EvseResponseError(f"controller answered HTTP {answer.status} for {what}")
+    payload = answer.json()
+    if not isinstance(payload, dict):
+        raise EvseResponseError(f"{what} is not a JSON object")
+    return payload
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _session_id(payload: Mapping[str, Any]) -> str | None:
+    session = get_ci(payload, "session")
+    if isinstance(session, Mapping):
+        found = to_str(get_ci(session, "id", "sessionId", "session_id"))
+        if found is not None:
+            return found
+    elif (found := to_str(session)) is not None:
+        return found
+    return to_str(get_ci(payload, "sessionId", "session_id"))
+
+
+def parse_transaction(payload: Any) -> Transaction | None:
+    """Parse the running transaction; None when there is none."""
+    if not isinstance(payload, Mapping) or not payload:
+        return None
+    return Transaction(
+        id=to_str(get_ci(payload, "id", "transactionId", "transaction_id")),
+        started=to_str(get_ci(payload, "startTime", "start", "started", "start_time")),
+        duration_s=to_int(get_ci(payload, "duration", "durationS", "duration_s")),
+        energy_wh=to_float(get_ci(payload, "energy", "energyWh", "consumption")),
+        power_w=to_float(get_ci(payload, "power", "powerW", "currentPower")),
+    )
+
+
+def parse_system_state(payload: Mapping[str, Any]) -> SystemState:
+    """Tolerant parse of ``system_state``."""
+    return SystemState(
+        system=to_enum(SystemStateValue, get_ci(payload, "systemState", "system_state")),
+        connection=to_enum(ConnectionState, get_ci(payload, "connectionState", "conn_state")),
+        authorization=to_enum(AuthorizationState, get_ci(payload, "authState", "auth_state")),
+        ocpp=to_enum(OcppState, get_ci(payload, "ocppState", "ocpp_state")),
+        type2=to_enum(Type2State, get_ci(payload, "type2State", "type2_state")),
+        ambient_temperature_c=to_float(get_ci(payload, "ambientTemp", "ambient_temp")),
+        transaction=parse_transaction(get_ci(payload, "transaction")),
+    )
+
+
+def parse_log(payload: Mapping[str, Any]) -> ControllerLog:
+    """Tolerant parse of ``logging``; entries that are not objects are skipped."""
+    entries = get_ci(payload, "messages")
+    messages = tuple(
+        LogMessage(
+            level=to_enum(MessageLevel, get_ci(entry, "type", "level", "severity")),
+            text=to_str(get_ci(entry, "message", "text")),
+            timestamp=to_str(get_ci(entry, "timestamp", "time")),
+        )
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, Mapping)
+    )
+    return ControllerLog(messages)
+
+
+def parse_transaction_summary(payload: Mapping[str, Any]) -> TransactionSummary:
+    """Tolerant parse of ``transactions/summary``."""
+    return TransactionSummary(
+        count=to_int(get_ci(payload, "transactionCount")),
+        total_duration_s=to_int(get_ci(payload, "totalDuration")),
+        total_energy_wh=to_float(get_ci(payload, "totalConsumption")),
+    )
+
+
+def parse_charge_point_info(payload: Mapping[str, Any]) -> ChargePointInfo:
+    """Tolerant parse of the ``ChargePointInfo`` object of the settings."""
+    return ChargePointInfo(
+        vendor=to_str(get_ci(payload, "chargePointVendor")),
+        model=to_str(get_ci(payload, "chargePointModel")),
+        charge_point_serial=to_str(get_ci(payload, "chargePointSerialNumber")),
+        charge_box_serial=to_str(get_ci(payload, "chargeBoxSerialNumber")),
+        firmware=to_str(get_ci(payload, "firmwareVersion")),
+    )
+
+
+def parse_pairing_tag(payload: Mapping[str, Any]) -> PairingTag | None:
+    """Parse the tag read in pairing mode; None while none was read."""
+    tag_id = to_str(get_ci(payload, "id", "tagId"))
+    if tag_id is None:
+        return None
+    return PairingTag(
+        id=tag_id, tag_type=to_enum(TagType, get_ci(payload, "tagType", "tag_type", "type"))
+    )
+
+
+class BenderV1Client:
+    """One controller's REST API v1, with its session kept and renewed internally.
+
+    Calls may run concurrently (a pairing wait next to a poll): they share one
+    session, and a 401 seen by several calls at once causes a single login.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        username: str,
+        password: str,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Address the controller; ``sleep``/``monotonic`` pace the pairing wait (tests)."""
+        self._http = session
+        self._base_url = base_url(host)
+        self._username = username
+        self._password = password
+        self._timeout_s = timeout_s
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._prefix: str | None = None
+        self._session_id: str | None = None
+        self._login_lock = asyncio.Lock()
+        #: Last JSON answer of every polled endpoint, for diagnostics.
+        self.raw_payloads: dict[str, Any] = {}
+        #: Successful logins since this client was made (diagnostics, measurements).
+        self.login_count = 0
+
+    @property
+    def host_url(self) -> str:
+        """The controller's base URL."""
+        return self._base_url
+
+    @property
+    def api_prefix(self) -> str | None:
+        """``/v1``, ``""`` for unprefixed firmware, or None before the first login."""
+        return self._prefix
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether a session is held (it may have expired at the controller)."""
+        return self._session_id is not None
+
+    # Sessions
+
+    async def login(self) -> None:
+        """Log in now with the configured credentials (replacing a held session)."""
+        async with self._login_lock:
+            await self._login_unit()
+
+    async def logout(self) -> None:
+        """End the session; best effort, since the controller ends it after 60 s anyway."""
+        async with self._login_lock:
+            session_id, self._session_id = self._session_id, None
+            if session_id is None or self._prefix is None:
+                return
+            try:
+                answer = await self._send("POST", LOGOUT_PATH, session_id)
+            except EvseBridgeError as err:
+                _LOGGER.debug("Logout from %s failed: %s", self._base_url, err)
+                return
+            if answer.status != 200:
+                _LOGGER.debug("Logout from %s answered HTTP %s", self._base_url, answer.status)
+
+    async def _login_unit(self) -> str:
+        """Token and login, tried together; the credentials are blamed only on repeated refusal."""
+        self._session_id = None
+        for attempt in range(1, LOGIN_ATTEMPTS + 1):
+            token = await self._request_token()
+            session_id = await self._submit_login(token)
+            if session_id is not None:
+                self._session_id = session_id
+                self.login_count += 1
+                _LOGGER.debug("Logged in to %s", self._base_url)
+                return session_id
+            _LOGGER.debug("Login to %s refused (attempt %d)", self._base_url, attempt)
+        raise EvseAuthenticationError("controller refused the username or password")
+
+    async def _request_token(self) -> str:
+        """Get a one-time login token; the first call finds out whether paths carry ``/v1``."""
+        prefixes = (API_PREFIX, "") if self._prefix is None else (self._prefix,)
+        for prefix in prefixes:
+            answer = await self._request("GET", prefix + LOGIN_PATH)
+            if answer.status == 404:
+                continue
+            payload = _object(answer, "a login token")
+            token = get_ci(payload, "token")
+            if not isinstance(token, str) or not token:
+                raise EvseResponseError("login token missing from the answer")
+            if self._prefix is None:
+                _LOGGER.debug("%s serves the API at %r", self._base_url, prefix or "/")
+                self._prefix = prefix
+            return token
+        raise EvseNotSupportedError("controller offers no REST API v1 (REST interface disabled?)")
+
+    async def _submit_login(self, token: str) -> str | None:
+        """POST the login; the session id, or None when the controller refused it."""
+        answer = await self._request(
+            "POST",
+            self._path(LOGIN_PATH),
+            json={"username": self._username, "password": password_hash(self._password, token)},
+        )
+        if answer.status in (401, 403):
+            return None
+        payload = _object(answer, "the login")
+        logged_in = get_ci(payload, "logged_in", "loggedIn")
+        if logged_in is False or str(logged_in).lower() == "false":
+            return None
+        session_id = _session_id(payload)
+        if session_id is None:
+            raise EvseResponseError("login accepted without a session id")
+        return session_id
+
+    async def _current_session(self) -> str:
+        if (session_id := self._session_id) is not None:
+            return session_id
+        async with self._login_lock:
+            if (session_id := self._session_id) is not None:
+                return session_id
+            return await self._login_unit()
+
+    async def _renew_session(self, stale: str) -> str:
+        """Replace a session the controller refused, unless a concurrent call already did."""
+        async with self._login_lock:
+            if self._session_id is not None and self._session_id != stale:
+                return self._session_id
+            _LOGGER.debug(
+                "Session at %s ended (timeout or another login); logging in again", self._base_url
+            )
+            return await self._login_unit()
+
+    async def _call(
+        self, method: str, path: str, *, params: dict[str, str] | None = None
+    ) -> HttpAnswer:
+        """Send an authorized request; a refused session costs one login and one retry."""
+        session_id = await self._current_session()
+        answer = await self._send(method, path, session_id, params=params)
+        if answer.status != 401:
+            return answer
+        session_id = await self._renew_session(session_id)
+        answer = await self._send(method, path, session_id, params=params)
+        if answer.status == 401:
+            async with self._login_lock:
+                if self._session_id == session_id:
+                    self._session_id = None
+            raise EvseResponseError("controller refused a session it had just granted")
+        return answer
+
+    # Endpoints
+
+    async def system_state(self) -> SystemState:
+        """States, ambient temperature and the running transaction."""
+        payload = _object(await self._call("GET", SYSTEM_STATE_PATH), "system_state")
+        self.raw_payloads["system_state"] = payload
+        return parse_system_state(payload)
+
+    async def logging(self) -> ControllerLog:
+        """Return the active errors and warnings."""
+        payload = _object(await self._call("GET", LOGGING_PATH), "logging")
+        self.raw_payloads["logging"] = payload
+        return parse_log(payload)
+
+    async def transaction_summary(self) -> TransactionSummary:
+        """Count, duration and energy of all completed transactions."""
+        answer = await self._call("GET", TRANSACTION_SUMMARY_PATH)
+        payload = _object(answer, "transactions/summary")
+        self.raw_payloads["transactions_summary"] = payload
+        return parse_transaction_summary(payload)
+
+    async def charge_point_info(self) -> ChargePointInfo:
+        """Vendor, model, serial and firmware from the settings.
+
+        Only ``ChargePointInfo`` is kept for diagnostics: the other settings may
+        hold secrets (backend or Wi-Fi passwords).
+        """
+        payload = _object(await self._call("GET", SETTINGS_PATH), "settings")
+        info = _mapping(get_ci(payload, "ChargePointInfo", "chargePointInfo"))
+        self.raw_payloads["settings"] = {"ChargePointInfo": dict(info)}
+        return parse_charge_point_info(info)
+
+    async def start_pairing(self) -> None:
+        """Enable whitelist pairing mode (60 s); rejected unless the controller is idle."""
+        answer = await self._call("POST", PAIRING_PATH)
+        if answer.status in _PAIRING_REFUSAL_STATUSES:
+            raise EvseCommandRejectedError(
+                f"controller refused pairing mode (HTTP {answer.status})"
+            )
+        payload = _object(answer, "whitelist pairing")
+        if get_ci(payload, "success") is False:
+            cause = to_str(get_ci(payload, "cause", "message")) or "no cause given"
+            raise EvseCommandRejectedError(f"controller refused pairing mode: {cause}")
+
+    async def pairing_result(self) -> PairingTag | None:
+        """Return the last tag read in pairing mode, or None while none was read.
+
+        The answer holds a tag id (personal data), so it is not kept for diagnostics.
+        """
+        payload = _object(await self._call("GET", PAIRING_PATH), "whitelist pairing")
+        return parse_pairing_tag(payload)
+
+    async def pair(
+        self,
+        *,
+        timeout_s: float = PAIRING_WINDOW_S,
+        poll_interval_s: float = PAIRING_POLL_INTERVAL_S,
+    ) -> PairingTag | None:
+        """Enable pairing mode and wait for a tag; None when none was read in ``timeout_s``.
+
+        Enabling the mode clears the previous tag, so whatever is read afterwards
+        was scanned in this window.
+        """
+        await self.start_pairing()
+        deadline = self._monotonic() + timeout_s
+        while True:
+            await self._sleep(poll_interval_s)
+            if (tag := await self.pairing_result()) is not None:
+                return tag
+            if self._monotonic() >= deadline:
+                return None
+
+    # Transport
+
+    def _path(self, path: str) -> str:
+        return f"{self._prefix or ''}{path}"
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        session_id: str,
+        *,
+        params: dict[str, str] | None = None,
+    ) -> HttpAnswer:
+        return await self._request(
+            method, self._path(path), headers={"Authorization": session_id}, params=params
+        )
+
+    async def _request(self, method: str, full_path: str, **kwargs: Any) -> HttpAnswer:
+        return await http_request(
+            self._http,
+            method,
+            f"{self._base_url}{full_path}",
+            timeout_s=self._timeout_s,
+            **{key: value for key, value in kwargs.items() if value is not None},
+        )

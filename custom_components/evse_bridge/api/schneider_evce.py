@@ -1,0 +1,754 @@
+"""Client of the Schneider EcoStruxure EV Charging Expert (EVCE) REST API v2.
+
+The hub serves ``https://<host>/api/v2`` with a self-signed certificate and
+issues JWTs (12 h validity, revoked after 30 min without requests, one
+connection per user, account blocked after repeated failed logins). The client
+therefore logs in only when it has no token or the hub answered 401, logs in at
+most once per request, and never retries a refused login.
+
+Paths and field names follow ``shared/notes/vendor-apis.md`` §3; every one of
+them lives in this module. Assumption of this client: the ``connector_id`` of the
+OCPP 1.6 commands is the EVSE ``id`` of the station payloads (one connector per
+EVSE, as on EVlink stations), so "connector N" means EVSE N throughout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+import hashlib
+import logging
+import ssl
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from .errors import (
+    EvseAuthenticationError,
+    EvseCommandRejectedError,
+    EvseCommandTimeoutError,
+    EvseConnectionError,
+    EvseNotSupportedError,
+    EvseResponseError,
+)
+from .http import HttpAnswer, http_request
+from .parsing import get_ci, to_enum, to_float, to_float_list, to_int, to_str
+
+_LOGGER = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v2"
+DEFAULT_PORT = 443
+COMMAND_POLL_INTERVAL_S = 1.0
+COMMAND_TIMEOUT_S = 30.0
+
+
+class EvceSslMode(StrEnum):
+    """How the client checks the hub's HTTPS certificate."""
+
+    SYSTEM = "system"
+    PINNED = "pinned"
+    INSECURE = "insecure"
+
+
+class EvceOcppStatus(StrEnum):
+    """Whether a station's OCPP connection to the hub is up."""
+
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+
+
+class EvceConnectorStatus(StrEnum):
+    """OCPP 1.6 status of a station, EVSE or connector."""
+
+    AVAILABLE = "available"
+    PREPARING = "preparing"
+    CHARGING = "charging"
+    SUSPENDEDEV = "suspendedev"
+    SUSPENDEDEVSE = "suspendedevse"
+    FINISHING = "finishing"
+    RESERVED = "reserved"
+    UNAVAILABLE = "unavailable"
+    FAULTED = "faulted"
+
+
+class EvceReductionType(StrEnum):
+    """Unit of a zone reduction: amperes (current) or kilowatts (power)."""
+
+    CURRENT = "current"
+    POWER = "power"
+
+
+class EvceCommandStatus(StrEnum):
+    """Progress of a command sent to a station."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+
+
+#: Which EVSE status speaks for the whole station when EVSEs differ: the most
+#: telling first (a fault matters more than a charging neighbour).
+_STATION_STATUS_PRIORITY = (
+    EvceConnectorStatus.FAULTED,
+    EvceConnectorStatus.CHARGING,
+    EvceConnectorStatus.SUSPENDEDEVSE,
+    EvceConnectorStatus.SUSPENDEDEV,
+    EvceConnectorStatus.PREPARING,
+    EvceConnectorStatus.FINISHING,
+    EvceConnectorStatus.RESERVED,
+    EvceConnectorStatus.AVAILABLE,
+    EvceConnectorStatus.UNAVAILABLE,
+)
+
+
+class EvceAccountBlockedError(EvseAuthenticationError):
+    """The hub blocked the user after too many failed logins (HTTP 403 on login)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EvceProductInfo:
+    """Identity of the hub (served without authentication)."""
+
+    serial: str | None
+    model: str | None
+    firmware: str | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvceStation:
+    """A charging station configured on the hub."""
+
+    id: int
+    name: str | None
+    model: str | None
+    serial: str | None
+    connectors: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EvceConnectorState:
+    """Live state of one connector (EVSE) of a station."""
+
+    connector_id: int
+    status: EvceConnectorStatus | None
+    power_w: float | None
+    energy_wh: float | None
+    session_energy_wh: float | None
+    transaction_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvceStationStatus:
+    """Live state of a station: its OCPP link and its connectors."""
+
+    station_id: int
+    ocpp_status: EvceOcppStatus | None
+    status: EvceConnectorStatus | None
+    connectors: Mapping[int, EvceConnectorState]
+
+    def _total(self, values: list[float | None]) -> float | None:
+        known = [value for value in values if value is not None]
+        return sum(known) if known else None
+
+    @property
+    def power_w(self) -> float | None:
+        """Power of all connectors, or None when none reports it."""
+        return self._total([item.power_w for item in self.connectors.values()])
+
+    @property
+    def energy_wh(self) -> float | None:
+        """Lifetime energy of all connectors."""
+        return self._total([item.energy_wh for item in self.connectors.values()])
+
+    @property
+    def session_energy_wh(self) -> float | None:
+        """Energy of the connectors' current or last sessions."""
+        return self._total([item.session_energy_wh for item in self.connectors.values()])
+
+
+@dataclass(frozen=True, slots=True)
+class EvceZone:
+    """An energy-management zone."""
+
+    id: int
+    name: str | None
+    max_current_a: float | None
+    max_power_kw: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvceZoneStatus:
+    """Live state of a zone."""
+
+    currents_a: tuple[float | None, ...]
+    power_w: float | None
+    setpoint_a: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvceZoneReduction:
+    """The reduction applied to a zone, in A (current) or kW (power)."""
+
+    type: EvceReductionType | None
+    value: float | None
+    valid_mode: str | None
+    duration_s: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvcePowerMeter:
+    """A power meter read by the hub."""
+
+    id: int
+    name: str | None
+    model: str | None
+    connection: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvcePowerMeterValues:
+    """Last values read from a power meter."""
+
+    voltages_v: tuple[float | None, float | None, float | None]
+    currents_a: tuple[float | None, float | None, float | None]
+    power_kw: float | None
+    energy_import_kwh: float | None
+    frequency_hz: float | None
+    timestamp: str | None
+
+
+@dataclass(slots=True)
+class _TokenState:
+    """The bearer token and how often it had to be obtained (for diagnostics)."""
+
+    token: str | None = None
+    logins: int = 0
+    on_change: list[Callable[[str | None], None]] = field(default_factory=list)
+
+
+def split_host(host: str) -> tuple[str, int]:
+    """Host name and port of what a user typed: ``hub``, ``hub:8443``, ``https://hub``."""
+    text = host.strip()
+    if "://" not in text:
+        text = f"https://{text}"
+    try:
+        url = URL(text)
+    except ValueError as err:
+        raise EvseConnectionError("invalid host") from err
+    if not url.host:
+        raise EvseConnectionError("invalid host")
+    return url.host, url.port or DEFAULT_PORT
+
+
+def _unverified_context() -> ssl.SSLContext:
+    """Build a TLS context that accepts any certificate (it loads no files: no blocking I/O)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+async def fetch_certificate_fingerprint(host: str, *, timeout_s: float = 10.0) -> str:
+    """SHA-256 fingerprint (lowercase hex) of the certificate the hub presents.
+
+    Used on first contact so the user can compare it and pin it; the connection
+    is unverified on purpose and sends nothing.
+    """
+    hostname, port = split_host(host)
+    try:
+        async with asyncio.timeout(timeout_s):
+            _reader, writer = await asyncio.open_connection(
+                hostname, port, ssl=_unverified_context(), server_hostname=hostname
+            )
+    except (OSError, TimeoutError, ssl.SSLError) as err:
+        raise EvseConnectionError(f"TLS handshake failed: {type(err).__name__}") from err
+    try:
+        ssl_object = writer.get_extra_info("ssl_object")
+        certificate = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+    finally:
+        writer.close()
+    if not certificate:
+        raise EvseResponseError("the hub presented no certificate")
+    return hashlib.sha256(certificate).hexdigest()
+
+
+def format_fingerprint(fingerprint: str) -> str:
+    """``AB:CD:...`` for display, as browsers show certificate fingerprints."""
+    text = normalize_fingerprint(fingerprint).upper()
+    return ":".join(text[index : index + 2] for index in range(0, len(text), 2))
+
+
+def normalize_fingerprint(fingerprint: str) -> str:
+    """Lowercase hex without separators; raises ValueError unless it is 32 bytes."""
+    text = fingerprint.replace(":", "").replace(" ", "").strip().lower()
+    if len(bytes.fromhex(text)) != 32:
+        raise ValueError("a SHA-256 fingerprint has 32 bytes")
+    return text
+
+
+def _items(payload: Any, *keys: str) -> list[Mapping[str, Any]]:
+    """Return the objects of a list answer, also when wrapped as ``{"stations": [...]}``."""
+    if isinstance(payload, Mapping):
+        payload = get_ci(payload, *keys, "items", "data")
+    if not isinstance(payload, list):
+        raise EvseResponseError("expected a list")
+    return [item for item in payload if isinstance(item, Mapping)]
+
+
+def _mapping(payload: Any) -> Mapping[str, Any]:
+    if not isinstance(payload, Mapping):
+        raise EvseResponseError("expected an object")
+    return payload
+
+
+def _sub(item: Mapping[str, Any], *names: str) -> Mapping[str, Any]:
+    """Return a nested object (``config``, ``desc``), or the item itself when flat."""
+    nested = get_ci(item, *names)
+    return nested if isinstance(nested, Mapping) else item
+
+
+class EvceClient:
+    """One hub: login, polling reads and station commands."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        login: str,
+        password: str,
+        *,
+        ssl_mode: EvceSslMode = EvceSslMode.PINNED,
+        fingerprint: str | None = None,
+        token: str | None = None,
+        timeout_s: float = 10.0,
+        command_poll_interval_s: float = COMMAND_POLL_INTERVAL_S,
+        command_timeout_s: float = COMMAND_TIMEOUT_S,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Describe the hub; ``token`` is a bearer token kept from an earlier run."""
+        self._session = session
+        hostname, port = split_host(host)
+        self._base = URL.build(scheme="https", host=hostname, port=port)
+        self._login = login
+        self._password = password
+        self._timeout_s = timeout_s
+        self._ssl: aiohttp.Fingerprint | bool
+        if ssl_mode is EvceSslMode.PINNED:
+            if fingerprint is None:
+                raise ValueError("pinning needs the certificate fingerprint")
+            self._ssl = aiohttp.Fingerprint(bytes.fromhex(normalize_fingerprint(fingerprint)))
+        else:
+            self._ssl = ssl_mode is EvceSslMode.SYSTEM
+        self._auth = _TokenState(token=token)
+        self._login_lock = asyncio.Lock()
+        self.command_poll_interval_s = command_poll_interval_s
+        self.command_timeout_s = command_timeout_s
+        self.sleep = sleep
+        self.raw_payloads: dict[str, Any] = {}
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token in use, to keep it across restarts."""
+        return self._auth.token
+
+    @property
+    def login_count(self) -> int:
+        """How many logins this client made (one per healthy 12 h)."""
+        return self._auth.logins
+
+    def add_token_listener(self, listener: Callable[[str | None], None]) -> None:
+        """Call ``listener`` with the new token whenever it changes (to store it)."""
+        self._auth.on_change.append(listener)
+
+    def _set_token(self, token: str | None) -> None:
+        if token == self._auth.token:
+            return
+        self._auth.token = token
+        for listener in self._auth.on_change:
+            listener(token)
+
+    async def _send(
+        self, method: str, path: str, *, token: str | None, body: Any = None
+    ) -> HttpAnswer:
+        headers = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        kwargs: dict[str, Any] = {"headers": headers, "ssl": self._ssl}
+        if body is not None:
+            kwargs["json"] = body
+        answer = await http_request(
+            self._session,
+            method,
+            str(self._base.with_path(f"{API_PREFIX}{path}")),
+            timeout_s=self._timeout_s,
+            **kwargs,
+        )
+        if answer.status >= 500:
+            raise EvseConnectionError(f"hub answered HTTP {answer.status}")
+        return answer
+
+    async def login(self) -> None:
+        """Log in with the configured secret; a refusal is never retried here."""
+        answer = await self._send(
+            "POST",
+            "/login/login",
+            token=None,
+            body={"login": self._login, "password": self._password},
+        )
+        self._auth.logins += 1
+        if answer.status == 401:
+            self._set_token(None)
+            raise EvseAuthenticationError("the hub refused the login or password")
+        if answer.status == 403:
+            self._set_token(None)
+            raise EvceAccountBlockedError(
+                "the hub blocked this account after too many failed logins"
+            )
+        if answer.status != 200:
+            raise EvseResponseError(f"login answered HTTP {answer.status}")
+        token = to_str(get_ci(_mapping(answer.json()), "token", "access_token"))
+        if token is None:
+            raise EvseResponseError("login answer has no token")
+        self._set_token(token)
+        _LOGGER.debug("Logged in to the EVCE hub at %s", self._base.host)
+
+    async def logout(self) -> None:
+        """Release the token so the single connection the user has is free again."""
+        token = self._auth.token
+        if token is None:
+            return
+        self._set_token(None)
+        try:
+            await self._send("POST", "/login/logout", token=token)
+        except EvseConnectionError as err:
+            _LOGGER.debug("Logout from the EVCE hub failed: %s", err)
+
+    async def _ensure_token(self, stale: str | None) -> str:
+        """Return the current token, logging in when it is missing or still ``stale``."""
+        async with self._login_lock:
+            # Another request may have logged in while this one waited.
+            if self._auth.token is not None and self._auth.token != stale:
+                return self._auth.token
+            await self.login()
+            assert self._auth.token is not None
+            return self._auth.token
+
+    async def _request(self, method: str, path: str, *, body: Any = None) -> HttpAnswer:
+        """Send an authenticated request; on 401 log in once more and repeat it once."""
+        token = self._auth.token
+        if token is None:
+            token = await self._ensure_token(None)
+        answer = await self._send(method, path, token=token, body=body)
+        if answer.status == 401:
+            _LOGGER.debug("EVCE token no longer valid, logging in again")
+            token = await self._ensure_token(token)
+            answer = await self._send(method, path, token=token, body=body)
+            if answer.status == 401:
+                raise EvseResponseError("the hub refused a freshly issued token")
+        if answer.status == 404:
+            raise EvseNotSupportedError(f"{method} {path} is not offered by this hub")
+        if answer.status == 403:
+            raise EvseResponseError(f"{method} {path} is not permitted for this user")
+        return answer
+
+    async def _get_json(self, path: str, raw_key: str) -> Any:
+        answer = await self._request("GET", path)
+        if answer.status != 200:
+            raise EvseResponseError(f"GET {path} answered HTTP {answer.status}")
+        payload = answer.json()
+        self.raw_payloads[raw_key] = payload
+        return payload
+
+    async def product_info(self) -> EvceProductInfo:
+        """Model, serial number and firmware of the hub (no login needed)."""
+        answer = await self._send("GET", "/maintenance/product_infos", token=None)
+        if answer.status == 404:
+            raise EvseNotSupportedError("the hub offers no product information")
+        if answer.status != 200:
+            raise EvseResponseError(f"product information answered HTTP {answer.status}")
+        payload = _mapping(answer.json())
+        self.raw_payloads["product_infos"] = payload
+        return EvceProductInfo(
+            serial=to_str(get_ci(payload, "serial_number", "serial", "sn", "serialNumber")),
+            model=to_str(get_ci(payload, "model", "commercial_reference", "reference")),
+            firmware=to_str(
+                get_ci(payload, "firmware_version", "firmware", "sw_version", "version")
+            ),
+            name=to_str(get_ci(payload, "product_name", "name")),
+        )
+
+    async def stations(self) -> list[EvceStation]:
+        """Read the stations configured on the hub."""
+        payload = await self._get_json("/stations/", "stations")
+        stations: list[EvceStation] = []
+        for item in _items(payload, "stations"):
+            station_id = to_int(get_ci(item, "id", "station_id"))
+            if station_id is None:
+                continue
+            config = _sub(item, "config")
+            connectors: list[int] = []
+            for evse in _items(get_ci(item, "evses") or [], "evses"):
+                evse_id = to_int(get_ci(evse, "id", "evse_id"))
+                if evse_id is not None:
+                    connectors.append(evse_id)
+            stations.append(
+                EvceStation(
+                    id=station_id,
+                    name=to_str(get_ci(config, "friendly_name", "name")),
+                    model=to_str(get_ci(config, "model", "model_name")),
+                    serial=to_str(get_ci(config, "serial_number", "serial")),
+                    connectors=tuple(sorted(connectors)),
+                )
+            )
+        return stations
+
+    async def station_statuses(self) -> dict[int, EvceStationStatus]:
+        """Read the live state of every station, in one request."""
+        payload = await self._get_json("/stations/statuses", "stations_statuses")
+        statuses: dict[int, EvceStationStatus] = {}
+        for item in _items(payload, "statuses", "stations"):
+            station_id = to_int(get_ci(item, "station_id", "id"))
+            if station_id is None:
+                continue
+            statuses[station_id] = self._parse_station_status(station_id, item)
+        return statuses
+
+    @staticmethod
+    def _parse_station_status(station_id: int, item: Mapping[str, Any]) -> EvceStationStatus:
+        connectors: dict[int, EvceConnectorState] = {}
+        for evse in _items(get_ci(item, "evses") or [], "evses"):
+            evse_id = to_int(get_ci(evse, "id", "evse_id"))
+            if evse_id is None:
+                continue
+            status = to_enum(EvceConnectorStatus, get_ci(evse, "status"))
+            if status is None:
+                plugs = _items(get_ci(evse, "connectors") or [], "connectors")
+                if plugs:
+                    status = to_enum(EvceConnectorStatus, get_ci(plugs[0], "status"))
+            connectors[evse_id] = EvceConnectorState(
+                connector_id=evse_id,
+                status=status,
+                power_w=to_float(get_ci(evse, "power_w", "power")),
+                energy_wh=to_float(get_ci(evse, "energy_wh", "energy")),
+                session_energy_wh=to_float(get_ci(evse, "session_energy_wh", "session_energy")),
+                transaction_id=to_int(get_ci(evse, "transaction_id", "transactionid")),
+            )
+        status = to_enum(EvceConnectorStatus, get_ci(item, "status"))
+        if status is None:
+            present = {state.status for state in connectors.values()}
+            status = next((item for item in _STATION_STATUS_PRIORITY if item in present), None)
+        return EvceStationStatus(
+            station_id=station_id,
+            ocpp_status=to_enum(EvceOcppStatus, get_ci(item, "ocpp_status", "ocpp")),
+            status=status,
+            connectors=connectors,
+        )
+
+    async def zones(self) -> list[EvceZone]:
+        """Read the energy-management zones."""
+        payload = await self._get_json("/em/zones", "zones")
+        zones: list[EvceZone] = []
+        for item in _items(payload, "zones"):
+            zone_id = to_int(get_ci(item, "id", "zone_id"))
+            if zone_id is None:
+                continue
+            desc = _sub(item, "desc")
+            zones.append(
+                EvceZone(
+                    id=zone_id,
+                    name=to_str(get_ci(desc, "name", "friendly_name")),
+                    max_current_a=to_float(get_ci(desc, "max_current_a", "max_current")),
+                    max_power_kw=to_float(get_ci(desc, "max_power_kw", "max_power")),
+                )
+            )
+        return zones
+
+    async def zone_status(self, zone_id: int) -> EvceZoneStatus:
+        """Currents per phase, power and set-point of one zone."""
+        payload = _mapping(await self._get_json(f"/em/zones/{zone_id}/status", f"zone_{zone_id}"))
+        currents = to_float_list(get_ci(payload, "current_a", "currents_a", "current")) or []
+        return EvceZoneStatus(
+            currents_a=tuple(currents),
+            power_w=to_float(get_ci(payload, "power_w", "power")),
+            setpoint_a=to_float(get_ci(payload, "setpoint_a", "setpoint")),
+        )
+
+    async def zone_reduction(self, zone_id: int) -> EvceZoneReduction:
+        """Read the reduction currently applied to one zone."""
+        payload = await self._get_json(
+            f"/em/zones/{zone_id}/reduction", f"zone_{zone_id}_reduction"
+        )
+        return self._parse_reduction(_mapping(payload))
+
+    @staticmethod
+    def _parse_reduction(payload: Mapping[str, Any]) -> EvceZoneReduction:
+        return EvceZoneReduction(
+            type=to_enum(EvceReductionType, get_ci(payload, "type")),
+            value=to_float(get_ci(payload, "value")),
+            valid_mode=to_str(get_ci(payload, "valid_mode")),
+            duration_s=to_int(get_ci(payload, "duration_s", "duration")),
+        )
+
+    async def set_zone_reduction(
+        self, zone_id: int, value: float, reduction_type: EvceReductionType
+    ) -> EvceZoneReduction:
+        """Apply a permanent reduction (A or kW) to a zone; returns what the hub applied."""
+        path = f"/em/zones/{zone_id}/reduction"
+        body = {"type": reduction_type.value, "value": value, "valid_mode": "permanent"}
+        answer = await self._request("PUT", path, body=body)
+        if answer.status == 400:
+            raise EvseCommandRejectedError(f"the hub refused the reduction: {_message(answer)}")
+        if answer.status not in (200, 204):
+            raise EvseResponseError(f"PUT {path} answered HTTP {answer.status}")
+        if answer.status == 204 or not answer.body:
+            return EvceZoneReduction(reduction_type, value, "permanent", None)
+        payload = answer.json()
+        self.raw_payloads[f"zone_{zone_id}_reduction"] = payload
+        return self._parse_reduction(_mapping(payload))
+
+    async def power_meters(self) -> list[EvcePowerMeter]:
+        """Read the list of power meters."""
+        payload = await self._get_json("/pms", "pms")
+        meters: list[EvcePowerMeter] = []
+        for item in _items(payload, "pms", "power_meters"):
+            meter_id = to_int(get_ci(item, "id", "pm_id"))
+            if meter_id is None:
+                continue
+            desc = _sub(item, "desc")
+            meters.append(
+                EvcePowerMeter(
+                    id=meter_id,
+                    name=to_str(get_ci(desc, "name", "friendly_name")),
+                    model=to_str(get_ci(desc, "model")),
+                    connection=to_str(get_ci(desc, "type")),
+                )
+            )
+        return meters
+
+    async def power_meter_values(self, meter_id: int) -> EvcePowerMeterValues:
+        """Read the last values the hub read from one power meter."""
+        payload = _mapping(await self._get_json(f"/pms/{meter_id}/values", f"pm_{meter_id}"))
+        values: dict[str, float | None] = {}
+        for item in _items(get_ci(payload, "values") or [], "values"):
+            name = to_str(get_ci(item, "name"))
+            if name is not None:
+                values[name.lower()] = to_float(get_ci(item, "value"))
+        return EvcePowerMeterValues(
+            voltages_v=(
+                values.get("voltage_l1"),
+                values.get("voltage_l2"),
+                values.get("voltage_l3"),
+            ),
+            currents_a=(
+                values.get("current_l1"),
+                values.get("current_l2"),
+                values.get("current_l3"),
+            ),
+            power_kw=values.get("power_active"),
+            energy_import_kwh=values.get("energy_active_import"),
+            frequency_hz=values.get("frequency"),
+            timestamp=to_str(get_ci(payload, "timestamp")),
+        )
+
+    async def send_command(self, station_id: int, command: str, body: dict[str, Any]) -> int:
+        """Send a command to a station; returns its id for ``command_status``."""
+        path = f"/stations/{station_id}/cmds/{command}"
+        answer = await self._request("POST", path, body=body)
+        if answer.status == 400:
+            # The hub's message may echo the id tag: keep it out of the error text.
+            secrets = [value for value in body.values() if isinstance(value, str)]
+            raise EvseCommandRejectedError(
+                f"the hub refused {command}: {_message(answer, secrets)}"
+            )
+        if answer.status not in (200, 201, 202):
+            raise EvseResponseError(f"POST {path} answered HTTP {answer.status}")
+        cmd_id = to_int(get_ci(_mapping(answer.json()), "cmd_id", "id"))
+        if cmd_id is None:
+            raise EvseResponseError(f"{command} answer has no command id")
+        return cmd_id
+
+    async def command_status(self, station_id: int, cmd_id: int) -> EvceCommandStatus | None:
+        """Where a command stands (None for a status nobody listed)."""
+        payload = await self._get_json(
+            f"/stations/{station_id}/cmds/status/{cmd_id}", "command_status"
+        )
+        return to_enum(EvceCommandStatus, get_ci(_mapping(payload), "status"))
+
+    async def run_command(self, station_id: int, command: str, body: dict[str, Any]) -> None:
+        """Send a command and follow it until the station accepts it.
+
+        Raises EvseCommandRejectedError when it is rejected or failed and
+        EvseCommandTimeoutError when no final answer comes within the timeout.
+        """
+        cmd_id = await self.send_command(station_id, command, body)
+        waited = 0.0
+        while True:
+            status = await self.command_status(station_id, cmd_id)
+            if status is EvceCommandStatus.ACCEPTED:
+                return
+            if status in (EvceCommandStatus.REJECTED, EvceCommandStatus.FAILED):
+                raise EvseCommandRejectedError(
+                    f"station {station_id} answered {status} to {command}"
+                )
+            if status is EvceCommandStatus.TIMEOUT or waited >= self.command_timeout_s:
+                raise EvseCommandTimeoutError(
+                    f"station {station_id} gave no answer to {command} "
+                    f"within {self.command_timeout_s:.0f} s"
+                )
+            await self.sleep(self.command_poll_interval_s)
+            waited += self.command_poll_interval_s
+
+    async def remote_start(self, station_id: int, connector_id: int, id_tag: str | None) -> None:
+        """Start a charging session on a connector (``id_tag`` authorizes it)."""
+        body: dict[str, Any] = {"connector_id": connector_id}
+        if id_tag:
+            body["id_tag"] = id_tag
+        await self.run_command(station_id, "remote_start", body)
+
+    async def remote_stop(
+        self,
+        station_id: int,
+        *,
+        connector_id: int | None = None,
+        transaction_id: int | None = None,
+    ) -> None:
+        """Stop the session of a transaction, or the one running on a connector."""
+        if transaction_id is not None:
+            body: dict[str, Any] = {"transaction_id": transaction_id}
+        elif connector_id is not None:
+            body = {"connector_id": connector_id}
+        else:
+            raise ValueError("remote stop needs a connector or a transaction")
+        await self.run_command(station_id, "remote_stop", body)
+
+    async def change_availability(
+        self, station_id: int, *, operative: bool, connector_id: int = 0
+    ) -> None:
+        """Make a station (connector 0) or one connector operative or inoperative."""
+        body = {"connector_id": connector_id, "type": "operative" if operative else "inoperative"}
+        await self.run_command(station_id, "change_availability", body)
+
+    async def reset(self, station_id: int, *, hard: bool = False) -> None:
+        """Restart a station (soft by default: it ends sessions cleanly)."""
+        await self.run_command(station_id, "reset", {"type": "hard" if hard else "soft"})
+
+
+def _message(answer: HttpAnswer, secrets: list[str] | None = None) -> str:
+    """Return the hub's error message (``{"code":..,"message":..}``), short and secret-free."""
+    try:
+        payload = answer.json()
+    except EvseResponseError:
+        return f"HTTP {answer.status}"
+    if isinstance(payload, Mapping):
+        message = to_str(get_ci(payload, "message"))
+        if message:
+            for secret in secrets or []:
+                message = message.replace(secret, "***")
+            return message[:200]
+    return f"HTTP {answer.status}"

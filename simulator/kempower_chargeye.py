@@ -1,0 +1,637 @@
+"""Kempower ChargEye cloud: refresh-token exchange, ``/stations`` and charger operations.
+
+Served under ``/api`` like the real service (``https://kempower.io/api``), over
+plain HTTP so Home Assistant can reach it without a trusted certificate. JWTs
+expire with the simulated clock; simulated time maps to UTC from ``epoch``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+import hashlib
+import hmac
+import json
+import math
+from typing import Any
+
+from aiohttp import web
+
+from .charging import ChargingCycle, CycleTimes, Phase, Reading
+from .clock import SimClock
+from .device import SimDevice
+
+PREFIX = "/api"
+DEFAULT_REFRESH_TOKEN = "chargeye-sim-refresh-token"
+DEFAULT_ORGANIZATION = "org-5e0c7d21"
+TOKEN_LIFETIME_S = 8 * 3600.0
+OPERATIONS = ("power_limit", "clear_power_limit", "availability", "reset", "start", "stop")
+RESTART_S = 30.0
+AC_VOLTAGE = 230.0
+INPUT_VOLTAGE = 400.0
+
+_LOCATIONS = {
+    "dc": {"locationUid": "loc-depot", "name": "Bus depot", "address": "Depot Street 1, Lahti"},
+    "ac": {
+        "locationUid": "loc-office",
+        "name": "Office car park",
+        "address": "Office Road 5, Lahti",
+    },
+}
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass
+class SimConnector:
+    """One connector: its plug, its charging cycle and what operators did to it."""
+
+    connector_id: str
+    name: str
+    plug: str
+    max_power_kw: float
+    cycle: ChargingCycle
+    operative: bool = True
+    limit_kw: float | None = None
+
+
+@dataclass
+class SimStation:
+    """One charging station of the account."""
+
+    station_id: str
+    name: str
+    kind: str
+    model: str
+    serial: str
+    max_power_kw: float
+    max_power_a: float
+    connectors: list[SimConnector]
+    status: str = "Operative"
+    offline_until: float = -1.0
+    restart_on_idle: bool = False
+    limit_kw: float | None = None
+    stopped: set[str] = field(default_factory=set)
+
+    @property
+    def location(self) -> dict[str, str]:
+        """Where the station stands: depot for DC, office for AC."""
+        return dict(_LOCATIONS[self.kind])
+
+
+class ChargEyeDevice(SimDevice):
+    """One ChargEye organisation with DC and AC stations.
+
+    Options: ``refresh_token``, ``org`` (organisation id in the JWT), ``dc`` and
+    ``ac`` (how many stations of each kind, default 2 and 1), ``lifetime``
+    (JWT lifetime in s). Control actions: ``reject`` (operations answered
+    Rejected), ``rate_limit`` (429 for ``seconds``), ``revoke_tokens``,
+    ``set_refresh_token``, ``add_station``, ``remove_station``, ``set_station``.
+    """
+
+    kind = "kempower_chargeye"
+
+    def __init__(
+        self,
+        clock: SimClock | None = None,
+        *,
+        refresh_token: str = DEFAULT_REFRESH_TOKEN,
+        organization_id: str = DEFAULT_ORGANIZATION,
+        dc_stations: int = 2,
+        ac_stations: int = 1,
+        token_lifetime_s: float = TOKEN_LIFETIME_S,
+        epoch: datetime | None = None,
+    ) -> None:
+        """Create the account and its stations."""
+        super().__init__(clock)
+        self.refresh_token = refresh_token
+        self.organization_id = organization_id
+        self.token_lifetime_s = token_lifetime_s
+        self.epoch = epoch or datetime.now(UTC).replace(microsecond=0)
+        self._secret = hashlib.sha256(organization_id.encode()).digest()
+        self.tokens_issued = 0
+        self.revoked_up_to = 0
+        self.rejected: set[str] = set()
+        self.rate_limited_until = -1.0
+        self.commands: list[dict[str, Any]] = []
+        self.stations: dict[str, SimStation] = {}
+        self._made = {"dc": 0, "ac": 0}
+        for _ in range(dc_stations):
+            self.add_station("dc")
+        for _ in range(ac_stations):
+            self.add_station("ac")
+
+    @classmethod
+    def from_options(cls, clock: SimClock, options: dict[str, str]) -> ChargEyeDevice:
+        """Build from ``refresh_token=...,org=...,dc=2,ac=1,lifetime=28800``."""
+        options = dict(options)
+        device = cls(
+            clock,
+            refresh_token=options.pop("refresh_token", DEFAULT_REFRESH_TOKEN),
+            organization_id=options.pop("org", DEFAULT_ORGANIZATION),
+            dc_stations=int(options.pop("dc", "2")),
+            ac_stations=int(options.pop("ac", "1")),
+            token_lifetime_s=float(options.pop("lifetime", str(TOKEN_LIFETIME_S))),
+        )
+        if options:
+            raise ValueError(f"unknown kempower_chargeye options {sorted(options)}")
+        return device
+
+    # -- account --------------------------------------------------------------
+
+    def add_station(self, kind: str) -> SimStation:
+        """Commission a new DC or AC station with two connectors."""
+        if kind not in _LOCATIONS:
+            raise ValueError(f"station kind must be dc or ac, not {kind!r}")
+        self._made[kind] += 1
+        number = self._made[kind]
+        index = sum(self._made.values())
+        if kind == "dc":
+            station_id = f"KEMDC-{number:04d}"
+            plugs = (("CCS", 200.0), ("CHAdeMO" if number % 2 == 0 else "CCS", 100.0))
+            connectors = [
+                SimConnector(
+                    # DC ids carry the station prefix, AC ids do not: the API does both.
+                    connector_id=f"{station_id}_connector{slot}",
+                    name=str(slot),
+                    plug=plug,
+                    max_power_kw=max_kw,
+                    cycle=ChargingCycle(
+                        max_power_w=max_kw * 1000 * 0.75,
+                        offset_s=index * 310.0 + slot * 530.0,
+                        times=CycleTimes(idle=120, connected=30, charging=1500, finished=60),
+                        voltage_v=AC_VOLTAGE,
+                    ),
+                )
+                for slot, (plug, max_kw) in enumerate(plugs, start=1)
+            ]
+            station = SimStation(
+                station_id=station_id,
+                name=f"Depot charger {number}",
+                kind=kind,
+                model="Kempower Satellite S-Series",
+                serial=f"KP{2300000 + number * 17}",
+                max_power_kw=300.0,
+                max_power_a=round(300_000 / (math.sqrt(3) * INPUT_VOLTAGE), 1),
+                connectors=connectors,
+            )
+        else:
+            station_id = f"KEMAC-{number:04d}"
+            connectors = [
+                SimConnector(
+                    connector_id=str(slot),
+                    name=str(slot),
+                    plug="Type2",
+                    max_power_kw=22.0,
+                    cycle=ChargingCycle(
+                        max_power_w=11000.0,
+                        offset_s=index * 310.0 + slot * 530.0,
+                        voltage_v=AC_VOLTAGE,
+                    ),
+                )
+                for slot in (1, 2)
+            ]
+            station = SimStation(
+                station_id=station_id,
+                name=f"Office charger {number}",
+                kind=kind,
+                model="Kempower AC Wallbox",
+                serial=f"KA{5100000 + number * 23}",
+                max_power_kw=44.0,
+                max_power_a=64.0,
+                connectors=connectors,
+            )
+        self.stations[station_id] = station
+        return station
+
+    def _now_utc(self, seconds: float = 0.0) -> datetime:
+        return self.epoch + timedelta(seconds=self.clock.now() + seconds)
+
+    # -- tokens -----------------------------------------------------------------
+
+    def issue_token(self) -> tuple[str, datetime]:
+        """A signed JWT for the organisation, valid ``token_lifetime_s`` of sim time."""
+        self.tokens_issued += 1
+        now = self._now_utc()
+        valid_until = now + timedelta(seconds=self.token_lifetime_s)
+        header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        claims = {
+            "sub": "api-user-1",
+            "organizationId": self.organization_id,
+            "iat": int(now.timestamp()),
+            "exp": int(valid_until.timestamp()),
+            "jti": self.tokens_issued,
+        }
+        payload = _b64(json.dumps(claims).encode())
+        signature = _b64(hmac.new(self._secret, f"{header}.{payload}".encode(), "sha256").digest())
+        return f"{header}.{payload}.{signature}", valid_until
+
+    def token_valid(self, token: str) -> bool:
+        """Whether a JWT is ours, unexpired and not revoked."""
+        parts = token.split(".")
+        if len(parts) != 3:
+            return False
+        expected = hmac.new(self._secret, f"{parts[0]}.{parts[1]}".encode(), "sha256").digest()
+        try:
+            if not hmac.compare_digest(_unb64(parts[2]), expected):
+                return False
+            claims = json.loads(_unb64(parts[1]))
+        except ValueError:
+            return False
+        return bool(
+            claims.get("jti", 0) > self.revoked_up_to
+            and claims.get("exp", 0) > self._now_utc().timestamp()
+        )
+
+    # -- rendering -------------------------------------------------------------
+
+    def _connector_cap_w(self, station: SimStation, connector: SimConnector) -> float | None:
+        caps = [
+            limit * 1000
+            for limit in (
+                connector.limit_kw,
+                None
+                if station.limit_kw is None
+                else station.limit_kw / max(1, len(station.connectors)),
+            )
+            if limit is not None
+        ]
+        return min(caps) if caps else None
+
+    def _previous_session(self, connector: SimConnector, now: float) -> Reading | None:
+        """The reading at the end of the connector's previous session, if there was one."""
+        cycle = connector.cycle
+        t = max(0.0, now + cycle.offset_s)
+        into = t % cycle.times.period
+        if t < cycle.times.period:
+            return None
+        return cycle.reading(now - into - 0.001)
+
+    def _transaction(
+        self, station: SimStation, connector: SimConnector, reading: Reading, status: str
+    ) -> dict[str, Any]:
+        tx_id = f"TX-{station.station_id}-{connector.name}-{reading.session_number}"
+        if tx_id in station.stopped:
+            status = "Ended"
+        charging = status == "Charging"
+        start = self._now_utc(-reading.session_s).replace(microsecond=0)
+        return {
+            "txId": tx_id,
+            "status": status,
+            "chargedEnergyKwh": round(reading.session_wh / 1000, 3),
+            "powerKw": round(reading.power_w / 1000, 2) if charging else 0.0,
+            "soc": reading.soc if station.kind == "dc" else None,
+            "startTime": start.isoformat().replace("+00:00", "Z"),
+        }
+
+    def _render_connector(self, station: SimStation, connector: SimConnector) -> dict[str, Any]:
+        now = self.clock.now()
+        connector.cycle.cap_w = self._connector_cap_w(station, connector)
+        reading = connector.cycle.reading(now)
+        offline = now < station.offline_until
+        latest: dict[str, Any] | None = None
+        if reading.phase is Phase.IDLE or offline or not connector.operative:
+            previous = self._previous_session(connector, now)
+            if previous is not None:
+                latest = self._transaction(station, connector, previous, "Ended")
+            if offline:
+                status = "Unknown"
+            elif not connector.operative:
+                status = "Unavailable"
+            else:
+                status = "Available"
+        else:
+            waiting = "InsulationTest" if station.kind == "dc" else "PluggedInIdle"
+            tx_status = {
+                Phase.CONNECTED: waiting,
+                Phase.CHARGING: "Charging",
+                Phase.FINISHED: "PluggedInIdle",
+            }[reading.phase]
+            latest = self._transaction(station, connector, reading, tx_status)
+            status = "Charging" if latest["status"] == "Charging" else "Occupied"
+        actual = connector.max_power_kw
+        cap = connector.cycle.cap_w
+        if cap is not None:
+            actual = min(actual, round(cap / 1000, 2))
+        return {
+            "connectorId": connector.connector_id,
+            "name": connector.name,
+            "status": status,
+            "type": connector.plug,
+            "maxPowerKw": connector.max_power_kw,
+            "maxPowerKwActual": actual,
+            "latestTransaction": latest,
+        }
+
+    def render_station(self, station: SimStation) -> dict[str, Any]:
+        """One StationInfo object as ``GET /stations`` lists it."""
+        now = self.clock.now()
+        if station.restart_on_idle and not self._busy(station):
+            station.restart_on_idle = False
+            station.offline_until = now + RESTART_S
+        connectors = [self._render_connector(station, c) for c in station.connectors]
+        power_kw = round(
+            sum(
+                (c["latestTransaction"] or {}).get("powerKw") or 0.0
+                for c in connectors
+                if c["status"] == "Charging"
+            ),
+            2,
+        )
+        if station.kind == "ac":
+            current_a = round(power_kw * 1000 / AC_VOLTAGE / 3, 1)
+        else:
+            current_a = round(power_kw * 1000 / (math.sqrt(3) * INPUT_VOLTAGE * 0.95), 1)
+        return {
+            "stationId": station.station_id,
+            "name": station.name,
+            "model": station.model,
+            "serialNumber": station.serial,
+            "status": station.status,
+            "onlineStatus": "Offline" if now < station.offline_until else "Online",
+            "maxPowerKw": station.max_power_kw,
+            "currentPowerKw": power_kw,
+            "currentPowerA": current_a,
+            "maxPowerA": station.max_power_a,
+            "acDcPowerRatio": 0.95 if station.kind == "dc" else 1.0,
+            "location": station.location,
+            "connectors": connectors,
+        }
+
+    def _busy(self, station: SimStation) -> bool:
+        now = self.clock.now()
+        return any(
+            c.operative and c.cycle.reading(now).phase is Phase.CHARGING for c in station.connectors
+        )
+
+    # -- HTTP ----------------------------------------------------------------------
+
+    def add_routes(self, app: web.Application) -> None:
+        """The token exchange, the station list and every charger operation."""
+        evse = PREFIX + "/chargingStations/{station}/evses/{evse}"
+        station = PREFIX + "/chargingStations/{station}"
+        app.router.add_get(PREFIX + "/auth/refreshAccessToken", self._guard(self._token, False))
+        app.router.add_get(PREFIX + "/stations", self._guard(self._stations))
+        app.router.add_put(station + "/powerLimit", self._guard(self._station_limit))
+        app.router.add_delete(station + "/powerLimit", self._guard(self._station_limit))
+        app.router.add_put(evse + "/powerLimit", self._guard(self._connector_limit))
+        app.router.add_delete(evse + "/powerLimit", self._guard(self._connector_limit))
+        app.router.add_put(evse + "/availability", self._guard(self._availability))
+        app.router.add_post(station + "/reset", self._guard(self._reset))
+        app.router.add_post(evse + "/transactions", self._guard(self._start))
+        app.router.add_post(PREFIX + "/transactions/{tx}/stop", self._guard(self._stop))
+
+    def _guard(self, handler: Handler, needs_jwt: bool = True) -> Handler:
+        """Answer 429 while rate limited and 401 without a valid JWT before ``handler``."""
+
+        async def guarded(request: web.Request) -> web.Response:
+            remaining = self.rate_limited_until - self.clock.now()
+            if remaining > 0:
+                return web.json_response(
+                    {"message": "Too Many Requests"},
+                    status=429,
+                    headers={"Retry-After": str(math.ceil(remaining))},
+                )
+            if needs_jwt:
+                scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+                if scheme != "Bearer" or not self.token_valid(token):
+                    return web.json_response({"message": "Unauthorized"}, status=401)
+            return await handler(request)
+
+        return guarded
+
+    async def _token(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.refresh_token}":
+            return web.json_response({"message": "Unauthorized"}, status=401)
+        token, valid_until = self.issue_token()
+        return web.json_response(
+            {
+                "token": token,
+                "validUntil": valid_until.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            }
+        )
+
+    async def _stations(self, request: web.Request) -> web.Response:
+        location = request.query.get("locationUid")
+        stations = [
+            self.render_station(station)
+            for station in self.stations.values()
+            if location is None or station.location["locationUid"] == location
+        ]
+        return web.json_response({"stations": stations})
+
+    def _station_or_404(self, request: web.Request) -> SimStation:
+        station = self.stations.get(request.match_info["station"])
+        if station is None:
+            raise web.HTTPNotFound(
+                text=json.dumps({"message": "Charging station not found"}),
+                content_type="application/json",
+            )
+        return station
+
+    def _connector_or_404(self, request: web.Request) -> tuple[SimStation, SimConnector]:
+        station = self._station_or_404(request)
+        evse = request.match_info["evse"]
+        for connector in station.connectors:
+            if evse in (connector.connector_id, f"{station.station_id}_{connector.connector_id}"):
+                return station, connector
+        raise web.HTTPNotFound(
+            text=json.dumps({"message": "Connector not found"}), content_type="application/json"
+        )
+
+    async def _record(self, request: web.Request, operation: str) -> dict[str, Any]:
+        body: Any = None
+        if request.can_read_body:
+            try:
+                body = await request.json()
+            except json.JSONDecodeError as err:
+                raise web.HTTPBadRequest(text='{"message":"invalid JSON"}') from err
+        entry = {
+            "operation": operation,
+            "method": request.method,
+            "path": request.path.removeprefix(PREFIX),
+            "body": body,
+        }
+        self.commands.append(entry)
+        return entry
+
+    @staticmethod
+    def _limit_kw(body: Any) -> float:
+        """A limit body in kW; amperes convert at three phases of 230 V."""
+        limit = body.get("limit") if isinstance(body, dict) else None
+        if not isinstance(limit, dict) or len(limit) != 1:
+            raise web.HTTPBadRequest(
+                text='{"message":"limit needs exactly one value"}', content_type="application/json"
+            )
+        ((name, value),) = limit.items()
+        if not isinstance(value, int | float) or value < 0:
+            raise web.HTTPBadRequest(
+                text='{"message":"limit must be a positive number"}',
+                content_type="application/json",
+            )
+        if name == "acMaxPowerA":
+            return float(value) * AC_VOLTAGE * 3 / 1000
+        if name in ("acMaxPowerKw", "dcMaxPowerKw"):
+            return float(value)
+        raise web.HTTPBadRequest(
+            text='{"message":"unknown limit"}', content_type="application/json"
+        )
+
+    def _profile_answer(self, operation: str) -> web.Response:
+        if operation in self.rejected:
+            return web.json_response(
+                {"response": "Rejected", "statusInfo": {"reasonCode": "SimulatedRejection"}}
+            )
+        return web.json_response({"response": "Accepted"})
+
+    async def _station_limit(self, request: web.Request) -> web.Response:
+        station = self._station_or_404(request)
+        clearing = request.method == "DELETE"
+        operation = "clear_power_limit" if clearing else "power_limit"
+        entry = await self._record(request, operation)
+        if operation in self.rejected:
+            return self._profile_answer(operation)
+        if clearing:
+            if station.limit_kw is None:
+                return web.json_response({"response": "Unknown"})
+            station.limit_kw = None
+        else:
+            station.limit_kw = self._limit_kw(entry["body"])
+        return self._profile_answer(operation)
+
+    async def _connector_limit(self, request: web.Request) -> web.Response:
+        station, connector = self._connector_or_404(request)
+        clearing = request.method == "DELETE"
+        operation = "clear_power_limit" if clearing else "power_limit"
+        entry = await self._record(request, operation)
+        if operation in self.rejected:
+            return self._profile_answer(operation)
+        if clearing:
+            if connector.limit_kw is None:
+                return web.json_response({"response": "Unknown"})
+            connector.limit_kw = None
+        else:
+            connector.limit_kw = self._limit_kw(entry["body"])
+        return self._profile_answer(operation)
+
+    async def _availability(self, request: web.Request) -> web.Response:
+        station, connector = self._connector_or_404(request)
+        entry = await self._record(request, "availability")
+        wanted = (entry["body"] or {}).get("type") if isinstance(entry["body"], dict) else None
+        if wanted not in ("Operative", "Inoperative"):
+            raise web.HTTPBadRequest(
+                text='{"message":"type must be Operative or Inoperative"}',
+                content_type="application/json",
+            )
+        if "availability" in self.rejected or self.clock.now() < station.offline_until:
+            return web.json_response({"responseFromStation": "Rejected"})
+        connector.operative = wanted == "Operative"
+        return web.json_response({"responseFromStation": "Accepted"})
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        station = self._station_or_404(request)
+        entry = await self._record(request, "reset")
+        wanted = (entry["body"] or {}).get("type") if isinstance(entry["body"], dict) else None
+        if wanted not in ("Immediate", "OnIdle"):
+            raise web.HTTPBadRequest(
+                text='{"message":"type must be Immediate or OnIdle"}',
+                content_type="application/json",
+            )
+        if "reset" in self.rejected:
+            return web.json_response({"responseFromStation": "Rejected"})
+        if wanted == "OnIdle" and self._busy(station):
+            station.restart_on_idle = True
+            return web.json_response({"responseFromStation": "Scheduled"})
+        station.offline_until = self.clock.now() + RESTART_S
+        return web.json_response({"responseFromStation": "Accepted"})
+
+    async def _start(self, request: web.Request) -> web.Response:
+        station, connector = self._connector_or_404(request)
+        entry = await self._record(request, "start")
+        body = entry["body"]
+        if not isinstance(body, dict) or not body.get("idToken"):
+            raise web.HTTPBadRequest(
+                text='{"message":"idToken is required"}', content_type="application/json"
+            )
+        accepted = (
+            "start" not in self.rejected
+            and connector.operative
+            and self.clock.now() >= station.offline_until
+        )
+        status = "Accepted" if accepted else "Rejected"
+        return web.json_response({"transactionStartResponse": {"status": status}})
+
+    async def _stop(self, request: web.Request) -> web.Response:
+        tx_id = request.match_info["tx"]
+        await self._record(request, "stop")
+        for station in self.stations.values():
+            for connector in station.connectors:
+                latest = self._render_connector(station, connector)["latestTransaction"]
+                if latest is None or latest["txId"] != tx_id:
+                    continue
+                if "stop" in self.rejected or latest["status"] == "Ended":
+                    return web.json_response({"transactionStopResponse": {"status": "Rejected"}})
+                station.stopped.add(tx_id)
+                return web.json_response({"transactionStopResponse": {"status": "Accepted"}})
+        return web.json_response({"message": "Transaction not found"}, status=404)
+
+    # -- control -------------------------------------------------------------------
+
+    def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Knobs for tests and developers (see the class docstring)."""
+        if action == "reject":
+            operations = params.get("operations", [])
+            if operations == "all":
+                operations = list(OPERATIONS)
+            unknown = set(operations) - set(OPERATIONS)
+            if unknown:
+                raise ValueError(f"unknown operations {sorted(unknown)}")
+            self.rejected = set(operations)
+        elif action == "rate_limit":
+            self.rate_limited_until = self.clock.now() + float(params.get("seconds", 60))
+        elif action == "revoke_tokens":
+            self.revoked_up_to = self.tokens_issued
+        elif action == "set_refresh_token":
+            self.refresh_token = str(params["token"])
+        elif action == "add_station":
+            return {"station_id": self.add_station(str(params.get("kind", "dc"))).station_id}
+        elif action == "remove_station":
+            if self.stations.pop(str(params.get("station_id")), None) is None:
+                raise ValueError("no such station")
+        elif action == "set_station":
+            station = self.stations.get(str(params.get("station_id")))
+            if station is None:
+                raise ValueError("no such station")
+            station.status = str(params.get("status", station.status))
+        else:
+            raise KeyError(action)
+        return self.describe()
+
+    def describe(self) -> dict[str, Any]:
+        """Stations as listed, operator limits and the commands received."""
+        return {
+            "kind": self.kind,
+            "now": self.clock.now(),
+            "organization_id": self.organization_id,
+            "tokens_issued": self.tokens_issued,
+            "rejected": sorted(self.rejected),
+            "stations": [self.render_station(station) for station in self.stations.values()],
+            "limits_kw": {
+                station.station_id: {
+                    "station": station.limit_kw,
+                    **{c.connector_id: c.limit_kw for c in station.connectors},
+                }
+                for station in self.stations.values()
+            },
+            "commands": self.commands,
+        }

@@ -1,0 +1,900 @@
+"""Schneider EcoStruxure EV Charging Expert hub: REST API v2 over HTTPS with JWTs.
+
+The hub generates a self-signed certificate and a JWT secret at start, so a
+restart (``reboot`` action) invalidates every token. Tokens expire after
+``token_validity`` seconds and are revoked after ``idle_timeout`` seconds
+without requests, both in simulated time; a user has one connection at a time
+(a new login revokes the previous token) and is blocked after
+``max_failed_logins`` refused logins in a row.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+import datetime
+import hashlib
+import hmac
+import ipaddress
+import json
+import os
+import ssl
+import tempfile
+from typing import Any
+
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from .charging import ChargingCycle, CycleTimes, Phase
+from .clock import SimClock
+from .device import SimDevice
+
+API = "/api/v2"
+SERIAL = "3N2412345678"
+LOGIN = "ebms_user"
+PASSWORD = "Evce-Passw0rd!"
+#: UNIX time at simulated time 0, so JWT ``exp`` looks like a real timestamp.
+EPOCH_BASE = 1_780_000_000
+VOLTAGE = 230.0
+
+_PHASE_STATUS = {
+    Phase.IDLE: "available",
+    Phase.CONNECTED: "preparing",
+    Phase.CHARGING: "charging",
+    Phase.FINISHED: "finishing",
+}
+COMMAND_MODES = ("accept", "reject", "never", "timeout")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return web.json_response({"code": code, "message": message}, status=status)
+
+
+@dataclass
+class SimEvse:
+    """One EVSE (one connector) of a station, charging on its own cycle."""
+
+    id: int
+    cycle: ChargingCycle
+    #: Simulated time at which it was made inoperative (its cycle stands still).
+    frozen_at: float | None = None
+    faulted: bool = False
+
+    def effective_now(self, now: float) -> float:
+        """Time as the EVSE's cycle sees it (standing still while inoperative)."""
+        return now if self.frozen_at is None else self.frozen_at
+
+    def jump(self, now: float, target_into: float) -> None:
+        """Move the cycle forward to ``target_into`` seconds into a cycle (never backwards)."""
+        period = self.cycle.times.period
+        into = (self.effective_now(now) + self.cycle.offset_s) % period
+        delta = target_into - into
+        if delta < 0:
+            delta += period
+        self.cycle.offset_s += delta
+
+
+@dataclass
+class SimStation:
+    """A charging station configured on the hub."""
+
+    id: int
+    name: str
+    serial: str
+    evses: list[SimEvse]
+    model: str = "EVlink Pro AC"
+    online: bool = True
+    resets: int = 0
+
+
+@dataclass
+class SimZone:
+    """An energy-management zone with a reduction."""
+
+    id: int
+    name: str
+    max_current_a: float = 125.0
+    reduction_type: str = "current"
+    reduction_value: float = 0.0
+    valid_mode: str = "permanent"
+    duration_s: int | None = None
+
+    @property
+    def max_power_kw(self) -> float:
+        """Power the zone's current limit allows at three phases."""
+        return round(self.max_current_a * VOLTAGE * 3 / 1000.0, 1)
+
+    @property
+    def setpoint_a(self) -> float:
+        """Current the zone may draw once its reduction is applied."""
+        if self.reduction_type == "power":
+            reduced_kw = max(0.0, self.max_power_kw - self.reduction_value)
+            return round(reduced_kw * 1000.0 / (VOLTAGE * 3), 1)
+        return max(0.0, self.max_current_a - self.reduction_value)
+
+
+@dataclass
+class SimPowerMeter:
+    """A Modbus TCP power meter read by the hub."""
+
+    id: int
+    name: str
+    address: str = "192.168.0.234"
+
+
+@dataclass
+class SimCommand:
+    """A command sent to a station, resolved after the command delay."""
+
+    id: int
+    station_id: int
+    name: str
+    body: dict[str, Any]
+    created_at: float
+    status: str = "pending"
+
+
+@dataclass
+class SimToken:
+    """A JWT the hub issued and has not revoked."""
+
+    jti: int
+    user: str
+    expires_at: float
+    last_activity: float
+
+
+@dataclass
+class SimUser:
+    """An API user (role EBMS) and its failed-login bookkeeping."""
+
+    password: str
+    failed_logins: int = 0
+    blocked_until: float | None = None
+    logins: int = 0
+
+
+@dataclass
+class _Certificate:
+    key_pem: bytes
+    cert_pem: bytes
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        der = x509.load_pem_x509_certificate(self.cert_pem).public_bytes(serialization.Encoding.DER)
+        self.fingerprint = hashlib.sha256(der).hexdigest()
+
+
+def stored_certificate(folder: str, serial: str) -> _Certificate:
+    """The certificate kept in ``folder``, made there on first use.
+
+    A real hub keeps its certificate across reboots; ``scripts/develop`` uses this
+    so that an entry pinned to the simulated hub still trusts it after a restart.
+    """
+    cert_path = os.path.join(folder, "hub-cert.pem")
+    key_path = os.path.join(folder, "hub-key.pem")
+    if os.path.exists(cert_path) and os.path.exists(key_path):
+        with open(cert_path, "rb") as cert_file, open(key_path, "rb") as key_file:
+            return _Certificate(key_pem=key_file.read(), cert_pem=cert_file.read())
+    certificate = generate_certificate(serial)
+    os.makedirs(folder, exist_ok=True)
+    with open(cert_path, "wb") as cert_file:
+        cert_file.write(certificate.cert_pem)
+    with open(key_path, "wb") as key_file:
+        key_file.write(certificate.key_pem)
+    return certificate
+
+
+def generate_certificate(serial: str) -> _Certificate:
+    """A fresh self-signed certificate for 127.0.0.1 and localhost, like the hub's."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"EVCE {serial}")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [
+                    x509.DNSName("localhost"),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                ]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return _Certificate(
+        key_pem=key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        cert_pem=cert.public_bytes(serialization.Encoding.PEM),
+    )
+
+
+class EvceDevice(SimDevice):
+    """An EVCE hub with stations, zones and power meters.
+
+    Options: ``stations`` (3), ``zones`` (2), ``pms`` (1), ``login``,
+    ``password``, ``serial``, ``command_delay`` (2 s), ``token_validity``
+    (43200 s), ``idle_timeout`` (1800 s), ``max_failed_logins`` (5),
+    ``block_time`` (900 s), ``cert_dir`` (keep the certificate in this folder
+    across restarts instead of generating one per start).
+    """
+
+    kind = "schneider_evce"
+    tls = True
+
+    def __init__(
+        self,
+        clock: SimClock | None = None,
+        *,
+        stations: int = 3,
+        zones: int = 2,
+        pms: int = 1,
+        login: str = LOGIN,
+        password: str = PASSWORD,
+        serial: str = SERIAL,
+        command_delay: float = 2.0,
+        token_validity: float = 12 * 3600.0,
+        idle_timeout: float = 1800.0,
+        max_failed_logins: int = 5,
+        block_time: float = 900.0,
+        cert_dir: str | None = None,
+    ) -> None:
+        """Build the hub's configuration; IDs start where a real hub's could."""
+        super().__init__(clock)
+        self.serial = serial
+        self.users = {login: SimUser(password)}
+        self.command_delay = command_delay
+        self.command_mode = "accept"
+        self.token_validity = token_validity
+        self.idle_timeout = idle_timeout
+        self.max_failed_logins = max_failed_logins
+        self.block_time = block_time
+        self.certificate = (
+            stored_certificate(cert_dir, serial) if cert_dir else generate_certificate(serial)
+        )
+        self._contexts: list[ssl.SSLContext] = []
+        #: After a certificate change, connections are not kept alive (as after a reboot),
+        #: so clients handshake again and see the new certificate.
+        self._renewed = False
+        self._secret = os.urandom(32)
+        self.tokens: dict[int, SimToken] = {}
+        self._next_jti = 1
+        self.stations: dict[int, SimStation] = {}
+        self.zones: dict[int, SimZone] = {}
+        self.zone_of_station: dict[int, int] = {}
+        self.pms: dict[int, SimPowerMeter] = {}
+        self.commands: dict[int, SimCommand] = {}
+        self._next_station = 101
+        self._next_zone = 7
+        self._next_pm = 1234
+        self._next_cmd = 55
+        for _ in range(zones):
+            self.add_zone()
+        for index in range(stations):
+            # Every third station is a twin-socket station (two EVSEs).
+            self.add_station(evses=2 if index % 3 == 1 else 1)
+        for _ in range(pms):
+            self.add_power_meter()
+
+    @classmethod
+    def from_options(cls, clock: SimClock, options: dict[str, str]) -> EvceDevice:
+        """Build from ``stations=3,zones=2,pms=1,login=..,password=..,command_delay=2,...``."""
+        options = dict(options)
+        counts = {
+            name: int(options.pop(name)) for name in ("stations", "zones", "pms") if name in options
+        }
+        floats = {
+            name: float(options.pop(name))
+            for name in ("command_delay", "token_validity", "idle_timeout", "block_time")
+            if name in options
+        }
+        texts = {
+            name: options.pop(name)
+            for name in ("login", "password", "serial", "cert_dir")
+            if name in options
+        }
+        max_failed = int(options.pop("max_failed_logins", "5"))
+        if options:
+            raise ValueError(f"unknown schneider_evce options {sorted(options)}")
+        return cls(clock, **counts, **floats, **texts, max_failed_logins=max_failed)  # type: ignore[arg-type]
+
+    # --- configuration -------------------------------------------------------------------
+
+    def add_station(self, *, name: str | None = None, evses: int = 1) -> SimStation:
+        """Add a station with a new, never reused ID; it joins a zone round robin."""
+        station_id = self._next_station
+        self._next_station += 1
+        number = station_id - 100
+        station = SimStation(
+            id=station_id,
+            name=name or f"Bay {number}",
+            serial=f"EVB1A22P4KI{station_id:05d}",
+            evses=[
+                SimEvse(
+                    id=evse_id,
+                    cycle=ChargingCycle(
+                        max_power_w=11000.0 if evse_id == 1 else 7400.0,
+                        offset_s=number * 311.0 + evse_id * 97.0,
+                        times=CycleTimes(),
+                        meter_start_wh=100000.0 * number + 5000.0 * evse_id,
+                        voltage_v=VOLTAGE,
+                    ),
+                )
+                for evse_id in range(1, evses + 1)
+            ],
+        )
+        self.stations[station_id] = station
+        if self.zones:
+            zone_ids = sorted(self.zones)
+            self.zone_of_station[station_id] = zone_ids[(number - 1) % len(zone_ids)]
+        return station
+
+    def add_zone(self, *, name: str | None = None) -> SimZone:
+        """Add an energy-management zone with a new ID."""
+        zone_id = self._next_zone
+        self._next_zone += 1
+        zone = SimZone(id=zone_id, name=name or f"Parking {chr(ord('A') + zone_id - 7)}")
+        self.zones[zone_id] = zone
+        return zone
+
+    def add_power_meter(self, *, name: str | None = None) -> SimPowerMeter:
+        """Add a power meter with a new ID."""
+        pm_id = self._next_pm
+        self._next_pm += 1
+        meter = SimPowerMeter(id=pm_id, name=name or f"PM{pm_id - 1233:03d}")
+        self.pms[pm_id] = meter
+        return meter
+
+    # --- TLS and tokens ------------------------------------------------------------------
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """Server context with the hub's current certificate."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._load_certificate(context)
+        self._contexts.append(context)
+        return context
+
+    def _load_certificate(self, context: ssl.SSLContext) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            cert_path = os.path.join(folder, "cert.pem")
+            key_path = os.path.join(folder, "key.pem")
+            with open(cert_path, "wb") as cert_file:
+                cert_file.write(self.certificate.cert_pem)
+            with open(key_path, "wb") as key_file:
+                key_file.write(self.certificate.key_pem)
+            context.load_cert_chain(cert_path, key_path)
+
+    def renew_certificate(self) -> str:
+        """Replace the certificate (as after a hub update); new connections see it."""
+        self.certificate = generate_certificate(self.serial)
+        self._renewed = True
+        for context in self._contexts:
+            self._load_certificate(context)
+        return self.certificate.fingerprint
+
+    def reboot(self) -> None:
+        """A new JWT secret: every token issued before is invalid."""
+        self._secret = os.urandom(32)
+        self.tokens.clear()
+
+    def _issue_token(self, user: str) -> str:
+        now = self.clock.now()
+        for jti in [jti for jti, token in self.tokens.items() if token.user == user]:
+            del self.tokens[jti]
+        jti = self._next_jti
+        self._next_jti += 1
+        expires_at = now + self.token_validity
+        self.tokens[jti] = SimToken(jti, user, expires_at, now)
+        header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        payload = _b64(
+            json.dumps(
+                {"jti": jti, "exp": int(EPOCH_BASE + expires_at), "sub": user, "role": "EBMS"}
+            ).encode()
+        )
+        signature = hmac.new(self._secret, f"{header}.{payload}".encode(), hashlib.sha256)
+        return f"{header}.{payload}.{_b64(signature.digest())}"
+
+    def _token_of(self, request: web.Request) -> SimToken | None:
+        """The live token of the request, refreshing its idle timer; None when invalid."""
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or value.count(".") != 2:
+            return None
+        header, payload, signature = value.strip().split(".")
+        expected = hmac.new(self._secret, f"{header}.{payload}".encode(), hashlib.sha256)
+        try:
+            if not hmac.compare_digest(_unb64(signature), expected.digest()):
+                return None
+            claims = json.loads(_unb64(payload))
+        except ValueError:
+            return None
+        token = self.tokens.get(claims.get("jti"))
+        now = self.clock.now()
+        if token is None:
+            return None
+        if now >= token.expires_at or now - token.last_activity > self.idle_timeout:
+            del self.tokens[token.jti]
+            return None
+        token.last_activity = now
+        return token
+
+    # --- HTTP ----------------------------------------------------------------------------
+
+    def add_routes(self, app: web.Application) -> None:
+        """The subset of the API an EBMS user reaches."""
+        router = app.router
+        router.add_get(f"{API}/maintenance/product_infos", self._product_infos)
+        router.add_get(f"{API}/maintenance/product_status", self._product_status)
+        router.add_post(f"{API}/login/login", self._login)
+        router.add_post(f"{API}/login/logout", self._logout)
+        router.add_get(f"{API}/stations/", self._stations)
+        router.add_get(f"{API}/stations/statuses", self._statuses)
+        router.add_get(f"{API}/stations/{{sid:\\d+}}/status", self._station_status)
+        router.add_post(f"{API}/stations/{{sid:\\d+}}/cmds/{{cmd}}", self._command)
+        router.add_get(f"{API}/stations/{{sid:\\d+}}/cmds/status/{{cid:\\d+}}", self._cmd_status)
+        router.add_get(f"{API}/em/zones", self._zones)
+        router.add_get(f"{API}/em/zones/{{zid:\\d+}}/status", self._zone_status)
+        router.add_get(f"{API}/em/zones/{{zid:\\d+}}/reduction", self._zone_reduction)
+        router.add_put(f"{API}/em/zones/{{zid:\\d+}}/reduction", self._set_zone_reduction)
+        router.add_get(f"{API}/pms", self._pms)
+        router.add_get(f"{API}/pms/{{pid:\\d+}}/values", self._pm_values)
+
+        @web.middleware
+        async def close_after_renewal(request: web.Request, handler: Any) -> web.StreamResponse:
+            response: web.StreamResponse = await handler(request)
+            if self._renewed:
+                response.force_close()
+            return response
+
+        app.middlewares.append(close_after_renewal)
+
+    async def _product_infos(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "product_name": "EcoStruxure EV Charging Expert",
+                "model": "HMIBSCEA53D1EDB",
+                "serial_number": self.serial,
+                "firmware_version": "6.0.2",
+            }
+        )
+
+    async def _product_status(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def _login(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            login, password = str(body["login"]), str(body["password"])
+        except (ValueError, KeyError, TypeError):
+            return _error(400, 1000, "login and password are required")
+        now = self.clock.now()
+        user = self.users.get(login)
+        if user is not None and user.blocked_until is not None:
+            if now < user.blocked_until:
+                return _error(403, 1003, "account blocked after too many failed logins")
+            user.blocked_until = None
+            user.failed_logins = 0
+        if user is None or not hmac.compare_digest(password, user.password):
+            if user is not None:
+                user.failed_logins += 1
+                if user.failed_logins >= self.max_failed_logins:
+                    user.blocked_until = now + self.block_time
+            return _error(401, 1001, "invalid login or password")
+        user.failed_logins = 0
+        user.logins += 1
+        return web.json_response({"token": self._issue_token(login)})
+
+    async def _logout(self, request: web.Request) -> web.Response:
+        token = self._token_of(request)
+        if token is None:
+            return _error(401, 1002, "invalid token")
+        del self.tokens[token.jti]
+        return web.json_response({})
+
+    def _authorized(self, request: web.Request) -> bool:
+        self._settle_commands()
+        return self._token_of(request) is not None
+
+    async def _stations(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        return web.json_response(
+            [
+                {
+                    "id": station.id,
+                    "config": {
+                        "friendly_name": station.name,
+                        "model": station.model,
+                        "serial_number": station.serial,
+                    },
+                    "evses": [
+                        {"id": evse.id, "connectors": [{"id": 1, "type": "type2"}]}
+                        for evse in station.evses
+                    ],
+                }
+                for station in self.stations.values()
+            ]
+        )
+
+    def _evse_status(self, station: SimStation, evse: SimEvse) -> dict[str, Any]:
+        now = self.clock.now()
+        reading = evse.cycle.reading(evse.effective_now(now))
+        if evse.faulted:
+            status = "faulted"
+        elif evse.frozen_at is not None:
+            status = "unavailable"
+        else:
+            status = _PHASE_STATUS[reading.phase]
+        charging = status == "charging"
+        item: dict[str, Any] = {
+            "id": evse.id,
+            "status": status,
+            "connectors": [{"id": 1, "status": status}],
+            "power_w": reading.power_w if charging else 0.0,
+            "energy_wh": round(reading.meter_wh, 1),
+            "session_energy_wh": round(reading.session_wh, 1),
+        }
+        if reading.phase is not Phase.IDLE and status not in ("faulted", "unavailable"):
+            item["transaction_id"] = station.id * 10000 + evse.id * 1000 + reading.session_number
+        return item
+
+    def station_status(self, station: SimStation) -> dict[str, Any]:
+        """The ``station_status`` object of one station."""
+        if not station.online:
+            return {"station_id": station.id, "ocpp_status": "disconnected", "evses": []}
+        return {
+            "station_id": station.id,
+            "ocpp_status": "connected",
+            "evses": [self._evse_status(station, evse) for evse in station.evses],
+        }
+
+    async def _statuses(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        return web.json_response([self.station_status(item) for item in self.stations.values()])
+
+    async def _station_status(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        station = self.stations.get(int(request.match_info["sid"]))
+        if station is None:
+            return _error(404, 1004, "unknown station")
+        return web.json_response(self.station_status(station))
+
+    async def _command(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        station = self.stations.get(int(request.match_info["sid"]))
+        name = request.match_info["cmd"]
+        if station is None:
+            return _error(404, 1004, "unknown station")
+        if name not in ("remote_start", "remote_stop", "change_availability", "reset"):
+            return _error(404, 1005, "unknown command")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, 1000, "body is not JSON")
+        if not isinstance(body, dict):
+            return _error(400, 1000, "body must be an object")
+        connector = body.get("connector_id")
+        known = {evse.id for evse in station.evses}
+        if name == "remote_start" and connector not in known:
+            return _error(400, 1006, f"unknown connector {connector}")
+        if name == "change_availability" and (
+            connector not in known | {0} or body.get("type") not in ("operative", "inoperative")
+        ):
+            return _error(400, 1006, "invalid availability request")
+        if name == "remote_stop" and "transaction_id" not in body and connector not in known:
+            return _error(400, 1006, "remote stop needs a transaction or a connector")
+        if name == "reset" and body.get("type") not in ("soft", "hard"):
+            return _error(400, 1006, "reset type must be soft or hard")
+        cmd_id = self._next_cmd
+        self._next_cmd += 1
+        self.commands[cmd_id] = SimCommand(cmd_id, station.id, name, body, self.clock.now())
+        return web.json_response({"cmd_id": cmd_id})
+
+    async def _cmd_status(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        command = self.commands.get(int(request.match_info["cid"]))
+        if command is None or command.station_id != int(request.match_info["sid"]):
+            return _error(404, 1007, "unknown command")
+        return web.json_response({"status": command.status})
+
+    def _settle_commands(self) -> None:
+        """Resolve the pending commands whose delay has passed (and apply their effect)."""
+        now = self.clock.now()
+        for command in self.commands.values():
+            if command.status != "pending" or now - command.created_at < self.command_delay:
+                continue
+            if self.command_mode == "never":
+                continue
+            if self.command_mode == "timeout":
+                command.status = "timeout"
+            elif self.command_mode == "reject":
+                command.status = "rejected"
+            else:
+                command.status = "accepted" if self._apply(command, now) else "rejected"
+
+    def _apply(self, command: SimCommand, now: float) -> bool:
+        """Carry out a command the way the station would; False when it refuses."""
+        station = self.stations.get(command.station_id)
+        if station is None or not station.online:
+            return False
+        body = command.body
+        evses = {evse.id: evse for evse in station.evses}
+        times = CycleTimes()
+        if command.name == "reset":
+            station.resets += 1
+            return True
+        if command.name == "change_availability":
+            operative = body["type"] == "operative"
+            targets = station.evses if body["connector_id"] == 0 else [evses[body["connector_id"]]]
+            for evse in targets:
+                if operative and evse.frozen_at is not None:
+                    evse.cycle.offset_s -= now - evse.frozen_at
+                    evse.frozen_at = None
+                elif not operative and evse.frozen_at is None:
+                    evse.frozen_at = now
+            return True
+        if command.name == "remote_start":
+            evse = evses[body["connector_id"]]
+            status = self._evse_status(station, evse)["status"]
+            if status in ("charging", "unavailable", "faulted"):
+                return False
+            evse.jump(now, times.idle + times.connected)
+            return True
+        # remote_stop
+        for evse in station.evses:
+            item = self._evse_status(station, evse)
+            matches = (
+                item.get("transaction_id") == body["transaction_id"]
+                if "transaction_id" in body
+                else evse.id == body.get("connector_id")
+            )
+            if matches and item["status"] == "charging":
+                evse.jump(now, times.idle + times.connected + times.charging)
+                return True
+        return False
+
+    def _zone_stations(self, zone_id: int) -> list[SimStation]:
+        return [
+            station
+            for station_id, station in self.stations.items()
+            if self.zone_of_station.get(station_id) == zone_id
+        ]
+
+    async def _zones(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        return web.json_response(
+            [
+                {
+                    "id": zone.id,
+                    "desc": {
+                        "name": zone.name,
+                        "max_current_a": zone.max_current_a,
+                        "max_power_kw": zone.max_power_kw,
+                    },
+                }
+                for zone in self.zones.values()
+            ]
+        )
+
+    def zone_status(self, zone: SimZone) -> dict[str, Any]:
+        """Currents and power of a zone: the sum over its stations."""
+        currents = [0.0, 0.0, 0.0]
+        power = 0.0
+        now = self.clock.now()
+        for station in self._zone_stations(zone.id):
+            if not station.online:
+                continue
+            for evse in station.evses:
+                if evse.frozen_at is not None or evse.faulted:
+                    continue
+                reading = evse.cycle.reading(now)
+                power += reading.power_w
+                for index, value in enumerate(reading.currents_a):
+                    currents[index] += value
+        return {
+            "current_a": [round(value, 1) for value in currents],
+            "power_w": round(power, 1),
+            "setpoint_a": zone.setpoint_a,
+        }
+
+    async def _zone_status(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        zone = self.zones.get(int(request.match_info["zid"]))
+        if zone is None:
+            return _error(404, 1008, "unknown zone")
+        return web.json_response(self.zone_status(zone))
+
+    @staticmethod
+    def _reduction(zone: SimZone) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "type": zone.reduction_type,
+            "value": zone.reduction_value,
+            "valid_mode": zone.valid_mode,
+        }
+        if zone.duration_s is not None:
+            item["duration_s"] = zone.duration_s
+        return item
+
+    async def _zone_reduction(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        zone = self.zones.get(int(request.match_info["zid"]))
+        if zone is None:
+            return _error(404, 1008, "unknown zone")
+        return web.json_response(self._reduction(zone))
+
+    async def _set_zone_reduction(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        zone = self.zones.get(int(request.match_info["zid"]))
+        if zone is None:
+            return _error(404, 1008, "unknown zone")
+        try:
+            body = await request.json()
+            kind = str(body["type"])
+            value = float(body["value"])
+        except (ValueError, KeyError, TypeError):
+            return _error(400, 1000, "type and value are required")
+        limit = zone.max_current_a if kind == "current" else zone.max_power_kw
+        if kind not in ("current", "power") or not 0 <= value <= limit:
+            return _error(400, 1009, f"reduction must be between 0 and {limit}")
+        zone.reduction_type = kind
+        zone.reduction_value = value
+        zone.valid_mode = str(body.get("valid_mode", "permanent"))
+        zone.duration_s = body.get("duration_s")
+        return web.json_response(self._reduction(zone))
+
+    async def _pms(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        return web.json_response(
+            [
+                {
+                    "id": meter.id,
+                    "desc": {
+                        "name": meter.name,
+                        "type": "tcp",
+                        "model": 234,
+                        "tcp_address": meter.address,
+                        "tcp_port": 502,
+                    },
+                }
+                for meter in self.pms.values()
+            ]
+        )
+
+    def pm_values(self, meter: SimPowerMeter) -> dict[str, Any]:
+        """The building's grid meter: a base load plus every station."""
+        now = self.clock.now()
+        base_w = 4000.0 + (meter.id % 7) * 100.0
+        power_w = base_w
+        energy_wh = 2_500_000.0 + base_w * now / 3600.0
+        for station in self.stations.values():
+            for evse in station.evses:
+                reading = evse.cycle.reading(evse.effective_now(now))
+                energy_wh += reading.meter_wh
+                if station.online and evse.frozen_at is None and not evse.faulted:
+                    power_w += reading.power_w
+        per_phase_a = power_w / 3 / VOLTAGE
+        values = [
+            ("voltage_l1", round(VOLTAGE + 0.8, 1), "V"),
+            ("voltage_l2", round(VOLTAGE + 1.5, 1), "V"),
+            ("voltage_l3", round(VOLTAGE - 0.4, 1), "V"),
+            ("current_l1", round(per_phase_a * 1.01, 2), "A"),
+            ("current_l2", round(per_phase_a, 2), "A"),
+            ("current_l3", round(per_phase_a * 0.99, 2), "A"),
+            ("power_active", round(power_w / 1000.0, 3), "kW"),
+            ("energy_active_import", round(energy_wh / 1000.0, 3), "kWh"),
+            ("frequency", 50.01, "Hz"),
+        ]
+        stamp = datetime.datetime.fromtimestamp(EPOCH_BASE + now, datetime.UTC)
+        return {
+            "timestamp": stamp.isoformat(),
+            "values": [
+                {"name": name, "value": value, "unit": unit} for name, value, unit in values
+            ],
+        }
+
+    async def _pm_values(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        meter = self.pms.get(int(request.match_info["pid"]))
+        if meter is None:
+            return _error(404, 1010, "unknown power meter")
+        return web.json_response(self.pm_values(meter))
+
+    # --- control -------------------------------------------------------------------------
+
+    def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Vendor knobs: configuration changes, station faults, command outcomes, reboots."""
+        if action == "add_station":
+            return {"id": self.add_station(evses=int(params.get("evses", 1))).id}
+        if action == "remove_station":
+            self.stations.pop(int(params["id"]))
+            return {}
+        if action == "add_zone":
+            return {"id": self.add_zone().id}
+        if action == "remove_zone":
+            self.zones.pop(int(params["id"]))
+            return {}
+        if action == "add_pm":
+            return {"id": self.add_power_meter().id}
+        if action == "remove_pm":
+            self.pms.pop(int(params["id"]))
+            return {}
+        if action == "station_online":
+            self.stations[int(params["id"])].online = bool(params.get("online", True))
+            return {}
+        if action == "connector_fault":
+            station = self.stations[int(params["id"])]
+            for evse in station.evses:
+                if evse.id == int(params.get("connector", 1)):
+                    evse.faulted = bool(params.get("faulted", True))
+            return {}
+        if action == "commands":
+            mode = str(params.get("mode", self.command_mode))
+            if mode not in COMMAND_MODES:
+                raise ValueError(f"command mode must be one of {COMMAND_MODES}")
+            self.command_mode = mode
+            self.command_delay = float(params.get("delay", self.command_delay))
+            return {"mode": self.command_mode, "delay": self.command_delay}
+        if action == "reboot":
+            self.reboot()
+            return {}
+        if action == "renew_certificate":
+            return {"fingerprint": self.renew_certificate()}
+        if action == "set_password":
+            user = self.users[str(params.get("login", LOGIN))]
+            user.password = str(params["password"])
+            self.tokens.clear()
+            return {}
+        raise KeyError(action)
+
+    def describe(self) -> dict[str, Any]:
+        """Configuration, live statuses, sessions and command outcomes."""
+        self._settle_commands()
+        return {
+            "kind": self.kind,
+            "serial": self.serial,
+            "fingerprint": self.certificate.fingerprint,
+            "active_tokens": len(self.tokens),
+            "users": {
+                name: {
+                    "logins": user.logins,
+                    "failed_logins": user.failed_logins,
+                    "blocked": user.blocked_until is not None,
+                }
+                for name, user in self.users.items()
+            },
+            "stations": [self.station_status(item) for item in self.stations.values()],
+            "zones": {zone.id: self._reduction(zone) for zone in self.zones.values()},
+            "pms": sorted(self.pms),
+            "commands": {cmd.id: cmd.status for cmd in self.commands.values()},
+            "command_mode": self.command_mode,
+        }

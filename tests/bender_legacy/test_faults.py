@@ -1,0 +1,153 @@
+"""A controller that fails: entities go unavailable, one log line each way, recovery."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from simulator.bender_legacy import LegacyDevice
+from simulator.clock import SimClock
+
+POWER = "sensor.cc613_2m3pr_1703512493_power"
+
+
+async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(timedelta(seconds=15))
+    async_fire_time_changed(hass)
+    # The coordinator polls in a background task.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.parametrize("mode", ["http_500", "garbage", "truncated", "drop"])
+async def test_fault_makes_entities_unavailable_then_recovers(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device: LegacyDevice,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    assert hass.states.get(POWER).state == "11.0"
+    device.faults.update({"mode": mode})
+    with caplog.at_level(logging.INFO, logger="custom_components.evse_bridge"):
+        for _ in range(3):
+            await _poll(hass, freezer)
+            assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+        device.faults.update({"mode": "none"})
+        await _poll(hass, freezer)
+        await _poll(hass, freezer)
+    assert hass.states.get(POWER).state == "11.0"
+    failures = [r for r in caplog.records if "Error fetching" in r.getMessage()]
+    recoveries = [r for r in caplog.records if "recovered" in r.getMessage()]
+    assert len(failures) == 1
+    assert len(recoveries) == 1
+    assert not hass.config_entries.flow.async_progress()  # no reauth for a fault
+
+
+async def test_timeout_is_a_fault(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device: LegacyDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    device.faults.update({"latency": 30})
+    freezer.tick(timedelta(seconds=15))
+    async_fire_time_changed(hass)
+    for _ in range(5):  # let the request reach the simulator, which now waits
+        await asyncio.sleep(0)
+    freezer.tick(timedelta(seconds=11))  # past the client's 10 s timeout
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+
+
+async def test_refused_credentials_start_reauth(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device: LegacyDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    device.password = "changed"
+    await _poll(hass, freezer)
+    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_unreachable_at_start_retries_setup(
+    hass: HomeAssistant, entry: MockConfigEntry, device: LegacyDevice
+) -> None:
+    device.faults.update({"mode": "http_500"})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_values_follow_the_cycle(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    clock: SimClock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    energy = float(hass.states.get("sensor.cc613_2m3pr_1703512493_energy_meter").state)
+    clock.advance(700)  # near the end of charging: tapering
+    await _poll(hass, freezer)
+    assert 1.1 <= float(hass.states.get(POWER).state) < 11.0
+    assert float(hass.states.get("sensor.cc613_2m3pr_1703512493_energy_meter").state) > energy
+    clock.advance(300)  # the car has left
+    await _poll(hass, freezer)
+    assert hass.states.get(POWER).state == "0.0"
+    assert (
+        hass.states.get("sensor.cc613_2m3pr_1703512493_connection_state").state
+        == "no_vehicle_connected"
+    )
+    assert hass.states.get("binary_sensor.cc613_2m3pr_1703512493_cable").state == "off"
+
+
+async def test_unknown_value_is_unknown_not_a_failure(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device: LegacyDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    original = device.full_state
+
+    def broken() -> dict[str, str]:
+        state = original()
+        state["power_w"] = "n/a"
+        state["ocpp_state"] = "teleporting"
+        return state
+
+    device.full_state = broken  # type: ignore[method-assign]
+    await _poll(hass, freezer)
+    assert hass.states.get(POWER).state == STATE_UNKNOWN
+    assert hass.states.get("sensor.cc613_2m3pr_1703512493_ocpp_status").state == STATE_UNKNOWN
+    assert hass.states.get("sensor.cc613_2m3pr_1703512493_energy_meter").state != STATE_UNKNOWN
+
+
+async def test_stale_device_is_removed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    registry = dr.async_get(hass)
+    stale = registry.async_get_or_create(
+        config_entry_id=loaded_entry.entry_id, identifiers={("evse_bridge", "gone_station_1")}
+    )
+    current = registry.async_get_device(
+        identifiers={("evse_bridge", "1703512493/b94060007_controller")}
+    )
+    from custom_components.evse_bridge import async_remove_config_entry_device
+
+    assert await async_remove_config_entry_device(hass, loaded_entry, stale)
+    assert not await async_remove_config_entry_device(hass, loaded_entry, current)
+    await _poll(hass, freezer)
+    assert registry.async_get(stale.id) is None
+    assert registry.async_get(current.id) is not None

@@ -1,0 +1,1 @@
+"""Tests of the Bender / ebee REST API v1 vendor."""

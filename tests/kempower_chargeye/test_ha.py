@@ -1,0 +1,686 @@
+"""The ChargEye account in Home Assistant, against the simulated cloud over HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
+from simulator.clock import SimClock
+from simulator.kempower_chargeye import (
+    DEFAULT_ORGANIZATION,
+    DEFAULT_REFRESH_TOKEN,
+    ChargEyeDevice,
+)
+
+from ..conftest import SimServer, StartSimulator
+from .conftest import EPOCH
+
+#: 600 s in, the simulated account has DC and AC connectors charging.
+START = 600.0
+DC = "depot_charger_1"
+DC_PLUG = "depot_charger_1_connector_1"
+AC = "office_charger_1"
+AC_PLUG = "office_charger_1_connector_1"
+TOKEN_PATH = "GET /api/auth/refreshAccessToken"
+STATIONS_PATH = "GET /api/stations"
+
+
+@pytest.fixture
+def clock() -> SimClock:
+    """Simulated time, started where sessions are running."""
+    return SimClock(scale=0, start=START)
+
+
+@pytest.fixture
+def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Home Assistant's clock at the simulator's current UTC time."""
+    freezer.move_to(EPOCH + timedelta(seconds=START))
+    return freezer
+
+
+@pytest.fixture
+def entry(sim: SimServer, frozen: FrozenDateTimeFactory) -> MockConfigEntry:
+    """An entry on the simulated account."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Kempower ChargEye",
+        unique_id=DEFAULT_ORGANIZATION,
+        data={
+            CONF_VENDOR: "kempower_chargeye",
+            "refresh_token": DEFAULT_REFRESH_TOKEN,
+            "server_url": f"{sim.url}/api",
+        },
+    )
+
+
+@pytest.fixture
+async def loaded(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """The entry, set up."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: SimClock, seconds: float
+) -> None:
+    """Move simulated and Home Assistant time together and let polls run."""
+    clock.advance(seconds)
+    freezer.tick(timedelta(seconds=seconds))
+    # The coordinator adds a fraction of a second to its interval; fire just past it.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+    # Scheduled polls run as background tasks.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return current.state
+
+
+def commands(sim: SimServer) -> list[dict[str, Any]]:
+    assert isinstance(sim.device, ChargEyeDevice)
+    return sim.device.commands
+
+
+def device_id(hass: HomeAssistant, key: str) -> str:
+    device = dr.async_get(hass).async_get_device(
+        identifiers={(DOMAIN, f"{DEFAULT_ORGANIZATION}_{key}")}
+    )
+    assert device is not None, key
+    return device.id
+
+
+# -- config flow ---------------------------------------------------------------------------
+
+
+def _form(sim_url: str, token: str = DEFAULT_REFRESH_TOKEN, **extra: Any) -> dict[str, Any]:
+    return {"refresh_token": token, **extra, "advanced": {"server_url": sim_url}}
+
+
+async def test_config_flow(
+    hass: HomeAssistant, sim: SimServer, start_simulator: StartSimulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert "kempower_chargeye" in result["menu_options"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "kempower_chargeye"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "kempower_chargeye"
+    flow_id = result["flow_id"]
+    api = f"{sim.url}/api"
+
+    result = await hass.config_entries.flow.async_configure(flow_id, _form(api, "wrong"))
+    assert result["errors"] == {"refresh_token": "invalid_refresh_token"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(api, location_uid="loc-nowhere")
+    )
+    assert result["errors"] == {"location_uid": "no_stations"}
+    result = await hass.config_entries.flow.async_configure(flow_id, _form(sim.url))
+    assert result["errors"] == {"base": "not_chargeye"}
+    result = await hass.config_entries.flow.async_configure(flow_id, _form("http://127.0.0.1:9"))
+    assert result["errors"] == {"base": "cannot_connect_cloud"}
+    sim.device.control("rate_limit", {"seconds": 60})
+    result = await hass.config_entries.flow.async_configure(flow_id, _form(api))
+    assert result["errors"] == {"base": "rate_limited"}
+    sim.device.control("rate_limit", {"seconds": 0})
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(f"{api}/", token=f"  {DEFAULT_REFRESH_TOKEN} ", location_uid="loc-office")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Kempower ChargEye Office car park"
+    assert result["data"] == {
+        CONF_VENDOR: "kempower_chargeye",
+        "refresh_token": DEFAULT_REFRESH_TOKEN,
+        "server_url": api,
+        "location_uid": "loc-office",
+    }
+    # The unique ID is the organisation named in the JWT, never the secret.
+    assert result["result"].unique_id == DEFAULT_ORGANIZATION
+    await hass.async_block_till_done()
+
+    # The same account again: refused.
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "kempower_chargeye"}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], _form(api))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+) -> None:
+    sim.device.control("set_refresh_token", {"token": "rotated-token"})
+    sim.device.control("revoke_tokens", {})
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    flow_id = flows[0]["flow_id"]
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"refresh_token": "still-wrong"}
+    )
+    assert result["errors"] == {"refresh_token": "invalid_refresh_token"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"refresh_token": "rotated-token"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert loaded.data["refresh_token"] == "rotated-token"
+    await hass.async_block_till_done()
+    assert loaded.state is ConfigEntryState.LOADED
+    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+
+
+async def test_reconfigure(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    start_simulator: StartSimulator,
+    clock: SimClock,
+) -> None:
+    result = await loaded.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    assert "refresh_token" not in result["data_schema"].schema
+    # Another organisation behind the new server: refused.
+    other = await start_simulator(ChargEyeDevice(clock, organization_id="org-other", epoch=EPOCH))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"advanced": {"server_url": f"{other.url}/api"}}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_device"
+
+    result = await loaded.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"location_uid": "loc-office", "advanced": {"server_url": f"{sim.url}/api"}},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded.data["location_uid"] == "loc-office"
+    await hass.async_block_till_done()
+    assert state(hass, f"sensor.{AC}_output_power") != STATE_UNAVAILABLE
+    # The depot's stations are no longer part of this entry.
+    registry = dr.async_get(hass)
+    gone = registry.async_get_device(
+        identifiers={(DOMAIN, f"{DEFAULT_ORGANIZATION}_station_KEMDC-0001")}
+    )
+    assert gone is None
+
+    # Emptying the location brings back every station of the account.
+    result = await loaded.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"advanced": {"server_url": f"{sim.url}/api"}}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert "location_uid" not in loaded.data
+    await hass.async_block_till_done()
+    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+
+
+# -- entities ---------------------------------------------------------------------------------
+
+
+async def test_entity_values(hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer) -> None:
+    assert state(hass, f"sensor.{DC}_station_status") == "operative"
+    assert state(hass, f"binary_sensor.{DC}_cloud_connection") == STATE_ON
+    assert state(hass, f"sensor.{DC}_output_power") == "180.0"
+    assert state(hass, f"sensor.{DC}_input_current") == "273.5"
+    assert state(hass, f"sensor.{DC}_maximum_power") == "300.0"
+    assert state(hass, f"sensor.{DC_PLUG}_status") == "charging"
+    assert state(hass, f"sensor.{DC_PLUG}_connector_type") == "ccs"
+    assert state(hass, f"sensor.{DC_PLUG}_charging_power") == "105.0"
+    assert state(hass, f"sensor.{DC_PLUG}_session_energy") == "53.188"
+    assert state(hass, f"sensor.{DC_PLUG}_state_of_charge") == "88"
+    assert state(hass, f"sensor.{DC_PLUG}_session_status") == "charging"
+    assert state(hass, f"switch.{DC_PLUG}_available") == STATE_ON
+    power_limit = hass.states.get(f"number.{DC}_power_limit")
+    assert power_limit is not None
+    assert power_limit.state == "300.0"
+    assert power_limit.attributes["unit_of_measurement"] == "kW"
+    assert power_limit.attributes["max"] == 300.0
+    assert state(hass, f"number.{DC_PLUG}_power_limit") == "200.0"
+    assert state(hass, f"sensor.{DC_PLUG}_maximum_power") == "200.0"
+    # AC: limits in A, no state of charge.
+    ac_limit = hass.states.get(f"number.{AC}_power_limit")
+    assert ac_limit is not None
+    assert ac_limit.attributes["unit_of_measurement"] == "A"
+    assert ac_limit.state == "64.0"
+    plug_limit = hass.states.get(f"number.{AC_PLUG}_power_limit")
+    assert plug_limit is not None
+    assert plug_limit.state == "32.0"
+    assert plug_limit.attributes["unit_of_measurement"] == "A"
+    assert hass.states.get(f"sensor.{AC_PLUG}_state_of_charge") is None
+    assert state(hass, f"sensor.{AC_PLUG}_connector_type") == "type2"
+    # The second DC station's first connector finished its session: energy kept, no SoC.
+    assert state(hass, "sensor.depot_charger_2_connector_1_status") == "available"
+    assert state(hass, "sensor.depot_charger_2_connector_1_session_status") == "ended"
+    assert state(hass, "sensor.depot_charger_2_connector_1_session_energy") == "56.312"
+    assert state(hass, "sensor.depot_charger_2_connector_1_state_of_charge") == "unknown"
+    assert state(hass, "sensor.depot_charger_2_connector_1_charging_power") == "0.0"
+
+    station = dr.async_get(hass).async_get(device_id(hass, "station_KEMDC-0001"))
+    assert station is not None
+    assert station.manufacturer == "Kempower"
+    assert station.model == "Kempower Satellite S-Series"
+    assert station.serial_number == "KP2300017"
+    plug = dr.async_get(hass).async_get(device_id(hass, "connector_KEMDC-0001_connector1"))
+    assert plug is not None
+    assert plug.via_device_id == station.id
+    # The station's ChargEye location becomes the devices' area.
+    assert station.area_id == "bus_depot"
+    assert plug.area_id == "bus_depot"
+
+
+async def test_polling_uses_one_token(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+) -> None:
+    for _ in range(60):
+        await advance(hass, frozen, clock, 60)
+    # An hour of polling: 61 polls of one request each, one token exchange.
+    assert sim.requests(STATIONS_PATH) == 61
+    assert sim.requests(TOKEN_PATH) == 1
+    assert sim.requests() == 62
+
+
+async def test_power_limit_numbers(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+) -> None:
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": f"number.{DC}_power_limit", "value": 150},
+        blocking=True,
+    )
+    assert commands(sim)[-1]["path"] == "/chargingStations/KEMDC-0001/powerLimit"
+    assert commands(sim)[-1]["body"] == {"limit": {"dcMaxPowerKw": 150.0}}
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": f"number.{AC_PLUG}_power_limit", "value": 16},
+        blocking=True,
+    )
+    assert commands(sim)[-1]["path"] == "/chargingStations/KEMAC-0001/evses/1/powerLimit"
+    assert commands(sim)[-1]["body"] == {"limit": {"acMaxPowerA": 16.0}}
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, f"number.{DC}_power_limit") == "150.0"
+    assert state(hass, f"number.{AC_PLUG}_power_limit") == "16.0"
+    # 16 A on three phases of 230 V is about 11 kW: the simulated car now draws less.
+    assert float(state(hass, f"sensor.{AC_PLUG}_charging_power")) <= 11.04
+
+    sim.device.control("reject", {"operations": ["power_limit"]})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": f"number.{DC}_power_limit", "value": 90},
+            blocking=True,
+        )
+    assert info.value.translation_key == "command_rejected"
+    assert state(hass, f"number.{DC}_power_limit") == "150.0"
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, f"number.{DC}_power_limit") == "150.0"
+
+    # Clearing is an action; the numbers go back to the rating.
+    sim.device.control("reject", {"operations": []})
+    await hass.services.async_call(
+        DOMAIN,
+        "clear_power_limit",
+        {"device_id": device_id(hass, "station_KEMDC-0001")},
+        blocking=True,
+    )
+    await hass.services.async_call(
+        DOMAIN,
+        "clear_power_limit",
+        {"device_id": device_id(hass, "connector_KEMAC-0001_1")},
+        blocking=True,
+    )
+    assert [(c["method"], c["path"]) for c in commands(sim)[-2:]] == [
+        ("DELETE", "/chargingStations/KEMDC-0001/powerLimit"),
+        ("DELETE", "/chargingStations/KEMAC-0001/evses/1/powerLimit"),
+    ]
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, f"number.{DC}_power_limit") == "300.0"
+    assert state(hass, f"number.{AC_PLUG}_power_limit") == "32.0"
+    sim.device.control("reject", {"operations": ["clear_power_limit"]})
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": f"number.{DC_PLUG}_power_limit", "value": 50},
+        blocking=True,
+    )
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            DOMAIN,
+            "clear_power_limit",
+            {"device_id": device_id(hass, "connector_KEMDC-0001_connector1")},
+            blocking=True,
+        )
+    assert info.value.translation_key == "command_rejected"
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, f"number.{DC_PLUG}_power_limit") == "50.0"
+
+
+async def test_availability_switch(
+    hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer
+) -> None:
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
+    )
+    assert commands(sim)[-1]["path"] == "/chargingStations/KEMAC-0001/evses/1/availability"
+    assert commands(sim)[-1]["body"] == {"type": "Inoperative"}
+    await hass.async_block_till_done()
+    assert state(hass, f"switch.{AC_PLUG}_available") == STATE_OFF
+    assert state(hass, f"sensor.{AC_PLUG}_status") == "unavailable"
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
+    )
+    assert commands(sim)[-1]["body"] == {"type": "Operative"}
+    await hass.async_block_till_done()
+    assert state(hass, f"switch.{AC_PLUG}_available") == STATE_ON
+    sim.device.control("reject", {"operations": ["availability"]})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            "switch", "turn_off", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
+        )
+    assert info.value.translation_key == "command_rejected"
+    assert state(hass, f"switch.{AC_PLUG}_available") == STATE_ON
+
+
+async def test_restart(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+) -> None:
+    await hass.services.async_call(
+        "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+    )
+    assert commands(sim)[-1]["path"] == "/chargingStations/KEMDC-0001/reset"
+    assert commands(sim)[-1]["body"] == {"type": "OnIdle"}
+    await hass.services.async_call(
+        DOMAIN,
+        "restart_station",
+        {"device_id": device_id(hass, "station_KEMAC-0001"), "immediate": True},
+        blocking=True,
+    )
+    assert commands(sim)[-1]["path"] == "/chargingStations/KEMAC-0001/reset"
+    assert commands(sim)[-1]["body"] == {"type": "Immediate"}
+    # The press asked for a refresh just before: this one waits for the next poll.
+    await advance(hass, frozen, clock, 20)
+    assert state(hass, f"binary_sensor.{AC}_cloud_connection") == STATE_OFF
+    assert state(hass, f"sensor.{AC_PLUG}_status") == "unknown"
+    assert state(hass, f"switch.{AC_PLUG}_available") == "unknown"
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(
+            DOMAIN,
+            "restart_station",
+            {"device_id": device_id(hass, "connector_KEMAC-0001_1")},
+            blocking=True,
+        )
+    assert validation.value.translation_key == "wrong_target"
+    sim.device.control("reject", {"operations": ["reset"]})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+        )
+    assert info.value.translation_key == "command_rejected"
+
+
+async def test_start_and_stop_actions(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+) -> None:
+    plug = device_id(hass, "connector_KEMAC-0001_2")
+    await hass.services.async_call(
+        DOMAIN, "start_transaction", {"device_id": plug, "id_token": "APP-42"}, blocking=True
+    )
+    assert commands(sim)[-1]["path"] == "/chargingStations/KEMAC-0001/evses/2/transactions"
+    assert commands(sim)[-1]["body"] == {"idToken": "APP-42", "idTokenType": "APP_USER"}
+    await hass.services.async_call(
+        DOMAIN,
+        "start_transaction",
+        {"device_id": plug, "id_token": "04A1B2C3", "id_token_type": "RFID"},
+        blocking=True,
+    )
+    assert commands(sim)[-1]["body"] == {"idToken": "04A1B2C3", "idTokenType": "RFID"}
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(
+            DOMAIN, "start_transaction", {"device_id": plug, "id_token": "  "}, blocking=True
+        )
+    assert validation.value.translation_key == "id_token_required"
+
+    # Stop the running session of a connector.
+    await hass.services.async_call(DOMAIN, "stop_transaction", {"device_id": plug}, blocking=True)
+    assert commands(sim)[-1]["path"] == "/transactions/TX-KEMAC-0001-2-3/stop"
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, f"sensor.{AC}_connector_2_session_status") == "ended"
+    assert state(hass, f"sensor.{AC}_connector_2_charging_power") == "0.0"
+    # No session runs any more: a translated validation error, nothing sent.
+    sent = len(commands(sim))
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(
+            DOMAIN, "stop_transaction", {"device_id": plug}, blocking=True
+        )
+    assert validation.value.translation_key == "no_running_transaction"
+    assert len(commands(sim)) == sent
+    # By transaction ID on the account.
+    await hass.services.async_call(
+        DOMAIN,
+        "stop_transaction",
+        {"config_entry_id": loaded.entry_id, "transaction_id": "TX-KEMDC-0001-1-1"},
+        blocking=True,
+    )
+    assert commands(sim)[-1]["path"] == "/transactions/TX-KEMDC-0001-1-1/stop"
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(
+            DOMAIN, "stop_transaction", {"config_entry_id": loaded.entry_id}, blocking=True
+        )
+    assert validation.value.translation_key == "transaction_or_connector_required"
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(
+            DOMAIN,
+            "start_transaction",
+            {"device_id": device_id(hass, "station_KEMAC-0001"), "id_token": "x"},
+            blocking=True,
+        )
+    assert validation.value.translation_key == "wrong_target"
+
+    sim.device.control("reject", {"operations": ["start", "stop"]})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            DOMAIN, "start_transaction", {"device_id": plug, "id_token": "APP-42"}, blocking=True
+        )
+    assert info.value.translation_key == "command_rejected"
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            DOMAIN,
+            "stop_transaction",
+            {"device_id": device_id(hass, "connector_KEMDC-0001_connector2")},
+            blocking=True,
+        )
+    assert info.value.translation_key == "command_rejected"
+    # An unknown transaction: the cloud does not know it.
+    sim.device.control("reject", {"operations": []})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            DOMAIN,
+            "stop_transaction",
+            {"config_entry_id": loaded.entry_id, "transaction_id": "TX-none"},
+            blocking=True,
+        )
+    assert info.value.translation_key == "command_not_supported"
+
+
+async def test_stations_appear_and_disappear(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+) -> None:
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.depot_charger_2_power_limit", "value": 120},
+        blocking=True,
+    )
+    sim.device.control("add_station", {"kind": "dc"})
+    sim.device.control("remove_station", {"station_id": "KEMDC-0002"})
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, "sensor.depot_charger_3_station_status") == "operative"
+    assert state(hass, "sensor.depot_charger_3_connector_1_connector_type") == "ccs"
+    registry = dr.async_get(hass)
+    for key in ("station_KEMDC-0002", "connector_KEMDC-0002_connector1"):
+        assert (
+            registry.async_get_device(identifiers={(DOMAIN, f"{DEFAULT_ORGANIZATION}_{key}")})
+            is None
+        )
+    assert hass.states.get("sensor.depot_charger_2_station_status") is None
+    # The removed station's limit is forgotten with it.
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded)
+    assert diagnostics["raw_payloads"]["limits_set"] == {}
+
+
+async def test_faults_unavailable_then_recover(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="custom_components.evse_bridge")
+    sim.device.faults.update({"mode": "http_500"})
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    for _ in range(4):
+        await advance(hass, frozen, clock, 60)
+    # Five polls due, one not sent: after three failures the client waits 120 s.
+    assert sim.requests(STATIONS_PATH) == 1 + 4
+    failures = [r for r in caplog.records if "ChargEye server error" in r.getMessage()]
+    assert len(failures) == 1
+    sim.device.faults.update({"mode": "none"})
+    # Four failures: the next poll is sent 240 s after the last one, and recovers.
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    await advance(hass, frozen, clock, 180)
+    assert sim.requests(STATIONS_PATH) == 6
+    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+    assert any("recovered" in r.getMessage() for r in caplog.records)
+
+
+async def test_rate_limited_poll(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+) -> None:
+    sim.device.control("rate_limit", {"seconds": 150})
+    await advance(hass, frozen, clock, 60)
+    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    assert sim.requests(STATIONS_PATH) == 2
+    await advance(hass, frozen, clock, 60)
+    # Retry-After (150 s) still running: nothing sent.
+    assert sim.requests(STATIONS_PATH) == 2
+    await advance(hass, frozen, clock, 60)
+    assert sim.requests(STATIONS_PATH) == 3
+    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+
+
+async def test_diagnostics(hass: HomeAssistant, loaded: MockConfigEntry) -> None:
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded)
+    assert diagnostics["entry"]["data"]["refresh_token"] == "**REDACTED**"
+    raw = diagnostics["raw_payloads"]
+    assert raw["token_exchanges"] == 1
+    assert set(raw["token_exchange"]) == {"validUntil"}
+    assert raw["stations"]["stations"][0]["location"]["address"] == "**REDACTED**"
+    assert DEFAULT_REFRESH_TOKEN not in str(diagnostics)
+    assert "station_KEMDC-0001" in diagnostics["devices"]
+
+
+async def test_unload(hass: HomeAssistant, loaded: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    await hass.async_block_till_done()
+    assert loaded.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_action_targets_and_failures(
+    hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer
+) -> None:
+    station = device_id(hass, "station_KEMDC-0001")
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(DOMAIN, "restart_station", {}, blocking=True)
+    assert validation.value.translation_key == "no_target"
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(
+            DOMAIN, "restart_station", {"device_id": "not-a-device"}, blocking=True
+        )
+    assert validation.value.translation_key == "unknown_device"
+    # The cloud fails: a translated communication error.
+    sim.device.faults.update({"mode": "http_500"})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            DOMAIN, "restart_station", {"device_id": station}, blocking=True
+        )
+    assert info.value.translation_key == "communication_error"
+    sim.device.faults.update({"mode": "none"})
+    # The refresh token was revoked: the action fails and reauthentication starts.
+    sim.device.control("set_refresh_token", {"token": "rotated-token"})
+    sim.device.control("revoke_tokens", {})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+        )
+    assert info.value.translation_key == "authentication_failed"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    # An unloaded entry takes no actions.
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    with pytest.raises(ServiceValidationError) as validation:
+        await hass.services.async_call(
+            DOMAIN, "restart_station", {"device_id": station}, blocking=True
+        )
+    assert validation.value.translation_key == "entry_not_loaded"

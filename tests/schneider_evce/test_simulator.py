@@ -1,0 +1,140 @@
+"""The simulated EVCE hub on its own: options, JWTs, control actions, odd requests."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import aiohttp
+import pytest
+
+from simulator.__main__ import parse_spec
+from simulator.clock import SimClock
+from simulator.registry import create_device
+from simulator.schneider_evce import EPOCH_BASE, LOGIN, PASSWORD, EvceDevice
+
+from ..conftest import SimServer, StartSimulator
+
+API = "/api/v2"
+
+
+def test_options() -> None:
+    kind, port, options = parse_spec(
+        "schneider_evce:18300,stations=200,zones=3,pms=2,command_delay=0.5,idle_timeout=60"
+    )
+    device = create_device(kind, SimClock(scale=0), options)
+    assert isinstance(device, EvceDevice)
+    assert port == 18300
+    assert len(device.stations) == 200
+    assert sorted(device.zones) == [7, 8, 9]
+    assert sorted(device.pms) == [1234, 1235]
+    assert device.command_delay == 0.5
+    assert device.idle_timeout == 60
+    with pytest.raises(ValueError, match="unknown"):
+        EvceDevice.from_options(SimClock(), {"colour": "green"})
+
+
+def test_certificate_kept_across_restarts(tmp_path) -> None:
+    options = {"cert_dir": str(tmp_path)}
+    first = EvceDevice.from_options(SimClock(scale=0), dict(options))
+    second = EvceDevice.from_options(SimClock(scale=0), dict(options))
+    assert first.certificate.fingerprint == second.certificate.fingerprint
+    assert EvceDevice(SimClock(scale=0)).certificate.fingerprint != first.certificate.fingerprint
+
+
+def test_control_actions() -> None:
+    device = EvceDevice(SimClock(scale=0))
+    new_id = device.control("add_station", {"evses": 2})["id"]
+    assert new_id == 104
+    device.control("remove_station", {"id": new_id})
+    assert device.control("add_station", {})["id"] == 105  # never reused
+    assert device.control("add_zone", {})["id"] == 9
+    device.control("remove_zone", {"id": 9})
+    assert device.control("add_pm", {})["id"] == 1235
+    device.control("remove_pm", {"id": 1235})
+    device.control("connector_fault", {"id": 101, "connector": 1})
+    assert device.station_status(device.stations[101])["evses"][0]["status"] == "faulted"
+    with pytest.raises(ValueError, match="command mode"):
+        device.control("commands", {"mode": "maybe"})
+    old = device.certificate.fingerprint
+    assert device.control("renew_certificate", {})["fingerprint"] != old
+    device.control("reboot", {})
+    with pytest.raises(KeyError):
+        device.control("explode", {})
+    state = device.describe()
+    assert state["serial"] == "3N2412345678"
+    assert [item["station_id"] for item in state["stations"]] == [101, 102, 103, 105]
+
+
+async def test_jwt_and_odd_requests(start_simulator: StartSimulator) -> None:
+    clock = SimClock(scale=0)
+    sim: SimServer = await start_simulator(EvceDevice(clock, token_validity=100))
+    url = sim.url + API
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as session:
+        async with session.post(f"{url}/login/login", data=b"{") as resp:
+            assert resp.status == 400
+        async with session.post(
+            f"{url}/login/login", json={"login": "nobody", "password": "x"}
+        ) as resp:
+            assert resp.status == 401
+            assert (await resp.json())["code"] == 1001
+        async with session.post(
+            f"{url}/login/login", json={"login": LOGIN, "password": PASSWORD}
+        ) as resp:
+            token = (await resp.json())["token"]
+        header, payload, _signature = token.split(".")
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+        assert json.loads(base64.urlsafe_b64decode(header + "==")) == {
+            "alg": "HS256",
+            "typ": "JWT",
+        }
+        assert claims["exp"] == EPOCH_BASE + 100
+        assert claims["sub"] == LOGIN
+        forged = f"{header}.{payload}.{'A' * 43}"
+        for value in (f"Bearer {forged}", "Bearer nodots", "Basic abc", f"Bearer {header}.!!.x"):
+            async with session.get(f"{url}/em/zones", headers={"Authorization": value}) as resp:
+                assert resp.status == 401
+        auth = {"Authorization": f"Bearer {token}"}
+        for path in (
+            "/stations/999/status",
+            "/em/zones/99/reduction",
+            "/pms/1/values",
+            "/stations/101/cmds/status/1",
+        ):
+            async with session.get(f"{url}{path}", headers=auth) as resp:
+                assert resp.status == 404, path
+        async with session.get(f"{url}/stations/101/status", headers=auth) as resp:
+            assert (await resp.json())["station_id"] == 101
+        async with session.get(f"{url}/maintenance/product_status") as resp:
+            assert resp.status == 200
+        bad_commands = [
+            ("/stations/999/cmds/reset", {"type": "soft"}, 404),
+            ("/stations/101/cmds/explode", {}, 404),
+            ("/stations/101/cmds/reset", b"{", 400),
+            ("/stations/101/cmds/reset", [], 400),
+            ("/stations/101/cmds/reset", {"type": "gentle"}, 400),
+            ("/stations/101/cmds/remote_stop", {}, 400),
+            ("/stations/101/cmds/change_availability", {"connector_id": 0}, 400),
+        ]
+        for path, body, status in bad_commands:
+            kwargs = {"data": body} if isinstance(body, bytes) else {"json": body}
+            async with session.post(f"{url}{path}", headers=auth, **kwargs) as resp:
+                assert resp.status == status, path
+        for body in (b"{", {"type": "current"}, {"type": "volts", "value": 1}):
+            kwargs = {"data": body} if isinstance(body, bytes) else {"json": body}
+            async with session.put(f"{url}/em/zones/7/reduction", headers=auth, **kwargs) as resp:
+                assert resp.status == 400
+        async with session.put(
+            f"{url}/em/zones/7/reduction",
+            headers=auth,
+            json={"type": "current", "value": 5, "valid_mode": "temporary", "duration_s": 600},
+        ) as resp:
+            assert (await resp.json())["duration_s"] == 600
+        for path in ("/stations/", "/stations/statuses", "/em/zones", "/pms"):
+            async with session.get(f"{url}{path}") as resp:
+                assert resp.status == 401, path
+        clock.advance(100)  # the 12 h validity, scaled down to 100 s
+        async with session.get(f"{url}/em/zones", headers=auth) as resp:
+            assert resp.status == 401
+        async with session.post(f"{url}/login/logout", headers=auth) as resp:
+            assert resp.status == 401

@@ -1,0 +1,100 @@
+"""Every vendor's names, states, fields, actions and errors are translated in both languages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+from homeassistant import data_entry_flow
+from homeassistant.components.sensor import SensorDeviceClass
+import pytest
+import yaml
+
+from custom_components.evse_bridge import PLATFORM_OF
+from custom_components.evse_bridge.vendors import VENDORS
+from custom_components.evse_bridge.vendors.base import Vendor
+
+COMPONENT = Path(__file__).parents[1] / "custom_components" / "evse_bridge"
+LANGUAGES = ["en", "de"]
+
+
+def _load(language: str) -> dict[str, Any]:
+    return json.loads((COMPONENT / "translations" / f"{language}.json").read_text("utf-8"))
+
+
+def _keys(tree: dict[str, Any], prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for key, value in tree.items():
+        keys |= _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key}
+    return keys
+
+
+def test_languages_have_the_same_keys() -> None:
+    assert _keys(_load("en")) == _keys(_load("de"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("vendor", VENDORS.values(), ids=list(VENDORS))
+def test_vendor_translated(language: str, vendor: Vendor) -> None:
+    strings = _load(language)
+    assert strings["config"]["step"]["user"]["menu_options"][vendor.key]
+    step = strings["config"]["step"][vendor.key]
+    for field, validator in vendor.user_schema({}).schema.items():
+        if isinstance(validator, data_entry_flow.section):
+            section = step["sections"][str(field)]
+            assert section["name"]
+            for inner in validator.schema.schema:
+                assert section["data"][str(inner)], inner
+                assert section["data_description"][str(inner)], inner
+            continue
+        assert step["data"][str(field)], field
+        assert step["data_description"][str(field)], field
+    for description in vendor.descriptions:
+        if description.translation_key is None:
+            # Named by its device class ("Restart"), translated by Home Assistant.
+            assert description.device_class is not None, description.key  # type: ignore[attr-defined]
+            continue
+        platform = PLATFORM_OF[type(description)]
+        entity = strings["entity"][platform][description.translation_key]
+        assert entity["name"]
+        if getattr(description, "device_class", None) is SensorDeviceClass.ENUM:
+            options = getattr(description, "options", None) or []
+            assert set(options) <= set(entity["state"]), description.key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_actions_translated_and_iconed(language: str) -> None:
+    strings = _load(language)["services"]
+    icons = json.loads((COMPONENT / "icons.json").read_text("utf-8"))["services"]
+    actions = yaml.safe_load((COMPONENT / "services.yaml").read_text("utf-8"))
+    offered = {service.name for vendor in VENDORS.values() for service in vendor.services}
+    assert set(actions) == offered
+    for name, action in actions.items():
+        assert strings[name]["name"]
+        assert strings[name]["description"]
+        assert icons[name]["service"].startswith("mdi:")
+        for field in action.get("fields", {}):
+            assert strings[name]["fields"][field]["name"], (name, field)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_translation_key_in_the_code_exists(language: str) -> None:
+    strings = _load(language)
+    known = set(strings["exceptions"]) | set(strings.get("issues", {}))
+    for platform in strings["entity"].values():
+        known |= set(platform)
+    known |= set(strings["selector"])
+    for path in COMPONENT.rglob("*.py"):
+        for key in re.findall(r'translation_key="([a-z0-9_]+)"', path.read_text("utf-8")):
+            assert key in known, (path.name, key)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_keys_are_valid_translation_keys(language: str) -> None:
+    """Home Assistant (hassfest) accepts only lower-case keys without doubled separators."""
+    valid = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
+    for key in _keys(_load(language)):
+        for part in key.split("."):
+            assert valid.match(part), key
