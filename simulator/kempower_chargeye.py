@@ -495,33 +495,25 @@ class ChargEyeDevice(SimDevice):
         return web.json_response({"response": "Accepted"})
 
     async def _station_limit(self, request: web.Request) -> web.Response:
-        station = self._station_or_404(request)
-        clearing = request.method == "DELETE"
-        operation = "clear_power_limit" if clearing else "power_limit"
-        entry = await self._record(request, operation)
-        if operation in self.rejected:
-            return self._profile_answer(operation)
-        if clearing:
-            if station.limit_kw is None:
-                return web.json_response({"response": "Unknown"})
-            station.limit_kw = None
-        else:
-            station.limit_kw = self._limit_kw(entry["body"])
-        return self._profile_answer(operation)
+        return await self._set_limit(request, self._station_or_404(request))
 
     async def _connector_limit(self, request: web.Request) -> web.Response:
-        station, connector = self._connector_or_404(request)
+        _, connector = self._connector_or_404(request)
+        return await self._set_limit(request, connector)
+
+    async def _set_limit(self, request: web.Request, target: Any) -> web.Response:
+        """PUT sets, DELETE clears the ``limit_kw`` of a station or a connector."""
         clearing = request.method == "DELETE"
         operation = "clear_power_limit" if clearing else "power_limit"
         entry = await self._record(request, operation)
         if operation in self.rejected:
             return self._profile_answer(operation)
         if clearing:
-            if connector.limit_kw is None:
+            if target.limit_kw is None:
                 return web.json_response({"response": "Unknown"})
-            connector.limit_kw = None
+            target.limit_kw = None
         else:
-            connector.limit_kw = self._limit_kw(entry["body"])
+            target.limit_kw = self._limit_kw(entry["body"])
         return self._profile_answer(operation)
 
     async def _availability(self, request: web.Request) -> web.Response:
