@@ -1,0 +1,48 @@
+"""Registry look-ups for tests that work on every Home Assistant version the project supports.
+
+Tests never hard-code an entity id (Home Assistant derives it from names and, since 2026,
+from the suggested area) and never call ``DeviceRegistry.async_get_device`` (deprecated
+for callers other than integrations): they find things by the identifiers and unique ids
+the integration gives them.
+"""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from custom_components.evse_bridge.const import DOMAIN
+
+
+def find_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
+    """The device registered with ``(evse_bridge, identifier)``, or None."""
+    for device in dr.async_get(hass).devices.values():
+        if (DOMAIN, identifier) in device.identifiers:
+            return device
+    return None
+
+
+def get_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry:
+    """The device registered with ``(evse_bridge, identifier)``; fails the test if missing."""
+    device = find_device(hass, identifier)
+    assert device is not None, f"no device {identifier}"
+    return device
+
+
+def find_entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str | None:
+    """The entity id of ``platform`` entity ``unique_id``, or None."""
+    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+
+
+def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
+    """The entity id of ``platform`` entity ``unique_id``; fails the test if missing."""
+    found = find_entity_id(hass, platform, unique_id)
+    assert found is not None, f"no {platform} entity {unique_id}"
+    return found
+
+
+def entity_state(hass: HomeAssistant, platform: str, unique_id: str) -> State:
+    """The state object of ``platform`` entity ``unique_id``; fails the test if missing."""
+    current = hass.states.get(entity_id(hass, platform, unique_id))
+    assert current is not None, f"no state for {platform} entity {unique_id}"
+    return current
