@@ -27,7 +27,21 @@ PREFIX = "/api"
 DEFAULT_REFRESH_TOKEN = "chargeye-sim-refresh-token"
 DEFAULT_ORGANIZATION = "org-5e0c7d21"
 TOKEN_LIFETIME_S = 8 * 3600.0
-OPERATIONS = ("power_limit", "clear_power_limit", "availability", "reset", "start", "stop")
+OPERATIONS = (
+    "power_limit",
+    "clear_power_limit",
+    "availability",
+    "reset",
+    "start",
+    "stop",
+    "charging_profile",
+)
+#: How the account lists connector ids and which ``evseId`` the command paths take (the
+#: document leaves both open): ``listed`` (default) lists DC ids with the station prefix and
+#: AC ids without, paths take the id as listed; ``prefixed`` and ``bare`` list every id
+#: with / without the prefix, paths take it as listed; ``number`` lists like ``listed``
+#: but paths take only the connector's number (``evses/2``).
+VARIANTS = ("listed", "prefixed", "bare", "number")
 RESTART_S = 30.0
 AC_VOLTAGE = 230.0
 INPUT_VOLTAGE = 400.0
@@ -56,7 +70,8 @@ def _unb64(text: str) -> bytes:
 class SimConnector:
     """One connector: its plug, its charging cycle and what operators did to it."""
 
-    connector_id: str
+    local_id: str
+    number: int
     name: str
     plug: str
     max_power_kw: float
@@ -82,6 +97,8 @@ class SimStation:
     restart_on_idle: bool = False
     limit_kw: float | None = None
     stopped: set[str] = field(default_factory=set)
+    #: Commands on this station answer 401 whatever the token (no permission).
+    forbidden: bool = False
 
     @property
     def location(self) -> dict[str, str]:
@@ -94,9 +111,10 @@ class ChargEyeDevice(SimDevice):
 
     Options: ``refresh_token``, ``org`` (organisation id in the JWT), ``dc`` and
     ``ac`` (how many stations of each kind, default 2 and 1), ``lifetime``
-    (JWT lifetime in s). Control actions: ``reject`` (operations answered
-    Rejected), ``rate_limit`` (429 for ``seconds``), ``revoke_tokens``,
-    ``set_refresh_token``, ``add_station``, ``remove_station``, ``set_station``.
+    (JWT lifetime in s), ``variant`` (see VARIANTS). Control actions: ``reject``
+    (operations answered Rejected), ``rate_limit`` (429 for ``seconds``),
+    ``revoke_tokens``, ``set_refresh_token``, ``add_station``, ``remove_station``,
+    ``set_station`` (``status``; ``forbidden``: commands answer 401).
     """
 
     kind = "kempower_chargeye"
@@ -111,9 +129,17 @@ class ChargEyeDevice(SimDevice):
         ac_stations: int = 1,
         token_lifetime_s: float = TOKEN_LIFETIME_S,
         epoch: datetime | None = None,
+        variant: str = "listed",
     ) -> None:
         """Create the account and its stations."""
         super().__init__(clock)
+        if variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
+        self.variant = variant
+        #: Limits of transactions, by transaction id (kW).
+        self.tx_limits_kw: dict[str, float] = {}
+        #: Charging profiles received, by target ("KEMDC-0001" or "KEMDC-0001/2").
+        self.profiles: dict[str, dict[str, Any]] = {}
         self.refresh_token = refresh_token
         self.organization_id = organization_id
         self.token_lifetime_s = token_lifetime_s
@@ -142,6 +168,7 @@ class ChargEyeDevice(SimDevice):
             dc_stations=int(options.pop("dc", "2")),
             ac_stations=int(options.pop("ac", "1")),
             token_lifetime_s=float(options.pop("lifetime", str(TOKEN_LIFETIME_S))),
+            variant=options.pop("variant", "listed"),
         )
         if options:
             raise ValueError(f"unknown kempower_chargeye options {sorted(options)}")
@@ -161,8 +188,8 @@ class ChargEyeDevice(SimDevice):
             plugs = (("CCS", 200.0), ("CHAdeMO" if number % 2 == 0 else "CCS", 100.0))
             connectors = [
                 SimConnector(
-                    # DC ids carry the station prefix, AC ids do not: the API does both.
-                    connector_id=f"{station_id}_connector{slot}",
+                    local_id=f"connector{slot}",
+                    number=slot,
                     name=str(slot),
                     plug=plug,
                     max_power_kw=max_kw,
@@ -189,7 +216,8 @@ class ChargEyeDevice(SimDevice):
             station_id = f"KEMAC-{number:04d}"
             connectors = [
                 SimConnector(
-                    connector_id=str(slot),
+                    local_id=str(slot),
+                    number=slot,
                     name=str(slot),
                     plug="Type2",
                     max_power_kw=22.0,
@@ -213,6 +241,16 @@ class ChargEyeDevice(SimDevice):
             )
         self.stations[station_id] = station
         return station
+
+    def listed_id(self, station: SimStation, connector: SimConnector) -> str:
+        """The ``connectorId`` as ``GET /stations`` lists it in this variant."""
+        prefixed = f"{station.station_id}_{connector.local_id}"
+        if self.variant == "prefixed":
+            return prefixed
+        if self.variant == "bare":
+            return connector.local_id
+        # DC ids carry the station prefix, AC ids do not: the API does both.
+        return prefixed if station.kind == "dc" else connector.local_id
 
     def _now_utc(self, seconds: float = 0.0) -> datetime:
         return self.epoch + timedelta(seconds=self.clock.now() + seconds)
@@ -277,10 +315,14 @@ class ChargEyeDevice(SimDevice):
             return None
         return cycle.reading(now - into - 0.001)
 
+    @staticmethod
+    def _tx_id(station: SimStation, connector: SimConnector, reading: Reading) -> str:
+        return f"TX-{station.station_id}-{connector.name}-{reading.session_number}"
+
     def _transaction(
         self, station: SimStation, connector: SimConnector, reading: Reading, status: str
     ) -> dict[str, Any]:
-        tx_id = f"TX-{station.station_id}-{connector.name}-{reading.session_number}"
+        tx_id = self._tx_id(station, connector, reading)
         if tx_id in station.stopped:
             status = "Ended"
         charging = status == "Charging"
@@ -298,6 +340,11 @@ class ChargEyeDevice(SimDevice):
         now = self.clock.now()
         connector.cycle.cap_w = self._connector_cap_w(station, connector)
         reading = connector.cycle.reading(now)
+        tx_limit = self.tx_limits_kw.get(self._tx_id(station, connector, reading))
+        if tx_limit is not None:
+            cap = connector.cycle.cap_w
+            connector.cycle.cap_w = tx_limit * 1000 if cap is None else min(cap, tx_limit * 1000)
+            reading = connector.cycle.reading(now)
         offline = now < station.offline_until
         latest: dict[str, Any] | None = None
         if reading.phase is Phase.IDLE or offline or not connector.operative:
@@ -324,7 +371,7 @@ class ChargEyeDevice(SimDevice):
         if cap is not None:
             actual = min(actual, round(cap / 1000, 2))
         return {
-            "connectorId": connector.connector_id,
+            "connectorId": self.listed_id(station, connector),
             "name": connector.name,
             "status": status,
             "type": connector.plug,
@@ -390,6 +437,10 @@ class ChargEyeDevice(SimDevice):
         app.router.add_post(station + "/reset", self._guard(self._reset))
         app.router.add_post(evse + "/transactions", self._guard(self._start))
         app.router.add_post(PREFIX + "/transactions/{tx}/stop", self._guard(self._stop))
+        app.router.add_put(PREFIX + "/transactions/{tx}/powerLimit", self._guard(self._tx_limit))
+        app.router.add_delete(PREFIX + "/transactions/{tx}/powerLimit", self._guard(self._tx_limit))
+        app.router.add_put(station + "/chargingProfile", self._guard(self._station_profile))
+        app.router.add_put(evse + "/chargingProfile", self._guard(self._connector_profile))
 
     def _guard(self, handler: Handler, needs_jwt: bool = True) -> Handler:
         """Answer 429 while rate limited and 401 without a valid JWT before ``handler``."""
@@ -405,6 +456,10 @@ class ChargEyeDevice(SimDevice):
             if needs_jwt:
                 scheme, _, token = request.headers.get("Authorization", "").partition(" ")
                 if scheme != "Bearer" or not self.token_valid(token):
+                    return web.json_response({"message": "Unauthorized"}, status=401)
+                station = self.stations.get(request.match_info.get("station", ""))
+                if station is not None and station.forbidden:
+                    # The document's 401 also means "user has no permission".
                     return web.json_response({"message": "Unauthorized"}, status=401)
             return await handler(request)
 
@@ -440,10 +495,21 @@ class ChargEyeDevice(SimDevice):
         return station
 
     def _connector_or_404(self, request: web.Request) -> tuple[SimStation, SimConnector]:
+        """The connector the path's ``evseId`` names, read the way this variant reads it."""
         station = self._station_or_404(request)
         evse = request.match_info["evse"]
+        if self.variant == "number" and not evse.isdigit():
+            raise web.HTTPBadRequest(
+                text=json.dumps({"message": "evseId must be a number"}),
+                content_type="application/json",
+            )
         for connector in station.connectors:
-            if evse in (connector.connector_id, f"{station.station_id}_{connector.connector_id}"):
+            wanted = (
+                str(connector.number)
+                if self.variant == "number"
+                else self.listed_id(station, connector)
+            )
+            if evse == wanted:
                 return station, connector
         raise web.HTTPNotFound(
             text=json.dumps({"message": "Connector not found"}), content_type="application/json"
@@ -460,6 +526,7 @@ class ChargEyeDevice(SimDevice):
             "operation": operation,
             "method": request.method,
             "path": request.path.removeprefix(PREFIX),
+            "query": dict(request.query),
             "body": body,
         }
         self.commands.append(entry)
@@ -520,7 +587,8 @@ class ChargEyeDevice(SimDevice):
         station, connector = self._connector_or_404(request)
         entry = await self._record(request, "availability")
         wanted = (entry["body"] or {}).get("type") if isinstance(entry["body"], dict) else None
-        if wanted not in ("Operative", "Inoperative"):
+        reason = entry["body"].get("disableTextReason") if isinstance(entry["body"], dict) else None
+        if wanted not in ("Operative", "Inoperative") or not isinstance(reason, str | None):
             raise web.HTTPBadRequest(
                 text='{"message":"type must be Operative or Inoperative"}',
                 content_type="application/json",
@@ -551,9 +619,11 @@ class ChargEyeDevice(SimDevice):
         station, connector = self._connector_or_404(request)
         entry = await self._record(request, "start")
         body = entry["body"]
-        if not isinstance(body, dict) or not body.get("idToken"):
+        # The document allows idToken null (a start without a token); a non-text one is bad.
+        if not isinstance(body, dict) or not isinstance(body.get("idToken", ""), str | None):
             raise web.HTTPBadRequest(
-                text='{"message":"idToken is required"}', content_type="application/json"
+                text='{"message":"idToken must be a string or null"}',
+                content_type="application/json",
             )
         accepted = (
             "start" not in self.rejected
@@ -576,6 +646,60 @@ class ChargEyeDevice(SimDevice):
                 station.stopped.add(tx_id)
                 return web.json_response({"transactionStopResponse": {"status": "Accepted"}})
         return web.json_response({"message": "Transaction not found"}, status=404)
+
+    def _running_tx(self, tx_id: str) -> tuple[SimStation, dict[str, Any]] | None:
+        """The station and the listed transaction ``tx_id`` while it has not ended."""
+        for station in self.stations.values():
+            for connector in station.connectors:
+                latest = self._render_connector(station, connector)["latestTransaction"]
+                if latest is not None and latest["txId"] == tx_id:
+                    return (station, latest) if latest["status"] != "Ended" else None
+        return None
+
+    async def _tx_limit(self, request: web.Request) -> web.Response:
+        """PUT sets, DELETE clears the limit of a running transaction."""
+        tx_id = request.match_info["tx"]
+        clearing = request.method == "DELETE"
+        operation = "clear_power_limit" if clearing else "power_limit"
+        entry = await self._record(request, operation)
+        if self._running_tx(tx_id) is None:
+            return web.json_response({"message": "Transaction not found"}, status=404)
+        if operation in self.rejected:
+            return self._profile_answer(operation)
+        if clearing:
+            if self.tx_limits_kw.pop(tx_id, None) is None:
+                return web.json_response({"response": "Unknown"})
+        else:
+            self.tx_limits_kw[tx_id] = self._limit_kw(entry["body"])
+        return self._profile_answer(operation)
+
+    async def _station_profile(self, request: web.Request) -> web.Response:
+        station = self._station_or_404(request)
+        return await self._set_profile(request, station.station_id)
+
+    async def _connector_profile(self, request: web.Request) -> web.Response:
+        station, connector = self._connector_or_404(request)
+        return await self._set_profile(request, f"{station.station_id}/{connector.number}")
+
+    async def _set_profile(self, request: web.Request, target: str) -> web.Response:
+        """Keep a ChargingProfile that has the OCPP 2.0.1 essentials; answer like the document."""
+        entry = await self._record(request, "charging_profile")
+        body = entry["body"]
+        profile = body.get("chargingProfile") if isinstance(body, dict) else None
+        if not isinstance(profile, dict) or not isinstance(profile.get("chargingSchedule"), list):
+            raise web.HTTPBadRequest(
+                text='{"message":"chargingProfile with chargingSchedule required"}',
+                content_type="application/json",
+            )
+        if "charging_profile" in self.rejected:
+            return web.json_response(
+                {
+                    "response": "Rejected",
+                    "statusInfo": {"reasonCode": "InvalidSchedule", "additionalInfo": "simulated"},
+                }
+            )
+        self.profiles[target] = profile
+        return web.json_response({"response": "Accepted", "statusInfo": {"reasonCode": "NoError"}})
 
     # -- control -------------------------------------------------------------------
 
@@ -605,6 +729,7 @@ class ChargEyeDevice(SimDevice):
             if station is None:
                 raise ValueError("no such station")
             station.status = str(params.get("status", station.status))
+            station.forbidden = bool(params.get("forbidden", station.forbidden))
         else:
             raise KeyError(action)
         return self.describe()
@@ -618,10 +743,13 @@ class ChargEyeDevice(SimDevice):
             "tokens_issued": self.tokens_issued,
             "rejected": sorted(self.rejected),
             "stations": [self.render_station(station) for station in self.stations.values()],
+            "variant": self.variant,
+            "transaction_limits_kw": dict(self.tx_limits_kw),
+            "profiles": self.profiles,
             "limits_kw": {
                 station.station_id: {
                     "station": station.limit_kw,
-                    **{c.connector_id: c.limit_kw for c in station.connectors},
+                    **{self.listed_id(station, c): c.limit_kw for c in station.connectors},
                 }
                 for station in self.stations.values()
             },

@@ -35,6 +35,9 @@ class EvseBridgeEntityDescription(EntityDescription):
 
     device_kind: str
     exists_fn: Callable[[Any], bool] = _always
+    #: Whether the entity is available with the device's current data (a control that
+    #: acts on a running session exists always, usable only while one runs).
+    available_fn: Callable[[Any], bool] = _always
 
 
 @dataclass(frozen=True, kw_only=True)

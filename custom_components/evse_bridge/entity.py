@@ -47,8 +47,12 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Unavailable when polling fails or the site stops reporting the device."""
-        return super().available and self.device_key in self.coordinator.data.devices
+        """Unavailable when polling fails, the device is gone, or its data rules it out now."""
+        return (
+            super().available
+            and self.device_key in self.coordinator.data.devices
+            and self.entity_description.available_fn(self.data)
+        )
 
     @property
     def device(self) -> DeviceData:

@@ -11,6 +11,7 @@ entities added or their device removed, without a restart.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,8 @@ class DeviceIdentity:
     via_key: str | None = None
     #: Translation key for the name, when the name is generic ("Controller").
     translation_key: str | None = None
+    #: Values of the placeholders in the translated name ("{station} connector {connector}").
+    translation_placeholders: Mapping[str, str] | None = None
     #: Area proposed for a new device (a cloud station's location).
     suggested_area: str | None = None
 
@@ -99,4 +102,6 @@ class Site(ABC):
             info["via_device"] = (DOMAIN, self.device_identifier(identity.via_key))
         if identity.translation_key is not None:
             info["translation_key"] = identity.translation_key
+        if identity.translation_placeholders is not None:
+            info["translation_placeholders"] = dict(identity.translation_placeholders)
         return info

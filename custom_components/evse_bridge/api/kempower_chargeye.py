@@ -3,8 +3,18 @@
 Authentication: an organisation admin creates a long-lived refresh token in
 ChargEye; ``GET /auth/refreshAccessToken`` exchanges it for a JWT valid about
 8 h. The JWT is cached and renewed shortly before ``validUntil``; a 401 renews
-it once and retries. Only a refused refresh token (or a 401 with a JWT fresh
-from that exchange) is an authentication error: the user must give a new one.
+it once and retries. Only a refused refresh token is an authentication error
+(the user must give a new one): the service answers 401 also when the user "has
+no permission", so a 401 that survives a fresh JWT is ChargEyePermissionError,
+about that one request (a station the account may not operate).
+
+``evseId`` in the connector paths: the one typed example of the document is a
+number, the public typings say it is the connector's ``connectorId`` (which may
+or may not carry the station prefix). ``evse_id_candidates`` is the one place
+that knows the readings; a connector command tries them in turn while the
+service answers 400 or 404 (nothing was done), keeps the one that worked for
+the next commands (``evse_id_form``), and otherwise raises
+ChargEyeConnectorRefusedError with every value it sent.
 
 Rate limits are not published: the client never sends a request before a
 ``Retry-After`` has passed (it raises EvseRateLimitedError without sending),
@@ -25,10 +35,11 @@ import asyncio
 import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import json
 import logging
+import math
 import re
 import time
 from typing import Any
@@ -136,6 +147,19 @@ class LimitUnit(StrEnum):
     DC_KILOWATT = "dcMaxPowerKw"
 
 
+class EvseIdForm(StrEnum):
+    """How a connector is named in the ``evses/{evseId}`` paths (see the module doc)."""
+
+    #: The ``connectorId`` exactly as ``GET /stations`` lists it (the public typings).
+    LISTED = "listed"
+    #: The ``connectorId`` without the station prefix (``charger1_connector2`` -> ``connector2``).
+    LOCAL = "local"
+    #: The connector's number in the station (the document's example ``"evseId": 0``).
+    NUMBER = "number"
+    #: ``<stationId>_<connectorId>`` for a connector listed without the prefix.
+    PREFIXED = "prefixed"
+
+
 class AvailabilityType(StrEnum):
     """Target availability of a connector."""
 
@@ -150,8 +174,33 @@ class ResetType(StrEnum):
     ON_IDLE = "OnIdle"
 
 
+class ChargEyePermissionError(EvseCommandRejectedError):
+    """A JWT fresh from the token exchange is refused for one request: no permission."""
+
+    def __init__(self, method: str, path: str) -> None:
+        """Keep what was refused (paths hold ids, never secrets)."""
+        super().__init__(f"no permission for {method} {path} (401 with a fresh token)")
+        self.method = method
+        self.path = path
+
+
+class ChargEyeConnectorRefusedError(EvseCommandRejectedError):
+    """Every reading of ``evseId`` was answered 400 or 404: what was sent, and the answers."""
+
+    def __init__(
+        self, station_id: str, connector_id: str, sent: tuple[tuple[str, int], ...]
+    ) -> None:
+        """``sent`` holds (evseId, HTTP status) per request."""
+        tried = ", ".join(f"evseId {evse_id!r} -> HTTP {status}" for evse_id, status in sent)
+        super().__init__(f"station {station_id} refused connector {connector_id}: {tried}")
+        self.station_id = station_id
+        self.connector_id = connector_id
+        self.sent = sent
+
+
 _AC_CONNECTOR_TYPES = frozenset({ConnectorType.AC, ConnectorType.TYPE2})
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_TRAILING_DIGITS = re.compile(r"(\d+)$")
 
 
 def _snake(value: Any) -> Any:
@@ -281,6 +330,38 @@ class Station:
         """Return the connector with this id, if the station has it."""
         return next((c for c in self.connectors if c.connector_id == connector_id), None)
 
+    def local_id(self, connector: Connector) -> str:
+        """The connector's id without the optional station prefix."""
+        return connector.connector_id.removeprefix(f"{self.station_id}_")
+
+    def connector_number(self, connector: Connector) -> int:
+        """The connector's number: trailing digits of its id, else of its name, else position."""
+        for text in (self.local_id(connector), connector.name or ""):
+            if match := _TRAILING_DIGITS.search(text):
+                return int(match.group(1))
+        return self.connectors.index(connector) + 1 if connector in self.connectors else 1
+
+
+def evse_id_candidates(station: Station, connector: Connector) -> list[tuple[EvseIdForm, str]]:
+    """Every reading of ``evseId`` for ``connector``, in the order EvseIdForm lists them.
+
+    Readings that give the same text as an earlier one are left out.
+    """
+    local = station.local_id(connector)
+    values = {
+        EvseIdForm.LISTED: connector.connector_id,
+        EvseIdForm.LOCAL: local,
+        EvseIdForm.NUMBER: str(station.connector_number(connector)),
+        EvseIdForm.PREFIXED: f"{station.station_id}_{local}",
+    }
+    seen: set[str] = set()
+    candidates: list[tuple[EvseIdForm, str]] = []
+    for form, value in values.items():
+        if value not in seen:
+            seen.add(value)
+            candidates.append((form, value))
+    return candidates
+
 
 def _parse_location(raw: Any) -> Location | None:
     if not isinstance(raw, Mapping):
@@ -384,6 +465,35 @@ def _monotonic() -> float:
     return time.monotonic()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LimitOptions:
+    """The documented optional parameters of a power limit.
+
+    Sent as query parameters: the document lists them apart from the body, whose
+    example holds only ``limit`` (vendor-assumptions.md).
+    """
+
+    charging_profile_id: int | None = None
+    comment: str | None = None
+    condition: str | None = None
+    relative_delay_s: int | None = None
+    stack_level: int | None = None
+
+    def params(self) -> dict[str, str]:
+        """The parameters given, under the document's names."""
+        named = {
+            "chargingProfileId": self.charging_profile_id,
+            "comment": self.comment,
+            "condition": self.condition,
+            "relativeDelay": self.relative_delay_s,
+            "stackLevel": self.stack_level,
+        }
+        return {name: str(value) for name, value in named.items() if value is not None}
+
+
+NO_LIMIT_OPTIONS = LimitOptions()
+
+
 class ChargEyeClient:
     """Client of one ChargEye organisation, authenticated by a refresh token."""
 
@@ -396,11 +506,15 @@ class ChargEyeClient:
         timeout_s: float = DEFAULT_TIMEOUT,
         monotonic: Callable[[], float] = _monotonic,
         utcnow: Callable[[], datetime] = _utcnow,
+        token: str | None = None,
+        token_valid_until: datetime | None = None,
     ) -> None:
         """Keep the session and the secret; nothing is sent yet.
 
         ``monotonic`` and ``utcnow`` are the clocks: injectable so tests drive
-        token expiry and Retry-After without sleeping.
+        token expiry and Retry-After without sleeping. ``token`` and
+        ``token_valid_until`` hand over a JWT obtained earlier (by the config
+        flow's probe), so a new entry needs no second token exchange.
         """
         self._session = session
         self._refresh_token = refresh_token
@@ -410,6 +524,14 @@ class ChargEyeClient:
         self._utcnow = utcnow
         self._token: str | None = None
         self._token_renew_at = 0.0
+        #: When the current JWT expires (UTC), to hand it over to another client.
+        self.token_valid_until: datetime | None = None
+        if token is not None and token_valid_until is not None:
+            remaining = (token_valid_until - utcnow()).total_seconds() - TOKEN_RENEW_MARGIN_S
+            if remaining > 0:
+                self._token = token
+                self._token_renew_at = monotonic() + remaining
+                self.token_valid_until = token_valid_until
         self._token_lock = asyncio.Lock()
         self._blocked_until = 0.0
         self._poll_failures = 0
@@ -418,6 +540,8 @@ class ChargEyeClient:
         self.raw_payloads: dict[str, Any] = {}
         #: How many token exchanges this client made (diagnostics and tests).
         self.token_exchanges = 0
+        #: The reading of ``evseId`` the service accepted last (tried first next time).
+        self.evse_id_form: EvseIdForm | None = None
 
     # -- rate limit and back-off -------------------------------------------
 
@@ -446,13 +570,21 @@ class ChargEyeClient:
 
     # -- token -------------------------------------------------------------
 
-    async def _access_token(self, refused: str | None = None) -> str:
-        """Return a valid JWT: the cached one, or a new one when it expires or was ``refused``."""
+    @property
+    def token(self) -> str | None:
+        """The JWT in use, to hand over to the entry's client (never logged)."""
+        return self._token
+
+    async def _access_token(self, refused: str | None = None) -> tuple[str, bool]:
+        """A valid JWT and whether it was exchanged for this call.
+
+        The cached one is returned until it expires or was ``refused``.
+        """
         async with self._token_lock:
             token = self._token
             if token is not None and token != refused and self._monotonic() < self._token_renew_at:
-                return token
-            return await self._exchange_refresh_token()
+                return token, False
+            return await self._exchange_refresh_token(), True
 
     async def _exchange_refresh_token(self) -> str:
         self._token = None
@@ -473,8 +605,10 @@ class ChargEyeClient:
         self.raw_payloads["token_exchange"] = {
             key: value for key, value in payload.items() if str(key).lower() not in _TOKEN_FIELDS
         }
+        lifetime = self._lifetime(payload, token)
         self._token = token
-        self._token_renew_at = self._monotonic() + self._lifetime(payload, token)
+        self._token_renew_at = self._monotonic() + lifetime
+        self.token_valid_until = self._utcnow() + timedelta(seconds=lifetime + TOKEN_RENEW_MARGIN_S)
         return token
 
     def _lifetime(self, payload: Mapping[str, Any], token: str) -> float:
@@ -494,7 +628,7 @@ class ChargEyeClient:
 
     async def account_id(self) -> str:
         """Return the stable identity of the account behind the refresh token (see module doc)."""
-        token = await self._access_token()
+        token, _ = await self._access_token()
         claims = jwt_claims(token)
         for claim in _ACCOUNT_CLAIMS:
             if (value := to_str(claims.get(claim))) is not None:
@@ -506,35 +640,69 @@ class ChargEyeClient:
 
     # -- requests ----------------------------------------------------------
 
-    async def _call(
-        self, method: str, path: str, key: str, *, body: Any = None, params: Any = None
-    ) -> Any:
-        """Send an authorized request, renewing the JWT once on 401; return the JSON answer."""
-        kwargs: dict[str, Any] = {}
-        if body is not None:
-            kwargs["json"] = body
-        if params:
-            kwargs["params"] = params
-        token = await self._access_token()
+    async def _authorized(self, method: str, path: str, **kwargs: Any) -> HttpAnswer:
+        """Send with the JWT; a 401 renews it once, a 401 on a fresh JWT is no permission."""
+        token, fresh = await self._access_token()
         answer = await self._send(
             method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs
         )
-        if answer.status == 401:
-            fresh = await self._access_token(refused=token)
+        if answer.status == 401 and not fresh:
+            token, fresh = await self._access_token(refused=token)
             answer = await self._send(
-                method, path, headers={"Authorization": f"Bearer {fresh}"}, **kwargs
+                method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs
             )
-            if answer.status == 401:
-                # A token straight from the exchange is refused: the refresh token's user
-                # lacks access, which only a different refresh token can fix.
-                raise EvseAuthenticationError("ChargEye refuses access with a fresh token")
-        _raise_for_status(answer, command=method != "GET")
-        if not answer.body.strip():
-            payload: Any = {}
-        else:
-            payload = answer.json()
+        if answer.status == 401:
+            # The refresh token itself was accepted: the account may not do this one thing.
+            raise ChargEyePermissionError(method, path)
+        return answer
+
+    def _payload(self, answer: HttpAnswer, key: str, *, command: bool) -> Any:
+        _raise_for_status(answer, command=command)
+        payload: Any = answer.json() if answer.body.strip() else {}
         self.raw_payloads[key] = payload
         return payload
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        key: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Send an authorized request; return the JSON answer."""
+        answer = await self._authorized(method, path, **_request_kwargs(body, params))
+        return self._payload(answer, key, command=method != "GET")
+
+    async def _connector_call(
+        self,
+        method: str,
+        station: Station,
+        connector: Connector,
+        suffix: str,
+        key: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
+        """A command on ``evses/{evseId}``: every reading of the id until one is taken."""
+        candidates = evse_id_candidates(station, connector)
+        candidates.sort(key=lambda candidate: candidate[0] is not self.evse_id_form)
+        sent: list[tuple[str, int]] = []
+        for form, evse_id in candidates:
+            path = f"/chargingStations/{station.station_id}/evses/{evse_id}{suffix}"
+            answer = await self._authorized(method, path, **_request_kwargs(body, params))
+            if answer.status in (400, 404):
+                # Nothing was done: the service did not take this evseId (or this body).
+                sent.append((evse_id, answer.status))
+                continue
+            payload = self._payload(answer, key, command=True)
+            if self.evse_id_form is not form:
+                _LOGGER.debug("ChargEye takes evseId as %s (%r)", form.value, evse_id)
+                self.evse_id_form = form
+            return payload
+        raise ChargEyeConnectorRefusedError(station.station_id, connector.connector_id, tuple(sent))
 
     async def get_stations(self, location_uid: str | None = None) -> list[Station]:
         """All stations of the account (one request), optionally of one location.
@@ -560,48 +728,106 @@ class ChargEyeClient:
         self._poll_blocked_until = 0.0
         return stations
 
-    async def set_station_power_limit(self, station_id: str, value: float, unit: LimitUnit) -> None:
+    async def set_station_power_limit(
+        self,
+        station: Station,
+        value: float,
+        unit: LimitUnit,
+        options: LimitOptions = NO_LIMIT_OPTIONS,
+    ) -> None:
         """Limit a station's power (A or kW as ``unit`` says)."""
         payload = await self._call(
             "PUT",
-            f"/chargingStations/{station_id}/powerLimit",
+            f"/chargingStations/{station.station_id}/powerLimit",
             "station_power_limit",
             body={"limit": {unit.value: value}},
+            params=options.params(),
         )
         _check_status(payload, ("response",))
 
-    async def clear_station_power_limit(self, station_id: str) -> None:
+    async def clear_station_power_limit(self, station: Station) -> None:
         """Remove a station's power limit."""
         payload = await self._call(
-            "DELETE", f"/chargingStations/{station_id}/powerLimit", "station_power_limit_clear"
+            "DELETE",
+            f"/chargingStations/{station.station_id}/powerLimit",
+            "station_power_limit_clear",
         )
         _check_status(payload, ("response",), clearing=True)
 
     async def set_connector_power_limit(
-        self, station_id: str, connector_id: str, value: float, unit: LimitUnit
+        self,
+        station: Station,
+        connector: Connector,
+        value: float,
+        unit: LimitUnit,
+        options: LimitOptions = NO_LIMIT_OPTIONS,
     ) -> None:
         """Limit one connector's power."""
-        payload = await self._call(
+        payload = await self._connector_call(
             "PUT",
-            f"/chargingStations/{station_id}/evses/{connector_id}/powerLimit",
+            station,
+            connector,
+            "/powerLimit",
             "connector_power_limit",
             body={"limit": {unit.value: value}},
+            params=options.params(),
         )
         _check_status(payload, ("response",))
 
-    async def clear_connector_power_limit(self, station_id: str, connector_id: str) -> None:
+    async def clear_connector_power_limit(self, station: Station, connector: Connector) -> None:
         """Remove one connector's power limit."""
-        payload = await self._call(
-            "DELETE",
-            f"/chargingStations/{station_id}/evses/{connector_id}/powerLimit",
-            "connector_power_limit_clear",
+        payload = await self._connector_call(
+            "DELETE", station, connector, "/powerLimit", "connector_power_limit_clear"
         )
         _check_status(payload, ("response",), clearing=True)
 
-    async def set_connector_availability(
-        self, station_id: str, connector_id: str, operative: bool, reason: str | None = None
+    async def set_transaction_power_limit(
+        self,
+        transaction_id: str,
+        value: float,
+        unit: LimitUnit,
+        options: LimitOptions = NO_LIMIT_OPTIONS,
     ) -> None:
-        """Make a connector Operative or Inoperative."""
+        """Limit one running transaction's power."""
+        payload = await self._call(
+            "PUT",
+            f"/transactions/{transaction_id}/powerLimit",
+            "transaction_power_limit",
+            body={"limit": {unit.value: value}},
+            params=options.params(),
+        )
+        _check_status(payload, ("response",))
+
+    async def clear_transaction_power_limit(self, transaction_id: str) -> None:
+        """Remove a transaction's power limit."""
+        payload = await self._call(
+            "DELETE", f"/transactions/{transaction_id}/powerLimit", "transaction_power_limit_clear"
+        )
+        _check_status(payload, ("response",), clearing=True)
+
+    async def set_charging_profile(
+        self, station: Station, connector: Connector | None, profile: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Push an OCPP 2.0.1 ChargingProfile to a station or one connector; the answer."""
+        body = {"chargingProfile": dict(profile)}
+        if connector is None:
+            payload = await self._call(
+                "PUT",
+                f"/chargingStations/{station.station_id}/chargingProfile",
+                "charging_profile",
+                body=body,
+            )
+        else:
+            payload = await self._connector_call(
+                "PUT", station, connector, "/chargingProfile", "charging_profile", body=body
+            )
+        _check_status(payload, ("response",))
+        return dict(payload)
+
+    async def set_connector_availability(
+        self, station: Station, connector: Connector, operative: bool, reason: str | None = None
+    ) -> None:
+        """Make a connector Operative or Inoperative (with the document's optional reason)."""
         body: dict[str, Any] = {
             "type": (
                 AvailabilityType.OPERATIVE if operative else AvailabilityType.INOPERATIVE
@@ -609,33 +835,34 @@ class ChargEyeClient:
         }
         if reason and not operative:
             body["disableTextReason"] = reason
-        payload = await self._call(
-            "PUT",
-            f"/chargingStations/{station_id}/evses/{connector_id}/availability",
-            "availability",
-            body=body,
+        payload = await self._connector_call(
+            "PUT", station, connector, "/availability", "availability", body=body
         )
         _check_status(payload, ("responseFromStation", "response"))
 
-    async def restart_station(self, station_id: str, reset_type: ResetType) -> None:
+    async def restart_station(self, station: Station, reset_type: ResetType) -> None:
         """Restart a station now or when it is idle."""
         payload = await self._call(
             "POST",
-            f"/chargingStations/{station_id}/reset",
+            f"/chargingStations/{station.station_id}/reset",
             "reset",
             body={"type": reset_type.value},
         )
         _check_status(payload, ("responseFromStation", "response"))
 
     async def start_transaction(
-        self, station_id: str, connector_id: str, id_token: str, id_token_type: str = "APP_USER"
+        self,
+        station: Station,
+        connector: Connector,
+        id_token: str | None,
+        id_token_type: str = "APP_USER",
     ) -> None:
-        """Authorize (start) a session on a connector with an id token."""
-        payload = await self._call(
-            "POST",
-            f"/chargingStations/{station_id}/evses/{connector_id}/transactions",
-            "start_transaction",
-            body={"idToken": id_token, "idTokenType": id_token_type},
+        """Authorize (start) a session on a connector; the document allows no id token (null)."""
+        body: dict[str, Any] = {"idToken": id_token}
+        if id_token is not None:
+            body["idTokenType"] = id_token_type
+        payload = await self._connector_call(
+            "POST", station, connector, "/transactions", "start_transaction", body=body
         )
         _check_status(payload, ("transactionStartResponse", "response"))
 
@@ -645,6 +872,15 @@ class ChargEyeClient:
             "POST", f"/transactions/{transaction_id}/stop", "stop_transaction"
         )
         _check_status(payload, ("transactionStopResponse", "response"))
+
+
+def _request_kwargs(body: Any, params: Mapping[str, str] | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if body is not None:
+        kwargs["json"] = body
+    if params:
+        kwargs["params"] = dict(params)
+    return kwargs
 
 
 def _raise_for_status(answer: HttpAnswer, *, command: bool = False) -> None:
@@ -689,3 +925,110 @@ def _check_status(payload: Any, fields: tuple[str, ...], *, clearing: bool = Fal
         return
     detail = f" ({reason})" if reason else ""
     raise EvseCommandRejectedError(f"station answered {status}{detail}")
+
+
+# -- OCPP 2.0.1 ChargingProfile ---------------------------------------------------------------
+
+_PROFILE_PURPOSES = frozenset(
+    {
+        "ChargingStationExternalConstraints",
+        "ChargingStationMaxProfile",
+        "TxDefaultProfile",
+        "TxProfile",
+    }
+)
+_PROFILE_KINDS = frozenset({"Absolute", "Recurring", "Relative"})
+_RECURRENCY_KINDS = frozenset({"Daily", "Weekly"})
+_RATE_UNITS = frozenset({"A", "W"})
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _is_datetime(value: Any) -> bool:
+    return isinstance(value, str) and _to_datetime(value) is not None
+
+
+def _schedule_problems(index: int, schedule: Any) -> list[str]:
+    where = f"chargingSchedule[{index}]"
+    if not isinstance(schedule, Mapping):
+        return [f"{where} must be an object"]
+    problems: list[str] = []
+    if not _is_int(schedule.get("id")):
+        problems.append(f"{where}.id must be an integer")
+    if schedule.get("chargingRateUnit") not in _RATE_UNITS:
+        problems.append(f"{where}.chargingRateUnit must be A or W")
+    for name in ("duration", "minChargingRate"):
+        if name in schedule and not _is_number(schedule[name]):
+            problems.append(f"{where}.{name} must be a number")
+    if "startSchedule" in schedule and not _is_datetime(schedule["startSchedule"]):
+        problems.append(f"{where}.startSchedule must be an ISO 8601 date and time")
+    periods = schedule.get("chargingSchedulePeriod")
+    if not isinstance(periods, list) or not periods:
+        return [*problems, f"{where}.chargingSchedulePeriod needs at least one period"]
+    previous = -1
+    for number, period in enumerate(periods):
+        at = f"{where}.chargingSchedulePeriod[{number}]"
+        if not isinstance(period, Mapping):
+            problems.append(f"{at} must be an object")
+            continue
+        start: Any = period.get("startPeriod")
+        if not _is_int(start) or start < 0:
+            problems.append(f"{at}.startPeriod must be an integer of seconds >= 0")
+        elif start <= previous or (number == 0 and start != 0):
+            problems.append(f"{at}.startPeriod must start at 0 and increase")
+        else:
+            previous = start
+        limit: Any = period.get("limit")
+        if not _is_number(limit) or limit < 0:
+            problems.append(f"{at}.limit must be a number >= 0")
+        for name in ("numberPhases", "phaseToUse"):
+            if name in period and period[name] not in (1, 2, 3):
+                problems.append(f"{at}.{name} must be 1, 2 or 3")
+    return problems
+
+
+def charging_profile_problems(profile: Any) -> list[str]:
+    """What makes ``profile`` an invalid OCPP 2.0.1 ChargingProfile (empty when valid).
+
+    Checks the required fields, their types and value sets, and the rules of
+    the schedule (periods start at 0 and increase; limits are not negative;
+    a recurring profile says how it recurs; only a TxProfile names a transaction).
+    """
+    if not isinstance(profile, Mapping):
+        return ["the profile must be an object"]
+    problems: list[str] = []
+    if not _is_int(profile.get("id")):
+        problems.append("id must be an integer")
+    stack_level: Any = profile.get("stackLevel")
+    if not _is_int(stack_level) or stack_level < 0:
+        problems.append("stackLevel must be an integer >= 0")
+    purpose = profile.get("chargingProfilePurpose")
+    if purpose not in _PROFILE_PURPOSES:
+        purposes = ", ".join(sorted(_PROFILE_PURPOSES))
+        problems.append(f"chargingProfilePurpose must be one of {purposes}")
+    kind = profile.get("chargingProfileKind")
+    if kind not in _PROFILE_KINDS:
+        problems.append(f"chargingProfileKind must be one of {', '.join(sorted(_PROFILE_KINDS))}")
+    recurrency = profile.get("recurrencyKind")
+    if kind == "Recurring" and recurrency not in _RECURRENCY_KINDS:
+        problems.append("a Recurring profile needs recurrencyKind Daily or Weekly")
+    elif recurrency is not None and recurrency not in _RECURRENCY_KINDS:
+        problems.append("recurrencyKind must be Daily or Weekly")
+    for name in ("validFrom", "validTo"):
+        if name in profile and not _is_datetime(profile[name]):
+            problems.append(f"{name} must be an ISO 8601 date and time")
+    if "transactionId" in profile and purpose != "TxProfile":
+        problems.append("only a TxProfile names a transactionId")
+    schedules = profile.get("chargingSchedule")
+    if not isinstance(schedules, list) or not 1 <= len(schedules) <= 3:
+        problems.append("chargingSchedule needs one to three schedules")
+    else:
+        for index, schedule in enumerate(schedules):
+            problems.extend(_schedule_problems(index, schedule))
+    return problems

@@ -6,16 +6,27 @@ in the account become or stop being devices at the next poll. Connectors are
 devices of their own, linked to their station, so that every connector gets
 the same set of entities.
 
-The API does not report a power limit that is in force, so the limit numbers
-show the last limit this entry set and had accepted, and otherwise the rating
-(no limit); clearing a limit is the ``clear_power_limit`` action.
+Limits: an AC station is limited in amperes ("Current limit"), a DC one in kW
+("Power limit"). The API does not report a limit in force, so a limit number
+shows the last limit this entry set and had accepted (kept across restarts in
+the entry), and is Unknown while none is set: "no limit" is never shown as a
+limit equal to the rating. "Remove limit" (a button, or the
+``clear_power_limit`` action) clears it. "Maximum power" is the rating, never a
+limit. A connector's "Session limit" limits the running transaction, and is
+unavailable while none runs.
+
+Command errors name the station and connector as the user knows them: a 401
+that survives a fresh token is "no permission for this station" (never
+reauthentication), a connector id the service does not take names what was
+sent (``api/kempower_chargeye.py`` tries every reading of ``evseId``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
@@ -23,16 +34,17 @@ from homeassistant.components.button import ButtonDeviceClass
 from homeassistant.components.number import NumberDeviceClass, NumberMode
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
+    CONF_TOKEN,
     PERCENTAGE,
     EntityCategory,
     UnitOfElectricCurrent,
     UnitOfEnergy,
     UnitOfPower,
 )
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.data_entry_flow import section
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     TextSelector,
@@ -44,6 +56,7 @@ import voluptuous as vol
 from ..api import (
     EvseAuthenticationError,
     EvseBridgeError,
+    EvseCommandRejectedError,
     EvseConnectionError,
     EvseNotSupportedError,
     EvseRateLimitedError,
@@ -52,15 +65,19 @@ from ..api import (
 from ..api.kempower_chargeye import (
     DEFAULT_BASE_URL,
     ChargEyeClient,
+    ChargEyeConnectorRefusedError,
+    ChargEyePermissionError,
     Connector,
     ConnectorStatus,
     ConnectorType,
+    LimitOptions,
     LimitUnit,
     OnlineStatus,
     ResetType,
     Station,
     StationStatus,
     TransactionStatus,
+    charging_profile_problems,
 )
 from ..const import DOMAIN
 from ..descriptions import (
@@ -85,11 +102,25 @@ CONF_REFRESH_TOKEN = "refresh_token"
 CONF_LOCATION = "location_uid"
 CONF_ADVANCED = "advanced"
 CONF_SERVER_URL = "server_url"
+#: Entry data: when the handed-over JWT (``token``) expires, ISO 8601.
+CONF_TOKEN_VALID_UNTIL = "token_valid_until"
+#: Entry data: limits this entry set and had accepted, by device key.
+CONF_LIMITS = "limits"
 
 ATTR_ID_TOKEN = "id_token"
 ATTR_ID_TOKEN_TYPE = "id_token_type"
 ATTR_TRANSACTION_ID = "transaction_id"
 ATTR_IMMEDIATE = "immediate"
+ATTR_OPERATIVE = "operative"
+ATTR_REASON = "reason"
+ATTR_LIMIT = "limit"
+ATTR_SESSION = "session"
+ATTR_CHARGING_PROFILE_ID = "charging_profile_id"
+ATTR_COMMENT = "comment"
+ATTR_CONDITION = "condition"
+ATTR_RELATIVE_DELAY = "relative_delay"
+ATTR_STACK_LEVEL = "stack_level"
+ATTR_PROFILE = "profile"
 # Lower case in the action (translation keys must be); the API wants OCPP 2.0.1 upper case.
 ID_TOKEN_TYPES = ("app_user", "ad_hoc_user", "rfid", "other")
 
@@ -113,11 +144,13 @@ class StationData:
 
 @dataclass(frozen=True, slots=True)
 class ConnectorData:
-    """A connector as polled, its station, and the limit this entry last had accepted."""
+    """A connector as polled, its station, and the limits this entry last had accepted."""
 
     station: Station
     connector: Connector
     power_limit: float | None
+    #: Limit of the running transaction, while it runs.
+    session_limit: float | None = None
 
 
 # -- config ---------------------------------------------------------------------------
@@ -157,16 +190,36 @@ def _server_url(data: Mapping[str, Any]) -> str:
     return str(data.get(CONF_SERVER_URL) or DEFAULT_BASE_URL).strip().rstrip("/")
 
 
+def _valid_until(data: Mapping[str, Any]) -> datetime | None:
+    text = data.get(CONF_TOKEN_VALID_UNTIL)
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
 def _client(hass: HomeAssistant, data: Mapping[str, Any]) -> ChargEyeClient:
+    token = data.get(CONF_TOKEN)
     return ChargEyeClient(
         async_get_clientsession(hass),
         str(data[CONF_REFRESH_TOKEN]).strip(),
         base_url=_server_url(data),
+        token=token if isinstance(token, str) else None,
+        token_valid_until=_valid_until(data),
     )
 
 
+def _token_data(client: ChargEyeClient) -> dict[str, Any]:
+    """The client's JWT as entry data, for the next client to start with."""
+    if client.token is None or client.token_valid_until is None:
+        return {}
+    return {CONF_TOKEN: client.token, CONF_TOKEN_VALID_UNTIL: client.token_valid_until.isoformat()}
+
+
 async def _async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
-    client = _client(hass, data)
+    """Exchange the refresh token once; the JWT is handed to the entry."""
+    # A JWT left in the data (reauth, reconfigure) may belong to the old refresh token.
+    client = _client(hass, {key: value for key, value in data.items() if key != CONF_TOKEN})
     location = str(data.get(CONF_LOCATION) or "").strip() or None
     account = await client.account_id()
     stations = await client.get_stations(location)
@@ -179,6 +232,7 @@ async def _async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult
     entry_data: dict[str, Any] = {
         CONF_REFRESH_TOKEN: str(data[CONF_REFRESH_TOKEN]).strip(),
         CONF_SERVER_URL: _server_url(data),
+        **_token_data(client),
     }
     if location is not None:
         entry_data[CONF_LOCATION] = location
@@ -195,29 +249,65 @@ def station_key(station: Station) -> str:
 
 def connector_key(station: Station, connector: Connector) -> str:
     """Device key of a connector; the id's optional station prefix is dropped, so it is stable."""
-    local = connector.connector_id.removeprefix(f"{station.station_id}_")
-    return f"{CONNECTOR}_{station.station_id}_{local}"
+    return f"{CONNECTOR}_{station.station_id}_{station.local_id(connector)}"
+
+
+def station_name(station: Station) -> str:
+    """What the station calls itself, else its model and serial, else its id."""
+    if station.name:
+        return station.name
+    if station.model and station.serial_number:
+        return f"{station.model} {station.serial_number}"
+    return station.station_id
+
+
+def connector_label(connector: Connector) -> str:
+    """The connector's name in its station ("2"), else its id."""
+    return connector.name or connector.connector_id
 
 
 class ChargEyeSite(Site):
     """The account's stations, one request per poll."""
 
     def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
-        """Create the client from the entry's data."""
+        """Create the client from the entry's data (with the JWT the probe obtained)."""
         assert entry.unique_id is not None
         super().__init__(entry.unique_id)
+        self._hass = hass
+        self._entry = entry
         self.client = _client(hass, entry.data)
         self._location: str | None = entry.data.get(CONF_LOCATION)
+        stored = entry.data.get(CONF_LIMITS)
         #: Device key -> last power limit the station accepted from this entry.
-        self._limits: dict[str, float] = {}
+        self._limits: dict[str, float] = (
+            {str(key): float(value) for key, value in stored.items()}
+            if isinstance(stored, Mapping)
+            else {}
+        )
+        #: Transaction id -> limit accepted for it (ends with the transaction).
+        self._session_limits: dict[str, float] = {}
+
+    def _store(self) -> None:
+        """Keep the JWT and the limits in the entry (diagnostics redact the token)."""
+        data = {
+            key: value
+            for key, value in self._entry.data.items()
+            if key not in (CONF_TOKEN, CONF_TOKEN_VALID_UNTIL, CONF_LIMITS)
+        }
+        data.update(_token_data(self.client))
+        if self._limits:
+            data[CONF_LIMITS] = dict(self._limits)
+        if data != dict(self._entry.data):
+            self._hass.config_entries.async_update_entry(self._entry, data=data)
 
     async def async_fetch(self) -> SiteData:
         """List the stations and build a device per station and connector."""
         stations = await self.client.get_stations(self._location)
         devices: dict[str, DeviceData] = {}
+        running: set[str] = set()
         for station in stations:
             parent = station_key(station)
-            name = station.name or station.station_id
+            name = station_name(station)
             area = station.location.name if station.location else None
             devices[parent] = DeviceData(
                 key=parent,
@@ -234,7 +324,11 @@ class ChargEyeSite(Site):
             )
             for connector in station.connectors:
                 key = connector_key(station, connector)
-                label = connector.name or connector.connector_id
+                label = connector_label(connector)
+                transaction = connector.running_transaction
+                tx_id = transaction.transaction_id if transaction else None
+                if tx_id is not None:
+                    running.add(tx_id)
                 devices[key] = DeviceData(
                     key=key,
                     kind=CONNECTOR,
@@ -243,45 +337,162 @@ class ChargEyeSite(Site):
                         manufacturer=MANUFACTURER,
                         model=station.model,
                         via_key=parent,
+                        translation_key="chargeye_connector",
+                        translation_placeholders={"station": name, "connector": label},
                         suggested_area=area,
                     ),
-                    data=ConnectorData(station, connector, self._limits.get(key)),
+                    data=ConnectorData(
+                        station,
+                        connector,
+                        self._limits.get(key),
+                        None if tx_id is None else self._session_limits.get(tx_id),
+                    ),
                 )
         # A limit of a device that left the account means nothing if it comes back.
         for key in set(self._limits) - set(devices):
             del self._limits[key]
+        for tx_id in set(self._session_limits) - running:
+            del self._session_limits[tx_id]
+        self._store()
         return SiteData(devices)
 
     def diagnostics(self) -> dict[str, Any]:
-        """The last answer of every endpoint."""
+        """The last answer of every endpoint and the readings the service used."""
+        form = self.client.evse_id_form
         return {
             **self.client.raw_payloads,
             "token_exchanges": self.client.token_exchanges,
             "limits_set": dict(self._limits),
+            "readings": {
+                # None until a connector command told which reading the service takes.
+                "evse_id_form": None if form is None else form.value,
+                "connector_ids_with_station_prefix": self._prefixed_connector_ids(),
+                "limit_options": "query parameters",
+            },
         }
 
-    async def async_set_power_limit(self, device: DeviceData, value: float) -> None:
+    def _prefixed_connector_ids(self) -> dict[str, bool]:
+        """Per station: whether its connectors' ids carry the station prefix."""
+        payload = self.client.raw_payloads.get("stations")
+        stations = payload.get("stations") if isinstance(payload, Mapping) else None
+        found: dict[str, bool] = {}
+        for raw in stations if isinstance(stations, list) else []:
+            station_id = raw.get("stationId") if isinstance(raw, Mapping) else None
+            connectors = raw.get("connectors") if isinstance(raw, Mapping) else None
+            if isinstance(station_id, str) and isinstance(connectors, list):
+                found[station_id] = any(
+                    isinstance(c, Mapping)
+                    and str(c.get("connectorId", "")).startswith(f"{station_id}_")
+                    for c in connectors
+                )
+        return found
+
+    def display_name(self, key: str, fallback: str) -> str:
+        """The device's name as the user sees it (renamed or translated), else ``fallback``."""
+        registry = dr.async_get(self._hass)
+        identifier = (DOMAIN, self.device_identifier(key))
+        for device in dr.async_entries_for_config_entry(registry, self._entry.entry_id):
+            if identifier in device.identifiers:
+                return device.name_by_user or device.name or fallback
+        return fallback
+
+    @contextmanager
+    def command_errors(self, device: DeviceData) -> Iterator[None]:
+        """Client errors of a command on ``device`` as errors naming it (see module doc)."""
+        data = device.data
+        station_device = station_key(data.station)
+        station = self.display_name(station_device, station_name(data.station))
+        try:
+            yield
+        except ChargEyePermissionError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="chargeye_no_permission",
+                translation_placeholders={"station": station},
+            ) from err
+        except ChargEyeConnectorRefusedError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="chargeye_connector_refused",
+                translation_placeholders={
+                    "station": station,
+                    "connector": self.display_name(device.key, device.identity.name),
+                    "sent": ", ".join(
+                        f"evseId {evse_id} (HTTP {status})" for evse_id, status in err.sent
+                    ),
+                },
+            ) from err
+        except EvseCommandRejectedError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="chargeye_rejected",
+                translation_placeholders={
+                    "device": self.display_name(device.key, device.identity.name),
+                    "reason": str(err) or "-",
+                },
+            ) from err
+
+    async def async_set_power_limit(
+        self, device: DeviceData, value: float, options: LimitOptions | None = None
+    ) -> None:
         """Limit a station or connector; remembered only when the station accepts it."""
         data = device.data
         unit = data.station.limit_unit
-        if isinstance(data, ConnectorData):
-            await self.client.set_connector_power_limit(
-                data.station.station_id, data.connector.connector_id, value, unit
-            )
-        else:
-            await self.client.set_station_power_limit(data.station.station_id, value, unit)
+        with self.command_errors(device):
+            if isinstance(data, ConnectorData):
+                await self.client.set_connector_power_limit(
+                    data.station, data.connector, value, unit, options or LimitOptions()
+                )
+            else:
+                await self.client.set_station_power_limit(
+                    data.station, value, unit, options or LimitOptions()
+                )
         self._limits[device.key] = value
+        self._store()
 
     async def async_clear_power_limit(self, device: DeviceData) -> None:
         """Remove the limit of a station or connector."""
         data = device.data
-        if isinstance(data, ConnectorData):
-            await self.client.clear_connector_power_limit(
-                data.station.station_id, data.connector.connector_id
-            )
-        else:
-            await self.client.clear_station_power_limit(data.station.station_id)
+        with self.command_errors(device):
+            if isinstance(data, ConnectorData):
+                await self.client.clear_connector_power_limit(data.station, data.connector)
+            else:
+                await self.client.clear_station_power_limit(data.station)
         self._limits.pop(device.key, None)
+        self._store()
+
+    async def async_set_session_limit(
+        self, device: DeviceData, value: float, options: LimitOptions | None = None
+    ) -> None:
+        """Limit the connector's running transaction."""
+        data: ConnectorData = device.data
+        tx_id = _running_transaction_id(self, device)
+        with self.command_errors(device):
+            await self.client.set_transaction_power_limit(
+                tx_id, value, data.station.limit_unit, options or LimitOptions()
+            )
+        self._session_limits[tx_id] = value
+
+    async def async_clear_session_limit(self, device: DeviceData) -> None:
+        """Remove the limit of the connector's running transaction."""
+        tx_id = _running_transaction_id(self, device)
+        with self.command_errors(device):
+            await self.client.clear_transaction_power_limit(tx_id)
+        self._session_limits.pop(tx_id, None)
+
+
+def _running_transaction_id(site: ChargEyeSite, device: DeviceData) -> str:
+    """The connector's running transaction, or a validation error naming the connector."""
+    running = device.data.connector.running_transaction
+    if running is None or running.transaction_id is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_running_transaction",
+            translation_placeholders={
+                "connector": site.display_name(device.key, device.identity.name)
+            },
+        )
+    return str(running.transaction_id)
 
 
 # -- power limit numbers ------------------------------------------------------------------
@@ -314,34 +525,84 @@ def _rating(data: StationData | ConnectorData) -> float:
     return station.max_power_kw or FALLBACK_MAX_KW
 
 
-def _limit_value(data: StationData | ConnectorData) -> float:
-    """The accepted limit, else what the station reports as the usable maximum."""
-    if data.power_limit is not None:
-        return data.power_limit
-    if isinstance(data, ConnectorData) and not _is_ampere(data):
-        actual = data.connector.max_power_kw_actual
-        if actual is not None:
-            return actual
-    return _rating(data)
+def _limit_value(data: StationData | ConnectorData) -> float | None:
+    """The accepted limit; None (Unknown) while no limit is set."""
+    return data.power_limit
 
 
 async def _set_limit(site: ChargEyeSite, device: DeviceData, value: float) -> None:
     await site.async_set_power_limit(device, value)
 
 
-def _power_limit(kind: str) -> EvseBridgeNumberEntityDescription:
-    return EvseBridgeNumberEntityDescription(
-        key="power_limit",
-        translation_key="power_limit",
+async def _clear_limit(site: ChargEyeSite, device: DeviceData) -> None:
+    await site.async_clear_power_limit(device)
+
+
+async def _set_session_limit(site: ChargEyeSite, device: DeviceData, value: float) -> None:
+    await site.async_set_session_limit(device, value)
+
+
+def _has_running_transaction(data: ConnectorData) -> bool:
+    running = data.connector.running_transaction
+    return running is not None and running.transaction_id is not None
+
+
+def _limited_in(*, ampere: bool) -> Callable[[StationData | ConnectorData], bool]:
+    return lambda data: _is_ampere(data) is ampere
+
+
+def _limit_numbers(kind: str) -> tuple[EvseBridgeNumberEntityDescription, ...]:
+    """The station's or connector's limit: in A on an AC station, in kW on a DC one.
+
+    Both keep the key ``power_limit`` (one of them exists per device), so the
+    entity of an existing installation keeps its id and history.
+    """
+    return tuple(
+        EvseBridgeNumberEntityDescription(
+            key="power_limit",
+            translation_key=translation_key,
+            device_kind=kind,
+            mode=NumberMode.BOX,
+            native_min_value=0,
+            native_step=1,
+            exists_fn=_limited_in(ampere=ampere),
+            value_fn=_limit_value,
+            set_fn=_set_limit,
+            max_fn=_rating,
+            unit_fn=_limit_unit,
+            device_class_fn=_limit_device_class,
+        )
+        for translation_key, ampere in (("current_limit", True), ("power_limit", False))
+    )
+
+
+def _session_limit_value(data: ConnectorData) -> float | None:
+    return data.session_limit
+
+
+_SESSION_LIMIT = EvseBridgeNumberEntityDescription(
+    key="session_power_limit",
+    translation_key="session_limit",
+    device_kind=CONNECTOR,
+    mode=NumberMode.BOX,
+    native_min_value=0,
+    native_step=1,
+    available_fn=_has_running_transaction,
+    value_fn=_session_limit_value,
+    set_fn=_set_session_limit,
+    max_fn=_rating,
+    unit_fn=_limit_unit,
+    device_class_fn=_limit_device_class,
+)
+
+
+def _clear_limit_button(kind: str) -> EvseBridgeButtonEntityDescription:
+    return EvseBridgeButtonEntityDescription(
+        key="clear_power_limit",
+        translation_key="remove_limit",
         device_kind=kind,
-        mode=NumberMode.BOX,
-        native_min_value=0,
-        native_step=1,
-        value_fn=_limit_value,
-        set_fn=_set_limit,
-        max_fn=_rating,
-        unit_fn=_limit_unit,
-        device_class_fn=_limit_device_class,
+        entity_category=EntityCategory.CONFIG,
+        press_fn=_clear_limit,
     )
 
 
@@ -350,9 +611,8 @@ def _power_limit(kind: str) -> EvseBridgeNumberEntityDescription:
 
 async def _set_available(site: ChargEyeSite, device: DeviceData, on: bool) -> None:
     data: ConnectorData = device.data
-    await site.client.set_connector_availability(
-        data.station.station_id, data.connector.connector_id, operative=on
-    )
+    with site.command_errors(device):
+        await site.client.set_connector_availability(data.station, data.connector, operative=on)
 
 
 def _is_available(data: ConnectorData) -> bool | None:
@@ -364,12 +624,14 @@ def _is_available(data: ConnectorData) -> bool | None:
 
 async def _restart_on_idle(site: ChargEyeSite, device: DeviceData) -> None:
     data: StationData = device.data
-    await site.client.restart_station(data.station.station_id, ResetType.ON_IDLE)
+    with site.command_errors(device):
+        await site.client.restart_station(data.station, ResetType.ON_IDLE)
 
 
 def _session_energy(data: ConnectorData) -> float | None:
-    transaction = data.connector.latest_transaction
-    return None if transaction is None else transaction.energy_kwh
+    transaction = data.connector.running_transaction
+    # Between sessions: 0 kWh (one rule for every vendor); the last one is on the event.
+    return 0.0 if transaction is None else transaction.energy_kwh
 
 
 def _soc(data: ConnectorData) -> int | None:
@@ -380,6 +642,12 @@ def _soc(data: ConnectorData) -> int | None:
 def _transaction_status(data: ConnectorData) -> str | None:
     transaction = data.connector.latest_transaction
     return None if transaction is None or transaction.status is None else transaction.status
+
+
+def _connector_attributes(data: ConnectorData) -> dict[str, Any]:
+    """The running transaction's id, for ``stop_transaction`` and automations."""
+    running = data.connector.running_transaction
+    return {ATTR_TRANSACTION_ID: None if running is None else running.transaction_id}
 
 
 def _is_online(data: StationData) -> bool | None:
@@ -439,7 +707,8 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         precision=1,
     ),
     _maximum_power(STATION, lambda data: data.station.max_power_kw),
-    _power_limit(STATION),
+    *_limit_numbers(STATION),
+    _clear_limit_button(STATION),
     EvseBridgeButtonEntityDescription(
         key="restart",
         translation_key="restart_on_idle",
@@ -455,6 +724,7 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         CONNECTOR,
         ConnectorStatus,
         lambda data: _enum_value(data.connector.status),
+        attributes_fn=_connector_attributes,
     ),
     enum_sensor(
         "connector_type",
@@ -481,9 +751,9 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     ),
     EvseBridgeSensorEntityDescription(
         key="state_of_charge",
-        translation_key="state_of_charge",
+        translation_key="vehicle_state_of_charge",
         device_kind=CONNECTOR,
-        device_class=SensorDeviceClass.BATTERY,
+        # No battery device class: the battery is the vehicle's, not the connector's.
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         # AC charging has no link to the car's battery management.
@@ -497,11 +767,10 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         TransactionStatus,
         _transaction_status,
     ),
-    _maximum_power(
-        CONNECTOR,
-        lambda data: data.connector.max_power_kw_actual or data.connector.max_power_kw,
-    ),
-    _power_limit(CONNECTOR),
+    _maximum_power(CONNECTOR, lambda data: data.connector.max_power_kw),
+    *_limit_numbers(CONNECTOR),
+    _clear_limit_button(CONNECTOR),
+    _SESSION_LIMIT,
     EvseBridgeSwitchEntityDescription(
         key="available",
         translation_key="connector_available",
@@ -528,16 +797,14 @@ async def _async_start_transaction(
     device: DeviceData | None,
 ) -> ServiceResponse:
     assert device is not None
-    id_token = str(call.data[ATTR_ID_TOKEN]).strip()
-    if not id_token:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="id_token_required")
+    # The document allows no id token (null): the station starts without one.
+    id_token = str(call.data.get(ATTR_ID_TOKEN) or "").strip() or None
     data: ConnectorData = device.data
-    await _site(runtime).client.start_transaction(
-        data.station.station_id,
-        data.connector.connector_id,
-        id_token,
-        call.data[ATTR_ID_TOKEN_TYPE].upper(),
-    )
+    site = _site(runtime)
+    with site.command_errors(device):
+        await site.client.start_transaction(
+            data.station, data.connector, id_token, call.data[ATTR_ID_TOKEN_TYPE].upper()
+        )
     return None
 
 
@@ -547,21 +814,49 @@ async def _async_stop_transaction(
     runtime: EvseBridgeRuntimeData,
     device: DeviceData | None,
 ) -> ServiceResponse:
+    site = _site(runtime)
     transaction_id = str(call.data.get(ATTR_TRANSACTION_ID) or "").strip()
     if not transaction_id:
         if device is None or device.kind != CONNECTOR:
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="transaction_or_connector_required"
             )
-        running = device.data.connector.running_transaction
-        if running is None or running.transaction_id is None:
+        transaction_id = _running_transaction_id(site, device)
+    if device is None:
+        await site.client.stop_transaction(transaction_id)
+        return None
+    with site.command_errors(device):
+        await site.client.stop_transaction(transaction_id)
+    return None
+
+
+def _limit_options(call: ServiceCall) -> LimitOptions:
+    return LimitOptions(
+        charging_profile_id=call.data.get(ATTR_CHARGING_PROFILE_ID),
+        comment=call.data.get(ATTR_COMMENT),
+        condition=call.data.get(ATTR_CONDITION),
+        relative_delay_s=call.data.get(ATTR_RELATIVE_DELAY),
+        stack_level=call.data.get(ATTR_STACK_LEVEL),
+    )
+
+
+async def _async_set_power_limit(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    runtime: EvseBridgeRuntimeData,
+    device: DeviceData | None,
+) -> ServiceResponse:
+    assert device is not None
+    site = _site(runtime)
+    limit = float(call.data[ATTR_LIMIT])
+    if call.data[ATTR_SESSION]:
+        if device.kind != CONNECTOR:
             raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="no_running_transaction",
-                translation_placeholders={"connector": device.identity.name},
+                translation_domain=DOMAIN, translation_key="chargeye_session_needs_connector"
             )
-        transaction_id = running.transaction_id
-    await _site(runtime).client.stop_transaction(transaction_id)
+        await site.async_set_session_limit(device, limit, _limit_options(call))
+    else:
+        await site.async_set_power_limit(device, limit, _limit_options(call))
     return None
 
 
@@ -572,8 +867,56 @@ async def _async_clear_power_limit(
     device: DeviceData | None,
 ) -> ServiceResponse:
     assert device is not None
-    await _site(runtime).async_clear_power_limit(device)
+    site = _site(runtime)
+    if call.data[ATTR_SESSION]:
+        if device.kind != CONNECTOR:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="chargeye_session_needs_connector"
+            )
+        await site.async_clear_session_limit(device)
+    else:
+        await site.async_clear_power_limit(device)
     return None
+
+
+async def _async_change_availability(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    runtime: EvseBridgeRuntimeData,
+    device: DeviceData | None,
+) -> ServiceResponse:
+    assert device is not None
+    data: ConnectorData = device.data
+    site = _site(runtime)
+    reason = str(call.data.get(ATTR_REASON) or "").strip() or None
+    with site.command_errors(device):
+        await site.client.set_connector_availability(
+            data.station, data.connector, operative=call.data[ATTR_OPERATIVE], reason=reason
+        )
+    return None
+
+
+async def _async_set_charging_profile(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    runtime: EvseBridgeRuntimeData,
+    device: DeviceData | None,
+) -> ServiceResponse:
+    """Validate the OCPP 2.0.1 ChargingProfile, push it, return the station's answer."""
+    assert device is not None
+    profile = call.data[ATTR_PROFILE]
+    if problems := charging_profile_problems(profile):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="chargeye_invalid_charging_profile",
+            translation_placeholders={"problems": "; ".join(problems)},
+        )
+    data = device.data
+    site = _site(runtime)
+    connector = data.connector if isinstance(data, ConnectorData) else None
+    with site.command_errors(device):
+        answer = await site.client.set_charging_profile(data.station, connector, profile)
+    return {"response": answer.get("response"), "status_info": answer.get("statusInfo")}
 
 
 async def _async_restart_station(
@@ -584,15 +927,25 @@ async def _async_restart_station(
 ) -> ServiceResponse:
     assert device is not None
     reset = ResetType.IMMEDIATE if call.data[ATTR_IMMEDIATE] else ResetType.ON_IDLE
-    await _site(runtime).client.restart_station(device.data.station.station_id, reset)
+    site = _site(runtime)
+    with site.command_errors(device):
+        await site.client.restart_station(device.data.station, reset)
     return None
 
+
+_LIMIT_OPTION_FIELDS: dict[vol.Marker, Any] = {
+    vol.Optional(ATTR_CHARGING_PROFILE_ID): vol.All(vol.Coerce(int), vol.Range(min=0)),
+    vol.Optional(ATTR_COMMENT): cv.string,
+    vol.Optional(ATTR_CONDITION): cv.string,
+    vol.Optional(ATTR_RELATIVE_DELAY): vol.All(vol.Coerce(int), vol.Range(min=0)),
+    vol.Optional(ATTR_STACK_LEVEL): vol.All(vol.Coerce(int), vol.Range(min=0)),
+}
 
 SERVICES = (
     VendorService(
         name="start_transaction",
         fields={
-            vol.Required(ATTR_ID_TOKEN): cv.string,
+            vol.Optional(ATTR_ID_TOKEN): cv.string,
             vol.Optional(ATTR_ID_TOKEN_TYPE, default="app_user"): vol.All(
                 vol.Lower, vol.In(ID_TOKEN_TYPES)
             ),
@@ -606,9 +959,35 @@ SERVICES = (
         handler=_async_stop_transaction,
     ),
     VendorService(
+        name="set_power_limit",
+        fields={
+            vol.Required(ATTR_LIMIT): vol.All(vol.Coerce(float), vol.Range(min=0)),
+            vol.Optional(ATTR_SESSION, default=False): cv.boolean,
+            **_LIMIT_OPTION_FIELDS,
+        },
+        handler=_async_set_power_limit,
+        device_kinds=(STATION, CONNECTOR),
+    ),
+    VendorService(
         name="clear_power_limit",
-        fields={},
+        fields={vol.Optional(ATTR_SESSION, default=False): cv.boolean},
         handler=_async_clear_power_limit,
+        device_kinds=(STATION, CONNECTOR),
+    ),
+    VendorService(
+        name="change_availability",
+        fields={
+            vol.Required(ATTR_OPERATIVE): cv.boolean,
+            vol.Optional(ATTR_REASON): cv.string,
+        },
+        handler=_async_change_availability,
+        device_kinds=(CONNECTOR,),
+    ),
+    VendorService(
+        name="set_charging_profile",
+        fields={vol.Required(ATTR_PROFILE): dict},
+        handler=_async_set_charging_profile,
+        supports_response=SupportsResponse.OPTIONAL,
         device_kinds=(STATION, CONNECTOR),
     ),
     VendorService(
@@ -631,6 +1010,7 @@ KEMPOWER_CHARGEYE = Vendor(
     form_errors={
         NoStationsError: (CONF_LOCATION, "no_stations"),
         EvseAuthenticationError: (CONF_REFRESH_TOKEN, "invalid_refresh_token"),
+        ChargEyePermissionError: ("base", "chargeye_no_permission"),
         EvseRateLimitedError: ("base", "rate_limited"),
         EvseNotSupportedError: ("base", "not_chargeye"),
         EvseResponseError: ("base", "not_chargeye"),
