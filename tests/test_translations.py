@@ -108,7 +108,7 @@ def test_every_translation_key_in_the_code_exists(language: str) -> None:
     known = set(strings["exceptions"]) | set(strings.get("issues", {}))
     for platform in strings["entity"].values():
         known |= set(platform)
-    known |= set(strings["selector"])
+    known |= set(strings["selector"]) | set(strings.get("device", {}))
     for path in COMPONENT.rglob("*.py"):
         for key in re.findall(r'translation_key="([a-z0-9_]+)"', path.read_text("utf-8")):
             assert key in known, (path.name, key)

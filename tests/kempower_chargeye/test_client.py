@@ -25,21 +25,28 @@ from custom_components.evse_bridge.api.kempower_chargeye import (
     DEFAULT_TOKEN_LIFETIME_S,
     TOKEN_RENEW_MARGIN_S,
     ChargEyeClient,
+    ChargEyeConnectorRefusedError,
+    ChargEyePermissionError,
+    Connector,
     ConnectorStatus,
     ConnectorType,
+    EvseIdForm,
+    LimitOptions,
     LimitUnit,
     OnlineStatus,
     ResetType,
+    Station,
     StationStatus,
     TransactionStatus,
     _check_status,
     _raise_for_status,
+    charging_profile_problems,
     jwt_claims,
     parse_stations,
 )
 from simulator.clock import SimClock
 from simulator.device import SimDevice
-from simulator.kempower_chargeye import ChargEyeDevice
+from simulator.kempower_chargeye import DEFAULT_REFRESH_TOKEN, VARIANTS, ChargEyeDevice
 
 from ..conftest import SimServer, StartSimulator
 from .conftest import EPOCH, utc_of
@@ -223,13 +230,13 @@ async def test_rejected_refresh_token_is_authentication_error(
 
 
 class _NoPermissionDevice(ChargEyeDevice):
-    """Issues JWTs that the API never accepts (user without permission)."""
+    """Issues JWTs that the API never accepts (a user without permission for anything)."""
 
     def token_valid(self, token: str) -> bool:
         return False
 
 
-async def test_fresh_token_refused_is_authentication_error(
+async def test_fresh_token_refused_is_no_permission(
     start_simulator: StartSimulator, session: aiohttp.ClientSession, clock: SimClock
 ) -> None:
     sim = await start_simulator(_NoPermissionDevice(clock, epoch=EPOCH))
@@ -240,10 +247,12 @@ async def test_fresh_token_refused_is_authentication_error(
         monotonic=clock.now,
         utcnow=utc_of(clock),
     )
-    with pytest.raises(EvseAuthenticationError):
+    # The refresh token was accepted: a 401 on a JWT fresh from it is about permission,
+    # never a reason to ask for a new refresh token, nor to exchange it again.
+    with pytest.raises(ChargEyePermissionError):
         await client.get_stations()
-    assert sim.requests(TOKEN_PATH) == 2
-    assert sim.requests(STATIONS_PATH) == 2
+    assert sim.requests(TOKEN_PATH) == 1
+    assert sim.requests(STATIONS_PATH) == 1
 
 
 async def test_account_id_from_jwt(sim: SimServer, make_client: MakeClient) -> None:
@@ -270,7 +279,7 @@ async def test_retry_after_respected(
         await client.get_stations()
     assert info.value.retry_after == pytest.approx(60)
     with pytest.raises(EvseRateLimitedError):
-        await client.restart_station("KEMDC-0001", ResetType.IMMEDIATE)
+        await client.restart_station(fake_station("KEMDC-0001"), ResetType.IMMEDIATE)
     assert client.rate_limited_for == pytest.approx(60)
     # Nothing was sent while the Retry-After ran.
     assert sim.requests(STATIONS_PATH) == 2
@@ -317,7 +326,7 @@ async def test_poll_backs_off_after_failures(
         await client.get_stations()
     # Commands are the user's, sent once each: they are not held back by the poll's back-off.
     with pytest.raises(EvseConnectionError):
-        await client.restart_station("KEMDC-0001", ResetType.ON_IDLE)
+        await client.restart_station(fake_station("KEMDC-0001"), ResetType.ON_IDLE)
     sim.device.faults.update({"mode": "none"})
     clock.advance(1)
     assert len(await client.get_stations()) == 3
@@ -354,38 +363,77 @@ async def test_token_exchange_server_error(sim: SimServer, make_client: MakeClie
 # -- commands ------------------------------------------------------------------------
 
 
+async def station_of(client: ChargEyeClient, station_id: str) -> Station:
+    """The station as the account lists it now."""
+    return next(s for s in await client.get_stations() if s.station_id == station_id)
+
+
+def plug(station: Station, number: int) -> Connector:
+    """A station's connector by its number."""
+    return next(c for c in station.connectors if station.connector_number(c) == number)
+
+
+def fake_station(station_id: str, *connector_ids: str) -> Station:
+    """A station the account does not list (for unknown ids)."""
+    return parse_stations(
+        [{"stationId": station_id, "connectors": [{"connectorId": c} for c in connector_ids]}]
+    )[0]
+
+
 async def test_power_limits(sim: SimServer, make_client: MakeClient, clock: SimClock) -> None:
     device = sim.device
     assert isinstance(device, ChargEyeDevice)
     clock.advance(600)
     client = make_client()
-    await client.set_station_power_limit("KEMDC-0001", 150, LimitUnit.DC_KILOWATT)
-    await client.set_connector_power_limit(
-        "KEMDC-0001", "KEMDC-0001_connector1", 50, LimitUnit.DC_KILOWATT
+    dc = await station_of(client, "KEMDC-0001")
+    ac = await station_of(client, "KEMAC-0001")
+    await client.set_station_power_limit(dc, 150, LimitUnit.DC_KILOWATT)
+    await client.set_connector_power_limit(dc, plug(dc, 1), 50, LimitUnit.DC_KILOWATT)
+    await client.set_station_power_limit(
+        ac, 32, LimitUnit.AC_AMPERE, LimitOptions(comment="peak", stack_level=2)
     )
-    await client.set_station_power_limit("KEMAC-0001", 32, LimitUnit.AC_AMPERE)
-    await client.set_connector_power_limit("KEMAC-0001", "2", 7.4, LimitUnit.AC_KILOWATT)
-    assert [(c["method"], c["path"], c["body"]) for c in device.commands] == [
-        ("PUT", "/chargingStations/KEMDC-0001/powerLimit", {"limit": {"dcMaxPowerKw": 150}}),
+    await client.set_connector_power_limit(
+        ac,
+        plug(ac, 2),
+        7.4,
+        LimitUnit.AC_KILOWATT,
+        LimitOptions(
+            charging_profile_id=3001, condition="night", relative_delay_s=60, stack_level=0
+        ),
+    )
+    assert [(c["method"], c["path"], c["query"], c["body"]) for c in device.commands] == [
+        ("PUT", "/chargingStations/KEMDC-0001/powerLimit", {}, {"limit": {"dcMaxPowerKw": 150}}),
         (
             "PUT",
             "/chargingStations/KEMDC-0001/evses/KEMDC-0001_connector1/powerLimit",
+            {},
             {"limit": {"dcMaxPowerKw": 50}},
         ),
-        ("PUT", "/chargingStations/KEMAC-0001/powerLimit", {"limit": {"acMaxPowerA": 32}}),
+        (
+            "PUT",
+            "/chargingStations/KEMAC-0001/powerLimit",
+            {"comment": "peak", "stackLevel": "2"},
+            {"limit": {"acMaxPowerA": 32}},
+        ),
         (
             "PUT",
             "/chargingStations/KEMAC-0001/evses/2/powerLimit",
+            {
+                "chargingProfileId": "3001",
+                "condition": "night",
+                "relativeDelay": "60",
+                "stackLevel": "0",
+            },
             {"limit": {"acMaxPowerKw": 7.4}},
         ),
     ]
     station = (await client.get_stations())[0]
     assert station.connectors[0].max_power_kw_actual == 50
     assert station.connectors[0].max_power_kw == 200
-    await client.clear_connector_power_limit("KEMDC-0001", "KEMDC-0001_connector1")
-    await client.clear_station_power_limit("KEMDC-0001")
+    await client.clear_connector_power_limit(dc, plug(dc, 1))
+    await client.clear_station_power_limit(dc)
     # Clearing what is not set answers Unknown: nothing left to clear is success.
-    await client.clear_station_power_limit("KEMDC-0001")
+    await client.clear_station_power_limit(dc)
     assert [(c["method"], c["path"]) for c in device.commands[-3:]] == [
         ("DELETE", "/chargingStations/KEMDC-0001/evses/KEMDC-0001_connector1/powerLimit"),
         ("DELETE", "/chargingStations/KEMDC-0001/powerLimit"),
@@ -396,17 +444,147 @@ async def test_power_limits(sim: SimServer, make_client: MakeClient, clock: SimC
     assert client.raw_payloads["station_power_limit_clear"] == {"response": "Unknown"}
 
 
+async def test_transaction_power_limit(
+    sim: SimServer, make_client: MakeClient, clock: SimClock
+) -> None:
+    device = sim.device
+    assert isinstance(device, ChargEyeDevice)
+    clock.advance(600)
+    client = make_client()
+    station_id, connector_id, tx_id = charging_connector(device)
+    await client.set_transaction_power_limit(
+        tx_id, 20, LimitUnit.DC_KILOWATT, LimitOptions(comment="fleet")
+    )
+    assert device.commands[-1]["path"] == f"/transactions/{tx_id}/powerLimit"
+    assert device.commands[-1]["query"] == {"comment": "fleet"}
+    assert device.commands[-1]["body"] == {"limit": {"dcMaxPowerKw": 20}}
+    connector = (await station_of(client, station_id)).connector(connector_id)
+    assert connector is not None
+    assert connector.power_kw is not None
+    assert connector.power_kw <= 20.0
+    await client.clear_transaction_power_limit(tx_id)
+    assert device.commands[-1]["method"] == "DELETE"
+    assert device.tx_limits_kw == {}
+    # Nothing left to clear: success; an ended or unknown transaction: not found.
+    await client.clear_transaction_power_limit(tx_id)
+    with pytest.raises(EvseNotSupportedError):
+        await client.set_transaction_power_limit("TX-none", 5, LimitUnit.DC_KILOWATT)
+
+
+async def test_charging_profiles(sim: SimServer, make_client: MakeClient) -> None:
+    device = sim.device
+    assert isinstance(device, ChargEyeDevice)
+    client = make_client()
+    ac = await station_of(client, "KEMAC-0001")
+    answer = await client.set_charging_profile(ac, None, PROFILE)
+    assert answer == {"response": "Accepted", "statusInfo": {"reasonCode": "NoError"}}
+    assert device.commands[-1]["path"] == "/chargingStations/KEMAC-0001/chargingProfile"
+    assert device.commands[-1]["body"] == {"chargingProfile": PROFILE}
+    await client.set_charging_profile(ac, plug(ac, 2), PROFILE)
+    assert device.commands[-1]["path"] == "/chargingStations/KEMAC-0001/evses/2/chargingProfile"
+    assert set(device.profiles) == {"KEMAC-0001", "KEMAC-0001/2"}
+    await control(sim, "reject", operations=["charging_profile"])
+    with pytest.raises(EvseCommandRejectedError, match="Rejected \\(InvalidSchedule\\)"):
+        await client.set_charging_profile(ac, None, PROFILE)
+
+
+#: A valid OCPP 2.0.1 ChargingProfile: 16 A for an hour, then 10 A.
+PROFILE: dict[str, Any] = {
+    "id": 7,
+    "stackLevel": 1,
+    "chargingProfilePurpose": "ChargingStationMaxProfile",
+    "chargingProfileKind": "Absolute",
+    "validFrom": "2026-03-02T06:00:00Z",
+    "chargingSchedule": [
+        {
+            "id": 1,
+            "chargingRateUnit": "A",
+            "startSchedule": "2026-03-02T06:00:00Z",
+            "duration": 7200,
+            "chargingSchedulePeriod": [
+                {"startPeriod": 0, "limit": 16, "numberPhases": 3},
+                {"startPeriod": 3600, "limit": 10.5},
+            ],
+        }
+    ],
+}
+
+
+def test_charging_profile_validation() -> None:
+    assert charging_profile_problems(PROFILE) == []
+    assert charging_profile_problems([]) == ["the profile must be an object"]
+    assert charging_profile_problems({}) == [
+        "id must be an integer",
+        "stackLevel must be an integer >= 0",
+        "chargingProfilePurpose must be one of ChargingStationExternalConstraints, "
+        "ChargingStationMaxProfile, TxDefaultProfile, TxProfile",
+        "chargingProfileKind must be one of Absolute, Recurring, Relative",
+        "chargingSchedule needs one to three schedules",
+    ]
+    bad = {
+        **PROFILE,
+        "id": True,
+        "stackLevel": -1,
+        "chargingProfileKind": "Recurring",
+        "validTo": "tomorrow",
+        "transactionId": "TX-1",
+        "chargingSchedule": [
+            "x",
+            {"chargingSchedulePeriod": []},
+            {
+                "id": 2,
+                "chargingRateUnit": "kW",
+                "duration": "long",
+                "startSchedule": 5,
+                "chargingSchedulePeriod": [
+                    {"startPeriod": 10, "limit": -1},
+                    7,
+                    {"startPeriod": 5, "limit": float("nan"), "phaseToUse": 4},
+                    {"startPeriod": -5, "limit": 1},
+                ],
+            },
+        ],
+    }
+    assert charging_profile_problems(bad) == [
+        "id must be an integer",
+        "stackLevel must be an integer >= 0",
+        "a Recurring profile needs recurrencyKind Daily or Weekly",
+        "validTo must be an ISO 8601 date and time",
+        "only a TxProfile names a transactionId",
+        "chargingSchedule[0] must be an object",
+        "chargingSchedule[1].id must be an integer",
+        "chargingSchedule[1].chargingRateUnit must be A or W",
+        "chargingSchedule[1].chargingSchedulePeriod needs at least one period",
+        "chargingSchedule[2].chargingRateUnit must be A or W",
+        "chargingSchedule[2].duration must be a number",
+        "chargingSchedule[2].startSchedule must be an ISO 8601 date and time",
+        "chargingSchedule[2].chargingSchedulePeriod[0].startPeriod must start at 0 and increase",
+        "chargingSchedule[2].chargingSchedulePeriod[0].limit must be a number >= 0",
+        "chargingSchedule[2].chargingSchedulePeriod[1] must be an object",
+        "chargingSchedule[2].chargingSchedulePeriod[2].startPeriod must start at 0 and increase",
+        "chargingSchedule[2].chargingSchedulePeriod[2].limit must be a number >= 0",
+        "chargingSchedule[2].chargingSchedulePeriod[2].phaseToUse must be 1, 2 or 3",
+        "chargingSchedule[2].chargingSchedulePeriod[3].startPeriod must be an integer of "
+        "seconds >= 0",
+    ]
+    assert charging_profile_problems(
+        {**PROFILE, "chargingProfileKind": "Absolute", "recurrencyKind": "Hourly"}
+    ) == ["recurrencyKind must be Daily or Weekly"]
+
+
 async def test_power_limit_rejected(sim: SimServer, make_client: MakeClient) -> None:
     await control(sim, "reject", operations=["power_limit", "clear_power_limit"])
     client = make_client()
+    dc = await station_of(client, "KEMDC-0001")
+    ac = await station_of(client, "KEMAC-0001")
     with pytest.raises(EvseCommandRejectedError, match="Rejected \\(SimulatedRejection\\)"):
-        await client.set_station_power_limit("KEMDC-0001", 100, LimitUnit.DC_KILOWATT)
+        await client.set_station_power_limit(dc, 100, LimitUnit.DC_KILOWATT)
     with pytest.raises(EvseCommandRejectedError):
-        await client.set_connector_power_limit("KEMAC-0001", "1", 16, LimitUnit.AC_AMPERE)
+        await client.set_connector_power_limit(ac, plug(ac, 1), 16, LimitUnit.AC_AMPERE)
     with pytest.raises(EvseCommandRejectedError):
-        await client.clear_connector_power_limit("KEMAC-0001", "1")
+        await client.clear_connector_power_limit(ac, plug(ac, 1))
     with pytest.raises(EvseCommandRejectedError):
-        await client.clear_station_power_limit("KEMAC-0001")
+        await client.clear_station_power_limit(ac)
     assert isinstance(sim.device, ChargEyeDevice)
     assert sim.device.stations["KEMDC-0001"].limit_kw is None
 
@@ -414,16 +592,121 @@ async def test_power_limit_rejected(sim: SimServer, make_client: MakeClient) -> 
 async def test_unknown_station_or_connector(sim: SimServer, make_client: MakeClient) -> None:
     client = make_client()
     with pytest.raises(EvseNotSupportedError):
-        await client.set_station_power_limit("NOPE", 100, LimitUnit.DC_KILOWATT)
-    with pytest.raises(EvseNotSupportedError):
-        await client.set_connector_availability("KEMAC-0001", "7", operative=False)
+        await client.set_station_power_limit(fake_station("NOPE"), 100, LimitUnit.DC_KILOWATT)
+    # Every reading of the connector's id was tried, each answered 404: all of them named.
+    with pytest.raises(ChargEyeConnectorRefusedError) as info:
+        await client.set_connector_availability(
+            fake_station("KEMAC-0001", "KEMAC-0001_connector7"),
+            fake_station("KEMAC-0001", "KEMAC-0001_connector7").connectors[0],
+            operative=False,
+        )
+    assert info.value.sent == (
+        ("KEMAC-0001_connector7", 404),
+        ("connector7", 404),
+        ("7", 404),
+    )
+    assert "evseId 'connector7' -> HTTP 404" in str(info.value)
+    assert client.evse_id_form is None
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+async def test_evse_id_readings(
+    start_simulator: StartSimulator,
+    session: aiohttp.ClientSession,
+    clock: SimClock,
+    variant: str,
+) -> None:
+    device = ChargEyeDevice(clock, epoch=EPOCH, variant=variant)
+    sim = await start_simulator(device)
+    client = ChargEyeClient(
+        session, DEFAULT_REFRESH_TOKEN, base_url=f"{sim.url}/api", monotonic=clock.now
+    )
+    dc = await station_of(client, "KEMDC-0001")
+    ac = await station_of(client, "KEMAC-0001")
+    prefixed = {"listed": (True, False), "prefixed": (True, True), "bare": (False, False)}
+    dc_prefixed, ac_prefixed = prefixed.get(variant, (True, False))
+    assert dc.connectors[0].connector_id.startswith("KEMDC-0001_") is dc_prefixed
+    assert ac.connectors[0].connector_id.startswith("KEMAC-0001_") is ac_prefixed
+    for station in (dc, ac):
+        await client.set_connector_power_limit(station, plug(station, 2), 10, LimitUnit.AC_AMPERE)
+        await client.set_connector_availability(station, plug(station, 2), operative=True)
+    taken = [c["path"] for c in device.commands if c["path"].endswith("/availability")]
+    expected_form = {"number": EvseIdForm.NUMBER}.get(variant, EvseIdForm.LISTED)
+    assert client.evse_id_form is expected_form
+    # Once learnt, the reading the service takes is sent first: one request per command
+    # (the number variant answered 400 to the two id readings tried before the number).
+    assert sim.requests() == 1 + 2 + 4 + (2 if variant == "number" else 0)
+    wanted = {
+        "listed": ["KEMDC-0001_connector2", "2"],
+        "prefixed": ["KEMDC-0001_connector2", "KEMAC-0001_2"],
+        "bare": ["connector2", "2"],
+        "number": ["2", "2"],
+    }[variant]
+    assert taken == [
+        f"/chargingStations/{station_id}/evses/{evse}/availability"
+        for station_id, evse in zip(("KEMDC-0001", "KEMAC-0001"), wanted, strict=True)
+    ]
+    assert device.stations["KEMDC-0001"].connectors[1].limit_kw == pytest.approx(6.9)
+    await client.start_transaction(ac, plug(ac, 1), None)
+    assert device.commands[-1]["body"] == {"idToken": None}
+
+
+async def test_no_permission_for_one_station(sim: SimServer, make_client: MakeClient) -> None:
+    client = make_client()
+    dc = await station_of(client, "KEMDC-0001")
+    await control(sim, "set_station", station_id="KEMDC-0001", forbidden=True)
+    with pytest.raises(ChargEyePermissionError, match="no permission for POST"):
+        await client.restart_station(dc, ResetType.IMMEDIATE)
+    with pytest.raises(ChargEyePermissionError):
+        await client.set_connector_availability(dc, plug(dc, 1), operative=False)
+    # Each time the cached JWT was renewed once (it might have been revoked), never more:
+    # the account stays authenticated, and other stations still take commands.
+    assert sim.requests(TOKEN_PATH) == 3
+    await client.restart_station(await station_of(client, "KEMAC-0001"), ResetType.ON_IDLE)
+    assert sim.requests(TOKEN_PATH) == 3
+
+
+async def test_handed_over_token(
+    sim: SimServer, make_client: MakeClient, session: aiohttp.ClientSession, clock: SimClock
+) -> None:
+    probe = make_client()
+    await probe.account_id()
+    assert probe.token is not None
+    assert probe.token_valid_until == EPOCH + timedelta(seconds=DEFAULT_TOKEN_LIFETIME_S)
+    entry_client = ChargEyeClient(
+        session,
+        DEFAULT_REFRESH_TOKEN,
+        base_url=f"{sim.url}/api",
+        monotonic=clock.now,
+        utcnow=utc_of(clock),
+        token=probe.token,
+        token_valid_until=probe.token_valid_until,
+    )
+    await entry_client.get_stations()
+    assert sim.requests(TOKEN_PATH) == 1
+    assert entry_client.token_exchanges == 0
+    # A handed-over JWT about to expire is not used.
+    clock.advance(DEFAULT_TOKEN_LIFETIME_S - 60)
+    late = ChargEyeClient(
+        session,
+        DEFAULT_REFRESH_TOKEN,
+        base_url=f"{sim.url}/api",
+        monotonic=clock.now,
+        utcnow=utc_of(clock),
+        token=probe.token,
+        token_valid_until=probe.token_valid_until,
+    )
+    assert late.token is None
+    await late.get_stations()
+    assert sim.requests(TOKEN_PATH) == 2
 
 
 async def test_availability(sim: SimServer, make_client: MakeClient) -> None:
     device = sim.device
     assert isinstance(device, ChargEyeDevice)
     client = make_client()
-    await client.set_connector_availability("KEMAC-0001", "1", operative=False, reason="Service")
+    ac = await station_of(client, "KEMAC-0001")
+    await client.set_connector_availability(ac, plug(ac, 1), operative=False, reason="Service")
     assert device.commands[-1]["body"] == {"type": "Inoperative", "disableTextReason": "Service"}
     assert device.commands[-1]["path"] == "/chargingStations/KEMAC-0001/evses/1/availability"
     station = (await client.get_stations("loc-office"))[0]
@@ -431,14 +714,14 @@ async def test_availability(sim: SimServer, make_client: MakeClient) -> None:
     assert station.connectors[0].running_transaction is None
     # An inoperative connector refuses a session.
     with pytest.raises(EvseCommandRejectedError):
-        await client.start_transaction("KEMAC-0001", "1", "TAG-1")
-    await client.set_connector_availability("KEMAC-0001", "1", operative=True, reason="ignored")
+        await client.start_transaction(ac, plug(ac, 1), "TAG-1")
+    await client.set_connector_availability(ac, plug(ac, 1), operative=True, reason="ignored")
     assert device.commands[-1]["body"] == {"type": "Operative"}
     station = (await client.get_stations("loc-office"))[0]
     assert station.connectors[0].status is not ConnectorStatus.UNAVAILABLE
     await control(sim, "reject", operations=["availability"])
     with pytest.raises(EvseCommandRejectedError):
-        await client.set_connector_availability("KEMAC-0001", "1", operative=False)
+        await client.set_connector_availability(ac, plug(ac, 1), operative=False)
 
 
 async def test_restart(sim: SimServer, make_client: MakeClient, clock: SimClock) -> None:
@@ -447,28 +730,30 @@ async def test_restart(sim: SimServer, make_client: MakeClient, clock: SimClock)
     clock.advance(600)
     client = make_client()
     station_id, _, _ = charging_connector(device)
+    target = await station_of(client, station_id)
     # Busy: OnIdle is scheduled (success), the station stays online.
-    await client.restart_station(station_id, ResetType.ON_IDLE)
+    await client.restart_station(target, ResetType.ON_IDLE)
     assert device.commands[-1]["body"] == {"type": "OnIdle"}
     assert client.raw_payloads["reset"] == {"responseFromStation": "Scheduled"}
-    station = next(s for s in await client.get_stations() if s.station_id == station_id)
+    station = await station_of(client, station_id)
     assert station.online_status is OnlineStatus.ONLINE
-    await client.restart_station(station_id, ResetType.IMMEDIATE)
+    await client.restart_station(target, ResetType.IMMEDIATE)
     assert device.commands[-1] == {
         "operation": "reset",
         "method": "POST",
         "path": f"/chargingStations/{station_id}/reset",
+        "query": {},
         "body": {"type": "Immediate"},
     }
-    station = next(s for s in await client.get_stations() if s.station_id == station_id)
+    station = await station_of(client, station_id)
     assert station.online_status is OnlineStatus.OFFLINE
     assert {c.status for c in station.connectors} == {ConnectorStatus.UNKNOWN}
     clock.advance(31)
-    station = next(s for s in await client.get_stations() if s.station_id == station_id)
+    station = await station_of(client, station_id)
     assert station.online_status is OnlineStatus.ONLINE
     await control(sim, "reject", operations=["reset"])
     with pytest.raises(EvseCommandRejectedError):
-        await client.restart_station(station_id, ResetType.IMMEDIATE)
+        await client.restart_station(target, ResetType.IMMEDIATE)
 
 
 async def test_start_and_stop_transaction(
@@ -478,13 +763,17 @@ async def test_start_and_stop_transaction(
     assert isinstance(device, ChargEyeDevice)
     clock.advance(600)
     client = make_client()
-    await client.start_transaction("KEMAC-0001", "2", "APP-USER-42")
+    ac = await station_of(client, "KEMAC-0001")
+    await client.start_transaction(ac, plug(ac, 2), "APP-USER-42")
     assert device.commands[-1]["path"] == "/chargingStations/KEMAC-0001/evses/2/transactions"
     assert device.commands[-1]["body"] == {"idToken": "APP-USER-42", "idTokenType": "APP_USER"}
+    # The document allows no token: idToken null, no type.
+    await client.start_transaction(ac, plug(ac, 2), None)
+    assert device.commands[-1]["body"] == {"idToken": None}
     station_id, connector_id, tx_id = charging_connector(device)
     await client.stop_transaction(tx_id)
     assert device.commands[-1]["path"] == f"/transactions/{tx_id}/stop"
-    station = next(s for s in await client.get_stations() if s.station_id == station_id)
+    station = await station_of(client, station_id)
     connector = station.connector(connector_id)
     assert connector is not None
     assert connector.latest_transaction is not None
@@ -498,15 +787,10 @@ async def test_start_and_stop_transaction(
         await client.stop_transaction("no-such-tx")
     await control(sim, "reject", operations="all")
     with pytest.raises(EvseCommandRejectedError):
-        await client.start_transaction("KEMAC-0001", "2", "APP-USER-42")
+        await client.start_transaction(ac, plug(ac, 2), "APP-USER-42")
     _, _, other_tx = charging_connector(device)
     with pytest.raises(EvseCommandRejectedError):
         await client.stop_transaction(other_tx)
-
-
-async def test_start_without_token_refused(sim: SimServer, make_client: MakeClient) -> None:
-    with pytest.raises(EvseCommandRejectedError, match="400"):
-        await make_client().start_transaction("KEMAC-0001", "1", "")
 
 
 # -- odd answers a real service might give ------------------------------------------
@@ -651,12 +935,12 @@ async def test_odd_command_answers(scripted: tuple[_ScriptedDevice, ChargEyeClie
         web.Response(status=403),
     ]
     with pytest.raises(EvseResponseError, match="no status"):
-        await client.restart_station("S", ResetType.IMMEDIATE)
-    await client.restart_station("S", ResetType.IMMEDIATE)
+        await client.restart_station(fake_station("S"), ResetType.IMMEDIATE)
+    await client.restart_station(fake_station("S"), ResetType.IMMEDIATE)
     with pytest.raises(EvseConnectionError):
-        await client.restart_station("S", ResetType.IMMEDIATE)
+        await client.restart_station(fake_station("S"), ResetType.IMMEDIATE)
     with pytest.raises(EvseCommandRejectedError, match="403"):
-        await client.restart_station("S", ResetType.IMMEDIATE)
+        await client.restart_station(fake_station("S"), ResetType.IMMEDIATE)
 
 
 def test_check_status_shapes() -> None:

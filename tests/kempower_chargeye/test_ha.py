@@ -8,7 +8,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -29,15 +29,18 @@ from simulator.kempower_chargeye import (
     ChargEyeDevice,
 )
 
+from ..common import entity_id, entity_state, find_device, find_entity_id, get_device
 from ..conftest import SimServer, StartSimulator
 from .conftest import EPOCH
 
 #: 600 s in, the simulated account has DC and AC connectors charging.
 START = 600.0
-DC = "depot_charger_1"
-DC_PLUG = "depot_charger_1_connector_1"
-AC = "office_charger_1"
-AC_PLUG = "office_charger_1_connector_1"
+#: Device keys of the stations and connectors the tests look at.
+DC = "station_KEMDC-0001"
+DC_PLUG = "connector_KEMDC-0001_connector1"
+AC = "station_KEMAC-0001"
+AC_PLUG = "connector_KEMAC-0001_1"
+AC_PLUG_2 = "connector_KEMAC-0001_2"
 TOKEN_PATH = "GET /api/auth/refreshAccessToken"
 STATIONS_PATH = "GET /api/stations"
 
@@ -91,6 +94,11 @@ async def advance(
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+def eid(hass: HomeAssistant, platform: str, device_key: str, key: str) -> str:
+    """The entity id of a device's entity, found by its unique id."""
+    return entity_id(hass, platform, f"{DEFAULT_ORGANIZATION}_{device_key}_{key}")
+
+
 def state(hass: HomeAssistant, entity_id: str) -> str:
     current = hass.states.get(entity_id)
     assert current is not None, entity_id
@@ -103,11 +111,7 @@ def commands(sim: SimServer) -> list[dict[str, Any]]:
 
 
 def device_id(hass: HomeAssistant, key: str) -> str:
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"{DEFAULT_ORGANIZATION}_{key}")}
-    )
-    assert device is not None, key
-    return device.id
+    return get_device(hass, f"{DEFAULT_ORGANIZATION}_{key}").id
 
 
 # -- config flow ---------------------------------------------------------------------------
@@ -151,7 +155,11 @@ async def test_config_flow(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Kempower ChargEye Office car park"
-    assert result["data"] == {
+    data = dict(result["data"])
+    # The probe's JWT is handed to the entry: adding the account costs one token exchange.
+    assert data.pop("token").count(".") == 2
+    assert data.pop("token_valid_until")
+    assert data == {
         CONF_VENDOR: "kempower_chargeye",
         "refresh_token": DEFAULT_REFRESH_TOKEN,
         "server_url": api,
@@ -159,6 +167,10 @@ async def test_config_flow(
     }
     # The unique ID is the organisation named in the JWT, never the secret.
     assert result["result"].unique_id == DEFAULT_ORGANIZATION
+    exchanges = sim.requests(TOKEN_PATH)
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert sim.requests(TOKEN_PATH) == exchanges
     await hass.async_block_till_done()
 
     # The same account again: refused.
@@ -181,7 +193,7 @@ async def test_reauth(
     sim.device.control("set_refresh_token", {"token": "rotated-token"})
     sim.device.control("revoke_tokens", {})
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    assert state(hass, eid(hass, "sensor", DC, "output_power")) == STATE_UNAVAILABLE
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     flow_id = flows[0]["flow_id"]
@@ -197,7 +209,7 @@ async def test_reauth(
     assert loaded.data["refresh_token"] == "rotated-token"
     await hass.async_block_till_done()
     assert loaded.state is ConfigEntryState.LOADED
-    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, eid(hass, "sensor", DC, "output_power")) != STATE_UNAVAILABLE
 
 
 async def test_reconfigure(
@@ -227,13 +239,9 @@ async def test_reconfigure(
     assert result["reason"] == "reconfigure_successful"
     assert loaded.data["location_uid"] == "loc-office"
     await hass.async_block_till_done()
-    assert state(hass, f"sensor.{AC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, eid(hass, "sensor", AC, "output_power")) != STATE_UNAVAILABLE
     # The depot's stations are no longer part of this entry.
-    registry = dr.async_get(hass)
-    gone = registry.async_get_device(
-        identifiers={(DOMAIN, f"{DEFAULT_ORGANIZATION}_station_KEMDC-0001")}
-    )
-    assert gone is None
+    assert find_device(hass, f"{DEFAULT_ORGANIZATION}_station_KEMDC-0001") is None
 
     # Emptying the location brings back every station of the account.
     result = await loaded.start_reconfigure_flow(hass)
@@ -243,49 +251,68 @@ async def test_reconfigure(
     assert result["reason"] == "reconfigure_successful"
     assert "location_uid" not in loaded.data
     await hass.async_block_till_done()
-    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, eid(hass, "sensor", DC, "output_power")) != STATE_UNAVAILABLE
 
 
 # -- entities ---------------------------------------------------------------------------------
 
 
 async def test_entity_values(hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer) -> None:
-    assert state(hass, f"sensor.{DC}_station_status") == "operative"
-    assert state(hass, f"binary_sensor.{DC}_cloud_connection") == STATE_ON
-    assert state(hass, f"sensor.{DC}_output_power") == "180.0"
-    assert state(hass, f"sensor.{DC}_input_current") == "273.5"
-    assert state(hass, f"sensor.{DC}_maximum_power") == "300.0"
-    assert state(hass, f"sensor.{DC_PLUG}_status") == "charging"
-    assert state(hass, f"sensor.{DC_PLUG}_connector_type") == "ccs"
-    assert state(hass, f"sensor.{DC_PLUG}_charging_power") == "105.0"
-    assert state(hass, f"sensor.{DC_PLUG}_session_energy") == "53.188"
-    assert state(hass, f"sensor.{DC_PLUG}_state_of_charge") == "88"
-    assert state(hass, f"sensor.{DC_PLUG}_session_status") == "charging"
-    assert state(hass, f"switch.{DC_PLUG}_available") == STATE_ON
-    power_limit = hass.states.get(f"number.{DC}_power_limit")
-    assert power_limit is not None
-    assert power_limit.state == "300.0"
+    assert state(hass, eid(hass, "sensor", DC, "station_status")) == "operative"
+    assert state(hass, eid(hass, "binary_sensor", DC, "online")) == STATE_ON
+    assert state(hass, eid(hass, "sensor", DC, "output_power")) == "180.0"
+    assert state(hass, eid(hass, "sensor", DC, "input_current")) == "273.5"
+    assert state(hass, eid(hass, "sensor", DC, "maximum_power")) == "300.0"
+    assert state(hass, eid(hass, "sensor", DC_PLUG, "connector_status")) == "charging"
+    assert state(hass, eid(hass, "sensor", DC_PLUG, "connector_type")) == "ccs"
+    assert state(hass, eid(hass, "sensor", DC_PLUG, "power")) == "105.0"
+    assert state(hass, eid(hass, "sensor", DC_PLUG, "session_energy")) == "53.188"
+    assert state(hass, eid(hass, "sensor", DC_PLUG, "state_of_charge")) == "88"
+    assert state(hass, eid(hass, "sensor", DC_PLUG, "transaction_status")) == "charging"
+    assert state(hass, eid(hass, "switch", DC_PLUG, "available")) == STATE_ON
+    # The running transaction's id is on the connector's status.
+    status = entity_state(hass, "sensor", f"{DEFAULT_ORGANIZATION}_{DC_PLUG}_connector_status")
+    assert status.attributes["transaction_id"] == "TX-KEMDC-0001-1-1"
+    assert status.name == "Depot charger 1 connector 1 Connector status"
+    phase = entity_state(hass, "sensor", f"{DEFAULT_ORGANIZATION}_{DC_PLUG}_transaction_status")
+    assert phase.name == "Depot charger 1 connector 1 Session phase"
+    # The vehicle's state of charge: named for the vehicle, no battery badge.
+    soc = entity_state(hass, "sensor", f"{DEFAULT_ORGANIZATION}_{DC_PLUG}_state_of_charge")
+    assert soc.name == "Depot charger 1 connector 1 Vehicle state of charge"
+    assert "device_class" not in soc.attributes
+    # No limit set: the limit is Unknown (not the rating), the maximum is the rating.
+    power_limit = entity_state(hass, "number", f"{DEFAULT_ORGANIZATION}_{DC}_power_limit")
+    assert power_limit.state == STATE_UNKNOWN
+    assert power_limit.name == "Depot charger 1 Power limit"
     assert power_limit.attributes["unit_of_measurement"] == "kW"
     assert power_limit.attributes["max"] == 300.0
-    assert state(hass, f"number.{DC_PLUG}_power_limit") == "200.0"
-    assert state(hass, f"sensor.{DC_PLUG}_maximum_power") == "200.0"
-    # AC: limits in A, no state of charge.
-    ac_limit = hass.states.get(f"number.{AC}_power_limit")
-    assert ac_limit is not None
+    assert state(hass, eid(hass, "number", DC_PLUG, "power_limit")) == STATE_UNKNOWN
+    assert state(hass, eid(hass, "sensor", DC_PLUG, "maximum_power")) == "200.0"
+    # The session limit is there while a transaction runs.
+    assert state(hass, eid(hass, "number", DC_PLUG, "session_power_limit")) == STATE_UNKNOWN
+    # AC: limits in A, named for what they are; no state of charge.
+    ac_limit = entity_state(hass, "number", f"{DEFAULT_ORGANIZATION}_{AC}_power_limit")
+    assert ac_limit.name == "Office charger 1 Current limit"
     assert ac_limit.attributes["unit_of_measurement"] == "A"
-    assert ac_limit.state == "64.0"
-    plug_limit = hass.states.get(f"number.{AC_PLUG}_power_limit")
-    assert plug_limit is not None
-    assert plug_limit.state == "32.0"
+    assert ac_limit.attributes["max"] == 64.0
+    plug_limit = entity_state(hass, "number", f"{DEFAULT_ORGANIZATION}_{AC_PLUG}_power_limit")
+    assert plug_limit.attributes["max"] == 32.0
     assert plug_limit.attributes["unit_of_measurement"] == "A"
-    assert hass.states.get(f"sensor.{AC_PLUG}_state_of_charge") is None
-    assert state(hass, f"sensor.{AC_PLUG}_connector_type") == "type2"
-    # The second DC station's first connector finished its session: energy kept, no SoC.
-    assert state(hass, "sensor.depot_charger_2_connector_1_status") == "available"
-    assert state(hass, "sensor.depot_charger_2_connector_1_session_status") == "ended"
-    assert state(hass, "sensor.depot_charger_2_connector_1_session_energy") == "56.312"
-    assert state(hass, "sensor.depot_charger_2_connector_1_state_of_charge") == "unknown"
-    assert state(hass, "sensor.depot_charger_2_connector_1_charging_power") == "0.0"
+    assert (
+        find_entity_id(hass, "sensor", f"{DEFAULT_ORGANIZATION}_{AC_PLUG}_state_of_charge") is None
+    )
+    assert state(hass, eid(hass, "sensor", AC_PLUG, "connector_type")) == "type2"
+    # The second DC station's first connector finished its session: session values 0,
+    # the ended transaction's phase shown, no SoC, no session limit.
+    ended = "connector_KEMDC-0002_connector1"
+    assert state(hass, eid(hass, "sensor", ended, "connector_status")) == "available"
+    assert state(hass, eid(hass, "sensor", ended, "transaction_status")) == "ended"
+    assert state(hass, eid(hass, "sensor", ended, "session_energy")) == "0.0"
+    assert state(hass, eid(hass, "sensor", ended, "state_of_charge")) == STATE_UNKNOWN
+    assert state(hass, eid(hass, "sensor", ended, "power")) == "0.0"
+    assert state(hass, eid(hass, "number", ended, "session_power_limit")) == STATE_UNAVAILABLE
+    ended_status = entity_state(hass, "sensor", f"{DEFAULT_ORGANIZATION}_{ended}_connector_status")
+    assert ended_status.attributes["transaction_id"] is None
 
     station = dr.async_get(hass).async_get(device_id(hass, "station_KEMDC-0001"))
     assert station is not None
@@ -325,7 +352,7 @@ async def test_power_limit_numbers(
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": f"number.{DC}_power_limit", "value": 150},
+        {"entity_id": eid(hass, "number", DC, "power_limit"), "value": 150},
         blocking=True,
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMDC-0001/powerLimit"
@@ -333,36 +360,43 @@ async def test_power_limit_numbers(
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": f"number.{AC_PLUG}_power_limit", "value": 16},
+        {"entity_id": eid(hass, "number", AC_PLUG, "power_limit"), "value": 16},
         blocking=True,
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMAC-0001/evses/1/powerLimit"
     assert commands(sim)[-1]["body"] == {"limit": {"acMaxPowerA": 16.0}}
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"number.{DC}_power_limit") == "150.0"
-    assert state(hass, f"number.{AC_PLUG}_power_limit") == "16.0"
+    assert state(hass, eid(hass, "number", DC, "power_limit")) == "150.0"
+    assert state(hass, eid(hass, "number", AC_PLUG, "power_limit")) == "16.0"
     # 16 A on three phases of 230 V is about 11 kW: the simulated car now draws less.
-    assert float(state(hass, f"sensor.{AC_PLUG}_charging_power")) <= 11.04
+    assert float(state(hass, eid(hass, "sensor", AC_PLUG, "power"))) <= 11.04
 
     sim.device.control("reject", {"operations": ["power_limit"]})
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
             "number",
             "set_value",
-            {"entity_id": f"number.{DC}_power_limit", "value": 90},
+            {"entity_id": eid(hass, "number", DC, "power_limit"), "value": 90},
             blocking=True,
         )
-    assert info.value.translation_key == "command_rejected"
-    assert state(hass, f"number.{DC}_power_limit") == "150.0"
+    assert info.value.translation_key == "chargeye_rejected"
+    assert info.value.translation_placeholders["device"] == "Depot charger 1"
+    assert state(hass, eid(hass, "number", DC, "power_limit")) == "150.0"
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"number.{DC}_power_limit") == "150.0"
+    assert state(hass, eid(hass, "number", DC, "power_limit")) == "150.0"
 
-    # Clearing is an action; the numbers go back to the rating.
+    # The limits survive a restart of Home Assistant (the API does not report them).
+    assert loaded.data["limits"] == {DC: 150.0, AC_PLUG: 16.0}
+    assert await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, eid(hass, "number", DC, "power_limit")) == "150.0"
+
+    # Clearing: the "Remove limit" button, or the action; the numbers go back to Unknown.
     sim.device.control("reject", {"operations": []})
     await hass.services.async_call(
-        DOMAIN,
-        "clear_power_limit",
-        {"device_id": device_id(hass, "station_KEMDC-0001")},
+        "button",
+        "press",
+        {"entity_id": eid(hass, "button", DC, "clear_power_limit")},
         blocking=True,
     )
     await hass.services.async_call(
@@ -376,13 +410,16 @@ async def test_power_limit_numbers(
         ("DELETE", "/chargingStations/KEMAC-0001/evses/1/powerLimit"),
     ]
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"number.{DC}_power_limit") == "300.0"
-    assert state(hass, f"number.{AC_PLUG}_power_limit") == "32.0"
+    assert state(hass, eid(hass, "number", DC, "power_limit")) == STATE_UNKNOWN
+    assert state(hass, eid(hass, "number", AC_PLUG, "power_limit")) == STATE_UNKNOWN
+    assert "limits" not in loaded.data
+    # The maximum stays the rating whatever the limit.
+    assert state(hass, eid(hass, "sensor", DC_PLUG, "maximum_power")) == "200.0"
     sim.device.control("reject", {"operations": ["clear_power_limit"]})
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": f"number.{DC_PLUG}_power_limit", "value": 50},
+        {"entity_id": eid(hass, "number", DC_PLUG, "power_limit"), "value": 50},
         blocking=True,
     )
     with pytest.raises(HomeAssistantError) as info:
@@ -392,35 +429,41 @@ async def test_power_limit_numbers(
             {"device_id": device_id(hass, "connector_KEMDC-0001_connector1")},
             blocking=True,
         )
-    assert info.value.translation_key == "command_rejected"
+    assert info.value.translation_key == "chargeye_rejected"
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"number.{DC_PLUG}_power_limit") == "50.0"
+    assert state(hass, eid(hass, "number", DC_PLUG, "power_limit")) == "50.0"
 
 
 async def test_availability_switch(
     hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer
 ) -> None:
     await hass.services.async_call(
-        "switch", "turn_off", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
+        "switch",
+        "turn_off",
+        {"entity_id": eid(hass, "switch", AC_PLUG, "available")},
+        blocking=True,
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMAC-0001/evses/1/availability"
     assert commands(sim)[-1]["body"] == {"type": "Inoperative"}
     await hass.async_block_till_done()
-    assert state(hass, f"switch.{AC_PLUG}_available") == STATE_OFF
-    assert state(hass, f"sensor.{AC_PLUG}_status") == "inoperative"
+    assert state(hass, eid(hass, "switch", AC_PLUG, "available")) == STATE_OFF
+    assert state(hass, eid(hass, "sensor", AC_PLUG, "connector_status")) == "inoperative"
     await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
+        "switch", "turn_on", {"entity_id": eid(hass, "switch", AC_PLUG, "available")}, blocking=True
     )
     assert commands(sim)[-1]["body"] == {"type": "Operative"}
     await hass.async_block_till_done()
-    assert state(hass, f"switch.{AC_PLUG}_available") == STATE_ON
+    assert state(hass, eid(hass, "switch", AC_PLUG, "available")) == STATE_ON
     sim.device.control("reject", {"operations": ["availability"]})
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
-            "switch", "turn_off", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
+            "switch",
+            "turn_off",
+            {"entity_id": eid(hass, "switch", AC_PLUG, "available")},
+            blocking=True,
         )
-    assert info.value.translation_key == "command_rejected"
-    assert state(hass, f"switch.{AC_PLUG}_available") == STATE_ON
+    assert info.value.translation_key == "chargeye_rejected"
+    assert state(hass, eid(hass, "switch", AC_PLUG, "available")) == STATE_ON
 
 
 async def test_restart(
@@ -431,7 +474,7 @@ async def test_restart(
     clock: SimClock,
 ) -> None:
     await hass.services.async_call(
-        "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+        "button", "press", {"entity_id": eid(hass, "button", DC, "restart")}, blocking=True
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMDC-0001/reset"
     assert commands(sim)[-1]["body"] == {"type": "OnIdle"}
@@ -445,9 +488,9 @@ async def test_restart(
     assert commands(sim)[-1]["body"] == {"type": "Immediate"}
     # The press asked for a refresh just before: this one waits for the next poll.
     await advance(hass, frozen, clock, 20)
-    assert state(hass, f"binary_sensor.{AC}_cloud_connection") == STATE_OFF
-    assert state(hass, f"sensor.{AC_PLUG}_status") == "status_unknown"
-    assert state(hass, f"switch.{AC_PLUG}_available") == "unknown"
+    assert state(hass, eid(hass, "binary_sensor", AC, "online")) == STATE_OFF
+    assert state(hass, eid(hass, "sensor", AC_PLUG, "connector_status")) == "status_unknown"
+    assert state(hass, eid(hass, "switch", AC_PLUG, "available")) == "unknown"
     with pytest.raises(ServiceValidationError) as validation:
         await hass.services.async_call(
             DOMAIN,
@@ -459,9 +502,9 @@ async def test_restart(
     sim.device.control("reject", {"operations": ["reset"]})
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
-            "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+            "button", "press", {"entity_id": eid(hass, "button", DC, "restart")}, blocking=True
         )
-    assert info.value.translation_key == "command_rejected"
+    assert info.value.translation_key == "chargeye_rejected"
 
 
 async def test_start_and_stop_actions(
@@ -484,18 +527,20 @@ async def test_start_and_stop_actions(
         blocking=True,
     )
     assert commands(sim)[-1]["body"] == {"idToken": "04A1B2C3", "idTokenType": "RFID"}
-    with pytest.raises(ServiceValidationError) as validation:
-        await hass.services.async_call(
-            DOMAIN, "start_transaction", {"device_id": plug, "id_token": "  "}, blocking=True
-        )
-    assert validation.value.translation_key == "id_token_required"
+    # The document allows a start without a token (null).
+    await hass.services.async_call(
+        DOMAIN, "start_transaction", {"device_id": plug, "id_token": "  "}, blocking=True
+    )
+    assert commands(sim)[-1]["body"] == {"idToken": None}
+    await hass.services.async_call(DOMAIN, "start_transaction", {"device_id": plug}, blocking=True)
+    assert commands(sim)[-1]["body"] == {"idToken": None}
 
     # Stop the running session of a connector.
     await hass.services.async_call(DOMAIN, "stop_transaction", {"device_id": plug}, blocking=True)
     assert commands(sim)[-1]["path"] == "/transactions/TX-KEMAC-0001-2-3/stop"
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{AC}_connector_2_session_status") == "ended"
-    assert state(hass, f"sensor.{AC}_connector_2_charging_power") == "0.0"
+    assert state(hass, eid(hass, "sensor", AC_PLUG_2, "transaction_status")) == "ended"
+    assert state(hass, eid(hass, "sensor", AC_PLUG_2, "power")) == "0.0"
     # No session runs any more: a translated validation error, nothing sent.
     sent = len(commands(sim))
     with pytest.raises(ServiceValidationError) as validation:
@@ -531,7 +576,8 @@ async def test_start_and_stop_actions(
         await hass.services.async_call(
             DOMAIN, "start_transaction", {"device_id": plug, "id_token": "APP-42"}, blocking=True
         )
-    assert info.value.translation_key == "command_rejected"
+    assert info.value.translation_key == "chargeye_rejected"
+    assert info.value.translation_placeholders["device"] == "Office charger 1 connector 2"
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
             DOMAIN,
@@ -539,7 +585,8 @@ async def test_start_and_stop_actions(
             {"device_id": device_id(hass, "connector_KEMDC-0001_connector2")},
             blocking=True,
         )
-    assert info.value.translation_key == "command_rejected"
+    assert info.value.translation_key == "chargeye_rejected"
+    assert info.value.translation_placeholders["device"] == "Depot charger 1 connector 2"
     # An unknown transaction: the cloud does not know it.
     sim.device.control("reject", {"operations": []})
     with pytest.raises(HomeAssistantError) as info:
@@ -562,21 +609,23 @@ async def test_stations_appear_and_disappear(
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": "number.depot_charger_2_power_limit", "value": 120},
+        {"entity_id": eid(hass, "number", "station_KEMDC-0002", "power_limit"), "value": 120},
         blocking=True,
     )
     sim.device.control("add_station", {"kind": "dc"})
     sim.device.control("remove_station", {"station_id": "KEMDC-0002"})
     await advance(hass, frozen, clock, 60)
-    assert state(hass, "sensor.depot_charger_3_station_status") == "operative"
-    assert state(hass, "sensor.depot_charger_3_connector_1_connector_type") == "ccs"
-    registry = dr.async_get(hass)
+    assert state(hass, eid(hass, "sensor", "station_KEMDC-0003", "station_status")) == "operative"
+    assert (
+        state(hass, eid(hass, "sensor", "connector_KEMDC-0003_connector1", "connector_type"))
+        == "ccs"
+    )
     for key in ("station_KEMDC-0002", "connector_KEMDC-0002_connector1"):
-        assert (
-            registry.async_get_device(identifiers={(DOMAIN, f"{DEFAULT_ORGANIZATION}_{key}")})
-            is None
-        )
-    assert hass.states.get("sensor.depot_charger_2_station_status") is None
+        assert find_device(hass, f"{DEFAULT_ORGANIZATION}_{key}") is None
+    assert (
+        find_entity_id(hass, "sensor", f"{DEFAULT_ORGANIZATION}_station_KEMDC-0002_station_status")
+        is None
+    )
     # The removed station's limit is forgotten with it.
     diagnostics = await async_get_config_entry_diagnostics(hass, loaded)
     assert diagnostics["raw_payloads"]["limits_set"] == {}
@@ -593,7 +642,7 @@ async def test_faults_unavailable_then_recover(
     caplog.set_level(logging.INFO, logger="custom_components.evse_bridge")
     sim.device.faults.update({"mode": "http_500"})
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    assert state(hass, eid(hass, "sensor", DC, "output_power")) == STATE_UNAVAILABLE
     for _ in range(4):
         await advance(hass, frozen, clock, 60)
     # Five polls due, one not sent: after three failures the client waits 120 s.
@@ -603,10 +652,10 @@ async def test_faults_unavailable_then_recover(
     sim.device.faults.update({"mode": "none"})
     # Four failures: the next poll is sent 240 s after the last one, and recovers.
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    assert state(hass, eid(hass, "sensor", DC, "output_power")) == STATE_UNAVAILABLE
     await advance(hass, frozen, clock, 180)
     assert sim.requests(STATIONS_PATH) == 6
-    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, eid(hass, "sensor", DC, "output_power")) != STATE_UNAVAILABLE
     assert any("recovered" in r.getMessage() for r in caplog.records)
 
 
@@ -619,14 +668,14 @@ async def test_rate_limited_poll(
 ) -> None:
     sim.device.control("rate_limit", {"seconds": 150})
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    assert state(hass, eid(hass, "sensor", DC, "output_power")) == STATE_UNAVAILABLE
     assert sim.requests(STATIONS_PATH) == 2
     await advance(hass, frozen, clock, 60)
     # Retry-After (150 s) still running: nothing sent.
     assert sim.requests(STATIONS_PATH) == 2
     await advance(hass, frozen, clock, 60)
     assert sim.requests(STATIONS_PATH) == 3
-    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, eid(hass, "sensor", DC, "output_power")) != STATE_UNAVAILABLE
 
 
 async def test_diagnostics(hass: HomeAssistant, loaded: MockConfigEntry) -> None:
@@ -671,7 +720,7 @@ async def test_action_targets_and_failures(
     sim.device.control("revoke_tokens", {})
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
-            "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+            "button", "press", {"entity_id": eid(hass, "button", DC, "restart")}, blocking=True
         )
     assert info.value.translation_key == "authentication_failed"
     await hass.async_block_till_done()

@@ -36,8 +36,8 @@ def test_ratings_fall_back_when_the_station_reports_zeros() -> None:
     assert _rating(ConnectorData(dc, dc.connectors[0], None)) == FALLBACK_MAX_KW
     assert _rating(StationData(ac, None)) == FALLBACK_MAX_A
     assert _rating(ConnectorData(ac, ac.connectors[0], None)) == FALLBACK_MAX_A
-    # No actual maximum reported: the rating stands for "no limit".
-    assert _limit_value(ConnectorData(dc, dc.connectors[0], None)) == FALLBACK_MAX_KW
+    # No limit set: Unknown, never the rating (which would read as "limited to maximum").
+    assert _limit_value(ConnectorData(dc, dc.connectors[0], None)) is None
     assert _limit_value(ConnectorData(dc, dc.connectors[0], 42.0)) == 42.0
     assert _limit_unit(StationData(ac, None)) == "A"
     assert _limit_unit(StationData(dc, None)) == "kW"

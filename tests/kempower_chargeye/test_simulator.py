@@ -17,7 +17,7 @@ from ..conftest import SimServer
 
 def test_options() -> None:
     kind, port, options = parse_spec(
-        "kempower_chargeye:18400,refresh_token=abc,org=org-1,dc=1,ac=2,lifetime=600"
+        "kempower_chargeye:18400,refresh_token=abc,org=org-1,dc=1,ac=2,lifetime=600,variant=bare"
     )
     device = create_device(kind, SimClock(scale=0), options)
     assert isinstance(device, ChargEyeDevice)
@@ -25,9 +25,12 @@ def test_options() -> None:
     assert device.refresh_token == "abc"
     assert device.organization_id == "org-1"
     assert device.token_lifetime_s == 600
+    assert device.variant == "bare"
     assert list(device.stations) == ["KEMDC-0001", "KEMAC-0001", "KEMAC-0002"]
     with pytest.raises(ValueError, match="unknown"):
         ChargEyeDevice.from_options(SimClock(scale=0), {"colour": "red"})
+    with pytest.raises(ValueError, match="variant"):
+        ChargEyeDevice.from_options(SimClock(scale=0), {"variant": "odd"})
 
 
 def test_control_errors(device: ChargEyeDevice) -> None:
@@ -65,13 +68,23 @@ async def _jwt(session: aiohttp.ClientSession, sim: SimServer) -> dict[str, str]
         ("POST", "/chargingStations/KEMDC-0001/reset", {"type": "Later"}, 400),
         ("POST", "/chargingStations/NOPE/reset", {"type": "Immediate"}, 404),
         ("PUT", "/chargingStations/KEMAC-0001/evses/9/availability", {"type": "Operative"}, 404),
-        # The station-prefixed form of an AC connector id is accepted too.
+        # Paths take the connector id as listed: the AC id carries no station prefix.
         (
             "PUT",
             "/chargingStations/KEMAC-0001/evses/KEMAC-0001_1/availability",
             {"type": "Inoperative"},
-            200,
+            404,
         ),
+        ("PUT", "/chargingStations/KEMAC-0001/evses/1/availability", {"type": "Inoperative"}, 200),
+        (
+            "PUT",
+            "/chargingStations/KEMAC-0001/evses/1/availability",
+            {"type": "Inoperative", "disableTextReason": 5},
+            400,
+        ),
+        ("POST", "/chargingStations/KEMAC-0001/evses/1/transactions", {"idToken": 5}, 400),
+        ("PUT", "/chargingStations/KEMAC-0001/chargingProfile", {"chargingProfile": {}}, 400),
+        ("PUT", "/transactions/TX-none/powerLimit", {"limit": {"acMaxPowerA": 6}}, 404),
     ],
 )
 async def test_malformed_requests(

@@ -342,8 +342,10 @@ class Station:
         return self.connectors.index(connector) + 1 if connector in self.connectors else 1
 
 
-def evse_id_candidates(station: Station, connector: Connector) -> list[tuple[EvseIdForm, str]]:
-    """Every reading of ``evseId`` for ``connector``, in the order EvseIdForm lists them.
+def evse_id_candidates(
+    station: Station, connector: Connector, first: EvseIdForm | None = None
+) -> list[tuple[EvseIdForm, str]]:
+    """Every reading of ``evseId`` for ``connector``: ``first``, then as EvseIdForm lists them.
 
     Readings that give the same text as an earlier one are left out.
     """
@@ -354,9 +356,10 @@ def evse_id_candidates(station: Station, connector: Connector) -> list[tuple[Evs
         EvseIdForm.NUMBER: str(station.connector_number(connector)),
         EvseIdForm.PREFIXED: f"{station.station_id}_{local}",
     }
+    ordered = sorted(values.items(), key=lambda item: item[0] is not first)
     seen: set[str] = set()
     candidates: list[tuple[EvseIdForm, str]] = []
-    for form, value in values.items():
+    for form, value in ordered:
         if value not in seen:
             seen.add(value)
             candidates.append((form, value))
@@ -578,7 +581,9 @@ class ChargEyeClient:
     async def _access_token(self, refused: str | None = None) -> tuple[str, bool]:
         """A valid JWT and whether it was exchanged for this call.
 
-        The cached one is returned until it expires or was ``refused``.
+        The cached one is returned until it expires or was ``refused``. A JWT that
+        worked before may have been revoked since, so a 401 on a cached one always
+        renews it once (a command the account may not send costs one exchange).
         """
         async with self._token_lock:
             token = self._token
@@ -687,8 +692,7 @@ class ChargEyeClient:
         params: Mapping[str, str] | None = None,
     ) -> Any:
         """A command on ``evses/{evseId}``: every reading of the id until one is taken."""
-        candidates = evse_id_candidates(station, connector)
-        candidates.sort(key=lambda candidate: candidate[0] is not self.evse_id_form)
+        candidates = evse_id_candidates(station, connector, self.evse_id_form)
         sent: list[tuple[str, int]] = []
         for form, evse_id in candidates:
             path = f"/chargingStations/{station.station_id}/evses/{evse_id}{suffix}"
@@ -980,9 +984,9 @@ def _schedule_problems(index: int, schedule: Any) -> list[str]:
         start: Any = period.get("startPeriod")
         if not _is_int(start) or start < 0:
             problems.append(f"{at}.startPeriod must be an integer of seconds >= 0")
-        elif start <= previous or (number == 0 and start != 0):
-            problems.append(f"{at}.startPeriod must start at 0 and increase")
         else:
+            if start <= previous or (number == 0 and start != 0):
+                problems.append(f"{at}.startPeriod must start at 0 and increase")
             previous = start
         limit: Any = period.get("limit")
         if not _is_number(limit) or limit < 0:
