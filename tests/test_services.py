@@ -124,11 +124,13 @@ def test_vendors_sharing_an_action_must_agree_on_its_fields(hass: HomeAssistant)
 def _picker_filters() -> dict[str, list[dict[str, str]]]:
     """Each action's device picker filter, as services.yaml gives it to the frontend."""
     actions = yaml.safe_load(SERVICES_YAML.read_text("utf-8"))
-    return {
-        name: action["fields"]["device_id"]["selector"]["device"]["filter"]
+    filters = {
+        name: action["fields"]["device_id"]["selector"]["device"].get("filter", [])
         for name, action in actions.items()
         if "device_id" in action.get("fields", {})
     }
+    # One filter may be written without the list around it.
+    return {name: value if isinstance(value, list) else [value] for name, value in filters.items()}
 
 
 def _runs(name: str) -> set[str]:
