@@ -224,7 +224,7 @@ async def test_errors_name_the_device_as_the_user_knows_it(
     button = next(
         entity.entity_id
         for entity in er.async_entries_for_device(er.async_get(hass), station.id)
-        if entity.domain == "button"
+        if entity.domain == "button" and entity.unique_id.endswith("_restart")
     )
     message = await _error(hass, "button", "press", {"entity_id": button})
     assert message.startswith("Bay 3 rejected the command: ")
