@@ -45,7 +45,7 @@ from .errors import (
     EvseResponseError,
 )
 from .http import DEFAULT_TIMEOUT, HttpAnswer, http_request
-from .parsing import get_ci, to_enum, to_float, to_int, to_str
+from .parsing import error_text, get_ci, header_token, to_enum, to_float, to_int, to_str
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -436,7 +436,7 @@ class BenderV1Client:
         session_id = _session_id(payload)
         if session_id is None:
             raise EvseResponseError("login accepted without a session id")
-        return session_id
+        return header_token(session_id, "session id")
 
     async def _current_session(self) -> str:
         if (session_id := self._session_id) is not None:
@@ -513,8 +513,10 @@ class BenderV1Client:
                 f"controller refused pairing mode (HTTP {answer.status})"
             )
         payload = _object(answer, "whitelist pairing")
-        if get_ci(payload, "success") is False:
-            cause = to_str(get_ci(payload, "cause", "message")) or "no cause given"
+        success = get_ci(payload, "success")
+        # An error object without ``success`` is no success either.
+        if success is False or (success is None and error_text(payload) is not None):
+            cause = error_text(payload) or "no cause given"
             raise EvseCommandRejectedError(f"controller refused pairing mode: {cause}")
 
     async def pairing_result(self) -> PairingTag | None:
