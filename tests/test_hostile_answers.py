@@ -31,7 +31,7 @@ from custom_components.evse_bridge.api import (
     EvseResponseError,
 )
 from custom_components.evse_bridge.api.bender_legacy import BenderLegacyClient, parse_body
-from custom_components.evse_bridge.api.bender_v1 import BenderV1Client
+from custom_components.evse_bridge.api.bender_v1 import BenderV1Client, WhitelistEntry
 from custom_components.evse_bridge.api.errors import scrub, secrets_scrubbed
 from custom_components.evse_bridge.api.http import (
     MAX_BODY,
@@ -822,6 +822,26 @@ async def test_bender_v1_pairing_error_object_is_not_success(
     )
     with pytest.raises(EvseCommandRejectedError, match="refused pairing mode"):
         await bender_v1(session, tiny).start_pairing()
+
+
+V1_WHITELIST_WRITES: dict[str, Callable[[BenderV1Client], Awaitable[None]]] = {
+    "add": lambda client: client.whitelist_add([WhitelistEntry(id="04A1b2C3")]),
+    "edit": lambda client: client.whitelist_edit([WhitelistEntry(id="04A1b2C3", name="Van")]),
+    "delete": lambda client: client.whitelist_delete(["04A1b2C3"]),
+    "clear": lambda client: client.whitelist_clear(),
+}
+
+
+@pytest.mark.parametrize("command", sorted(V1_WHITELIST_WRITES))
+async def test_bender_v1_whitelist_error_object_is_not_success(
+    serve: Serve, session: aiohttp.ClientSession, command: str
+) -> None:
+    error = answer('{"error": "tag 04a1b2c3 is locked"}')
+    tiny = await serve(V1_LOGIN | {"POST /v1/whitelist": error, "DELETE /v1/whitelist": error})
+    with pytest.raises(EvseCommandRejectedError) as caught:
+        await V1_WHITELIST_WRITES[command](bender_v1(session, tiny))
+    if command != "clear":  # clearing sends no tag to hide
+        assert "04a1b2c3" not in str(caught.value).lower()
 
 
 def test_error_text() -> None:

@@ -407,6 +407,9 @@ def _refusal_cause(payload: Any) -> str | None:
     success = get_ci(payload, "success")
     if success is False or str(success).lower() == "false":
         return to_str(get_ci(payload, "cause", "message", "error")) or "no cause given"
+    if success is None:
+        # An error object without ``success`` is no success either.
+        return error_text(payload)
     return None
 
 
@@ -626,10 +629,7 @@ class BenderV1Client:
                 f"controller refused pairing mode (HTTP {answer.status})"
             )
         payload = _object(answer, "whitelist pairing")
-        success = get_ci(payload, "success")
-        # An error object without ``success`` is no success either.
-        if success is False or (success is None and error_text(payload) is not None):
-            cause = error_text(payload) or "no cause given"
+        if (cause := _refusal_cause(payload)) is not None:
             raise EvseCommandRejectedError(f"controller refused pairing mode: {cause}")
 
     async def pairing_result(self) -> PairingTag | None:
