@@ -47,6 +47,7 @@ from custom_components.evse_bridge.api.kempower_chargeye import (
     LimitUnit,
     ResetType,
     jwt_claims,
+    parse_stations,
 )
 from custom_components.evse_bridge.api.parsing import (
     bounded_seconds,
@@ -756,34 +757,40 @@ async def _no_sleep(_seconds: float) -> None:
     await asyncio.sleep(0)
 
 
+#: ChargEye stations c1 and c2, each with connector e1, as the account would list them.
+C1, C2 = parse_stations(
+    [{"stationId": station, "connectors": [{"connectorId": "e1"}]} for station in ("c1", "c2")]
+)
+E1 = C1.connectors[0]
+
 CHARGEYE_COMMANDS: dict[str, tuple[str, Callable[[ChargEyeClient], Awaitable[None]]]] = {
     "station limit": (
         "PUT /chargingStations/c1/powerLimit",
-        lambda client: client.set_station_power_limit("c1", 10.0, LimitUnit.AC_AMPERE),
+        lambda client: client.set_station_power_limit(C1, 10.0, LimitUnit.AC_AMPERE),
     ),
     "clear station limit": (
         "DELETE /chargingStations/c1/powerLimit",
-        lambda client: client.clear_station_power_limit("c1"),
+        lambda client: client.clear_station_power_limit(C1),
     ),
     "connector limit": (
         "PUT /chargingStations/c1/evses/e1/powerLimit",
-        lambda client: client.set_connector_power_limit("c1", "e1", 10.0, LimitUnit.DC_KILOWATT),
+        lambda client: client.set_connector_power_limit(C1, E1, 10.0, LimitUnit.DC_KILOWATT),
     ),
     "clear connector limit": (
         "DELETE /chargingStations/c1/evses/e1/powerLimit",
-        lambda client: client.clear_connector_power_limit("c1", "e1"),
+        lambda client: client.clear_connector_power_limit(C1, E1),
     ),
     "availability": (
         "PUT /chargingStations/c1/evses/e1/availability",
-        lambda client: client.set_connector_availability("c1", "e1", False),
+        lambda client: client.set_connector_availability(C1, E1, False),
     ),
     "reset": (
         "POST /chargingStations/c1/reset",
-        lambda client: client.restart_station("c1", ResetType.ON_IDLE),
+        lambda client: client.restart_station(C1, ResetType.ON_IDLE),
     ),
     "start": (
         "POST /chargingStations/c1/evses/e1/transactions",
-        lambda client: client.start_transaction("c1", "e1", "TAG"),
+        lambda client: client.start_transaction(C1, E1, "TAG"),
     ),
     "stop": ("POST /transactions/t1/stop", lambda client: client.stop_transaction("t1")),
 }
@@ -947,7 +954,7 @@ async def test_chargeye_tokens_never_follow_a_redirect(
         }
     )
     with pytest.raises(EvseRedirectError):
-        await chargeye(session, device).start_transaction("c1", "e1", "TAG-1")
+        await chargeye(session, device).start_transaction(C1, E1, "TAG-1")
     assert origins.elsewhere.seen == []
 
 
@@ -1024,9 +1031,9 @@ async def test_chargeye_start_error_never_holds_the_id_token(
         }
     )
     client = chargeye(session, tiny)
-    for station in ("c1", "c2"):
+    for station in (C1, C2):
         with pytest.raises(EvseCommandRejectedError) as caught:
-            await client.start_transaction(station, "e1", "04A1b2c3")
+            await client.start_transaction(station, station.connectors[0], "04A1b2c3")
         assert "04a1b2c3" not in str(caught.value).lower()
 
 
