@@ -91,7 +91,7 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
         async def send() -> None:
             await set_fn(site, device, value)
 
-        with translate_client_errors(entry):
+        with translate_client_errors(entry, self.device_name):
             outcome = await entry.runtime_data.writes.async_write(
                 self._write_target,
                 value,
