@@ -90,7 +90,7 @@ from ..descriptions import (
 )
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..site import DeviceData, DeviceIdentity, Site, SiteData
-from .base import ProbeResult, Vendor, VendorService
+from .base import ProbeResult, Vendor, VendorService, WriteTarget
 from .sensor_factories import current_sensor, energy_sensor, enum_sensor, power_sensor
 
 KEY = "kempower_chargeye"
@@ -973,6 +973,10 @@ SERVICES = (
         fields={vol.Optional(ATTR_SESSION, default=False): cv.boolean},
         handler=_async_clear_power_limit,
         device_kinds=(STATION, CONNECTOR),
+        # Clearing writes "no limit" to the power limit number's target.
+        write_target=lambda call, device: (
+            None if device is None else WriteTarget(f"{device.key}/power_limit", None)
+        ),
     ),
     VendorService(
         name="change_availability",
