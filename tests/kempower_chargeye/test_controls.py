@@ -383,9 +383,9 @@ async def test_charging_profile_action(
             blocking=True,
             return_response=True,
         )
-    assert info.value.translation_key == "chargeye_rejected"
+    assert info.value.translation_key == "command_rejected"
     assert info.value.translation_placeholders == {
-        "device": "Office charger 1",
+        "target": "Office charger 1",
         "reason": "station answered Rejected (InvalidSchedule)",
     }
 

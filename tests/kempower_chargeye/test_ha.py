@@ -380,8 +380,8 @@ async def test_power_limit_numbers(
             {"entity_id": eid(hass, "number", DC, "power_limit"), "value": 90},
             blocking=True,
         )
-    assert info.value.translation_key == "chargeye_rejected"
-    assert info.value.translation_placeholders["device"] == "Depot charger 1"
+    assert info.value.translation_key == "command_rejected"
+    assert info.value.translation_placeholders["target"] == "Depot charger 1"
     assert state(hass, eid(hass, "number", DC, "power_limit")) == "150.0"
     await advance(hass, frozen, clock, 60)
     assert state(hass, eid(hass, "number", DC, "power_limit")) == "150.0"
@@ -432,7 +432,7 @@ async def test_power_limit_numbers(
             {"device_id": device_id(hass, "connector_KEMDC-0001_connector1")},
             blocking=True,
         )
-    assert info.value.translation_key == "chargeye_rejected"
+    assert info.value.translation_key == "command_rejected"
     await advance(hass, frozen, clock, 60)
     assert state(hass, eid(hass, "number", DC_PLUG, "power_limit")) == "50.0"
 
@@ -465,7 +465,7 @@ async def test_availability_switch(
             {"entity_id": eid(hass, "switch", AC_PLUG, "available")},
             blocking=True,
         )
-    assert info.value.translation_key == "chargeye_rejected"
+    assert info.value.translation_key == "command_rejected"
     assert state(hass, eid(hass, "switch", AC_PLUG, "available")) == STATE_ON
 
 
@@ -507,7 +507,7 @@ async def test_restart(
         await hass.services.async_call(
             "button", "press", {"entity_id": eid(hass, "button", DC, "restart")}, blocking=True
         )
-    assert info.value.translation_key == "chargeye_rejected"
+    assert info.value.translation_key == "command_rejected"
 
 
 async def test_start_and_stop_actions(
@@ -579,8 +579,8 @@ async def test_start_and_stop_actions(
         await hass.services.async_call(
             DOMAIN, "start_transaction", {"device_id": plug, "id_token": "APP-42"}, blocking=True
         )
-    assert info.value.translation_key == "chargeye_rejected"
-    assert info.value.translation_placeholders["device"] == "Office charger 1 connector 2"
+    assert info.value.translation_key == "command_rejected"
+    assert info.value.translation_placeholders["target"] == "Office charger 1 connector 2"
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
             DOMAIN,
@@ -588,8 +588,8 @@ async def test_start_and_stop_actions(
             {"device_id": device_id(hass, "connector_KEMDC-0001_connector2")},
             blocking=True,
         )
-    assert info.value.translation_key == "chargeye_rejected"
-    assert info.value.translation_placeholders["device"] == "Depot charger 1 connector 2"
+    assert info.value.translation_key == "command_rejected"
+    assert info.value.translation_placeholders["target"] == "Depot charger 1 connector 2"
     # An unknown transaction: the cloud does not know it.
     sim.device.control("reject", {"operations": []})
     with pytest.raises(HomeAssistantError) as info:

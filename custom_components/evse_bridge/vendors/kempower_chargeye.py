@@ -56,7 +56,6 @@ import voluptuous as vol
 from ..api import (
     EvseAuthenticationError,
     EvseBridgeError,
-    EvseCommandRejectedError,
     EvseConnectionError,
     EvseNotSupportedError,
     EvseRateLimitedError,
@@ -398,7 +397,11 @@ class ChargEyeSite(Site):
 
     @contextmanager
     def command_errors(self, device: DeviceData) -> Iterator[None]:
-        """Client errors of a command on ``device`` as errors naming it (see module doc)."""
+        """The two ChargEye refusals as errors naming ``device`` (see module doc).
+
+        Every other client error is left to the generic translation, which names the
+        device as the user knows it too.
+        """
         data = device.data
         station_device = station_key(data.station)
         station = self.display_name(station_device, station_name(data.station))
@@ -420,15 +423,6 @@ class ChargEyeSite(Site):
                     "sent": ", ".join(
                         f"evseId {evse_id} (HTTP {status})" for evse_id, status in err.sent
                     ),
-                },
-            ) from err
-        except EvseCommandRejectedError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="chargeye_rejected",
-                translation_placeholders={
-                    "device": self.display_name(device.key, device.identity.name),
-                    "reason": str(err) or "-",
                 },
             ) from err
 
