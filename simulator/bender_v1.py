@@ -19,6 +19,7 @@ import uuid
 from aiohttp import web
 
 from .bender_legacy import AUTH_STATE, CONN_STATE, OCPP_STATE, TYPE2_STATE
+from .bender_v1_controls import VARIANTS as CONTROL_VARIANTS, V1Whitelist
 from .charging import ChargingCycle, Phase
 from .clock import SimClock
 from .device import SimDevice
@@ -56,7 +57,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "summary_wh_s": {"summary": "wh_s"},
     "pairing_put": {"pairing": "PUT"},
     "unprefixed": {"prefixed": False},
+    # The whitelist's readings (bender_v1_controls).
+    **{name: {} for name in sorted(CONTROL_VARIANTS)},
 }
+DEFAULT_VARIANT = "default"
 
 _SYSTEM_STATE = {
     Phase.IDLE: "idle",
@@ -78,7 +82,8 @@ class BenderV1Device(SimDevice):
     ``tag`` (id read in pairing mode; ``none`` for no tag), ``tag_type``,
     ``tag_delay`` (s after pairing starts), ``offset`` (s into the charging cycle),
     ``cp_id`` (charge point id in the settings; empty for none), ``variant`` (a
-    key of ``VARIANTS``; ``prefix=none`` is the ``unprefixed`` variant's knob).
+    key of ``VARIANTS``: a reading of what the document leaves open; ``prefix=none``
+    is the ``unprefixed`` variant's knob).
     """
 
     kind = "bender_v1"
@@ -97,14 +102,15 @@ class BenderV1Device(SimDevice):
         tag_delay_s: float = 5.0,
         offset_s: float = 0.0,
         charge_point_id: str = CHARGE_POINT_ID,
-        variant: str = "default",
+        variant: str = DEFAULT_VARIANT,
     ) -> None:
         """Set up the controller's identity, its credentials and its charging cycle."""
         super().__init__(clock)
         if variant not in VARIANTS:
-            raise ValueError(f"unknown bender_v1 variant {variant!r}; one of {sorted(VARIANTS)}")
+            raise ValueError(f"unknown bender_v1 variant {variant!r}; known: {sorted(VARIANTS)}")
         knobs = VARIANTS[variant]
         self.variant = variant
+        self.whitelist = V1Whitelist(self._refusal, variant)
         self.session_at: str = knobs.get("session", "session.id")
         self.serial_key: str = knobs.get("serial_key", "chargePointSerialNumber")
         self.summary_units: str = knobs.get("summary", "kwh_min")
@@ -150,7 +156,7 @@ class BenderV1Device(SimDevice):
             tag_delay_s=float(options.pop("tag_delay", "5")),
             offset_s=float(options.pop("offset", "0")),
             charge_point_id=options.pop("cp_id", CHARGE_POINT_ID),
-            variant=options.pop("variant", "default"),
+            variant=options.pop("variant", DEFAULT_VARIANT),
         )
         if options:
             raise ValueError(f"unknown bender_v1 options {sorted(options)}")
@@ -258,6 +264,7 @@ class BenderV1Device(SimDevice):
             self.pairing_method, f"{prefix}/whitelist/pairing", self._start_pairing
         )
         app.router.add_get(f"{prefix}/whitelist/pairing", self._pairing_result)
+        self.whitelist.add_routes(app, prefix)
 
     @staticmethod
     def _not_found() -> web.Response:
@@ -398,14 +405,17 @@ class BenderV1Device(SimDevice):
     # Control API
 
     def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Run a knob: ``web_login``, ``token_race``, ``messages`` or ``configure``.
+        """Run a knob: ``web_login``, ``token_race``, ``messages``, ``configure``, ``whitelist``.
 
         ``web_login`` ends the API session like a login from the web UI;
         ``token_race`` supersedes the next token as soon as it is handed out;
         ``messages`` sets the logging messages; ``configure`` changes
-        ``username``, ``password``, ``rest``, ``tag``, ``tag_type``, ``tag_delay``.
+        ``username``, ``password``, ``rest``, ``tag``, ``tag_type``, ``tag_delay``;
+        ``whitelist`` replaces the whitelist with ``tags``.
         """
-        if action == "token_race":
+        if action == "whitelist":
+            self.whitelist.seed(list(params.get("tags", [])))
+        elif action == "token_race":
             self._token_race = True
         elif action == "web_login":
             self.web_logins += 1
@@ -448,4 +458,5 @@ class BenderV1Device(SimDevice):
             "tag_read": self._pairing_tag is not None,
             "state": self.system_state(),
             "messages": self.messages,
+            **self.whitelist.describe(),
         }

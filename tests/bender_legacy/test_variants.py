@@ -118,7 +118,7 @@ def test_json_numbers_and_nonfinite_values() -> None:
     assert state.charging_duration_s is None
     assert state.currents_a == (14.0, None, 14.1)
     assert state.max_current_a == 16.0
-    assert state.ocpp_state is OcppState.INOPERATIVE
+    assert state.ocpp_state is OcppState.UNAVAILABLE
     assert state.meter_configuration is MeterConfiguration.MODBUS_METER_GARO_EM270
     assert state.errors == ("rcd_triggered",)
     assert not any(

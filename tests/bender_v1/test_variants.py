@@ -56,6 +56,8 @@ READINGS: dict[str, dict[str, Any]] = {
     "summary_wh_s": {},
     "pairing_put": {"pairing_method": "PUT"},
     "unprefixed": {"api_prefix": ""},
+    "whitelist_put": {},
+    "whitelist_delete_body": {},
 }
 
 

@@ -64,27 +64,18 @@ class AuthorizationState(StrEnum):
 
 
 class OcppState(StrEnum):
-    """``ocpp_state`` and ``slave_state``: the OCPP 1.6 connector status.
-
-    The controller sends ``unavailable`` for a connector out of service; Home
-    Assistant reserves that word for an entity it cannot reach, so the state is
-    called ``inoperative`` here (``_missing_`` maps the sent word onto it).
-    """
+    """``ocpp_state`` and ``slave_state``: the OCPP 1.6 connector status."""
 
     AVAILABLE = "available"
     OCCUPIED = "occupied"
     RESERVED = "reserved"
-    INOPERATIVE = "inoperative"
+    UNAVAILABLE = "unavailable"
     FAULTED = "faulted"
     PREPARING = "preparing"
     CHARGING = "charging"
     SUSPENDEDEVSE = "suspendedevse"
     SUSPENDEDEV = "suspendedev"
     FINISHING = "finishing"
-
-    @classmethod
-    def _missing_(cls, value: object) -> OcppState | None:
-        return cls.INOPERATIVE if value == "unavailable" else None
 
 
 class Type2State(StrEnum):
