@@ -160,15 +160,15 @@ async def _async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult
         http.detach()
     if info.serial is None:
         raise EvseResponseError("settings carry no charge point serial")
-    return ProbeResult(
-        unique_id=info.serial,
-        title=_title(info),
-        data={
-            CONF_HOST: data[CONF_HOST].strip(),
-            CONF_USERNAME: data.get(CONF_USERNAME) or DEFAULT_USERNAME,
-            CONF_PASSWORD: data[CONF_PASSWORD],
-        },
-    )
+    entry_data = {
+        CONF_HOST: data[CONF_HOST].strip(),
+        CONF_USERNAME: data.get(CONF_USERNAME) or DEFAULT_USERNAME,
+        CONF_PASSWORD: data[CONF_PASSWORD],
+    }
+    if units := data.get(CONF_SUMMARY_UNITS):
+        # Reauth and reconfigure reach the same controller (same serial): keep what it showed.
+        entry_data[CONF_SUMMARY_UNITS] = units
+    return ProbeResult(unique_id=info.serial, title=_title(info), data=entry_data)
 
 
 @dataclass(frozen=True, slots=True)
