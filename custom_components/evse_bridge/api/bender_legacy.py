@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from enum import StrEnum
-import json
 import math
 from typing import Any
 
@@ -29,7 +28,7 @@ from .errors import (
     EvseNotSupportedError,
     EvseResponseError,
 )
-from .http import http_request
+from .http import decode_json, http_request
 from .parsing import report_once, to_enum, to_float, to_float_list, to_int, to_str
 
 FULL_STATE_PATH = "/rest/full_state"
@@ -256,15 +255,13 @@ class LegacyState:
     errors: tuple[str, ...] | None
 
 
-def _json_number(text: str) -> float | None:
-    """A JSON number; what no float holds (``1e999``, huge integers) is unknown."""
-    number = float(text)
-    return number if math.isfinite(number) else None
-
-
-def _json_integer(text: str) -> int | None:
-    number = int(text)
-    return number if abs(number) < 2**63 else None
+def _finite(value: Any) -> Any:
+    """A JSON value with ``NaN``/``Infinity`` (and ``1e999``) as None, in lists too."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def parse_body(body: str) -> dict[str, Any]:
@@ -275,18 +272,10 @@ def parse_body(body: str) -> dict[str, Any]:
     """
     text = body.strip()
     if text.startswith("{"):
-        try:
-            decoded = json.loads(
-                text,
-                parse_constant=lambda _constant: None,
-                parse_float=_json_number,
-                parse_int=_json_integer,
-            )
-        except ValueError as err:
-            raise EvseResponseError("answer is neither key:value lines nor JSON") from err
+        decoded = decode_json(text)
         if not isinstance(decoded, dict):
             raise EvseResponseError("JSON answer is not an object")
-        return {str(key): value for key, value in decoded.items()}
+        return {str(key): _finite(value) for key, value in decoded.items()}
     values: dict[str, Any] = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")

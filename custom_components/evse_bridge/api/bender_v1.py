@@ -55,7 +55,7 @@ from .errors import (
     EvseResponseError,
 )
 from .http import DEFAULT_TIMEOUT, HttpAnswer, http_request
-from .parsing import get_ci, to_enum, to_float, to_int, to_str
+from .parsing import error_text, get_ci, header_token, to_enum, to_float, to_int, to_str
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -567,6 +567,9 @@ def _refusal_cause(payload: Any) -> str | None:
     success = get_ci(payload, "success")
     if success is False or str(success).lower() == "false":
         return to_str(get_ci(payload, "cause", "message", "error")) or "no cause given"
+    if success is None:
+        # An error object without ``success`` is no success either.
+        return error_text(payload)
     return None
 
 
@@ -728,13 +731,13 @@ class BenderV1Client:
             return None
         if (found := _session_id(payload)) is not None:
             session_id, self.session_id_location = found
-            return session_id
+            return header_token(session_id, "session id")
         new_cookies = sorted(self._cookies() - cookies_before)
         if not new_cookies:
             raise EvseResponseError("login accepted without a session id")
         name, session_id = new_cookies[0]
         self.session_id_location = f"cookie:{name}"
-        return session_id
+        return header_token(session_id, "session id")
 
     async def _current_session(self) -> str:
         if (session_id := self._session_id) is not None:
@@ -834,8 +837,7 @@ class BenderV1Client:
                 f"controller refused pairing mode (HTTP {answer.status})"
             )
         payload = _object(answer, "whitelist pairing")
-        if get_ci(payload, "success") is False:
-            cause = to_str(get_ci(payload, "cause", "message")) or "no cause given"
+        if (cause := _refusal_cause(payload)) is not None:
             raise EvseCommandRejectedError(f"controller refused pairing mode: {cause}")
 
     async def pairing_result(self) -> PairingTag | None:
