@@ -35,7 +35,11 @@ async def test_user_flow_creates_entry(hass: HomeAssistant, sim: SimServer) -> N
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # Titled by what the controller calls itself: its charge point id.
     assert result["title"] == "+4983900000000001"
-    assert result["data"] == {"vendor": "bender_legacy", "host": sim.host}
+    assert result["data"] == {
+        "vendor": "bender_legacy",
+        "host": sim.host,
+        "automatic_title": result["title"],
+    }
     assert result["result"].unique_id == SERIAL
 
 
@@ -77,6 +81,7 @@ async def test_user_flow_with_password(
         "username": "manufacturer",
         "password": "secret",
         "auth_scheme": "documented_headers",
+        "automatic_title": result["title"],
     }
 
 

@@ -156,6 +156,7 @@ async def test_config_flow(
         "refresh_token": DEFAULT_REFRESH_TOKEN,
         "server_url": api,
         "location_uid": "loc-office",
+        "automatic_title": "Kempower ChargEye Office car park",
     }
     # The unique ID is the organisation named in the JWT, never the secret.
     assert result["result"].unique_id == DEFAULT_ORGANIZATION
@@ -385,6 +386,8 @@ async def test_power_limit_numbers(
         {"entity_id": f"number.{DC_PLUG}_power_limit", "value": 50},
         blocking=True,
     )
+    # Writes to one target are at least the write interval apart (safe writes).
+    await advance(hass, frozen, clock, 60)
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
             DOMAIN,
