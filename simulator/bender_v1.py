@@ -19,7 +19,7 @@ import uuid
 from aiohttp import web
 
 from .bender_legacy import AUTH_STATE, CONN_STATE, OCPP_STATE, TYPE2_STATE
-from .bender_v1_controls import VARIANTS as CONTROL_VARIANTS, V1Whitelist
+from .bender_v1_controls import VARIANTS as CONTROL_VARIANTS, V1Settings, V1Whitelist
 from .charging import ChargingCycle, Phase
 from .clock import SimClock
 from .device import SimDevice
@@ -111,11 +111,19 @@ class BenderV1Device(SimDevice):
         knobs = VARIANTS[variant]
         self.variant = variant
         self.whitelist = V1Whitelist(self._refusal, variant)
+        self.settings = V1Settings(self._refusal, variant, serial)
         self.session_at: str = knobs.get("session", "session.id")
         self.serial_key: str = knobs.get("serial_key", "chargePointSerialNumber")
         self.summary_units: str = knobs.get("summary", "kwh_min")
         self.pairing_method: str = knobs.get("pairing", "POST")
         self.charge_point_id = charge_point_id
+        if charge_point_id:
+            self.settings.parameters["ChargeBoxIdentity_ocpp"] = {
+                "value": charge_point_id,
+                "type": "string",
+                "rw": "rw",
+                "short": "Charge box identity (OCPP charge point id)",
+            }
         self.username = username
         self.password = password
         self.prefixed = prefixed and knobs.get("prefixed", True)
@@ -265,6 +273,7 @@ class BenderV1Device(SimDevice):
         )
         app.router.add_get(f"{prefix}/whitelist/pairing", self._pairing_result)
         self.whitelist.add_routes(app, prefix)
+        self.settings.add_routes(app, prefix)
 
     @staticmethod
     def _not_found() -> web.Response:
@@ -365,22 +374,13 @@ class BenderV1Device(SimDevice):
     async def _settings(self, request: web.Request) -> web.Response:
         if (refusal := self._refusal(request)) is not None:
             return refusal
-        result: dict[str, Any] = {
-            "WebUIStyle_web": "bender",
-            "Enabled_wlan": "off",
-            "OcppServerUrl_ocpp": "wss://backend.example/ocpp",
-            "OcppServerPassword_ocpp": "backend-secret",
-        }
-        if self.charge_point_id:
-            result["ChargeBoxIdentity_ocpp"] = self.charge_point_id
         wanted = [key for key in request.query.get("params", "").split(",") if key]
-        if wanted:
-            result = {key: value for key, value in result.items() if key in wanted}
+        result, groups = self.settings.result(wanted)
         return web.json_response(
             {
                 "name": "settings",
                 "result": result,
-                "groups": [],
+                "groups": groups,
                 "ChargePointInfo": self.charge_point_info(),
             }
         )
@@ -459,4 +459,5 @@ class BenderV1Device(SimDevice):
             "state": self.system_state(),
             "messages": self.messages,
             **self.whitelist.describe(),
+            **self.settings.describe(),
         }

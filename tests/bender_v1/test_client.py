@@ -681,6 +681,8 @@ def test_charge_point_id_from_info_or_settings() -> None:
     settings = {"ChargeBoxIdentity_ocpp": "CP-7", "OcppServerUrl_ocpp": "wss://x"}
     assert parse_charge_point_info({}, settings).charge_point_id == "CP-7"
     assert parse_charge_point_info({}, {"Other_ocpp": "x"}).charge_point_id is None
+    with_meta = {"ChargeBoxIdentity_ocpp": {"value": "CP-8", "type": "string"}}
+    assert parse_charge_point_info({}, with_meta).charge_point_id == "CP-8"
 
 
 def test_pairing_tag_parsing() -> None:

@@ -156,7 +156,7 @@ async def test_healthy_hour_one_login(
     clock: SimClock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """State every 15 s, logging every 60 s, summary every 5 min: one session all hour.
+    """State every 15 s, logging every 60 s, summary and current limit every 5 min: one session.
 
     The first watched transaction establishes the summary's units; the entry reloads
     once for the entities they allow, which costs one more login.
@@ -166,7 +166,6 @@ async def test_healthy_hour_one_login(
     assert device.logins == 2
     assert sim.requests("POST /v1/login") == 2
     assert sim.requests("POST /v1/logout") == 1
-    assert sim.requests("GET /v1/settings") == 2
     assert sim.requests("GET /v1/system_state") == 242
     assert loaded_entry.data["summary_units"] == {"energy": "kWh", "duration": "min"}
     # The simulated hour completed three charging sessions.

@@ -57,6 +57,7 @@ from ..api.bender_v1 import (
     ChargePointInfo,
     ControllerLog,
     LogMessage,
+    SettingParameter,
     SummaryUnits,
     SystemState,
     Transaction,
@@ -75,8 +76,11 @@ from ..site import DeviceData, DeviceIdentity, Site, SiteData
 from .base import ProbeResult, Vendor, VendorService
 from .bender_v1_controls import (
     ATTR_NAME,
+    SETTINGS_SERVICES,
     WHITELIST_SERVICES,
+    V1Controls,
     async_whitelist_scanned_tag,
+    current_limit_number,
 )
 from .sensor_factories import (
     counter_sensor,
@@ -186,6 +190,8 @@ class BenderV1Data:
     units: SummaryUnits
     running: bool | None
     total_energy_wh: float | None
+    #: The charging current limit parameter, where the settings meta identifies one.
+    current_limit: SettingParameter | None = None
 
 
 class BenderV1Site(Site):
@@ -199,6 +205,7 @@ class BenderV1Site(Site):
         self._entry = entry
         self._http = _http_session(hass)
         self.client = _client(self._http, entry.data)
+        self.controls = V1Controls(hass, entry, self.client)
         self._info: ChargePointInfo | None = None
         self._log: ControllerLog | None = None
         self._summary: TransactionSummary | None = None
@@ -258,6 +265,7 @@ class BenderV1Site(Site):
             units=self._units,
             running=running,
             total_energy_wh=self._lifetime_wh(state.transaction),
+            current_limit=await self.controls.async_current_limit(now),
         )
         return SiteData(
             {CONTROLLER: DeviceData(key=CONTROLLER, kind=CONTROLLER, identity=identity, data=data)}
@@ -364,6 +372,7 @@ class BenderV1Site(Site):
                 },
             },
             "whitelist_readings": self.client.whitelist_readings,
+            "settings_readings": self.client.settings_readings,
         }
 
 
@@ -489,7 +498,12 @@ EVENTS: tuple[EvseBridgeEventEntityDescription, ...] = (
     ),
 )
 
-DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (*SENSORS, *BINARY_SENSORS, *EVENTS)
+DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    *SENSORS,
+    *BINARY_SENSORS,
+    *EVENTS,
+    current_limit_number(CONTROLLER),
+)
 
 
 def _not_idle() -> ServiceValidationError:
@@ -555,6 +569,7 @@ BENDER_V1 = Vendor(
             supports_response=SupportsResponse.OPTIONAL,
         ),
         *WHITELIST_SERVICES,
+        *SETTINGS_SERVICES,
     ),
     form_errors={
         BenderLegacyControllerError: (CONF_HOST, "bender_is_legacy"),
