@@ -18,6 +18,7 @@ from custom_components.evse_bridge.vendors import VENDORS
 from simulator.bender_legacy import SERIAL, LegacyDevice
 from simulator.clock import SimClock
 
+from .common import get_device
 from .conftest import StartSimulator
 
 
@@ -49,8 +50,7 @@ async def _call(hass: HomeAssistant, data: dict[str, str]) -> str:
 async def test_action_on_a_vendor_without_it(
     hass: HomeAssistant, legacy_entry: MockConfigEntry
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"{SERIAL}_controller")})
-    assert device is not None
+    device = get_device(hass, f"{SERIAL}_controller")
     assert await _call(hass, {"device_id": device.id}) == "action_not_supported"
     assert await _call(hass, {"config_entry_id": legacy_entry.entry_id}) == "action_not_supported"
 
