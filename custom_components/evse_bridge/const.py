@@ -11,3 +11,6 @@ LOGGER = logging.getLogger(__package__)
 CONF_VENDOR: Final = "vendor"
 #: SHA-256 fingerprint (lowercase hex) of a device certificate the user chose to trust.
 CONF_FINGERPRINT: Final = "fingerprint"
+#: The title the integration gave the entry (from what the device says about itself): a
+#: reconfigure or reauthentication updates the title only while it is still this one.
+CONF_AUTOMATIC_TITLE: Final = "automatic_title"

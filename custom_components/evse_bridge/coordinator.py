@@ -12,9 +12,9 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .api import EvseAuthenticationError, EvseBridgeError, EvseCertificateMismatchError
 from .compat import remove_device
-from .const import DOMAIN, LOGGER
+from .const import CONF_VENDOR, DOMAIN, LOGGER
 from .runtime import EvseBridgeConfigEntry
-from .site import DeviceData, Site, SiteData
+from .site import DeviceData, Site, SiteData, device_model_id
 
 
 class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
@@ -100,6 +100,7 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
                 name=identity.name,
                 manufacturer=identity.manufacturer,
                 model=identity.model,
+                model_id=device_model_id(self.config_entry.data[CONF_VENDOR], device.kind),
                 serial_number=identity.serial_number,
                 sw_version=identity.sw_version,
                 hw_version=identity.hw_version,

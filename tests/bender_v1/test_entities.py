@@ -79,7 +79,7 @@ async def test_values_while_idle(hass: HomeAssistant, loaded_entry: MockConfigEn
         "paused",
         "finished",
         "error",
-        "unavailable",
+        "inoperative",
     ]
     assert state_of(hass, "event", "controller_tag_scanned") == STATE_UNKNOWN
 

@@ -161,6 +161,7 @@ async def test_config_flow(
         "refresh_token": DEFAULT_REFRESH_TOKEN,
         "server_url": api,
         "location_uid": "loc-office",
+        "automatic_title": "Kempower ChargEye Office car park",
     }
     # The unique ID is the organisation named in the JWT, never the secret.
     assert result["result"].unique_id == DEFAULT_ORGANIZATION
@@ -389,6 +390,8 @@ async def test_power_limit_numbers(
         {"entity_id": eid(hass, "number", f"{DC_PLUG}_power_limit"), "value": 50},
         blocking=True,
     )
+    # Writes to one target are at least the write interval apart (safe writes).
+    await advance(hass, frozen, clock, 60)
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
             DOMAIN,
@@ -414,7 +417,7 @@ async def test_availability_switch(
     assert commands(sim)[-1]["body"] == {"type": "Inoperative"}
     await hass.async_block_till_done()
     assert state(hass, "switch", f"{AC_PLUG}_available") == STATE_OFF
-    assert state(hass, "sensor", f"{AC_PLUG}_connector_status") == "unavailable"
+    assert state(hass, "sensor", f"{AC_PLUG}_connector_status") == "inoperative"
     await hass.services.async_call(
         "switch",
         "turn_on",
@@ -459,7 +462,7 @@ async def test_restart(
     # The press asked for a refresh just before: this one waits for the next poll.
     await advance(hass, frozen, clock, 20)
     assert state(hass, "binary_sensor", f"{AC}_online") == STATE_OFF
-    assert state(hass, "sensor", f"{AC_PLUG}_connector_status") == "unknown"
+    assert state(hass, "sensor", f"{AC_PLUG}_connector_status") == "status_unknown"
     assert state(hass, "switch", f"{AC_PLUG}_available") == "unknown"
     with pytest.raises(ServiceValidationError) as validation:
         await hass.services.async_call(
@@ -676,7 +679,7 @@ async def test_action_targets_and_failures(
         await hass.services.async_call(
             DOMAIN, "restart_station", {"device_id": station}, blocking=True
         )
-    assert info.value.translation_key == "communication_error"
+    assert info.value.translation_key == "command_failed"
     sim.device.faults.update({"mode": "none"})
     # The refresh token was revoked: the action fails and reauthentication starts.
     sim.device.control("set_refresh_token", {"token": "rotated-token"})

@@ -53,7 +53,7 @@ async def test_availability_switch(
     assert sim.requests("POST /api/v2/stations/101/cmds/change_availability") == 1
     assert hub.stations[101].evses[0].frozen_at is not None
     assert state(hass, "switch", SWITCH) == "off"
-    assert state(hass, "sensor", "station_101_status") == "unavailable"
+    assert state(hass, "sensor", "station_101_status") == "inoperative"
     await hass.services.async_call(
         "switch", SERVICE_TURN_ON, {ATTR_ENTITY_ID: eid(hass, "switch", SWITCH)}, blocking=True
     )
