@@ -8,10 +8,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from simulator.bender_legacy import LegacyDevice
+from simulator.bender_legacy import SERIAL, LegacyDevice
 
 from ..common import entity_id, get_device
-from .conftest import SERIAL, binary_state, sensor_state
+from .conftest import binary_state, sensor_state
 
 
 async def test_values_while_charging(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
