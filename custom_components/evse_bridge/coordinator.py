@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -14,6 +15,9 @@ from .api import EvseAuthenticationError, EvseBridgeError, EvseCertificateMismat
 from .const import DOMAIN, LOGGER
 from .runtime import EvseBridgeConfigEntry
 from .site import Site, SiteData
+
+if TYPE_CHECKING:
+    from .sessions import SessionTracker
 
 
 class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
@@ -43,6 +47,8 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self.site = site
         self._certificate_issue_checked = False
         self._registered: set[str] = set()
+        #: Compares each successful poll with the open charging sessions.
+        self.sessions: SessionTracker | None = None
 
     @property
     def certificate_issue_id(self) -> str:
@@ -70,6 +76,8 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
             self._certificate_issue_checked = True
         self._remove_stale_devices(data)
         self._register_new_devices(data)
+        if self.sessions is not None:
+            await self.sessions.async_process(data)
         return data
 
     def _register_new_devices(self, data: SiteData) -> None:

@@ -9,17 +9,19 @@ from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
     from .coordinator import EvseBridgeCoordinator
+    from .sessions import SessionTracker
     from .site import Site
     from .vendors.base import Vendor
 
 
 @dataclass(slots=True)
 class EvseBridgeRuntimeData:
-    """The entry's vendor, its site adapter and the coordinator that polls it."""
+    """The entry's vendor, its site adapter, the coordinator that polls it, its sessions."""
 
     vendor: Vendor
     site: Site
     coordinator: EvseBridgeCoordinator
+    sessions: SessionTracker
 
 
 type EvseBridgeConfigEntry = ConfigEntry[EvseBridgeRuntimeData]
