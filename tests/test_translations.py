@@ -9,6 +9,7 @@ from typing import Any
 
 from homeassistant import data_entry_flow
 from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 import pytest
 import yaml
 
@@ -63,6 +64,28 @@ def test_vendor_translated(language: str, vendor: Vendor) -> None:
         if getattr(description, "device_class", None) is SensorDeviceClass.ENUM:
             options = getattr(description, "options", None) or []
             assert set(options) <= set(entity["state"]), description.key
+
+
+#: States Home Assistant gives an entity it cannot read (and templates' spelling of no value):
+#: an option spelt like one would read as a lost connection in the UI, logbook and history.
+RESERVED_STATES = {STATE_UNAVAILABLE, STATE_UNKNOWN, "none", ""}
+
+
+@pytest.mark.parametrize("vendor", VENDORS.values(), ids=list(VENDORS))
+def test_no_enum_option_is_a_reserved_state(vendor: Vendor) -> None:
+    enums = [
+        description
+        for description in vendor.descriptions
+        if getattr(description, "device_class", None) is SensorDeviceClass.ENUM
+    ]
+    assert enums
+    for description in enums:
+        options = {str(option).lower() for option in getattr(description, "options", None) or []}
+        assert not options & RESERVED_STATES, description.key
+    for language in LANGUAGES:
+        for platform in _load(language)["entity"].values():
+            for key, entity in platform.items():
+                assert not set(entity.get("state", {})) & RESERVED_STATES, (language, key)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -407,7 +407,7 @@ async def test_availability_switch(
     assert commands(sim)[-1]["body"] == {"type": "Inoperative"}
     await hass.async_block_till_done()
     assert state(hass, f"switch.{AC_PLUG}_available") == STATE_OFF
-    assert state(hass, f"sensor.{AC_PLUG}_status") == "unavailable"
+    assert state(hass, f"sensor.{AC_PLUG}_status") == "inoperative"
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
     )
@@ -446,7 +446,7 @@ async def test_restart(
     # The press asked for a refresh just before: this one waits for the next poll.
     await advance(hass, frozen, clock, 20)
     assert state(hass, f"binary_sensor.{AC}_cloud_connection") == STATE_OFF
-    assert state(hass, f"sensor.{AC_PLUG}_status") == "unknown"
+    assert state(hass, f"sensor.{AC_PLUG}_status") == "status_unknown"
     assert state(hass, f"switch.{AC_PLUG}_available") == "unknown"
     with pytest.raises(ServiceValidationError) as validation:
         await hass.services.async_call(

@@ -50,7 +50,7 @@ async def test_availability_switch(
     assert sim.requests("POST /api/v2/stations/101/cmds/change_availability") == 1
     assert hub.stations[101].evses[0].frozen_at is not None
     assert state(hass, SWITCH) == "off"
-    assert state(hass, "sensor.bay_1_status") == "unavailable"
+    assert state(hass, "sensor.bay_1_status") == "inoperative"
     await hass.services.async_call(
         "switch", SERVICE_TURN_ON, {ATTR_ENTITY_ID: SWITCH}, blocking=True
     )
