@@ -72,7 +72,7 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
 
     async def async_set_native_value(self, value: float) -> None:
         """Write the value with the device's command."""
-        with translate_client_errors(self.coordinator.config_entry):
+        with translate_client_errors(self.coordinator.config_entry, self.device_name):
             await self.entity_description.set_fn(self.coordinator.site, self.device, value)
         self._written = value
         self.async_write_ha_state()

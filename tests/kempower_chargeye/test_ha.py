@@ -664,7 +664,7 @@ async def test_action_targets_and_failures(
         await hass.services.async_call(
             DOMAIN, "restart_station", {"device_id": station}, blocking=True
         )
-    assert info.value.translation_key == "communication_error"
+    assert info.value.translation_key == "command_failed"
     sim.device.faults.update({"mode": "none"})
     # The refresh token was revoked: the action fails and reauthentication starts.
     sim.device.control("set_refresh_token", {"token": "rotated-token"})
