@@ -576,7 +576,7 @@ async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
     # Imported here: services.py imports the vendors, which import this module.
     from .services import _resolve_target
 
-    entry, device = _resolve_target(call)
+    entry, device, _ = _resolve_target(call)
     tracker = entry.runtime_data.sessions
     now = dt_util.utcnow()
     end = dt_util.as_utc(call.data[ATTR_TO]) if ATTR_TO in call.data else now
