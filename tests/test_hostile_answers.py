@@ -13,14 +13,17 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import json
+import logging
 import time
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from homeassistant.const import STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.json import json_bytes
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -63,9 +66,26 @@ from custom_components.evse_bridge.api.schneider_evce import (
     EvceSslMode,
 )
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.bender_legacy import SERIAL as LEGACY_SERIAL, LegacyDevice
+from simulator.bender_v1 import (
+    DEFAULT_PASSWORD as V1_PASSWORD,
+    DEFAULT_USERNAME as V1_USERNAME,
+    SERIAL as V1_SERIAL,
+    BenderV1Device,
+)
 from simulator.clock import SimClock
-from simulator.schneider_evce import EvceDevice
+from simulator.kempower_chargeye import (
+    DEFAULT_ORGANIZATION as CHARGEYE_ORGANIZATION,
+    DEFAULT_REFRESH_TOKEN as CHARGEYE_REFRESH_TOKEN,
+    ChargEyeDevice,
+)
+from simulator.schneider_evce import (
+    LOGIN as EVCE_USER,
+    PASSWORD as EVCE_PASSWORD,
+    SERIAL as EVCE_SERIAL,
+    EvceDevice,
+)
 
 from .common import entity_state, find_entity_id
 
@@ -1086,3 +1106,155 @@ async def test_poll_with_nan_and_huge_values_keeps_entities_unknown(
     for state in hass.states.async_all():
         assert len(state.state) <= 255
     assert find_entity_id(hass, "sensor", f"{LEGACY_SERIAL}_controller_sig_current") is not None
+
+
+# -- Home Assistant: every JSON vendor polled with poisoned numbers ------------
+
+
+#: Keys whose numbers identify something (ids, serials, versions): kept, so devices stay.
+def _identifying(key: str) -> bool:
+    lowered = key.lower()
+    return lowered.endswith("id") or "serial" in lowered or "version" in lowered
+
+
+def poison(payload: Any, bad: Any, key: str = "") -> Any:
+    """``payload`` with every number that is no identifier replaced by ``bad``."""
+    if isinstance(payload, dict):
+        return {name: poison(value, bad, str(name)) for name, value in payload.items()}
+    if isinstance(payload, list):
+        return [poison(item, bad, key) for item in payload]
+    if isinstance(payload, bool) or not isinstance(payload, int | float) or _identifying(key):
+        return payload
+    return bad
+
+
+def poisoning(device: Any) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """A middleware rewriting the device's JSON answers while ``device.bad`` is set."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        bad = device.bad
+        if (
+            bad is None
+            or not isinstance(response, web.Response)
+            or response.content_type != "application/json"
+            or not isinstance(response.body, bytes)
+        ):
+            return response
+        text = json.dumps(poison(json.loads(response.body), bad))
+        return web.Response(status=response.status, text=text, content_type="application/json")
+
+    return middleware
+
+
+class PoisonedV1(BenderV1Device):
+    """A Bender v1 controller whose numbers turn hostile on demand."""
+
+    bad: Any = None
+
+    def add_routes(self, app: web.Application) -> None:
+        super().add_routes(app)
+        app.middlewares.append(poisoning(self))
+
+
+class PoisonedEvce(EvceDevice):
+    """An EVCE hub whose numbers turn hostile on demand."""
+
+    bad: Any = None
+
+    def add_routes(self, app: web.Application) -> None:
+        super().add_routes(app)
+        app.middlewares.append(poisoning(self))
+
+
+class PoisonedChargEye(ChargEyeDevice):
+    """A ChargEye account whose numbers turn hostile on demand."""
+
+    bad: Any = None
+
+    def add_routes(self, app: web.Application) -> None:
+        super().add_routes(app)
+        app.middlewares.append(poisoning(self))
+
+
+def _v1_entry(sim: Any, device: Any) -> tuple[str, dict[str, Any]]:
+    return V1_SERIAL, {
+        CONF_VENDOR: "bender_v1",
+        "host": sim.host,
+        "username": V1_USERNAME,
+        "password": V1_PASSWORD,
+    }
+
+
+def _evce_entry(sim: Any, device: Any) -> tuple[str, dict[str, Any]]:
+    return EVCE_SERIAL, {
+        CONF_VENDOR: "schneider_evce",
+        "host": sim.host,
+        "username": EVCE_USER,
+        "password": EVCE_PASSWORD,
+        "certificate": "pinned",
+        "fingerprint": device.certificate.fingerprint,
+    }
+
+
+def _chargeye_entry(sim: Any, device: Any) -> tuple[str, dict[str, Any]]:
+    return CHARGEYE_ORGANIZATION, {
+        CONF_VENDOR: "kempower_chargeye",
+        "refresh_token": CHARGEYE_REFRESH_TOKEN,
+        "server_url": f"{sim.url}/api",
+    }
+
+
+POISONED: dict[str, tuple[Callable[[SimClock], Any], Callable[..., tuple[str, dict[str, Any]]]]] = {
+    "bender_v1": (lambda clock: PoisonedV1(clock), _v1_entry),
+    "schneider_evce": (lambda clock: PoisonedEvce(clock), _evce_entry),
+    "kempower_chargeye": (lambda clock: PoisonedChargEye(clock), _chargeye_entry),
+}
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), 10**400, 1e300])
+@pytest.mark.parametrize("vendor", sorted(POISONED))
+async def test_poll_with_poisoned_numbers_keeps_every_entity(
+    hass: HomeAssistant,
+    start_simulator: Any,
+    caplog: pytest.LogCaptureFixture,
+    vendor: str,
+    bad: Any,
+) -> None:
+    make_device, make_entry = POISONED[vendor]
+    device = make_device(SimClock(scale=0, start=600.0))
+    sim = await start_simulator(device)
+    unique_id, data = make_entry(sim, device)
+    entry = MockConfigEntry(domain=DOMAIN, title=vendor, unique_id=unique_id, data=data)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    registry = er.async_get(hass)
+    shown = [
+        item.entity_id
+        for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if item.disabled_by is None
+    ]
+    unknown_before = sum(hass.states.get(item).state == STATE_UNKNOWN for item in shown)
+
+    device.bad = bad
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert entry.runtime_data.coordinator.last_update_success
+    after = [
+        item.entity_id
+        for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if item.disabled_by is None
+    ]
+    assert sorted(after) == sorted(shown)
+    states = [hass.states.get(item) for item in shown]
+    assert all(state is not None and state.state != STATE_UNAVAILABLE for state in states)
+    texts = [state.state.lower() for state in states if state is not None]
+    assert not {"nan", "inf", "-inf"} & set(texts)
+    assert all(len(text) <= 255 for text in texts)
+    assert texts.count(STATE_UNKNOWN) > unknown_before
+    # Diagnostics serialise what the device sent.
+    assert json_bytes(await async_get_config_entry_diagnostics(hass, entry))
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
