@@ -123,3 +123,16 @@ def test_keys_are_valid_translation_keys(language: str) -> None:
     for key in _keys(_load(language)):
         for part in key.split("."):
             assert valid.match(part), key
+
+
+def test_german_entity_names_fit_the_ui() -> None:
+    """German names are longer than English ones; past about 20 characters the UI cuts them."""
+    for platform, entities in _load("de")["entity"].items():
+        for key, entity in entities.items():
+            shown = re.sub(r"\{[a-z_]+\}", "1", entity.get("name", ""))
+            assert len(shown) <= 20, (platform, key, shown)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_vendor_menu_title_leaves_room_for_the_help_icon(language: str) -> None:
+    assert len(_load(language)["config"]["step"]["user"]["title"]) <= 20

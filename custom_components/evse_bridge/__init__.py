@@ -7,6 +7,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+# Every platform is imported with the integration (in Home Assistant's import executor).
+# A vendor module imports one platform (event) anyway; with some platforms imported and
+# others not, two entries forwarding at once made Home Assistant import the rest inside
+# the event loop ("Detected blocking call to import_module ... async_forward_entry_setups").
+from . import binary_sensor, button, event, number, sensor, switch  # noqa: F401
 from .const import CONF_VENDOR, DOMAIN
 from .coordinator import EvseBridgeCoordinator
 from .descriptions import (
