@@ -20,8 +20,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.json import json_bytes
 import pytest
@@ -1258,3 +1260,31 @@ async def test_poll_with_poisoned_numbers_keeps_every_entity(
     # Diagnostics serialise what the device sent.
     assert json_bytes(await async_get_config_entry_diagnostics(hass, entry))
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    ("vendor", "path", "form"),
+    [
+        ("bender_legacy", "GET /rest/full_state", lambda tiny: {"host": tiny.host}),
+        (
+            "kempower_chargeye",
+            "GET /auth/refreshAccessToken",
+            lambda tiny: {"refresh_token": "secret", "advanced": {"server_url": tiny.url}},
+        ),
+    ],
+)
+async def test_config_flow_says_the_device_redirects(
+    hass: HomeAssistant,
+    serve: Serve,
+    vendor: str,
+    path: str,
+    form: Callable[[Tiny], dict[str, Any]],
+) -> None:
+    tiny = await serve({path: redirect(301, "https://elsewhere.example/")})
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": vendor}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], form(tiny))
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "redirected"}

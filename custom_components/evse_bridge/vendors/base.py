@@ -15,6 +15,7 @@ from ..api import (
     EvseAuthenticationError,
     EvseConnectionError,
     EvseNotSupportedError,
+    EvseRedirectError,
     EvseResponseError,
 )
 from ..descriptions import EvseBridgeEntityDescription
@@ -99,6 +100,9 @@ class Vendor:
 
     def form_error(self, err: Exception) -> tuple[str, str]:
         """The (field, error key) for a failed probe; ``("base", "unknown")`` if unmapped."""
+        if isinstance(err, EvseRedirectError):
+            # Every vendor alike: the user typed an address the device sends elsewhere.
+            return ("base", "redirected")
         for error_class, target in self.form_errors.items():
             if isinstance(err, error_class):
                 return target
