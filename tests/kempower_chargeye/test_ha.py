@@ -156,6 +156,7 @@ async def test_config_flow(
         "refresh_token": DEFAULT_REFRESH_TOKEN,
         "server_url": api,
         "location_uid": "loc-office",
+        "automatic_title": "Kempower ChargEye Office car park",
     }
     # The unique ID is the organisation named in the JWT, never the secret.
     assert result["result"].unique_id == DEFAULT_ORGANIZATION
