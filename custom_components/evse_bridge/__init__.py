@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -33,6 +35,7 @@ from .sessions import (
     async_setup_session_services,
 )
 from .vendors import VENDORS
+from .writes import CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S, WriteCoalescer
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -74,8 +77,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
     except BaseException:
         await site.async_close()
         raise
+    writes = WriteCoalescer(
+        hass,
+        timedelta(seconds=float(entry.options.get(CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S))),
+        after_deferred=coordinator.async_request_refresh,
+    )
+    entry.async_on_unload(writes.async_cancel)
     entry.runtime_data = EvseBridgeRuntimeData(
-        vendor=vendor, site=site, coordinator=coordinator, sessions=sessions
+        vendor=vendor, site=site, coordinator=coordinator, writes=writes, sessions=sessions
     )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     # Sessions are compared from now on, when their event entities exist to report them.

@@ -12,15 +12,17 @@ if TYPE_CHECKING:
     from .sessions import SessionTracker
     from .site import Site
     from .vendors.base import Vendor
+    from .writes import WriteCoalescer
 
 
 @dataclass(slots=True)
 class EvseBridgeRuntimeData:
-    """The entry's vendor, its site adapter, the coordinator that polls it, its sessions."""
+    """The entry's vendor, site adapter, poller, writer and sessions."""
 
     vendor: Vendor
     site: Site
     coordinator: EvseBridgeCoordinator
+    writes: WriteCoalescer
     sessions: SessionTracker
 
 

@@ -22,6 +22,7 @@ from .runtime import EvseBridgeConfigEntry
 from .site import DeviceData
 from .vendors import VENDORS
 from .vendors.base import Vendor, VendorService
+from .writes import WriteOutcome
 
 ATTR_DEVICE_ID = "device_id"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -73,8 +74,21 @@ async def _async_handle(
             translation_key="wrong_target",
             translation_placeholders={"action": call.service, "target": target},
         )
+    write = None if service.write_target is None else service.write_target(call, device)
     with translate_client_errors(entry, target):
-        response = await service.handler(call.hass, call, runtime, device)
+        if write is None:
+            response = await service.handler(call.hass, call, runtime, device)
+        else:
+            handler = service.handler
+
+            async def send() -> None:
+                await handler(call.hass, call, runtime, device)
+
+            response = None
+            if await runtime.writes.async_write(write.key, write.value, send) is not (
+                WriteOutcome.SENT
+            ):
+                return None
     # Show what the action changed at once: actions are rare, and a debounced refresh
     # would show the state before a second action that follows within seconds.
     await runtime.coordinator.async_refresh()

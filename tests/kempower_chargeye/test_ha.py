@@ -386,6 +386,8 @@ async def test_power_limit_numbers(
         {"entity_id": f"number.{DC_PLUG}_power_limit", "value": 50},
         blocking=True,
     )
+    # Writes to one target are at least the write interval apart (safe writes).
+    await advance(hass, frozen, clock, 60)
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
             DOMAIN,
