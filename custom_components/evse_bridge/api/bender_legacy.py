@@ -15,7 +15,7 @@ and the scheme that worked is kept (``auth_scheme``).
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 import math
 from typing import Any
@@ -210,7 +210,8 @@ class LegacyState:
     """The parsed full state. ``None`` means the key is missing or unparsable.
 
     ``present`` lists the keys the controller sent, so entities are created
-    only for what this firmware offers. The RFID UID (``auth_uid``) is not kept.
+    only for what this firmware offers. The RFID UID (``auth_uid``) is kept for
+    the session record only: out of reprs, redacted in diagnostics.
     """
 
     present: frozenset[str]
@@ -253,6 +254,7 @@ class LegacyState:
     meter_configuration: MeterConfiguration | None
     meter_serial: str | None
     errors: tuple[str, ...] | None
+    auth_uid: str | None = field(default=None, repr=False)
 
 
 def _finite(value: Any) -> Any:
@@ -382,6 +384,7 @@ def parse_full_state(raw: dict[str, Any]) -> LegacyState:
         meter_configuration=read.enum(MeterConfiguration, "ocpp_meter_cfg"),
         meter_serial=read.text("ocpp_meter_serial"),
         errors=errors,
+        auth_uid=read.text("auth_uid"),
     )
 
 
