@@ -68,7 +68,7 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
 
 
 class RegisteredDevice(Protocol):
-    """A device registry entry, as far as names go (2026.9+ also has child devices)."""
+    """What names a device registry entry (every Home Assistant's kinds of entry have it)."""
 
     @property
     def name_by_user(self) -> str | None:
@@ -76,7 +76,7 @@ class RegisteredDevice(Protocol):
 
     @property
     def name(self) -> str | None:
-        """The device's own name."""
+        """The name the integration gave the device."""
 
 
 def registry_name(device: RegisteredDevice) -> str:
