@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_VENDOR, DOMAIN
+from .const import CONF_VENDOR, CONFIG_MINOR_VERSION, CONFIG_VERSION, DOMAIN
 from .coordinator import EvseBridgeCoordinator
 from .descriptions import (
     EvseBridgeBinarySensorEntityDescription,
@@ -43,6 +43,18 @@ def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:
     """Register the actions once, for every entry."""
     async_setup_services(hass)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> bool:
+    """Migrate an entry stored by an earlier version; the vendor says how."""
+    if entry.version > CONFIG_VERSION:
+        return False
+    if entry.minor_version < CONFIG_MINOR_VERSION:
+        vendor = VENDORS[entry.data[CONF_VENDOR]]
+        if vendor.async_migrate_entry is not None:
+            await vendor.async_migrate_entry(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=CONFIG_MINOR_VERSION)
     return True
 
 

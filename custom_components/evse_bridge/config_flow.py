@@ -20,7 +20,14 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST
 import voluptuous as vol
 
-from .const import CONF_FINGERPRINT, CONF_VENDOR, DOMAIN, LOGGER
+from .const import (
+    CONF_FINGERPRINT,
+    CONF_VENDOR,
+    CONFIG_MINOR_VERSION,
+    CONFIG_VERSION,
+    DOMAIN,
+    LOGGER,
+)
 from .coordinator import display_fingerprint
 from .vendors import VENDORS
 from .vendors.base import ProbeResult, Vendor
@@ -40,9 +47,12 @@ class _CertificateToConfirm:
 class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a charging controller, hub or cloud account."""
 
-    VERSION = 1
-    MINOR_VERSION = 1
+    VERSION = CONFIG_VERSION
+    MINOR_VERSION = CONFIG_MINOR_VERSION
     _certificate: _CertificateToConfirm | None = None
+    #: (host, fingerprint) the user confirmed in this flow: not asked again after a
+    #: failed connection test (a wrong password) as long as the device presents it.
+    _trusted: tuple[str, str] | None = None
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor API."""
@@ -54,13 +64,19 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the vendor's connection data, test it, create the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            fingerprint = await self._async_fingerprint(vendor, user_input, errors, known=None)
+            trusted = None
+            if self._trusted is not None and self._trusted[0] == user_input.get(CONF_HOST):
+                trusted = self._trusted[1]
+            fingerprint = await self._async_fingerprint(vendor, user_input, errors, known=trusted)
             if fingerprint is not None:
                 return self._async_show_certificate(
                     _CertificateToConfirm(vendor, user_input, fingerprint, reconfigure=False)
                 )
             if not errors:
-                result = await self._async_probe(vendor, user_input, errors)
+                data = dict(user_input)
+                if trusted is not None:
+                    data[CONF_FINGERPRINT] = trusted
+                result = await self._async_probe(vendor, data, errors)
                 if result is not None:
                     return await self._async_create(vendor, result)
         return self._async_show_vendor_form(vendor, user_input, errors)
@@ -121,6 +137,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         pending = self._certificate
         assert pending is not None
         self._certificate = None
+        self._trusted = (str(pending.data.get(CONF_HOST, "")), pending.fingerprint)
         data = {**pending.data, CONF_FINGERPRINT: pending.fingerprint}
         errors: dict[str, str] = {}
         result = await self._async_probe(pending.vendor, data, errors)

@@ -11,3 +11,7 @@ LOGGER = logging.getLogger(__package__)
 CONF_VENDOR: Final = "vendor"
 #: SHA-256 fingerprint (lowercase hex) of a device certificate the user chose to trust.
 CONF_FINGERPRINT: Final = "fingerprint"
+
+#: Version of the stored config entries; vendors migrate older minor versions.
+CONFIG_VERSION: Final = 1
+CONFIG_MINOR_VERSION: Final = 2

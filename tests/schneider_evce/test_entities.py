@@ -17,6 +17,7 @@ from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.schneider_evce import PASSWORD, SERIAL
 
+from ..common import entity_state, find_entity_id, get_device
 from ..conftest import SimServer
 from .conftest import (
     LOGIN_PATH,
@@ -40,38 +41,63 @@ def hub_evse(hub: ScriptedEvceDevice, station_id: int, evse: int) -> dict[str, f
     return next(item for item in station["evses"] if item["id"] == evse)
 
 
-async def test_station_values(
+def uid_state(hass: HomeAssistant, platform: str, key: str) -> str:
+    """State of the entity ``{SERIAL}_{key}``."""
+    return entity_state(hass, platform, f"{SERIAL}_{key}").state
+
+
+async def test_station_and_connector_values(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
 ) -> None:
     assert loaded_entry.state is ConfigEntryState.LOADED
     bay2_1 = hub_evse(hub, 102, 1)
     bay2_2 = hub_evse(hub, 102, 2)
-    assert state(hass, "sensor.bay_2_status") == "charging"
-    assert state(hass, "sensor.bay_2_connector_1_status") == bay2_1["status"]
-    assert state(hass, "sensor.bay_2_connector_2_status") == bay2_2["status"]
-    assert state(hass, "sensor.bay_2_ocpp_connection") == "connected"
-    power = hass.states.get("sensor.bay_2_power")
-    assert power is not None
-    assert power.attributes["unit_of_measurement"] == "kW"
-    assert float(power.state) == pytest.approx(
-        (bay2_1["power_w"] + bay2_2["power_w"]) / 1000, abs=0.01
-    )
-    energy = hass.states.get("sensor.bay_2_energy_meter")
-    assert energy is not None
-    assert energy.attributes["state_class"] == "total_increasing"
-    assert energy.attributes["device_class"] == "energy"
-    assert float(energy.state) == pytest.approx(
-        (bay2_1["energy_wh"] + bay2_2["energy_wh"]) / 1000, abs=0.01
-    )
-    session = hub_evse(hub, 101, 1)["session_energy_wh"]
-    assert float(state(hass, "sensor.bay_1_session_energy")) == pytest.approx(
-        session / 1000, abs=0.01
-    )
-    # A single-socket station has one connector sensor.
-    assert hass.states.get("sensor.bay_1_connector_2_status") is None
-    assert state(hass, "switch.bay_1_available_for_charging") == "on"
-    assert state(hass, "button.bay_1_restart") == "unknown"
-    assert state(hass, "sensor.evce_stations_connected") == "3"
+    assert uid_state(hass, "sensor", "station_102_status") == "charging"
+    assert uid_state(hass, "sensor", "station_102_ocpp_status") == "connected"
+    # Status, power and session energy per connector, never summed per station.
+    for key, evse in (("station_102_connector_1", bay2_1), ("station_102_connector_2", bay2_2)):
+        status = entity_state(hass, "sensor", f"{SERIAL}_{key}_status")
+        assert status.state == evse["status"]
+        assert status.attributes["transaction_id"] == evse.get("transaction_id")
+        power = entity_state(hass, "sensor", f"{SERIAL}_{key}_power")
+        assert power.attributes["unit_of_measurement"] == "kW"
+        expected_power = evse["power_w"] if evse["status"] == "charging" else 0
+        assert float(power.state) == pytest.approx(expected_power / 1000, abs=0.01)
+        energy = entity_state(hass, "sensor", f"{SERIAL}_{key}_energy")
+        assert energy.attributes["state_class"] == "total_increasing"
+        assert float(energy.state) == pytest.approx(evse["energy_wh"] / 1000, abs=0.01)
+        session = float(uid_state(hass, "sensor", f"{key}_session_energy"))
+        in_session = "transaction_id" in evse
+        expected = evse["session_energy_wh"] / 1000 if in_session else 0.0
+        assert session == pytest.approx(expected, abs=0.01)
+    for key in ("power", "energy", "session_energy"):
+        assert find_entity_id(hass, "sensor", f"{SERIAL}_station_102_{key}") is None
+    # A station with several connectors has a switch per connector besides its own.
+    assert uid_state(hass, "switch", "station_102_connector_2_availability") == "on"
+    assert find_entity_id(hass, "switch", f"{SERIAL}_station_101_connector_1_availability") is None
+    assert uid_state(hass, "switch", "station_101_availability") == "on"
+    assert uid_state(hass, "button", "station_101_restart") == "unknown"
+    assert uid_state(hass, "sensor", "hub_stations_connected") == "3"
+
+
+async def test_between_sessions_power_and_session_energy_are_zero(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    evse = hub.stations[101].evses[0]
+    evse.jump(hub.clock.now(), 0)  # the start of the idle phase
+    await refresh(hass, loaded_entry)
+    assert uid_state(hass, "sensor", "station_101_connector_1_status") == "available"
+    assert float(uid_state(hass, "sensor", "station_101_connector_1_power")) == 0
+    assert float(uid_state(hass, "sensor", "station_101_connector_1_session_energy")) == 0
+    status = entity_state(hass, "sensor", f"{SERIAL}_station_101_connector_1_status")
+    assert status.attributes["transaction_id"] is None
+    assert status.attributes["session_start"] is None
+    hub.clock.advance(evse.cycle.times.idle + evse.cycle.times.connected + 60)
+    await refresh(hass, loaded_entry)
+    status = entity_state(hass, "sensor", f"{SERIAL}_station_101_connector_1_status")
+    assert status.state == "charging"
+    assert status.attributes["transaction_id"] == hub_evse(hub, 101, 1)["transaction_id"]
+    assert status.attributes["session_start"] is not None
 
 
 async def test_zone_and_meter_values(
@@ -106,24 +132,21 @@ async def test_zone_and_meter_values(
 
 
 async def test_devices(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
-    registry = dr.async_get(hass)
-    hub = registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_hub")})
-    assert hub is not None
+    hub = get_device(hass, f"{SERIAL}_hub")
     assert hub.manufacturer == "Schneider Electric"
     assert hub.model == "HMIBSCEA53D1EDB"
     assert hub.serial_number == SERIAL
     assert hub.sw_version == "6.0.2"
     for key in ("station_101", "station_102", "zone_7", "zone_8", "power_meter_1234"):
-        device = registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_{key}")})
-        assert device is not None, key
-        assert device.via_device_id == hub.id
-    station = registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_station_102")})
-    assert station is not None
+        assert get_device(hass, f"{SERIAL}_{key}").via_device_id == hub.id, key
+    station = get_device(hass, f"{SERIAL}_station_102")
     assert station.name == "Bay 2"
     assert station.serial_number == "EVB1A22P4KI00102"
-    entity = er.async_get(hass).async_get("sensor.bay_2_power")
-    assert entity is not None
-    assert entity.unique_id == f"{SERIAL}_station_102_power"
+    connector = get_device(hass, f"{SERIAL}_station_102_connector_2")
+    assert connector.via_device_id == station.id
+    assert connector.name == "Bay 2 connector 2"
+    # The power meter shows its model's name (documented /pms/models/{id}), not its id.
+    assert get_device(hass, f"{SERIAL}_power_meter_1234").model == "Schneider Electric PM5560"
 
 
 async def test_one_login_and_few_requests(
@@ -219,7 +242,7 @@ async def test_fault_makes_entities_unavailable_then_recovers(
     hub.faults.update({"mode": "http_500"})
     await refresh(hass, loaded_entry)
     await refresh(hass, loaded_entry)
-    assert state(hass, "sensor.bay_1_power") == STATE_UNAVAILABLE
+    assert uid_state(hass, "sensor", "station_101_connector_1_power") == STATE_UNAVAILABLE
     assert state(hass, "number.parking_a_reduction") == STATE_UNAVAILABLE
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(errors) == 1
@@ -267,5 +290,5 @@ async def test_measurements_only_where_the_hub_reports_them(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get("sensor.bay_1_session_energy") is None
-    assert hass.states.get("sensor.bay_1_energy_meter") is not None
+    assert uid_state(hass, "sensor", "station_101_connector_1_session_energy") == "unknown"
+    assert find_entity_id(hass, "sensor", f"{SERIAL}_station_101_connector_1_energy")
