@@ -1,4 +1,4 @@
-"""Readings the EVCE document leaves open, a configuration import, and entries of earlier versions."""
+"""Readings the EVCE document leaves open, a configuration import, older entries."""
 
 from __future__ import annotations
 
@@ -191,8 +191,9 @@ async def test_entry_of_version_1_1_is_migrated(
             entity_id(hass, "sensor", f"{SERIAL}_station_101_connector_1_{key}")
             == old[f"station_101_{key}"]
         )
-    assert entity_id(hass, "sensor", f"{SERIAL}_station_101_connector_1_status") == (
-        old["station_101_connector_1_status"]
+    assert (
+        entity_id(hass, "sensor", f"{SERIAL}_station_101_connector_1_status")
+        == (old["station_101_connector_1_status"])
     )
     # The sums of a two-connector station are gone.
     assert registry.async_get(old["station_102_power"]) is None
