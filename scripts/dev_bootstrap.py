@@ -339,6 +339,19 @@ def report_entities(api: HomeAssistantApi, timeout_s: float) -> None:
         print(f"  ... and {len(lines) - 12} more")
 
 
+def connection_sheet() -> str:
+    """What to type in each vendor's form to reach the simulator (for --no-entries)."""
+    lines = ["What to enter for each simulated controller (Add integration > EVSE Bridge):"]
+    for controller in available_controllers():
+        lines.append(f"  {controller.kind}:")
+        for key, value in controller.form.items():
+            if isinstance(value, dict):
+                lines.extend(f"    {key} > {inner}: {item}" for inner, item in value.items())
+            elif value != "":
+                lines.append(f"    {key}: {value}")
+    return "\n".join(lines)
+
+
 def bootstrap(no_entries: bool, timeout_s: float) -> int:
     """Onboard once, then add the simulated controllers (unless told not to)."""
     api = HomeAssistantApi(HA_URL)
@@ -348,6 +361,7 @@ def bootstrap(no_entries: bool, timeout_s: float) -> int:
     added = False
     if no_entries:
         print("dev_bootstrap: --no-entries: add controllers by hand under Settings > Devices")
+        print(connection_sheet())
     else:
         for controller in available_controllers():
             entry_ok = add_entry(api, controller)

@@ -3,13 +3,20 @@
 A device spec is ``KIND[:PORT][,OPTION=VALUE...]``, for example
 ``bender_legacy:8081,firmware=old,lang=de``. Each device listens on 127.0.0.1 (or
 ``--host``) on its own port and has the control API under ``/_sim``.
+
+Every value a device reports (meters, session and transaction counts) follows from
+simulated time. With ``--state FILE`` that time resumes where the previous run stopped,
+so a lifetime meter never goes backwards across restarts, as a real one never does.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import logging
+from pathlib import Path
 import signal
 import sys
 
@@ -39,9 +46,46 @@ def parse_spec(spec: str) -> tuple[str, int, dict[str, str]]:
     return kind, int(port_text or 0), options
 
 
+#: Seconds between two saves of the simulated time (and one more at exit).
+SAVE_INTERVAL_S = 10.0
+
+
+def load_clock(state: Path | None, scale: float) -> SimClock:
+    """The simulated clock, resumed at the time a previous run saved in ``state``."""
+    start = 0.0
+    if state is not None and state.is_file():
+        try:
+            start = float(json.loads(state.read_text("utf-8"))["now"])
+        except (ValueError, KeyError, TypeError):
+            _LOGGER.warning("%s is not a simulator state; starting at 0 s", state)
+    return SimClock(scale=scale, start=start)
+
+
+def save_clock(state: Path, clock: SimClock) -> None:
+    """Write the simulated time to ``state`` (whole or not at all)."""
+    state.parent.mkdir(parents=True, exist_ok=True)
+    partial = state.with_suffix(state.suffix + ".tmp")
+    partial.write_text(json.dumps({"now": clock.now()}), "utf-8")
+    partial.replace(state)
+
+
+async def _save_periodically(state: Path, clock: SimClock) -> None:
+    while True:
+        await asyncio.sleep(SAVE_INTERVAL_S)
+        save_clock(state, clock)
+
+
 async def serve(args: argparse.Namespace) -> None:
     """Start every device and run until interrupted."""
-    clock = SimClock(scale=args.scale)
+    # Handlers first: a stop asked for while devices start still saves the state.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if sys.platform != "win32":  # the Windows event loop has no signal handlers
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    clock = load_clock(args.state, args.scale)
+    if clock.now():
+        print(f"resuming at {clock.now():.0f} simulated seconds from {args.state}", flush=True)
     runners: list[web.AppRunner] = []
     for spec in args.device:
         kind, port, options = parse_spec(spec)
@@ -58,12 +102,15 @@ async def serve(args: argparse.Namespace) -> None:
         runners.append(runner)
         scheme = "https" if device.tls else "http"
         print(f"{kind} listening on {scheme}://{args.host}:{port}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    if sys.platform != "win32":  # the Windows event loop has no signal handlers
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+    saver = None
+    if args.state is not None:
+        saver = asyncio.create_task(_save_periodically(args.state, clock))
     await stop.wait()
+    if saver is not None:
+        saver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await saver
+        save_clock(args.state, clock)
     for runner in runners:
         await runner.cleanup()
 
@@ -95,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
         help="start every device with this fault",
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="file keeping the simulated time across restarts (meters never go backwards)",
+    )
     args = parser.parse_args(argv)
     if not args.device:
         args.device = ["bender_legacy:8081"]

@@ -19,6 +19,7 @@ import uuid
 from aiohttp import web
 
 from .bender_legacy import AUTH_STATE, CONN_STATE, OCPP_STATE, TYPE2_STATE
+from .bender_v1_controls import VARIANTS as CONTROL_VARIANTS, V1Whitelist
 from .charging import ChargingCycle, Phase
 from .clock import SimClock
 from .device import SimDevice
@@ -34,6 +35,9 @@ SESSION_TIMEOUT_S = 60.0
 PAIRING_WINDOW_S = 60.0
 #: Completed transactions already in the controller's database when it starts.
 SUMMARY_BASE = {"transactionCount": 12, "totalDuration": 2375, "totalConsumption": 148}
+#: Readings of what the document leaves open; ``default`` is the most likely one.
+DEFAULT_VARIANT = "default"
+VARIANTS = frozenset({DEFAULT_VARIANT, *CONTROL_VARIANTS})
 
 _SYSTEM_STATE = {
     Phase.IDLE: "idle",
@@ -53,7 +57,8 @@ class BenderV1Device(SimDevice):
     Options: ``username``, ``password``, ``prefix`` (``v1`` or ``none`` for
     firmware 5.32), ``rest`` (``off`` answers 404 everywhere), ``serial``,
     ``tag`` (id read in pairing mode; ``none`` for no tag), ``tag_type``,
-    ``tag_delay`` (s after pairing starts), ``offset`` (s into the charging cycle).
+    ``tag_delay`` (s after pairing starts), ``offset`` (s into the charging cycle),
+    ``variant`` (a reading of what the document leaves open, see ``VARIANTS``).
     """
 
     kind = "bender_v1"
@@ -71,9 +76,14 @@ class BenderV1Device(SimDevice):
         tag_type: str = "RFID",
         tag_delay_s: float = 5.0,
         offset_s: float = 0.0,
+        variant: str = DEFAULT_VARIANT,
     ) -> None:
         """Set up the controller's identity, its credentials and its charging cycle."""
         super().__init__(clock)
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown bender_v1 variant {variant!r}; known: {sorted(VARIANTS)}")
+        self.variant = variant
+        self.whitelist = V1Whitelist(self._refusal, variant)
         self.username = username
         self.password = password
         self.prefixed = prefixed
@@ -113,6 +123,7 @@ class BenderV1Device(SimDevice):
             tag_type=options.pop("tag_type", "RFID"),
             tag_delay_s=float(options.pop("tag_delay", "5")),
             offset_s=float(options.pop("offset", "0")),
+            variant=options.pop("variant", DEFAULT_VARIANT),
         )
         if options:
             raise ValueError(f"unknown bender_v1 options {sorted(options)}")
@@ -203,6 +214,7 @@ class BenderV1Device(SimDevice):
         app.router.add_get(f"{prefix}/settings", self._settings)
         app.router.add_post(f"{prefix}/whitelist/pairing", self._start_pairing)
         app.router.add_get(f"{prefix}/whitelist/pairing", self._pairing_result)
+        self.whitelist.add_routes(app, prefix)
 
     @staticmethod
     def _not_found() -> web.Response:
@@ -326,14 +338,17 @@ class BenderV1Device(SimDevice):
     # Control API
 
     def control(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Run a knob: ``web_login``, ``token_race``, ``messages`` or ``configure``.
+        """Run a knob: ``web_login``, ``token_race``, ``messages``, ``configure``, ``whitelist``.
 
         ``web_login`` ends the API session like a login from the web UI;
         ``token_race`` supersedes the next token as soon as it is handed out;
         ``messages`` sets the logging messages; ``configure`` changes
-        ``username``, ``password``, ``rest``, ``tag``, ``tag_type``, ``tag_delay``.
+        ``username``, ``password``, ``rest``, ``tag``, ``tag_type``, ``tag_delay``;
+        ``whitelist`` replaces the whitelist with ``tags``.
         """
-        if action == "token_race":
+        if action == "whitelist":
+            self.whitelist.seed(list(params.get("tags", [])))
+        elif action == "token_race":
             self._token_race = True
         elif action == "web_login":
             self.web_logins += 1
@@ -375,4 +390,6 @@ class BenderV1Device(SimDevice):
             "tag_read": self._pairing_tag is not None,
             "state": self.system_state(),
             "messages": self.messages,
+            "variant": self.variant,
+            **self.whitelist.describe(),
         }

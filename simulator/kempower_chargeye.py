@@ -117,7 +117,11 @@ class ChargEyeDevice(SimDevice):
         self.refresh_token = refresh_token
         self.organization_id = organization_id
         self.token_lifetime_s = token_lifetime_s
-        self.epoch = epoch or datetime.now(UTC).replace(microsecond=0)
+        # Simulated time may resume where a previous run stopped (python -m simulator
+        # --state): zero is that long ago, so timestamps stay at today's UTC time.
+        self.epoch = epoch or (datetime.now(UTC) - timedelta(seconds=self.clock.now())).replace(
+            microsecond=0
+        )
         self._secret = hashlib.sha256(organization_id.encode()).digest()
         self.tokens_issued = 0
         self.revoked_up_to = 0

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+import signal
+import subprocess
+import sys
+
 import aiohttp
 import pytest
 
-from simulator.__main__ import parse_spec
+from simulator.__main__ import load_clock, parse_spec, save_clock
 from simulator.bender_legacy import LegacyDevice
 from simulator.charging import ChargingCycle, CycleTimes, Phase
 from simulator.clock import SimClock
@@ -62,3 +68,41 @@ async def test_control_api_sets_faults_and_counts(start_simulator: StartSimulato
         async with session.get(f"{sim.url}/_sim/stats") as resp:
             stats = await resp.json()
     assert stats["by_path"] == {"GET /rest/full_state": 1, "GET /rest/power_w": 1}
+
+
+def test_a_restart_resumes_simulated_time(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Meters and counters follow simulated time: resumed, they never go backwards."""
+    state = tmp_path / "dev" / "simulator.json"
+    clock = load_clock(state, scale=0)
+    assert clock.now() == 0
+    clock.advance(5 * 3600)
+    before = LegacyDevice(clock).cycle.reading(clock.now())
+    save_clock(state, clock)
+
+    resumed = load_clock(state, scale=0)
+    assert resumed.now() == 5 * 3600
+    after = LegacyDevice(resumed).cycle.reading(resumed.now())
+    assert after.meter_wh == before.meter_wh > LegacyDevice(SimClock(0)).cycle.meter_start_wh
+    assert after.session_number == before.session_number
+
+    state.write_text("not json", "utf-8")
+    assert load_clock(state, scale=0).now() == 0
+    assert "not a simulator state" in caplog.text
+
+
+def test_the_simulator_saves_its_time_when_stopped(tmp_path: Path) -> None:
+    state = tmp_path / "simulator.json"
+    state.write_text(json.dumps({"now": 1234.0}), "utf-8")
+    command = [sys.executable, "-m", "simulator", "--device", "bender_legacy:0", "--scale", "0"]
+    process = subprocess.Popen(
+        [*command, "--state", str(state)],
+        cwd=Path(__file__).parents[1],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert "resuming at 1234" in process.stdout.readline()
+    assert "listening" in process.stdout.readline()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert json.loads(state.read_text("utf-8")) == {"now": 1234.0}

@@ -9,6 +9,7 @@ from typing import Any
 
 from homeassistant import data_entry_flow
 from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 import pytest
 import yaml
 
@@ -64,6 +65,28 @@ def test_vendor_translated(language: str, vendor: Vendor) -> None:
             assert set(options) <= set(entity["state"]), description.key
 
 
+#: States Home Assistant gives an entity it cannot read (and templates' spelling of no value):
+#: an option spelt like one would read as a lost connection in the UI, logbook and history.
+RESERVED_STATES = {STATE_UNAVAILABLE, STATE_UNKNOWN, "none", ""}
+
+
+@pytest.mark.parametrize("vendor", VENDORS.values(), ids=list(VENDORS))
+def test_no_enum_option_is_a_reserved_state(vendor: Vendor) -> None:
+    enums = [
+        description
+        for description in vendor.descriptions
+        if getattr(description, "device_class", None) is SensorDeviceClass.ENUM
+    ]
+    assert enums
+    for description in enums:
+        options = {str(option).lower() for option in getattr(description, "options", None) or []}
+        assert not options & RESERVED_STATES, description.key
+    for language in LANGUAGES:
+        for platform in _load(language)["entity"].values():
+            for key, entity in platform.items():
+                assert not set(entity.get("state", {})) & RESERVED_STATES, (language, key)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_actions_translated_and_iconed(language: str) -> None:
     strings = _load(language)["services"]
@@ -98,3 +121,16 @@ def test_keys_are_valid_translation_keys(language: str) -> None:
     for key in _keys(_load(language)):
         for part in key.split("."):
             assert valid.match(part), key
+
+
+def test_german_entity_names_fit_the_ui() -> None:
+    """German names are longer than English ones; past about 20 characters the UI cuts them."""
+    for platform, entities in _load("de")["entity"].items():
+        for key, entity in entities.items():
+            shown = re.sub(r"\{[a-z_]+\}", "1", entity.get("name", ""))
+            assert len(shown) <= 20, (platform, key, shown)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_vendor_menu_title_leaves_room_for_the_help_icon(language: str) -> None:
+    assert len(_load(language)["config"]["step"]["user"]["title"]) <= 20

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+# Every platform is imported with the integration (in Home Assistant's import executor).
+# A vendor module imports one platform (event) anyway; with some platforms imported and
+# others not, two entries forwarding at once made Home Assistant import the rest inside
+# the event loop ("Detected blocking call to import_module ... async_forward_entry_setups").
+from . import binary_sensor, button, event, number, sensor, switch  # noqa: F401
 from .const import CONF_VENDOR, CONFIG_MINOR_VERSION, CONFIG_VERSION, DOMAIN
 from .coordinator import EvseBridgeCoordinator
 from .descriptions import (
@@ -21,6 +28,7 @@ from .descriptions import (
 from .runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from .services import async_setup_services
 from .vendors import VENDORS
+from .writes import CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S, WriteCoalescer
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -68,7 +76,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
     except BaseException:
         await site.async_close()
         raise
-    entry.runtime_data = EvseBridgeRuntimeData(vendor=vendor, site=site, coordinator=coordinator)
+    writes = WriteCoalescer(
+        hass,
+        timedelta(seconds=float(entry.options.get(CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S))),
+        after_deferred=coordinator.async_request_refresh,
+    )
+    entry.async_on_unload(writes.async_cancel)
+    entry.runtime_data = EvseBridgeRuntimeData(
+        vendor=vendor, site=site, coordinator=coordinator, writes=writes
+    )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     return True
 

@@ -32,6 +32,6 @@ class EvseBridgeButton(EvseBridgeEntity, ButtonEntity):
 
     async def async_press(self) -> None:
         """Send the command."""
-        with translate_client_errors(self.coordinator.config_entry):
+        with translate_client_errors(self.coordinator.config_entry, self.device_name):
             await self.entity_description.press_fn(self.coordinator.site, self.device)
         await self.coordinator.async_request_refresh()

@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST
 import voluptuous as vol
 
 from .const import (
+    CONF_AUTOMATIC_TITLE,
     CONF_FINGERPRINT,
     CONF_VENDOR,
     CONFIG_MINOR_VERSION,
@@ -95,8 +96,18 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_create(self, vendor: Vendor, result: ProbeResult) -> ConfigFlowResult:
         await self.async_set_unique_id(result.unique_id)
         self._abort_if_unique_id_configured()
-        return self.async_create_entry(
-            title=result.title, data={CONF_VENDOR: vendor.key, **result.data}
+        return self.async_create_entry(title=result.title, data=_entry_data(vendor, result))
+
+    def _async_update_and_reload(
+        self, entry: ConfigEntry, vendor: Vendor, result: ProbeResult
+    ) -> ConfigFlowResult:
+        """Store what the probe found; a title the user gave stays, an automatic one follows."""
+        # Entries made before the automatic title was stored: take their title as automatic.
+        automatic = entry.data.get(CONF_AUTOMATIC_TITLE, entry.title)
+        return self.async_update_reload_and_abort(
+            entry,
+            title=result.title if entry.title == automatic else entry.title,
+            data=_entry_data(vendor, result),
         )
 
     async def _async_fingerprint(
@@ -166,9 +177,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             if result is not None:
                 await self.async_set_unique_id(result.unique_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(
-                    entry, data={CONF_VENDOR: vendor.key, **result.data}
-                )
+                return self._async_update_and_reload(entry, vendor, result)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vendor.reauth_schema(),
@@ -214,9 +223,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         await self.async_set_unique_id(result.unique_id)
         self._abort_if_unique_id_mismatch(reason="wrong_device")
-        return self.async_update_reload_and_abort(
-            entry, data={CONF_VENDOR: vendor.key, **result.data}
-        )
+        return self._async_update_and_reload(entry, vendor, result)
 
     async def _async_probe(
         self, vendor: Vendor, data: dict[str, Any], errors: dict[str, str]
@@ -228,6 +235,11 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         except Exception as err:
             _fill_form_error(vendor, err, errors)
             return None
+
+
+def _entry_data(vendor: Vendor, result: ProbeResult) -> dict[str, Any]:
+    """The entry's data: the vendor, what the probe found, and the title it suggested."""
+    return {CONF_VENDOR: vendor.key, **result.data, CONF_AUTOMATIC_TITLE: result.title}
 
 
 def _fill_form_error(vendor: Vendor, err: Exception, errors: dict[str, str]) -> None:

@@ -15,3 +15,6 @@ CONF_FINGERPRINT: Final = "fingerprint"
 #: Version of the stored config entries; vendors migrate older minor versions.
 CONFIG_VERSION: Final = 1
 CONFIG_MINOR_VERSION: Final = 2
+#: The title the integration gave the entry (from what the device says about itself): a
+#: reconfigure or reauthentication updates the title only while it is still this one.
+CONF_AUTOMATIC_TITLE: Final = "automatic_title"

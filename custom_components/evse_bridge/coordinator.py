@@ -8,12 +8,13 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import EvseAuthenticationError, EvseBridgeError, EvseCertificateMismatchError
-from .const import DOMAIN, LOGGER
+from .const import CONF_VENDOR, DOMAIN, LOGGER
 from .runtime import EvseBridgeConfigEntry
-from .site import Site, SiteData
+from .site import Site, SiteData, device_model_id
 
 
 class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
@@ -83,9 +84,11 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
             return
         registry = dr.async_get(self.hass)
         for device in sorted(new, key=lambda item: item.identity.via_key is not None):
-            registry.async_get_or_create(
-                config_entry_id=self.config_entry.entry_id, **self.site.device_info(device)
-            )
+            info: DeviceInfo = {
+                **self.site.device_info(device),
+                "model_id": device_model_id(self.config_entry.data[CONF_VENDOR], device.kind),
+            }
+            registry.async_get_or_create(config_entry_id=self.config_entry.entry_id, **info)
         self._registered = set(data.devices)
 
     def _certificate_changed(self, err: EvseCertificateMismatchError) -> ConfigEntryError:

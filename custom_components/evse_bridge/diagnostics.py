@@ -55,4 +55,5 @@ async def async_get_config_entry_diagnostics(
             for key, device in coordinator.data.devices.items()
         },
         "raw_payloads": async_redact_data(runtime.site.diagnostics(), to_redact),
+        "writes": runtime.writes.diagnostics(),
     }

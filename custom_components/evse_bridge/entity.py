@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -51,6 +52,13 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         return super().available and self.device_key in self.coordinator.data.devices
 
     @property
+    def device_name(self) -> str:
+        """The entity's device as the user knows it, for messages."""
+        if self.device_entry is None:
+            return self.device.identity.name
+        return registry_name(self.device_entry)
+
+    @property
     def device(self) -> DeviceData:
         """The device's latest data (only read while available)."""
         return self.coordinator.data.devices[self.device_key]
@@ -61,12 +69,18 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         return self.device.data
 
 
-@contextmanager
-def translate_client_errors(entry: EvseBridgeConfigEntry) -> Iterator[None]:
-    """Turn a failed command into a translated HomeAssistantError.
+def registry_name(device: dr.DeviceEntry) -> str:
+    """A registered device as the user knows it: the name they gave it, else its own."""
+    return device.name_by_user or device.name or ""
 
-    A refused login starts reauthentication, so the user is asked for new
-    credentials once instead of every action failing silently.
+
+@contextmanager
+def translate_client_errors(entry: EvseBridgeConfigEntry, target: str) -> Iterator[None]:
+    """Turn a failed command into a translated HomeAssistantError that names ``target``.
+
+    ``target`` is the device as the user knows it, or the entry's title. A refused
+    login starts reauthentication, so the user is asked for new credentials once
+    instead of every action failing silently.
     """
     try:
         yield
@@ -74,15 +88,19 @@ def translate_client_errors(entry: EvseBridgeConfigEntry) -> Iterator[None]:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="command_rejected",
-            translation_placeholders={"reason": str(err) or "-"},
+            translation_placeholders={"target": target, "reason": str(err) or "-"},
         ) from err
     except EvseCommandTimeoutError as err:
         raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="command_timeout"
+            translation_domain=DOMAIN,
+            translation_key="command_timeout",
+            translation_placeholders={"target": target},
         ) from err
     except EvseNotSupportedError as err:
         raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="command_not_supported"
+            translation_domain=DOMAIN,
+            translation_key="command_not_supported",
+            translation_placeholders={"target": target},
         ) from err
     except EvseAuthenticationError as err:
         entry.async_start_reauth(entry.runtime_data.coordinator.hass)
@@ -92,8 +110,8 @@ def translate_client_errors(entry: EvseBridgeConfigEntry) -> Iterator[None]:
     except EvseBridgeError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err) or type(err).__name__},
+            translation_key="command_failed",
+            translation_placeholders={"target": target, "error": str(err) or type(err).__name__},
         ) from err
 
 

@@ -9,6 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .descriptions import EvseBridgeNumberEntityDescription
 from .entity import EvseBridgeEntity, async_add_device_entities, translate_client_errors
 from .runtime import EvseBridgeConfigEntry
+from .writes import UNKNOWN, WriteOutcome
 
 # One command at a time per device.
 PARALLEL_UPDATES = 1
@@ -34,10 +35,21 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
 
     entity_description: EvseBridgeNumberEntityDescription
     _written: float | None = None
+    #: Whether the device reported the value since our last write (so it is not stale).
+    _reported_since_write = True
+
+    @property
+    def _write_target(self) -> str:
+        return f"{self.device_key}/{self.entity_description.key}"
 
     @property
     def native_value(self) -> float | None:
-        """The value just written until the next poll, then the reported one."""
+        """A waiting write's value, else the one just written, else the reported one."""
+        waiting, value = self.coordinator.config_entry.runtime_data.writes.pending(
+            self._write_target
+        )
+        if waiting and isinstance(value, float | int):
+            return value
         if self._written is not None:
             return self._written
         return self.entity_description.value_fn(self.data)
@@ -71,14 +83,34 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
         return super().device_class
 
     async def async_set_native_value(self, value: float) -> None:
-        """Write the value with the device's command."""
-        with translate_client_errors(self.coordinator.config_entry):
-            await self.entity_description.set_fn(self.coordinator.site, self.device, value)
-        self._written = value
+        """Write the value with the device's command, coalesced (see ``writes.py``)."""
+        entry = self.coordinator.config_entry
+        site, device = self.coordinator.site, self.device
+        set_fn = self.entity_description.set_fn
+
+        async def send() -> None:
+            await set_fn(site, device, value)
+
+        with translate_client_errors(entry, self.device_name):
+            outcome = await entry.runtime_data.writes.async_write(
+                self._write_target,
+                value,
+                send,
+                current=(
+                    self.entity_description.value_fn(self.data)
+                    if self._reported_since_write
+                    else UNKNOWN
+                ),
+            )
+        if outcome is WriteOutcome.SENT:
+            self._written = value
+            self._reported_since_write = False
         self.async_write_ha_state()
-        await self.coordinator.async_request_refresh()
+        if outcome is WriteOutcome.SENT:
+            await self.coordinator.async_request_refresh()
 
     @callback
     def _handle_coordinator_update(self) -> None:
         self._written = None
+        self._reported_since_write = True
         super()._handle_coordinator_update()

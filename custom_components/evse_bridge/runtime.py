@@ -11,15 +11,17 @@ if TYPE_CHECKING:
     from .coordinator import EvseBridgeCoordinator
     from .site import Site
     from .vendors.base import Vendor
+    from .writes import WriteCoalescer
 
 
 @dataclass(slots=True)
 class EvseBridgeRuntimeData:
-    """The entry's vendor, its site adapter and the coordinator that polls it."""
+    """The entry's vendor, its site adapter, the coordinator that polls it, its writer."""
 
     vendor: Vendor
     site: Site
     coordinator: EvseBridgeCoordinator
+    writes: WriteCoalescer
 
 
 type EvseBridgeConfigEntry = ConfigEntry[EvseBridgeRuntimeData]

@@ -17,11 +17,12 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 import voluptuous as vol
 
 from .const import DOMAIN
-from .entity import translate_client_errors
+from .entity import registry_name, translate_client_errors
 from .runtime import EvseBridgeConfigEntry
 from .site import DeviceData
 from .vendors import VENDORS
 from .vendors.base import Vendor, VendorService
+from .writes import WriteOutcome
 
 ATTR_DEVICE_ID = "device_id"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -58,31 +59,49 @@ def async_setup_services(hass: HomeAssistant) -> None:
 async def _async_handle(
     services_by_vendor: dict[str, VendorService], call: ServiceCall
 ) -> ServiceResponse:
-    entry, device = _resolve_target(call)
+    entry, device, target = _resolve_target(call)
     runtime = entry.runtime_data
     service = services_by_vendor.get(runtime.vendor.key)
     if service is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="action_not_supported",
-            translation_placeholders={"action": call.service, "entry": entry.title},
+            translation_placeholders={"action": call.service, "target": target},
         )
     if service.device_kinds and (device is None or device.kind not in service.device_kinds):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="wrong_target",
-            translation_placeholders={"action": call.service},
+            translation_placeholders={"action": call.service, "target": target},
         )
-    with translate_client_errors(entry):
-        response = await service.handler(call.hass, call, runtime, device)
+    write = None if service.write_target is None else service.write_target(call, device)
+    with translate_client_errors(entry, target):
+        if write is None:
+            response = await service.handler(call.hass, call, runtime, device)
+        else:
+            handler = service.handler
+
+            async def send() -> None:
+                await handler(call.hass, call, runtime, device)
+
+            response = None
+            if await runtime.writes.async_write(write.key, write.value, send) is not (
+                WriteOutcome.SENT
+            ):
+                return None
     # Show what the action changed at once: actions are rare, and a debounced refresh
     # would show the state before a second action that follows within seconds.
     await runtime.coordinator.async_refresh()
     return response
 
 
-def _resolve_target(call: ServiceCall) -> tuple[EvseBridgeConfigEntry, DeviceData | None]:
-    """The loaded entry and, for a device target, the device the action is for."""
+def _resolve_target(
+    call: ServiceCall,
+) -> tuple[EvseBridgeConfigEntry, DeviceData | None, str]:
+    """The loaded entry, the device the action is for (None for an entry) and its name.
+
+    The name is the target as the user knows it: the device's, else the entry's title.
+    """
     hass = call.hass
     device_id: str | None = call.data.get(ATTR_DEVICE_ID)
     entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
@@ -90,6 +109,7 @@ def _resolve_target(call: ServiceCall) -> tuple[EvseBridgeConfigEntry, DeviceDat
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_target")
     identifiers: set[tuple[str, str]] = set()
     candidate_entries: set[str]
+    name = ""
     if device_id is not None:
         device_entry = dr.async_get(hass).async_get(device_id)
         if device_entry is None:
@@ -97,6 +117,7 @@ def _resolve_target(call: ServiceCall) -> tuple[EvseBridgeConfigEntry, DeviceDat
                 translation_domain=DOMAIN, translation_key="unknown_device"
             )
         identifiers = device_entry.identifiers
+        name = registry_name(device_entry)
         candidate_entries = device_entry.config_entries
     else:
         candidate_entries = {entry_id} if entry_id else set()
@@ -111,9 +132,9 @@ def _resolve_target(call: ServiceCall) -> tuple[EvseBridgeConfigEntry, DeviceDat
                 translation_placeholders={"entry": entry.title},
             )
         if device_id is None:
-            return entry, None
+            return entry, None, entry.title
         runtime = entry.runtime_data
         for key, device in runtime.coordinator.data.devices.items():
             if (DOMAIN, runtime.site.device_identifier(key)) in identifiers:
-                return entry, device
+                return entry, device, name
     raise ServiceValidationError(translation_domain=DOMAIN, translation_key="unknown_device")

@@ -19,6 +19,15 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from .const import DOMAIN
 
 
+def device_model_id(vendor_key: str, kind: str) -> str:
+    """The registry model ID of a ``kind`` device of a vendor.
+
+    The actions' device pickers (services.yaml) filter on it, so each offers only the
+    devices that can run the action; nothing else may set a device's model ID.
+    """
+    return f"{vendor_key}.{kind}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeviceIdentity:
     """How a device appears in the device registry."""

@@ -33,7 +33,11 @@ async def test_user_flow_creates_entry(hass: HomeAssistant, sim: SimServer) -> N
     result = await hass.config_entries.flow.async_configure(flow_id, {"host": f" {sim.host} "})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "CC613_2M3PR 1703512493"
-    assert result["data"] == {"vendor": "bender_legacy", "host": sim.host}
+    assert result["data"] == {
+        "vendor": "bender_legacy",
+        "host": sim.host,
+        "automatic_title": result["title"],
+    }
     assert result["result"].unique_id == SERIAL
 
 
@@ -56,6 +60,7 @@ async def test_user_flow_with_password(
         "host": sim.host,
         "username": "manufacturer",
         "password": "secret",
+        "automatic_title": result["title"],
     }
 
 

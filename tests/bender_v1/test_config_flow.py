@@ -54,6 +54,7 @@ async def test_user_flow_creates_the_entry(
         CONF_HOST: sim.host,
         CONF_USERNAME: "operator",
         CONF_PASSWORD: DEFAULT_PASSWORD,
+        "automatic_title": TITLE,
     }
     # The connection test logged out again, freeing the controller's single session.
     assert sim.requests("POST /v1/logout") == 1

@@ -76,7 +76,7 @@ async def test_values_while_idle(hass: HomeAssistant, loaded_entry: MockConfigEn
         "paused",
         "finished",
         "error",
-        "unavailable",
+        "inoperative",
     ]
     assert state_of(hass, "event.cc613_2m3pr_1803000042_tag_scanned") == STATE_UNKNOWN
 

@@ -130,4 +130,4 @@ async def test_pairing_when_the_controller_is_unreachable(
             blocking=True,
             return_response=True,
         )
-    assert caught.value.translation_key == "communication_error"
+    assert caught.value.translation_key == "command_failed"

@@ -156,6 +156,7 @@ async def test_config_flow(
         "refresh_token": DEFAULT_REFRESH_TOKEN,
         "server_url": api,
         "location_uid": "loc-office",
+        "automatic_title": "Kempower ChargEye Office car park",
     }
     # The unique ID is the organisation named in the JWT, never the secret.
     assert result["result"].unique_id == DEFAULT_ORGANIZATION
@@ -385,6 +386,8 @@ async def test_power_limit_numbers(
         {"entity_id": f"number.{DC_PLUG}_power_limit", "value": 50},
         blocking=True,
     )
+    # Writes to one target are at least the write interval apart (safe writes).
+    await advance(hass, frozen, clock, 60)
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
             DOMAIN,
@@ -407,7 +410,7 @@ async def test_availability_switch(
     assert commands(sim)[-1]["body"] == {"type": "Inoperative"}
     await hass.async_block_till_done()
     assert state(hass, f"switch.{AC_PLUG}_available") == STATE_OFF
-    assert state(hass, f"sensor.{AC_PLUG}_status") == "unavailable"
+    assert state(hass, f"sensor.{AC_PLUG}_status") == "inoperative"
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
     )
@@ -446,7 +449,7 @@ async def test_restart(
     # The press asked for a refresh just before: this one waits for the next poll.
     await advance(hass, frozen, clock, 20)
     assert state(hass, f"binary_sensor.{AC}_cloud_connection") == STATE_OFF
-    assert state(hass, f"sensor.{AC_PLUG}_status") == "unknown"
+    assert state(hass, f"sensor.{AC_PLUG}_status") == "status_unknown"
     assert state(hass, f"switch.{AC_PLUG}_available") == "unknown"
     with pytest.raises(ServiceValidationError) as validation:
         await hass.services.async_call(
@@ -664,7 +667,7 @@ async def test_action_targets_and_failures(
         await hass.services.async_call(
             DOMAIN, "restart_station", {"device_id": station}, blocking=True
         )
-    assert info.value.translation_key == "communication_error"
+    assert info.value.translation_key == "command_failed"
     sim.device.faults.update({"mode": "none"})
     # The refresh token was revoked: the action fails and reauthentication starts.
     sim.device.control("set_refresh_token", {"token": "rotated-token"})

@@ -14,6 +14,7 @@ from .errors import (
     EvseConnectionError,
     EvseNotSupportedError,
     EvseRateLimitedError,
+    EvseRedirectError,
     EvseResponseError,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "EvseConnectionError",
     "EvseNotSupportedError",
     "EvseRateLimitedError",
+    "EvseRedirectError",
     "EvseResponseError",
 ]

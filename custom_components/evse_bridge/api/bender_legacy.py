@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-import json
 from typing import Any
 
 import aiohttp
@@ -20,7 +19,7 @@ from .errors import (
     EvseNotSupportedError,
     EvseResponseError,
 )
-from .http import http_request
+from .http import decode_json, http_request
 from .parsing import report_once, to_enum, to_float, to_float_list, to_int, to_str
 
 FULL_STATE_PATH = "/rest/full_state"
@@ -188,10 +187,7 @@ def parse_body(body: str) -> dict[str, Any]:
     """Key/value pairs from a JSON object or ``key:value`` lines."""
     text = body.strip()
     if text.startswith("{"):
-        try:
-            decoded = json.loads(text)
-        except ValueError as err:
-            raise EvseResponseError("answer is neither key:value lines nor JSON") from err
+        decoded = decode_json(text)
         if not isinstance(decoded, dict):
             raise EvseResponseError("JSON answer is not an object")
         return {str(key): value for key, value in decoded.items()}

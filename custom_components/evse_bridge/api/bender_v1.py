@@ -24,11 +24,12 @@ raises ``EvseAuthenticationError``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 import hashlib
 import logging
+import re
 import time
 from typing import Any
 
@@ -45,7 +46,7 @@ from .errors import (
     EvseResponseError,
 )
 from .http import DEFAULT_TIMEOUT, HttpAnswer, http_request
-from .parsing import get_ci, to_enum, to_float, to_int, to_str
+from .parsing import error_text, get_ci, header_token, to_enum, to_float, to_int, to_str
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -319,6 +320,116 @@ def parse_pairing_tag(payload: Mapping[str, Any]) -> PairingTag | None:
     )
 
 
+# -- Local whitelist ------------------------------------------------------------------------
+# The document gives the whitelist's operations and bodies but not their paths or methods:
+# [A] ``GET /whitelist?type=local`` lists; add, edit and clear are ``POST /whitelist`` (``PUT``
+# when the controller answers 405); ``DELETE /whitelist?type=local&ids=...`` deletes, and the
+# documented (deprecated) body form ``{"type","command":"delete","tags":[...]}`` is sent when
+# the controller answers ``missing parameter 'tags'`` (the document's own sample answer).
+
+WHITELIST_PATH = "/whitelist"
+WHITELIST_TYPE = "local"
+#: The document caps the ``ids`` query at 1000 characters, commas included.
+WHITELIST_IDS_QUERY_MAX = 1000
+#: Stands in for a tag id in error texts: tag ids are personal data.
+TAG_PLACEHOLDER = "<tag>"
+
+
+class WhitelistCommand(StrEnum):
+    """``command`` of a whitelist write."""
+
+    ADD = "add"
+    EDIT = "edit"
+    CLEAR = "clear"
+
+
+class WhitelistPriority(StrEnum):
+    """``priority`` of a whitelist entry (the wire form is upper case)."""
+
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class WhitelistEntry:
+    """One entry of the local whitelist; its id is personal data and kept out of reprs."""
+
+    id: str = field(repr=False)
+    tag_type: TagType | None = None
+    name: str | None = None
+    number: int | None = None
+    user_id: str | None = None
+    priority: WhitelistPriority | None = None
+
+
+def whitelist_entry_body(entry: WhitelistEntry) -> dict[str, Any]:
+    """The documented ``WhitelistEntry`` object; unset optional fields are left out."""
+    body: dict[str, Any] = {"id": entry.id}
+    if entry.tag_type is not None:
+        body["tagType"] = entry.tag_type.value.upper()
+    if entry.number is not None:
+        body["number"] = entry.number
+    if entry.name is not None:
+        body["name"] = entry.name
+    if entry.user_id is not None:
+        body["userid"] = entry.user_id
+    if entry.priority is not None:
+        body["priority"] = entry.priority.value.upper()
+    return body
+
+
+def parse_whitelist_entry(payload: Any) -> WhitelistEntry | None:
+    """Tolerant parse of one listed entry; None when it has no id."""
+    if not isinstance(payload, Mapping) or (tag_id := to_str(get_ci(payload, "id"))) is None:
+        return None
+    return WhitelistEntry(
+        id=tag_id,
+        tag_type=to_enum(TagType, get_ci(payload, "tagType", "tag_type")),
+        name=to_str(get_ci(payload, "name")),
+        number=to_int(get_ci(payload, "number")),
+        user_id=to_str(get_ci(payload, "userid", "userId", "user_id")),
+        priority=to_enum(WhitelistPriority, get_ci(payload, "priority")),
+    )
+
+
+def scrub_tags(text: str, tag_ids: Iterable[str]) -> str:
+    """``text`` with every given tag id replaced, whatever its letter case."""
+    for tag_id in sorted(set(tag_ids), key=len, reverse=True):
+        if tag_id:
+            text = re.sub(re.escape(tag_id), TAG_PLACEHOLDER, text, flags=re.IGNORECASE)
+    return text
+
+
+def _refusal_cause(payload: Any) -> str | None:
+    """The controller's ``cause`` when a ``success``/``cause`` answer says no, else None."""
+    if not isinstance(payload, Mapping):
+        return None
+    success = get_ci(payload, "success")
+    if success is False or str(success).lower() == "false":
+        return to_str(get_ci(payload, "cause", "message", "error")) or "no cause given"
+    if success is None:
+        # An error object without ``success`` is no success either.
+        return error_text(payload)
+    return None
+
+
+def _chunks(tag_ids: Sequence[str], limit: int) -> list[list[str]]:
+    """Split ids into groups whose comma-joined length stays within ``limit``."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    length = 0
+    for tag_id in tag_ids:
+        extra = len(tag_id) + (1 if current else 0)
+        if current and length + extra > limit:
+            groups.append(current)
+            current, length, extra = [], 0, len(tag_id)
+        current.append(tag_id)
+        length += extra
+    if current:
+        groups.append(current)
+    return groups
+
+
 class BenderV1Client:
     """One controller's REST API v1, with its session kept and renewed internally.
 
@@ -436,7 +547,7 @@ class BenderV1Client:
         session_id = _session_id(payload)
         if session_id is None:
             raise EvseResponseError("login accepted without a session id")
-        return session_id
+        return header_token(session_id, "session id")
 
     async def _current_session(self) -> str:
         if (session_id := self._session_id) is not None:
@@ -457,15 +568,20 @@ class BenderV1Client:
             return await self._login_unit()
 
     async def _call(
-        self, method: str, path: str, *, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
     ) -> HttpAnswer:
         """Send an authorized request; a refused session costs one login and one retry."""
         session_id = await self._current_session()
-        answer = await self._send(method, path, session_id, params=params)
+        answer = await self._send(method, path, session_id, params=params, json=json)
         if answer.status != 401:
             return answer
         session_id = await self._renew_session(session_id)
-        answer = await self._send(method, path, session_id, params=params)
+        answer = await self._send(method, path, session_id, params=params, json=json)
         if answer.status == 401:
             async with self._login_lock:
                 if self._session_id == session_id:
@@ -513,8 +629,7 @@ class BenderV1Client:
                 f"controller refused pairing mode (HTTP {answer.status})"
             )
         payload = _object(answer, "whitelist pairing")
-        if get_ci(payload, "success") is False:
-            cause = to_str(get_ci(payload, "cause", "message")) or "no cause given"
+        if (cause := _refusal_cause(payload)) is not None:
             raise EvseCommandRejectedError(f"controller refused pairing mode: {cause}")
 
     async def pairing_result(self) -> PairingTag | None:
@@ -557,9 +672,14 @@ class BenderV1Client:
         session_id: str,
         *,
         params: dict[str, str] | None = None,
+        json: Any = None,
     ) -> HttpAnswer:
         return await self._request(
-            method, self._path(path), headers={"Authorization": session_id}, params=params
+            method,
+            self._path(path),
+            headers={"Authorization": session_id},
+            params=params,
+            json=json,
         )
 
     async def _request(self, method: str, full_path: str, **kwargs: Any) -> HttpAnswer:
@@ -570,3 +690,113 @@ class BenderV1Client:
             timeout_s=self._timeout_s,
             **{key: value for key, value in kwargs.items() if value is not None},
         )
+
+    # -- Local whitelist ----------------------------------------------------------------------
+
+    #: The method add/edit/clear take on this controller (``POST`` or ``PUT``), once known.
+    _whitelist_method: str | None = None
+    #: Whether deletions go in the (deprecated) body form, once known.
+    _whitelist_delete_in_body: bool | None = None
+
+    @property
+    def whitelist_readings(self) -> dict[str, Any]:
+        """Which reading of the whitelist's open points this controller answered (diagnostics)."""
+        delete_in_body = self._whitelist_delete_in_body
+        return {
+            "write_method": self._whitelist_method,
+            "delete_form": None
+            if delete_in_body is None
+            else ("body" if delete_in_body else "query"),
+        }
+
+    async def whitelist(self) -> tuple[WhitelistEntry, ...]:
+        """Every entry of the local whitelist (tag ids: never kept for diagnostics)."""
+        answer = await self._call("GET", WHITELIST_PATH, params={"type": WHITELIST_TYPE})
+        payload = self._whitelist_answer(answer, "the whitelist", ())
+        tags = get_ci(payload, "tags")
+        entries = (parse_whitelist_entry(item) for item in (tags if isinstance(tags, list) else []))
+        return tuple(entry for entry in entries if entry is not None)
+
+    async def whitelist_add(self, entries: Sequence[WhitelistEntry]) -> None:
+        """Add entries; the controller refuses ids it already lists."""
+        await self._whitelist_write(WhitelistCommand.ADD, entries)
+
+    async def whitelist_edit(self, entries: Sequence[WhitelistEntry]) -> None:
+        """Change the name, type, number, user or priority of listed entries."""
+        await self._whitelist_write(WhitelistCommand.EDIT, entries)
+
+    async def whitelist_clear(self) -> None:
+        """Remove every entry of the local whitelist."""
+        await self._whitelist_write(WhitelistCommand.CLEAR, ())
+
+    async def whitelist_delete(self, tag_ids: Sequence[str]) -> None:
+        """Remove the entries with these ids (several requests when the query would be too long)."""
+        for group in _chunks(tag_ids, WHITELIST_IDS_QUERY_MAX):
+            if self._whitelist_delete_in_body is not True:
+                answer = await self._call(
+                    "DELETE",
+                    WHITELIST_PATH,
+                    params={"type": WHITELIST_TYPE, "ids": ",".join(group)},
+                )
+                cause = _refusal_cause(self._json_or_none(answer))
+                wants_body = (
+                    self._whitelist_delete_in_body is None
+                    and cause is not None
+                    and "tags" in cause.lower()
+                )
+                if not wants_body:
+                    self._whitelist_answer(answer, "a whitelist deletion", group)
+                    self._whitelist_delete_in_body = False
+                    continue
+                _LOGGER.debug("%s takes whitelist deletions in the body", self._base_url)
+            body = {
+                "type": WHITELIST_TYPE,
+                "command": "delete",
+                "tags": [{"id": tag_id} for tag_id in group],
+            }
+            answer = await self._call("DELETE", WHITELIST_PATH, json=body)
+            self._whitelist_answer(answer, "a whitelist deletion", group)
+            self._whitelist_delete_in_body = True
+
+    async def _whitelist_write(
+        self, command: WhitelistCommand, entries: Sequence[WhitelistEntry]
+    ) -> None:
+        body: dict[str, Any] = {"type": WHITELIST_TYPE, "command": command.value}
+        if command is not WhitelistCommand.CLEAR:
+            body["tags"] = [whitelist_entry_body(entry) for entry in entries]
+        methods: tuple[str, ...] = (
+            (self._whitelist_method,) if self._whitelist_method else ("POST", "PUT")
+        )
+        for method in methods:
+            answer = await self._call(method, WHITELIST_PATH, json=body)
+            if answer.status == 405 and self._whitelist_method is None:
+                continue
+            self._whitelist_answer(
+                answer, f"the whitelist command {command.value}", [entry.id for entry in entries]
+            )
+            self._whitelist_method = method
+            return
+        raise EvseNotSupportedError("controller takes whitelist writes neither by POST nor by PUT")
+
+    @staticmethod
+    def _json_or_none(answer: HttpAnswer) -> Any:
+        try:
+            return answer.json()
+        except EvseResponseError:
+            return None
+
+    def _whitelist_answer(
+        self, answer: HttpAnswer, what: str, tag_ids: Iterable[str]
+    ) -> dict[str, Any]:
+        """The answer's object; a ``success: false`` answer (any status) is a rejection.
+
+        The controller's cause may quote a tag id: it is replaced before the text
+        travels on in an error.
+        """
+        if 400 <= answer.status < 500 and answer.status not in (404, 405):
+            refused = _refusal_cause(self._json_or_none(answer)) or f"HTTP {answer.status}"
+            raise EvseCommandRejectedError(scrub_tags(refused, tag_ids))
+        payload = _object(answer, what)
+        if (cause := _refusal_cause(payload)) is not None:
+            raise EvseCommandRejectedError(scrub_tags(cause, tag_ids))
+        return payload

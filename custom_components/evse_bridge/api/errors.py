@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+import re
+
 
 class EvseBridgeError(Exception):
     """Base class of every error the client library raises."""
@@ -40,6 +44,21 @@ class EvseResponseError(EvseBridgeError):
     """The device answered with an error status or a body that cannot be parsed."""
 
 
+class EvseRedirectError(EvseResponseError):
+    """The device answered with a redirect, which is never followed.
+
+    Following it would send credentials (passwords, tokens, id tags) wherever the
+    device points, possibly another host or plain HTTP. ``location`` is where it
+    pointed, without user info or query.
+    """
+
+    def __init__(self, status: int, location: str) -> None:
+        """Name the status and where the redirect pointed."""
+        super().__init__(f"the device redirects (HTTP {status}) to {location}; not followed")
+        self.status = status
+        self.location = location
+
+
 class EvseNotSupportedError(EvseBridgeError):
     """The device does not offer this endpoint (HTTP 404): firmware or setting."""
 
@@ -59,3 +78,25 @@ class EvseRateLimitedError(EvseConnectionError):
         """Keep how many seconds the service asked us to wait."""
         super().__init__(f"rate limited, retry after {retry_after:.0f} s")
         self.retry_after = retry_after
+
+
+def scrub(text: str, secrets: tuple[str | None, ...]) -> str:
+    """``text`` with every secret replaced by ``***``, whatever its letter case."""
+    for secret in secrets:
+        if secret:
+            text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+    return text
+
+
+@contextmanager
+def secrets_scrubbed(*secrets: str | None) -> Iterator[None]:
+    """Keep ``secrets`` (id tags) out of the text of any library error raised inside.
+
+    A device may echo what it was sent, in any letter case, and an error's text
+    reaches the user and the log.
+    """
+    try:
+        yield
+    except EvseBridgeError as err:
+        err.args = tuple(scrub(arg, secrets) if isinstance(arg, str) else arg for arg in err.args)
+        raise

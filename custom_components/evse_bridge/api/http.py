@@ -1,23 +1,78 @@
-"""The one place the vendor clients turn aiohttp outcomes into library errors."""
+"""The one place the vendor clients turn aiohttp outcomes into library errors.
+
+Every answer is untrusted: redirects are never followed (credentials must not
+travel to where a device points), bodies are read up to a cap, JSON is checked
+for nesting before it is decoded, and a ``Retry-After`` is bounded.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 import json
+import re
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from .errors import (
     EvseCertificateError,
     EvseCertificateMismatchError,
     EvseConnectionError,
     EvseRateLimitedError,
+    EvseRedirectError,
     EvseResponseError,
 )
+from .parsing import bounded_seconds
 
 DEFAULT_TIMEOUT = 10.0
+#: Largest answer read from an endpoint that returns one object (a state, a login):
+#: a hundred times what any of them sends.
+MAX_BODY = 1024 * 1024
+#: Largest answer of an endpoint that lists many devices (a hub with 300 stations
+#: and their statuses, a cloud account with thousands of connectors).
+MAX_LIST_BODY = 8 * 1024 * 1024
+#: Deepest JSON nesting accepted. The vendors' answers nest six levels at most.
+MAX_JSON_DEPTH = 32
+#: Longest wait a ``Retry-After`` may impose, and the wait when it cannot be read.
+MAX_RETRY_AFTER_S = 3600.0
+DEFAULT_RETRY_AFTER_S = 60.0
+
+_CHUNK = 64 * 1024
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+#: Control characters that would split or corrupt a header (tab is allowed).
+_HEADER_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _json_int(text: str) -> int | float:
+    # Up to 18 digits always fits 64 bits; longer integers become floats (inf when huge),
+    # which the parsers show as unknown, instead of failing the whole answer.
+    return int(text) if len(text) <= 18 else float(text)
+
+
+def decode_json(body: bytes | str) -> Any:
+    """Decode JSON from a device, or raise EvseResponseError.
+
+    Nesting is measured on the brackets outside strings before decoding, so a
+    deeply nested answer costs a few bytes scans, not a recursion to the limit.
+    """
+    raw = body.encode("utf-8", "replace") if isinstance(body, str) else body
+    structure = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    for _ in range(MAX_JSON_DEPTH):
+        if not structure:
+            break
+        structure = structure.replace(b"[]", b"").replace(b"{}", b"")
+    if structure:
+        raise EvseResponseError(f"answer is not JSON nested at most {MAX_JSON_DEPTH} deep")
+    try:
+        return json.loads(body, parse_int=_json_int)
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        raise EvseResponseError("answer is not valid JSON") from err
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +86,7 @@ class HttpAnswer:
 
     def json(self) -> Any:
         """Decode the body as JSON or raise EvseResponseError."""
-        try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as err:
-            raise EvseResponseError("answer is not valid JSON") from err
+        return decode_json(self.body)
 
     def text(self) -> str:
         """Decode the body as text or raise EvseResponseError."""
@@ -47,29 +99,73 @@ class HttpAnswer:
                 raise EvseResponseError("answer is not text") from err
 
 
+def _check_headers(headers: Any) -> None:
+    """Refuse header values with control characters before aiohttp sees them."""
+    if not isinstance(headers, Mapping):
+        return
+    for name, value in headers.items():
+        if isinstance(value, str) and _HEADER_UNSAFE.search(value):
+            raise EvseResponseError(f"the {name} header would hold control characters")
+
+
+def _redirect_target(url: str, location: str | None) -> str:
+    """Where a redirect pointed, without user info, query or fragment (they may hold secrets)."""
+    if not location:
+        return "nowhere (no Location header)"
+    try:
+        target = URL(url).join(URL(location))
+    except ValueError:
+        return "an invalid location"
+    if not target.is_absolute():  # pragma: no cover - joined onto an absolute URL
+        return "an invalid location"
+    return str(target.with_user(None).with_query(None).with_fragment(None))[:200]
+
+
 async def http_request(
     session: aiohttp.ClientSession,
     method: str,
     url: str,
     *,
     timeout_s: float = DEFAULT_TIMEOUT,
+    max_body: int = MAX_BODY,
     **kwargs: Any,
 ) -> HttpAnswer:
     """Send one request and read the whole answer.
 
     Transport failures (refused, reset, timed out, truncated) raise
     EvseConnectionError, a certificate that fails verification or pinning one of
-    its certificate subclasses; HTTP 429 raises EvseRateLimitedError. Every other status
-    is returned to the caller, which knows what it means for its vendor.
+    its certificate subclasses; HTTP 429 raises EvseRateLimitedError; a redirect
+    raises EvseRedirectError (it is never followed); an answer longer than
+    ``max_body`` bytes raises EvseResponseError. Every other status is returned
+    to the caller, which knows what it means for its vendor.
     """
+    _check_headers(kwargs.get("headers"))
     try:
         async with session.request(
-            method, url, timeout=aiohttp.ClientTimeout(total=timeout_s), **kwargs
+            method,
+            url,
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            allow_redirects=False,
+            **kwargs,
         ) as response:
-            body = await response.read()
+            if 300 <= response.status < 400:
+                raise EvseRedirectError(
+                    response.status,
+                    _redirect_target(url, response.headers.get("Location")),
+                )
+            length = response.content_length
+            if length is not None and length > max_body:
+                raise EvseResponseError(f"answer of {length} bytes exceeds {max_body} bytes")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                size += len(chunk)
+                if size > max_body:
+                    raise EvseResponseError(f"answer exceeds {max_body} bytes")
+                chunks.append(chunk)
             answer = HttpAnswer(
                 status=response.status,
-                body=body,
+                body=b"".join(chunks),
                 content_type=response.content_type,
                 retry_after=response.headers.get("Retry-After"),
             )
@@ -88,11 +184,30 @@ async def http_request(
     return answer
 
 
-def parse_retry_after(value: str | None, default: float = 60.0) -> float:
-    """Seconds to wait from a Retry-After header in seconds (dates fall back to default)."""
+def parse_retry_after(
+    value: str | None,
+    default: float = DEFAULT_RETRY_AFTER_S,
+    *,
+    now: datetime | None = None,
+) -> float:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), at most one hour.
+
+    A date in the past means no wait; negative or NaN seconds, text and unreadable
+    dates give ``default``.
+    """
     if value is None:
         return default
+    text = value.strip()
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(text)
     except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return default
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    if seconds < 0:
         return default
+    return bounded_seconds(seconds, MAX_RETRY_AFTER_S, default)

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-import json
 import logging
 import re
 import time
@@ -42,9 +42,20 @@ from .errors import (
     EvseNotSupportedError,
     EvseRateLimitedError,
     EvseResponseError,
+    secrets_scrubbed,
 )
-from .http import DEFAULT_TIMEOUT, HttpAnswer, http_request
-from .parsing import get_ci, report_once, to_enum, to_float, to_int, to_str
+from .http import DEFAULT_TIMEOUT, MAX_BODY, MAX_LIST_BODY, HttpAnswer, decode_json, http_request
+from .parsing import (
+    error_text,
+    get_ci,
+    header_token,
+    report_once,
+    to_enum,
+    to_float,
+    to_int,
+    to_str,
+    to_timestamp,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -178,8 +189,8 @@ def jwt_claims(token: str) -> dict[str, Any]:
         return {}
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
-        claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (ValueError, UnicodeDecodeError):
+        claims = decode_json(base64.urlsafe_b64decode(payload))
+    except (EvseResponseError, binascii.Error, ValueError):
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -437,7 +448,12 @@ class ChargEyeClient:
             raise EvseRateLimitedError(wait)
         try:
             return await http_request(
-                self._session, method, f"{self.base_url}{path}", timeout_s=self._timeout_s, **kwargs
+                self._session,
+                method,
+                f"{self.base_url}{path}",
+                timeout_s=self._timeout_s,
+                max_body=MAX_LIST_BODY if path == _STATIONS_PATH else MAX_BODY,
+                **kwargs,
             )
         except EvseRateLimitedError as err:
             self._blocked_until = self._monotonic() + err.retry_after
@@ -473,7 +489,7 @@ class ChargEyeClient:
         self.raw_payloads["token_exchange"] = {
             key: value for key, value in payload.items() if str(key).lower() not in _TOKEN_FIELDS
         }
-        self._token = token
+        self._token = header_token(token, "token")
         self._token_renew_at = self._monotonic() + self._lifetime(payload, token)
         return token
 
@@ -481,15 +497,15 @@ class ChargEyeClient:
         """Seconds to use the JWT for, measured on the injectable clocks."""
         valid_until = _to_datetime(get_ci(payload, "validUntil", "expiresAt"))
         if valid_until is None:
-            exp = to_float(jwt_claims(token).get("exp"))
-            if exp is not None:
-                valid_until = datetime.fromtimestamp(exp, UTC)
+            valid_until = to_timestamp(jwt_claims(token).get("exp"))
         lifetime = DEFAULT_TOKEN_LIFETIME_S
         if valid_until is not None:
             lifetime = (valid_until - self._utcnow()).total_seconds()
             if lifetime < MIN_PLAUSIBLE_LIFETIME_S:
                 # Our clock is off (or the service's): use the documented lifetime, 401 covers us.
                 lifetime = DEFAULT_TOKEN_LIFETIME_S
+            # Never longer than the documented lifetime, however far away the expiry claims to be.
+            lifetime = min(lifetime, DEFAULT_TOKEN_LIFETIME_S)
         return max(MIN_PLAUSIBLE_LIFETIME_S, lifetime - TOKEN_RENEW_MARGIN_S)
 
     async def account_id(self) -> str:
@@ -631,13 +647,14 @@ class ChargEyeClient:
         self, station_id: str, connector_id: str, id_token: str, id_token_type: str = "APP_USER"
     ) -> None:
         """Authorize (start) a session on a connector with an id token."""
-        payload = await self._call(
-            "POST",
-            f"/chargingStations/{station_id}/evses/{connector_id}/transactions",
-            "start_transaction",
-            body={"idToken": id_token, "idTokenType": id_token_type},
-        )
-        _check_status(payload, ("transactionStartResponse", "response"))
+        with secrets_scrubbed(id_token):
+            payload = await self._call(
+                "POST",
+                f"/chargingStations/{station_id}/evses/{connector_id}/transactions",
+                "start_transaction",
+                body={"idToken": id_token, "idTokenType": id_token_type},
+            )
+            _check_status(payload, ("transactionStartResponse", "response"))
 
     async def stop_transaction(self, transaction_id: str) -> None:
         """Stop a running session."""
@@ -684,6 +701,8 @@ def _check_status(payload: Any, fields: tuple[str, ...], *, clearing: bool = Fal
         reason = to_str(get_ci(info, "reasonCode")) or to_str(get_ci(info, "additionalInfo"))
     status = to_str(value)
     if status is None:
+        if (error := error_text(payload)) is not None:
+            raise EvseCommandRejectedError(f"ChargEye refused the command: {error}")
         raise EvseResponseError("command answer has no status")
     if status.lower() in (_CLEARED if clearing else _ACCEPTED):
         return

@@ -7,10 +7,14 @@ parse becomes ``None`` (entity state unknown) instead of an exception.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from enum import StrEnum
 import logging
 import math
+import re
 from typing import Any
+
+from .errors import EvseResponseError
 
 _LOGGER = logging.getLogger(__package__)
 _REPORTED: set[tuple[str, str]] = set()
@@ -24,13 +28,29 @@ def report_once(kind: str, value: str, message: str, *args: object) -> None:
     _LOGGER.warning(message, *args)
 
 
+#: Largest magnitude a reading may have. No charger quantity comes near it (1e15 W, Wh, A or
+#: s); beyond it a value is garbage, and its state text would outgrow what Home Assistant takes.
+MAX_MAGNITUDE = 1e15
+#: Integers outside the signed 64-bit range cannot come from a device's counter.
+_INT_LIMIT = 2**63
+#: An integer written as text: converted exactly, not through a float.
+_INT_TEXT = re.compile(r"[+-]?\d{1,19}")
+
+
 def to_float(value: Any) -> float | None:
-    """Return a float from a number or a string like ``"+25.30"``, else None."""
+    """Return a float from a number or a string like ``"+25.30"``, else None.
+
+    NaN, infinities, 1e999 and integers too large for a float are unknown (None),
+    as is anything beyond ``MAX_MAGNITUDE``.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
+    elif isinstance(value, str):
         text = value.strip()
         if not text:
             return None
@@ -38,16 +58,25 @@ def to_float(value: Any) -> float | None:
             number = float(text)
         except ValueError:
             return None
-        return number if math.isfinite(number) else None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) and abs(number) <= MAX_MAGNITUDE else None
 
 
 def to_int(value: Any) -> int | None:
-    """Return an int from a number or numeric string, else None."""
-    number = to_float(value)
-    if number is None or not math.isfinite(number):
+    """Return an int from a number or numeric string, else None (out of 64-bit range too)."""
+    if isinstance(value, bool):
         return None
-    return int(number)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        decimal = to_float(value)
+        if decimal is None:
+            return None
+        number = int(decimal)
+    return number if -_INT_LIMIT < number < _INT_LIMIT else None
 
 
 def to_float_list(value: Any) -> list[float | None] | None:
@@ -95,4 +124,68 @@ def get_ci(mapping: Mapping[str, Any], *names: str) -> Any:
     for name in names:
         if name.lower() in lowered:
             return lowered[name.lower()]
+    return None
+
+
+def to_timestamp(value: Any) -> datetime | None:
+    """Return an aware UTC datetime from Unix seconds (a JWT's ``exp``); None if out of range."""
+    seconds = to_float(value)
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def bounded_seconds(value: float | None, maximum: float, default: float) -> float:
+    """A duration a device announced, within ``0 … maximum``; ``default`` when it is no number.
+
+    A negative, NaN or far-future (infinite) expiry or ``Retry-After`` must neither
+    stop a client for days nor make it hammer the device.
+    """
+    if value is None or math.isnan(value):
+        return default
+    return min(max(0.0, value), maximum)
+
+
+#: Longest token or session id taken from a device: HTTP servers refuse header lines
+#: longer than 8 KiB, and no JWT of these APIs comes near it.
+MAX_TOKEN_LENGTH = 8000
+#: Visible ASCII: what a bearer token, JWT or session id consists of (RFC 6750 b64token
+#: and more). CR, LF and other control characters could split or forge headers.
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def header_token(value: Any, what: str) -> str:
+    """Return a token or session id the device sent, if it is safe to put in a header.
+
+    Raises EvseResponseError otherwise, naming ``what`` but never the value (a secret).
+    """
+    if not isinstance(value, str) or not value:
+        raise EvseResponseError(f"the device sent no {what}")
+    if len(value) > MAX_TOKEN_LENGTH or not _HEADER_TOKEN.fullmatch(value):
+        raise EvseResponseError(f"the device sent a {what} that is not header-safe text")
+    return value
+
+
+#: Keys under which the vendors' error objects carry their text.
+_ERROR_KEYS = ("error", "errors", "message", "cause", "reason", "detail")
+
+
+def error_text(payload: Any) -> str | None:
+    """The error an answer carries (``{"code": 3, "message": "..."}``), else None.
+
+    A 200 answer that holds only an error object is no success: command parsers
+    check this before they read what the command did.
+    """
+    if not isinstance(payload, Mapping):
+        return None
+    for key in _ERROR_KEYS:
+        value = get_ci(payload, key)
+        if not value:
+            continue
+        if isinstance(value, Mapping):
+            value = get_ci(value, "message", "text", "description")
+        return (to_str(value) or key)[:200]
     return None

@@ -36,9 +36,21 @@ from .errors import (
     EvseConnectionError,
     EvseNotSupportedError,
     EvseResponseError,
+    scrub,
+    secrets_scrubbed,
 )
-from .http import HttpAnswer, http_request
-from .parsing import get_ci, report_once, to_enum, to_float, to_float_list, to_int, to_str
+from .http import MAX_BODY, MAX_LIST_BODY, HttpAnswer, http_request
+from .parsing import (
+    error_text,
+    get_ci,
+    header_token,
+    report_once,
+    to_enum,
+    to_float,
+    to_float_list,
+    to_int,
+    to_str,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +58,8 @@ API_PREFIX = "/api/v2"
 DEFAULT_PORT = 443
 COMMAND_POLL_INTERVAL_S = 1.0
 COMMAND_TIMEOUT_S = 30.0
+#: Answers that grow with the hub's installation (300 stations) get the larger body cap.
+_LIST_PATHS = frozenset({"/stations/", "/stations/statuses", "/em/zones", "/pms"})
 
 
 class EvceSslMode(StrEnum):
@@ -465,6 +479,7 @@ class EvceClient:
             method,
             str(self._base.with_path(f"{API_PREFIX}{path}")),
             timeout_s=self._timeout_s,
+            max_body=MAX_LIST_BODY if path in _LIST_PATHS else MAX_BODY,
             **kwargs,
         )
         if answer.status >= 500:
@@ -507,7 +522,7 @@ class EvceClient:
         token = to_str(get_ci(_mapping(answer.json()), "token", "access_token"))
         if token is None:
             raise EvseResponseError("login answer has no token")
-        self._set_token(token)
+        self._set_token(header_token(token, "token"))
         _LOGGER.debug("Logged in to the EVCE hub at %s", self._base.host)
 
     async def logout(self) -> None:
@@ -771,9 +786,15 @@ class EvceClient:
             raise EvseResponseError(f"PUT {path} answered HTTP {answer.status}")
         if answer.status == 204 or not answer.body:
             return EvceZoneReduction(reduction_type, value, mode, duration_s)
-        payload = answer.json()
+        payload = _mapping(answer.json())
         self.raw_payloads[f"zone_{zone_id}_reduction"] = payload
-        return self._parse_reduction(_mapping(payload))
+        applied = self._parse_reduction(payload)
+        if payload and applied.type is None and applied.value is None:
+            # An error object in a 200 answer: the reduction was not applied.
+            if (error := error_text(payload)) is not None:
+                raise EvseCommandRejectedError(f"the hub refused the reduction: {error}")
+            raise EvseResponseError(f"PUT {path} answered without a reduction")
+        return applied
 
     async def power_meters(self) -> list[EvcePowerMeter]:
         """Read the list of power meters."""
@@ -855,8 +876,11 @@ class EvceClient:
             )
         if answer.status not in (200, 201, 202):
             raise EvseResponseError(f"POST {path} answered HTTP {answer.status}")
-        cmd_id = to_int(get_ci(_mapping(answer.json()), "cmd_id", "id"))
+        payload = _mapping(answer.json())
+        cmd_id = to_int(get_ci(payload, "cmd_id", "id"))
         if cmd_id is None:
+            if (error := error_text(payload)) is not None:
+                raise EvseCommandRejectedError(f"the hub refused {command}: {error}")
             raise EvseResponseError(f"{command} answer has no command id")
         return cmd_id
 
@@ -865,7 +889,10 @@ class EvceClient:
         payload = await self._get_json(
             f"/stations/{station_id}/cmds/status/{cmd_id}", "command_status"
         )
-        return to_enum(EvceCommandStatus, get_ci(_mapping(payload), "status"))
+        status = get_ci(_mapping(payload), "status")
+        if status is None and (error := error_text(payload)) is not None:
+            raise EvseResponseError(f"command status answered an error: {error}")
+        return to_enum(EvceCommandStatus, status)
 
     async def run_command(self, station_id: int, command: str, body: dict[str, Any]) -> None:
         """Send a command and follow it until the station accepts it.
@@ -896,7 +923,8 @@ class EvceClient:
         body: dict[str, Any] = {"connector_id": connector_id}
         if id_tag:
             body["id_tag"] = id_tag
-        await self.run_command(station_id, "remote_start", body)
+        with secrets_scrubbed(id_tag):
+            await self.run_command(station_id, "remote_start", body)
 
     async def remote_stop(
         self,
@@ -953,7 +981,5 @@ def _message(answer: HttpAnswer, secrets: list[str] | None = None) -> str:
     if isinstance(payload, Mapping):
         message = to_str(get_ci(payload, "message"))
         if message:
-            for secret in secrets or []:
-                message = message.replace(secret, "***")
-            return message[:200]
+            return scrub(message, tuple(secrets or ()))[:200]
     return f"HTTP {answer.status}"

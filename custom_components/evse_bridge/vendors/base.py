@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from ..api import (
     EvseAuthenticationError,
     EvseConnectionError,
     EvseNotSupportedError,
+    EvseRedirectError,
     EvseResponseError,
 )
 from ..descriptions import EvseBridgeEntityDescription
@@ -40,6 +41,14 @@ type ServiceHandler = Callable[
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class WriteTarget:
+    """What a set-point action writes: the target's key and the value (None: no limit)."""
+
+    key: str
+    value: Hashable
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VendorService:
     """An action a vendor offers; targets a device or a config entry of that vendor."""
@@ -51,6 +60,11 @@ class VendorService:
     supports_response: SupportsResponse = SupportsResponse.NONE
     #: Device kinds the action may target; empty means the entry's devices of any kind.
     device_kinds: tuple[str, ...] = ()
+    #: For an action that writes a set-point (a limit, a reduction): the target and value it
+    #: writes, so that the entry's ``WriteCoalescer`` coalesces it with every other write to
+    #: that target (a number entity's target is ``f"{device_key}/{description.key}"``).
+    #: Such an action returns no response; None from the callable means "not a write".
+    write_target: Callable[[ServiceCall, DeviceData | None], WriteTarget | None] | None = None
 
 
 #: Default mapping of a failed connection test to (form field, error key).
@@ -104,6 +118,9 @@ class Vendor:
 
     def form_error(self, err: Exception) -> tuple[str, str]:
         """The (field, error key) for a failed probe; ``("base", "unknown")`` if unmapped."""
+        if isinstance(err, EvseRedirectError):
+            # Every vendor alike: the user typed an address the device sends elsewhere.
+            return ("base", "redirected")
         for error_class, target in self.form_errors.items():
             if isinstance(err, error_class):
                 return target

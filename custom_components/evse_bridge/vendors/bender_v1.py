@@ -22,6 +22,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 from homeassistant.util import dt as dt_util
@@ -60,6 +61,11 @@ from ..event import fire_device_event
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..site import DeviceData, DeviceIdentity, Site, SiteData
 from .base import ProbeResult, Vendor, VendorService
+from .bender_v1_controls import (
+    ATTR_NAME,
+    WHITELIST_SERVICES,
+    async_whitelist_scanned_tag,
+)
 from .sensor_factories import (
     counter_sensor,
     duration_sensor,
@@ -76,6 +82,7 @@ LOGGING_INTERVAL = timedelta(seconds=60)
 SUMMARY_INTERVAL = timedelta(minutes=5)
 TAG_SCANNED = "tag_scanned"
 SERVICE_START_PAIRING = "start_pairing"
+ATTR_ADD_TO_WHITELIST = "add_to_whitelist"
 
 
 def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -197,6 +204,7 @@ class BenderV1Site(Site):
                 "api_prefix": self.client.api_prefix,
                 "logins": self.client.login_count,
             },
+            "whitelist_readings": self.client.whitelist_readings,
         }
 
 
@@ -323,7 +331,9 @@ async def _async_start_pairing(
 ) -> ServiceResponse:
     """Read one tag in pairing mode; fire the device's event and answer with it.
 
-    The tag id goes to the event and the response only, never to the log.
+    With ``add_to_whitelist`` the tag is whitelisted (under ``name``), which is
+    what pairing mode is for. The tag id goes to the event and the response
+    only, never to the log.
     """
     site = runtime.site
     assert isinstance(site, BenderV1Site)
@@ -344,7 +354,12 @@ async def _async_start_pairing(
         TAG_SCANNED,
         {"tag_id": tag.id, "tag_type": tag_type},
     )
-    return {"result": "tag_scanned", "id": tag.id, "tag_type": tag_type}
+    response: dict[str, Any] = {"result": "tag_scanned", "id": tag.id, "tag_type": tag_type}
+    if call.data[ATTR_ADD_TO_WHITELIST]:
+        response["whitelist"] = await async_whitelist_scanned_tag(
+            runtime, device, tag, call.data.get(ATTR_NAME)
+        )
+    return response
 
 
 BENDER_V1 = Vendor(
@@ -358,10 +373,14 @@ BENDER_V1 = Vendor(
     services=(
         VendorService(
             name=SERVICE_START_PAIRING,
-            fields={},
+            fields={
+                vol.Optional(ATTR_ADD_TO_WHITELIST, default=False): cv.boolean,
+                vol.Optional(ATTR_NAME): cv.string,
+            },
             handler=_async_start_pairing,
             supports_response=SupportsResponse.OPTIONAL,
         ),
+        *WHITELIST_SERVICES,
     ),
     form_errors={
         EvseAuthenticationError: (CONF_PASSWORD, "invalid_auth"),

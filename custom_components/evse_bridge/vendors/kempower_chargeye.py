@@ -73,7 +73,7 @@ from ..descriptions import (
 )
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..site import DeviceData, DeviceIdentity, Site, SiteData
-from .base import ProbeResult, Vendor, VendorService
+from .base import ProbeResult, Vendor, VendorService, WriteTarget
 from .sensor_factories import current_sensor, energy_sensor, enum_sensor, power_sensor
 
 KEY = "kempower_chargeye"
@@ -610,6 +610,10 @@ SERVICES = (
         fields={},
         handler=_async_clear_power_limit,
         device_kinds=(STATION, CONNECTOR),
+        # Clearing writes "no limit" to the power limit number's target.
+        write_target=lambda call, device: (
+            None if device is None else WriteTarget(f"{device.key}/power_limit", None)
+        ),
     ),
     VendorService(
         name="restart_station",

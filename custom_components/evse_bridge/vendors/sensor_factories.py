@@ -16,6 +16,8 @@ from typing import Any, TypedDict, Unpack
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
     EntityCategory,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
@@ -221,6 +223,19 @@ def duration_sensor(
     )
 
 
+#: Vendor states spelt like a state Home Assistant reserves: reported under these options, so
+#: a station out of service never reads (and is never logged or graphed) as a lost connection.
+RESERVED_STATE_OPTIONS: Mapping[str, str] = {
+    STATE_UNAVAILABLE: "inoperative",
+    STATE_UNKNOWN: "status_unknown",
+}
+
+
+def enum_option(state: str) -> str:
+    """The ENUM option that shows the vendor's ``state``."""
+    return RESERVED_STATE_OPTIONS.get(state, state)
+
+
 def enum_sensor(
     key: str,
     translation_key: str,
@@ -230,13 +245,18 @@ def enum_sensor(
     **options: Unpack[SensorOptions],
 ) -> EvseBridgeSensorEntityDescription:
     """A state out of ``states``, each translated under the translation key."""
+
+    def option(data: Any) -> StateType | datetime:
+        value = value_fn(data)
+        return enum_option(value) if isinstance(value, str) else value
+
     return EvseBridgeSensorEntityDescription(
         key=key,
         translation_key=translation_key,
         device_kind=device_kind,
         device_class=SensorDeviceClass.ENUM,
-        options=[state.value for state in states],
-        value_fn=value_fn,
+        options=[enum_option(state.value) for state in states],
+        value_fn=option,
         **options,
     )
 

@@ -1,0 +1,173 @@
+"""Safe writes: set-point writes sent to the device versus writes requested.
+
+Run with ``scripts/benchmark``. An automation sets a limit on a loaded entry over
+one simulated hour (a real config entry against the simulator over HTTP(S)),
+the way surplus-charging automations do: every few seconds, following a slowly
+varying value, a constant one or a jittery one. Each case runs with the default
+write interval and with the interval set to 0 (only repeated values coalesced).
+The requests that reached the simulated device are counted: exact and repeatable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+import math
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.writes import CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S
+from simulator import kempower_chargeye, schneider_evce
+from simulator.clock import SimClock
+from simulator.device import SimDevice
+from tests.common import entity_id
+from tests.conftest import StartSimulator
+
+HOUR = 3600
+RESULTS: list[str] = []
+
+
+@dataclass(frozen=True)
+class Target:
+    """A number entity of one vendor and the device request that writes it."""
+
+    vendor: str
+    make_device: Callable[[SimClock], SimDevice]
+    entry_data: Callable[[str, SimDevice], dict[str, Any]]
+    unique_id: str
+    number_unique_id: str
+    write_path: str
+
+
+def _chargeye() -> Target:
+    return Target(
+        vendor="kempower_chargeye (AC station limit, A)",
+        make_device=lambda clock: kempower_chargeye.ChargEyeDevice(clock),
+        entry_data=lambda host, _: {
+            CONF_VENDOR: "kempower_chargeye",
+            "refresh_token": kempower_chargeye.DEFAULT_REFRESH_TOKEN,
+            "server_url": f"http://{host}/api",
+        },
+        unique_id=kempower_chargeye.DEFAULT_ORGANIZATION,
+        number_unique_id=f"{kempower_chargeye.DEFAULT_ORGANIZATION}_station_KEMAC-0001_power_limit",
+        write_path="PUT /api/chargingStations/KEMAC-0001/powerLimit",
+    )
+
+
+def _evce() -> Target:
+    def entry_data(host: str, device: SimDevice) -> dict[str, Any]:
+        assert isinstance(device, schneider_evce.EvceDevice)
+        return {
+            CONF_VENDOR: "schneider_evce",
+            "host": host,
+            "username": schneider_evce.LOGIN,
+            "password": schneider_evce.PASSWORD,
+            "certificate": "pinned",
+            "fingerprint": device.certificate.fingerprint,
+        }
+
+    return Target(
+        vendor="schneider_evce (zone reduction, A)",
+        make_device=lambda clock: schneider_evce.EvceDevice(clock, stations=2),
+        entry_data=entry_data,
+        unique_id=schneider_evce.SERIAL,
+        number_unique_id=f"{schneider_evce.SERIAL}_zone_7_reduction",
+        write_path="PUT /api/v2/em/zones/7/reduction",
+    )
+
+
+def _surplus(step: int) -> float:
+    """Solar surplus in whole amperes: a new value every 10-15 s, repeats in between."""
+    return float(round(16 + 8 * math.sin(step / 12)))
+
+
+def _constant(step: int) -> float:
+    return 16.0
+
+
+def _jitter(step: int) -> float:
+    """A noisy meter turned straight into a set-point: changes nearly every time."""
+    return float(10 + (step * 7) % 13)
+
+
+PATTERNS: dict[str, tuple[int, Callable[[int], float]]] = {
+    "surplus every 5 s": (5, _surplus),
+    "constant every 10 s": (10, _constant),
+    "jitter every 2 s": (2, _jitter),
+}
+
+
+@pytest.mark.parametrize("interval_s", [DEFAULT_WRITE_INTERVAL_S, 0.0])
+@pytest.mark.parametrize("pattern", list(PATTERNS))
+@pytest.mark.parametrize("make_target", [_chargeye, _evce], ids=["chargeye", "evce"])
+async def test_writes_sent_versus_requested(
+    hass: HomeAssistant,
+    start_simulator: StartSimulator,
+    freezer: FrozenDateTimeFactory,
+    make_target: Callable[[], Target],
+    pattern: str,
+    interval_s: float,
+) -> None:
+    """Run the automation for a simulated hour; report requests and writes."""
+    target = make_target()
+    clock = SimClock(scale=0, start=200)
+    device = target.make_device(clock)
+    sim = await start_simulator(device)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=target.vendor,
+        unique_id=target.unique_id,
+        data=target.entry_data(sim.host, device),
+        options={CONF_WRITE_INTERVAL: interval_s},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    number = entity_id(hass, "number", target.number_unique_id)
+    period, value_at = PATTERNS[pattern]
+    steps = HOUR // period
+    distinct_changes = 0
+    previous: float | None = None
+    for step in range(steps):
+        value = value_at(step)
+        distinct_changes += value != previous
+        previous = value
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": number, "value": value}, blocking=True
+        )
+        freezer.tick(timedelta(seconds=period))
+        clock.advance(period)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    # Let the last waiting write go out.
+    freezer.tick(timedelta(seconds=interval_s + 1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    sent = device.stats.by_path.get(target.write_path, 0)
+    stats = entry.runtime_data.writes.stats
+    assert sent == stats.sent
+    RESULTS.append(
+        f"| {target.vendor} | {pattern} | {interval_s:g} | {steps} | {distinct_changes} "
+        f"| {sent} | {steps / max(sent, 1):.1f} | {stats.skipped} | {stats.superseded} |"
+    )
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report() -> Any:
+    """Print the table once all cases ran."""
+    yield
+    print("\n\nSafe writes over one simulated hour (writes sent versus requested):\n")
+    print(
+        "| number | automation | interval s | requested | value changes | sent "
+        "| requested per write | skipped (same value) | superseded (last wins) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for line in RESULTS:
+        print(line)
