@@ -19,7 +19,7 @@ import uuid
 from aiohttp import web
 
 from .bender_legacy import AUTH_STATE, CONN_STATE, OCPP_STATE, TYPE2_STATE
-from .bender_v1_controls import VARIANTS as CONTROL_VARIANTS, V1Whitelist
+from .bender_v1_controls import VARIANTS as CONTROL_VARIANTS, V1Settings, V1Whitelist
 from .charging import ChargingCycle, Phase
 from .clock import SimClock
 from .device import SimDevice
@@ -84,6 +84,7 @@ class BenderV1Device(SimDevice):
             raise ValueError(f"unknown bender_v1 variant {variant!r}; known: {sorted(VARIANTS)}")
         self.variant = variant
         self.whitelist = V1Whitelist(self._refusal, variant)
+        self.settings = V1Settings(self._refusal, variant, serial)
         self.username = username
         self.password = password
         self.prefixed = prefixed
@@ -215,6 +216,7 @@ class BenderV1Device(SimDevice):
         app.router.add_post(f"{prefix}/whitelist/pairing", self._start_pairing)
         app.router.add_get(f"{prefix}/whitelist/pairing", self._pairing_result)
         self.whitelist.add_routes(app, prefix)
+        self.settings.add_routes(app, prefix)
 
     @staticmethod
     def _not_found() -> web.Response:
@@ -300,20 +302,13 @@ class BenderV1Device(SimDevice):
     async def _settings(self, request: web.Request) -> web.Response:
         if (refusal := self._refusal(request)) is not None:
             return refusal
-        result: dict[str, Any] = {
-            "WebUIStyle_web": "bender",
-            "Enabled_wlan": "off",
-            "OcppServerUrl_ocpp": "wss://backend.example/ocpp",
-            "OcppServerPassword_ocpp": "backend-secret",
-        }
         wanted = [key for key in request.query.get("params", "").split(",") if key]
-        if wanted:
-            result = {key: value for key, value in result.items() if key in wanted}
+        result, groups = self.settings.result(wanted)
         return web.json_response(
             {
                 "name": "settings",
                 "result": result,
-                "groups": [],
+                "groups": groups,
                 "ChargePointInfo": self.charge_point_info(),
             }
         )
@@ -392,4 +387,5 @@ class BenderV1Device(SimDevice):
             "messages": self.messages,
             "variant": self.variant,
             **self.whitelist.describe(),
+            **self.settings.describe(),
         }

@@ -24,6 +24,7 @@ from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.json import json_bytes
 import pytest
@@ -89,7 +90,7 @@ from simulator.schneider_evce import (
     EvceDevice,
 )
 
-from .common import entity_state, find_entity_id
+from .common import entity_state, find_entity_id, get_device
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -1288,3 +1289,94 @@ async def test_config_flow_says_the_device_redirects(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], form(tiny))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "redirected"}
+
+
+# -- Home Assistant: an action's error never shows the id tag -----------------
+
+
+def echoing(command: str, status: int, answer_for: Callable[[str], Any]) -> Any:
+    """A middleware answering ``command`` requests with an echo of the id tag they carried."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method != "POST" or not request.path.endswith(command):
+            return await handler(request)
+        body = await request.json()
+        tag = str(body.get("id_tag") or body.get("idToken"))
+        return web.json_response(answer_for(tag.lower()), status=status)
+
+    return middleware
+
+
+class EchoingEvce(EvceDevice):
+    """An EVCE hub refusing remote starts with a message that quotes the id tag."""
+
+    def add_routes(self, app: web.Application) -> None:
+        super().add_routes(app)
+        app.middlewares.append(
+            echoing(
+                "/cmds/remote_start", 400, lambda tag: {"code": 1, "message": f"tag {tag} unknown"}
+            )
+        )
+
+
+class EchoingChargEye(ChargEyeDevice):
+    """A ChargEye account rejecting starts with a reason that quotes the id token."""
+
+    def add_routes(self, app: web.Application) -> None:
+        super().add_routes(app)
+        app.middlewares.append(
+            echoing(
+                "/transactions",
+                200,
+                lambda tag: {
+                    "transactionStartResponse": {"status": "Rejected"},
+                    "statusInfo": {"reasonCode": f"token {tag} blocked"},
+                },
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("vendor", "make_device", "device_key", "action", "data"),
+    [
+        (
+            "schneider_evce",
+            EchoingEvce,
+            "station_101",
+            "remote_start",
+            {"connector": 1, "id_tag": "04A1b2C3"},
+        ),
+        (
+            "kempower_chargeye",
+            EchoingChargEye,
+            "connector_KEMDC-0001_connector1",
+            "start_transaction",
+            {"id_token": "04A1b2C3"},
+        ),
+    ],
+)
+async def test_action_error_never_shows_the_id_tag(
+    hass: HomeAssistant,
+    start_simulator: Any,
+    vendor: str,
+    make_device: Callable[[SimClock], Any],
+    device_key: str,
+    action: str,
+    data: dict[str, Any],
+) -> None:
+    device = make_device(SimClock(scale=0, start=600.0))
+    sim = await start_simulator(device)
+    unique_id, entry_data = POISONED[vendor][1](sim, device)
+    entry = MockConfigEntry(domain=DOMAIN, title=vendor, unique_id=unique_id, data=entry_data)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    target = get_device(hass, f"{unique_id}_{device_key}").id
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(DOMAIN, action, {"device_id": target, **data}, blocking=True)
+    shown = " ".join(
+        [str(caught.value), *map(str, (caught.value.translation_placeholders or {}).values())]
+    )
+    assert "blocked" in shown or "unknown" in shown
+    assert "04a1b2c3" not in shown.lower()

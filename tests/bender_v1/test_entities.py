@@ -170,12 +170,13 @@ async def test_healthy_hour_one_login(
     clock: SimClock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """State every 15 s, logging every 60 s, summary every 5 min: one session all hour."""
+    """State every 15 s, logging every 60 s, summary and current limit every 5 min: one session."""
     for _ in range(240):
         await tick(hass, freezer, clock)
     assert device.logins == 1
     assert sim.requests("POST /v1/login") == 1
-    assert sim.requests("GET /v1/settings") == 1
+    # Identity, the current limit's meta, then its value every 5 minutes.
+    assert sim.requests("GET /v1/settings") == 14
     assert sim.requests("GET /v1/system_state") == 241
     assert sim.requests("GET /v1/logging") == 61
     assert sim.requests("GET /v1/transactions/summary") == 13

@@ -430,6 +430,174 @@ def _chunks(tag_ids: Sequence[str], limit: int) -> list[list[str]]:
     return groups
 
 
+# -- Settings parameters ----------------------------------------------------------------------
+# [C] ``GET /settings?params=A,B`` answers ``{"result": {...}, "groups": [...]}``; without
+# ``params`` every parameter with its meta (type, read/write mode, descriptions, default).
+# [A] A parameter in ``result`` is either its bare value or an object holding ``value`` and
+# its meta; meta may also (or only) sit in ``groups`` as objects naming the parameter by
+# ``key``/``name``. [A] The validating write (path not in the document) is
+# ``POST /settings/validate``; a controller answering 404/405 there gets ``PUT /settings``.
+# [A] A refusal is ``{"success": false, "cause": ...}`` (any status) or, in the answer's
+# ``params``, an entry with ``success``/``valid`` false and its ``cause``.
+
+SETTINGS_VALIDATE_PATH = "/settings/validate"
+#: Candidate (method, path) of the validating write, most likely first.
+SETTINGS_WRITE_READINGS = (("POST", SETTINGS_VALIDATE_PATH), ("PUT", SETTINGS_PATH))
+#: The document caps the ``params`` query at 4000 characters, commas included.
+SETTINGS_QUERY_MAX = 4000
+_VALUE_KEYS = ("value", "currentValue", "current_value", "val")
+_NUMERIC_TYPES = frozenset(
+    {"int", "integer", "uint", "float", "double", "number", "numeric", "decimal", "real"}
+)
+_GROUP_CHILDREN = ("params", "parameters", "items", "settings", "groups")
+_CURRENT_WORDS = re.compile(r"current|ampere|strom", re.IGNORECASE)
+_LIMIT_WORDS = re.compile(r"limit|max|begrenz", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingParameter:
+    """One settings parameter: its value (may be a secret: kept out of reprs) and meta."""
+
+    key: str
+    value: Any = field(repr=False)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def writable(self) -> bool | None:
+        """Whether the meta says the parameter can be written; None when it does not tell."""
+        if (flag := get_ci(self.meta, "writable", "write", "editable")) is not None:
+            return str(flag).lower() in ("true", "1", "yes")
+        if (flag := get_ci(self.meta, "readOnly", "read_only", "readonly")) is not None:
+            return str(flag).lower() not in ("true", "1", "yes")
+        mode = to_str(get_ci(self.meta, "mode", "rw", "access", "accessMode", "permission"))
+        if mode is None:
+            return None
+        return "w" in mode.lower()
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the meta gives a number type."""
+        kind = to_str(get_ci(self.meta, "type", "valueType", "dataType"))
+        return kind is not None and kind.lower() in _NUMERIC_TYPES
+
+    @property
+    def unit(self) -> str | None:
+        """Unit from the meta."""
+        return to_str(get_ci(self.meta, "unit", "units"))
+
+    @property
+    def minimum(self) -> float | None:
+        """Lower bound from the meta."""
+        return to_float(get_ci(self.meta, "min", "minimum", "minValue"))
+
+    @property
+    def maximum(self) -> float | None:
+        """Upper bound from the meta."""
+        return to_float(get_ci(self.meta, "max", "maximum", "maxValue"))
+
+    @property
+    def description(self) -> str | None:
+        """Short description from the meta."""
+        return to_str(
+            get_ci(self.meta, "short", "shortDescription", "description", "label", "title")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsWriteResult:
+    """The validating write's answer."""
+
+    params: tuple[Any, ...]
+    reboot_required: bool | None
+
+
+def _group_meta(groups: Any) -> dict[str, dict[str, Any]]:
+    """Meta by parameter key from ``groups`` (objects naming their parameters)."""
+    found: dict[str, dict[str, Any]] = {}
+    stack = list(groups) if isinstance(groups, list) else []
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, Mapping):
+            continue
+        for nested in _GROUP_CHILDREN:
+            if isinstance(children := get_ci(item, nested), list):
+                stack.extend(children)
+        key = to_str(get_ci(item, "key", "param", "parameter"))
+        if key is not None:
+            found[key] = {
+                name: value
+                for name, value in item.items()
+                if name.lower() not in ("key", "param", "parameter", *_lower(_VALUE_KEYS))
+                and name.lower() not in _GROUP_CHILDREN
+            }
+    return found
+
+
+def _lower(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(name.lower() for name in names)
+
+
+def parse_settings(payload: Mapping[str, Any]) -> dict[str, SettingParameter]:
+    """Every parameter of a settings answer, with the meta found for it."""
+    result = _mapping(get_ci(payload, "result"))
+    group_meta = _group_meta(get_ci(payload, "groups"))
+    parameters: dict[str, SettingParameter] = {}
+    for key, raw in result.items():
+        meta = dict(group_meta.get(key, {}))
+        value = raw
+        if isinstance(raw, Mapping) and any(get_ci(raw, name) is not None for name in _VALUE_KEYS):
+            value = next(get_ci(raw, name) for name in _VALUE_KEYS if get_ci(raw, name) is not None)
+            meta.update(
+                {
+                    name: item
+                    for name, item in raw.items()
+                    if name.lower() not in _lower(_VALUE_KEYS)
+                }
+            )
+        parameters[str(key)] = SettingParameter(key=str(key), value=value, meta=meta)
+    return parameters
+
+
+def find_current_limit(parameters: Mapping[str, SettingParameter]) -> SettingParameter | None:
+    """The charging current limit, where the controller's meta identifies one.
+
+    [A] A writable number parameter in amperes whose key or description speaks of a
+    current and a limit (or maximum). A parameter whose meta does not say it is
+    writable, or gives no number type, is never taken.
+    """
+    for parameter in sorted(parameters.values(), key=lambda item: item.key):
+        if parameter.writable is not True or not parameter.numeric:
+            continue
+        unit = (parameter.unit or "").strip().lower()
+        if unit not in ("a", "ampere", "amperes"):
+            continue
+        text = f"{parameter.key} {parameter.description or ''}"
+        if _CURRENT_WORDS.search(text) and _LIMIT_WORDS.search(text):
+            return parameter
+    return None
+
+
+def _settings_refusal(payload: Any) -> str | None:
+    """Why a validating write was refused: the whole answer's cause, or each key's."""
+    if (cause := _refusal_cause(payload)) is not None and (
+        not isinstance(payload, Mapping) or get_ci(payload, "params") is None
+    ):
+        return cause
+    params = get_ci(payload, "params") if isinstance(payload, Mapping) else None
+    causes = []
+    for item in params if isinstance(params, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        ok = get_ci(item, "success", "valid", "validated")
+        if ok is False or str(ok).lower() == "false":
+            key = to_str(get_ci(item, "key")) or "?"
+            reason = to_str(get_ci(item, "cause", "error", "message", "reason")) or "invalid"
+            causes.append(f"{key}: {reason}")
+    if causes:
+        return "; ".join(causes)
+    return cause
+
+
 class BenderV1Client:
     """One controller's REST API v1, with its session kept and renewed internally.
 
@@ -800,3 +968,50 @@ class BenderV1Client:
         if (cause := _refusal_cause(payload)) is not None:
             raise EvseCommandRejectedError(scrub_tags(cause, tag_ids))
         return payload
+
+    # -- Settings parameters -------------------------------------------------------------------
+
+    #: The (method, path) of the validating write on this controller, once known.
+    _settings_write: tuple[str, str] | None = None
+
+    @property
+    def settings_readings(self) -> dict[str, Any]:
+        """Which reading of the validating write this controller answered (diagnostics)."""
+        reading = self._settings_write
+        return {"validating_write": None if reading is None else " ".join(reading)}
+
+    async def settings(self, keys: Sequence[str] = ()) -> dict[str, SettingParameter]:
+        """The named parameters (all of them, with meta, when none are named).
+
+        Values may be secrets (backend or Wi-Fi passwords): never kept for diagnostics.
+        """
+        if not keys:
+            return parse_settings(_object(await self._call("GET", SETTINGS_PATH), "settings"))
+        found: dict[str, SettingParameter] = {}
+        for group in _chunks(keys, SETTINGS_QUERY_MAX):
+            answer = await self._call("GET", SETTINGS_PATH, params={"params": ",".join(group)})
+            found.update(parse_settings(_object(answer, "settings")))
+        return found
+
+    async def set_settings(self, values: Mapping[str, Any]) -> SettingsWriteResult:
+        """Write parameters with the documented validation: all or none are written."""
+        body = {"params": [{"key": key, "value": value} for key, value in values.items()]}
+        readings = (self._settings_write,) if self._settings_write else SETTINGS_WRITE_READINGS
+        for method, path in readings:
+            answer = await self._call(method, path, json=body)
+            if answer.status in (404, 405) and self._settings_write is None:
+                continue
+            payload = self._json_or_none(answer)
+            if (cause := _settings_refusal(payload)) is not None or 400 <= answer.status < 500:
+                raise EvseCommandRejectedError(cause or f"HTTP {answer.status}")
+            payload = _object(answer, "the settings write")
+            self._settings_write = (method, path)
+            params = get_ci(payload, "params")
+            reboot = get_ci(payload, "reboot_required", "rebootRequired")
+            return SettingsWriteResult(
+                params=tuple(params) if isinstance(params, list) else (),
+                reboot_required=None
+                if reboot is None
+                else str(reboot).lower() in ("true", "1", "yes"),
+            )
+        raise EvseNotSupportedError("controller offers no validating settings write")

@@ -46,6 +46,7 @@ from ..api.bender_v1 import (
     ChargePointInfo,
     ControllerLog,
     LogMessage,
+    SettingParameter,
     SystemState,
     SystemStateValue,
     TransactionSummary,
@@ -63,8 +64,11 @@ from ..site import DeviceData, DeviceIdentity, Site, SiteData
 from .base import ProbeResult, Vendor, VendorService
 from .bender_v1_controls import (
     ATTR_NAME,
+    SETTINGS_SERVICES,
     WHITELIST_SERVICES,
+    V1Controls,
     async_whitelist_scanned_tag,
+    current_limit_number,
 )
 from .sensor_factories import (
     counter_sensor,
@@ -140,6 +144,8 @@ class BenderV1Data:
     state: SystemState
     log: ControllerLog | None
     summary: TransactionSummary | None
+    #: The charging current limit parameter, where the settings meta identifies one.
+    current_limit: SettingParameter | None = None
 
 
 class BenderV1Site(Site):
@@ -150,6 +156,7 @@ class BenderV1Site(Site):
         assert entry.unique_id is not None
         super().__init__(entry.unique_id)
         self.client = _client(hass, entry.data)
+        self.controls = V1Controls(hass, entry, self.client)
         self._title = entry.title
         self._info: ChargePointInfo | None = None
         self._log: ControllerLog | None = None
@@ -187,7 +194,13 @@ class BenderV1Site(Site):
             sw_version=info.firmware,
             configuration_url=client.host_url,
         )
-        data = BenderV1Data(info=info, state=state, log=self._log, summary=self._summary)
+        data = BenderV1Data(
+            info=info,
+            state=state,
+            log=self._log,
+            summary=self._summary,
+            current_limit=await self.controls.async_current_limit(now),
+        )
         return SiteData(
             {CONTROLLER: DeviceData(key=CONTROLLER, kind=CONTROLLER, identity=identity, data=data)}
         )
@@ -205,6 +218,7 @@ class BenderV1Site(Site):
                 "logins": self.client.login_count,
             },
             "whitelist_readings": self.client.whitelist_readings,
+            "settings_readings": self.client.settings_readings,
         }
 
 
@@ -316,7 +330,12 @@ EVENTS: tuple[EvseBridgeEventEntityDescription, ...] = (
     ),
 )
 
-DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (*SENSORS, *BINARY_SENSORS, *EVENTS)
+DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    *SENSORS,
+    *BINARY_SENSORS,
+    *EVENTS,
+    current_limit_number(CONTROLLER),
+)
 
 
 def _not_idle() -> ServiceValidationError:
@@ -381,6 +400,7 @@ BENDER_V1 = Vendor(
             supports_response=SupportsResponse.OPTIONAL,
         ),
         *WHITELIST_SERVICES,
+        *SETTINGS_SERVICES,
     ),
     form_errors={
         EvseAuthenticationError: (CONF_PASSWORD, "invalid_auth"),

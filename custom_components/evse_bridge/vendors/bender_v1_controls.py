@@ -1,4 +1,4 @@
-"""Bender v1 actions on the controller's documented controls: the local whitelist.
+"""Bender v1 actions on the controller's documented controls: local whitelist, settings.
 
 Tag ids are personal data: they reach the controller and the response of
 ``get_whitelist`` (what the operator asked for), never a log line or an error
@@ -7,27 +7,34 @@ text; a refusal's cause is passed on with every tag id of the call replaced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 import uuid
 
+from homeassistant.components.number import NumberDeviceClass, NumberMode
+from homeassistant.const import UnitOfElectricCurrent
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 import voluptuous as vol
 
-from ..api import EvseCommandRejectedError
+from ..api import EvseCommandRejectedError, EvseNotSupportedError
 from ..api.bender_v1 import (
     BenderV1Client,
     PairingTag,
+    SettingParameter,
     TagType,
     WhitelistEntry,
     WhitelistPriority,
+    find_current_limit,
     scrub_tags,
 )
+from ..api.parsing import to_float
 from ..const import DOMAIN
-from ..runtime import EvseBridgeRuntimeData
+from ..descriptions import EvseBridgeNumberEntityDescription
+from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..site import DeviceData
 from .base import VendorService
 
@@ -57,21 +64,29 @@ def _controller_name(runtime: EvseBridgeRuntimeData, device: DeviceData | None) 
 
 
 @contextmanager
-def whitelist_errors(
-    runtime: EvseBridgeRuntimeData, device: DeviceData | None, tag_ids: Iterable[str]
-) -> Iterator[None]:
-    """Turn the controller's ``success: false`` answer into a translated error naming it."""
+def refused(key: str, controller: str, tag_ids: Iterable[str] = ()) -> Iterator[None]:
+    """Turn the controller's refusal into the translated error ``key`` naming the controller.
+
+    The controller's cause may quote a tag id: every id of the request is replaced.
+    """
     try:
         yield
     except EvseCommandRejectedError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="whitelist_rejected",
+            translation_key=key,
             translation_placeholders={
-                "controller": _controller_name(runtime, device),
+                "controller": controller,
                 "cause": scrub_tags(str(err), tag_ids) or "-",
             },
         ) from err
+
+
+def whitelist_errors(
+    runtime: EvseBridgeRuntimeData, device: DeviceData | None, tag_ids: Iterable[str]
+) -> Any:
+    """``refused`` for a whitelist command."""
+    return refused("whitelist_rejected", _controller_name(runtime, device), tag_ids)
 
 
 def _tag_id(value: Any) -> str:
@@ -225,3 +240,192 @@ WHITELIST_SERVICES: tuple[VendorService, ...] = (
     ),
     VendorService(name="clear_whitelist", fields={}, handler=_async_clear),
 )
+
+
+# -- Settings --------------------------------------------------------------------------------
+
+ATTR_PARAMS = "params"
+ATTR_SETTINGS = "settings"
+#: How often the current limit's value is read again (one small request): it changes rarely,
+#: and a write through Home Assistant reads it back at the next poll.
+CURRENT_LIMIT_INTERVAL = timedelta(minutes=5)
+REBOOT_ISSUE = "reboot_required"
+
+
+class V1Controls:
+    """What the site keeps for the settings: the current-limit parameter and the restart issue.
+
+    The current limit is found once in the full settings (with meta); afterwards only
+    its value is read, every ``CURRENT_LIMIT_INTERVAL`` or after a write.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry, client: BenderV1Client):
+        """Keep what the poll and the repair issue need; an entry set up anew has no issue."""
+        self._hass = hass
+        self._entry = entry
+        self._client = client
+        self._searched = False
+        self._current_limit: SettingParameter | None = None
+        self._due: datetime | None = None
+        #: Logins the client had made when a change needing a restart was written.
+        self._reboot_logins: int | None = None
+        ir.async_delete_issue(hass, DOMAIN, self.reboot_issue_id)
+
+    @property
+    def reboot_issue_id(self) -> str:
+        """The repair issue of this entry's pending restart."""
+        return f"{REBOOT_ISSUE}_{self._entry.entry_id}"
+
+    async def async_current_limit(self, now: datetime) -> SettingParameter | None:
+        """The charging current limit parameter, if the controller's meta identifies one."""
+        self._check_rebooted()
+        if not self._searched:
+            self._searched = True
+            try:
+                self._current_limit = find_current_limit(await self._client.settings())
+            except EvseNotSupportedError:
+                return None
+            self._due = now + CURRENT_LIMIT_INTERVAL
+            return self._current_limit
+        limit = self._current_limit
+        if limit is None or (self._due is not None and now < self._due):
+            return limit
+        fresh = (await self._client.settings([limit.key])).get(limit.key)
+        if fresh is not None:
+            # A values-only answer keeps the meta found at first.
+            self._current_limit = SettingParameter(
+                key=limit.key, value=fresh.value, meta={**limit.meta, **fresh.meta}
+            )
+        self._due = now + CURRENT_LIMIT_INTERVAL
+        return self._current_limit
+
+    async def async_set(self, device_name: str, values: Mapping[str, Any]) -> ServiceResponse:
+        """Validated write; a change that needs a restart opens the repair issue."""
+        result = await self._client.set_settings(values)
+        if self._current_limit is not None and self._current_limit.key in values:
+            # Read the written value back at the next poll.
+            self._due = None
+        if result.reboot_required:
+            self._reboot_logins = self._client.login_count
+            ir.async_create_issue(
+                self._hass,
+                DOMAIN,
+                self.reboot_issue_id,
+                is_fixable=False,
+                is_persistent=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=REBOOT_ISSUE,
+                translation_placeholders={"controller": device_name},
+            )
+        return {"params": list(result.params), "reboot_required": result.reboot_required}
+
+    def _check_rebooted(self) -> None:
+        """A restart ends the API session: a new login since the write means it happened."""
+        if self._reboot_logins is not None and self._client.login_count > self._reboot_logins:
+            self._reboot_logins = None
+            ir.async_delete_issue(self._hass, DOMAIN, self.reboot_issue_id)
+
+
+def _controls(runtime: EvseBridgeRuntimeData) -> V1Controls:
+    controls = getattr(runtime.site, "controls", None)
+    assert isinstance(controls, V1Controls)
+    return controls
+
+
+def _parameter_response(parameter: SettingParameter) -> dict[str, Any]:
+    return {"value": parameter.value, "meta": dict(parameter.meta)}
+
+
+async def _async_get_settings(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    runtime: EvseBridgeRuntimeData,
+    device: DeviceData | None,
+) -> ServiceResponse:
+    """Parameter names -> values with their meta (the meta from the full answer)."""
+    client = _client(runtime)
+    wanted: list[str] = list(dict.fromkeys(call.data.get(ATTR_PARAMS, [])))
+    found = await client.settings(wanted)
+    if wanted and any(not parameter.meta for parameter in found.values()):
+        # A named query answers values only; the meta comes with the full answer.
+        everything = await client.settings()
+        found = {
+            key: SettingParameter(
+                key=key,
+                value=parameter.value,
+                meta=everything[key].meta if key in everything else parameter.meta,
+            )
+            for key, parameter in found.items()
+        }
+    return {
+        ATTR_SETTINGS: {key: _parameter_response(parameter) for key, parameter in found.items()},
+        "missing": [key for key in wanted if key not in found],
+    }
+
+
+async def _async_set_settings(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    runtime: EvseBridgeRuntimeData,
+    device: DeviceData | None,
+) -> ServiceResponse:
+    values: dict[str, Any] = dict(call.data[ATTR_SETTINGS])
+    name = _controller_name(runtime, device)
+    with refused("settings_rejected", name):
+        return await _controls(runtime).async_set(name, values)
+
+
+def _settings_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or not value:
+        raise vol.Invalid("expected parameter names with their new values")
+    return {cv.string(key): item for key, item in value.items()}
+
+
+SETTINGS_SERVICES: tuple[VendorService, ...] = (
+    VendorService(
+        name="get_settings",
+        fields={vol.Optional(ATTR_PARAMS): vol.All(cv.ensure_list, [cv.string])},
+        handler=_async_get_settings,
+        supports_response=SupportsResponse.ONLY,
+    ),
+    VendorService(
+        name="set_settings",
+        fields={vol.Required(ATTR_SETTINGS): _settings_object},
+        handler=_async_set_settings,
+        supports_response=SupportsResponse.OPTIONAL,
+    ),
+)
+
+
+async def _set_current_limit(site: Any, device: DeviceData, value: float) -> None:
+    limit: SettingParameter = device.data.current_limit
+    # The meta's type is a number type; an integer type gets an integer.
+    kind = str(limit.meta.get("type", "")).lower()
+    number: float | int = round(value) if kind.startswith(("int", "uint")) else value
+    controls: V1Controls = site.controls
+    name = device.identity.name or limit.key
+    with refused("settings_rejected", name):
+        await controls.async_set(name, {limit.key: number})
+
+
+def _limit(data: Any) -> SettingParameter:
+    limit: SettingParameter = data.current_limit
+    return limit
+
+
+def current_limit_number(kind: str) -> EvseBridgeNumberEntityDescription:
+    """The charging current limit: only where the settings meta identifies it."""
+    return EvseBridgeNumberEntityDescription(
+        key="charging_current_limit",
+        translation_key="charging_current_limit",
+        device_kind=kind,
+        mode=NumberMode.BOX,
+        native_step=1,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        device_class=NumberDeviceClass.CURRENT,
+        exists_fn=lambda data: getattr(data, "current_limit", None) is not None,
+        value_fn=lambda data: None if data.current_limit is None else to_float(_limit(data).value),
+        set_fn=_set_current_limit,
+        min_fn=lambda data: _limit(data).minimum or 0.0,
+        max_fn=lambda data: _limit(data).maximum or 80.0,
+    )
