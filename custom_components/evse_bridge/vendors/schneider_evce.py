@@ -710,7 +710,8 @@ async def _run(target: str, command: str, call: Callable[[], Any]) -> None:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="evce_command_rejected",
-            translation_placeholders={"target": target, "command": command},
+            # The client's reason names no internal id and has id tags scrubbed.
+            translation_placeholders={"target": target, "command": command, "reason": str(err)},
         ) from err
     except EvseCommandTimeoutError as err:
         raise HomeAssistantError(
