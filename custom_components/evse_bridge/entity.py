@@ -42,9 +42,8 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         self.entity_description = description
         self.device_key = device_key
         site = coordinator.site
-        device = coordinator.data.devices[device_key]
         self._attr_unique_id = f"{site.device_identifier(device_key)}_{description.key}"
-        self._attr_device_info = site.device_info(device)
+        self._attr_device_info = site.device_info(device_key)
 
     @property
     def available(self) -> bool:

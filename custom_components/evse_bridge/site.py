@@ -90,22 +90,10 @@ class Site(ABC):
         """Registry identifier of a device: unique across entries and vendors."""
         return f"{self.unique_id}_{device_key}"
 
-    def device_info(self, device: DeviceData) -> DeviceInfo:
-        """How ``device`` appears in the device registry."""
-        identity = device.identity
-        info = DeviceInfo(
-            identifiers={(DOMAIN, self.device_identifier(device.key))},
-            name=identity.name,
-            manufacturer=identity.manufacturer,
-            model=identity.model,
-            serial_number=identity.serial_number,
-            sw_version=identity.sw_version,
-            hw_version=identity.hw_version,
-            configuration_url=identity.configuration_url,
-            suggested_area=identity.suggested_area,
-        )
-        if identity.via_key is not None:
-            info["via_device"] = (DOMAIN, self.device_identifier(identity.via_key))
-        if identity.translation_key is not None:
-            info["translation_key"] = identity.translation_key
-        return info
+    def device_info(self, device_key: str) -> DeviceInfo:
+        """How an entity links to its device: by identifier only.
+
+        The coordinator registers every device with its full description and its
+        parent before the platforms add entities, so an entity only names which one.
+        """
+        return DeviceInfo(identifiers={(DOMAIN, self.device_identifier(device_key))})
