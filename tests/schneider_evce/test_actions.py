@@ -96,7 +96,7 @@ async def test_rejected_availability_names_the_station(
     assert err.value.translation_placeholders == {
         "target": "Bay 1",
         "command": "change_availability",
-        "reason": "the station answered rejected",
+        "reason": "the station answered rejected to change_availability",
     }
     assert state(hass, "switch", "station_101_availability") == "on"
 
@@ -253,7 +253,7 @@ async def test_remote_start_rejected_names_the_connector(
     assert err.value.translation_placeholders == {
         "target": "Bay 1 connector 1",
         "command": "remote_start",
-        "reason": "the station answered rejected",
+        "reason": "the station answered rejected to remote_start",
     }
 
 
