@@ -11,6 +11,8 @@ LOGGER = logging.getLogger(__package__)
 CONF_VENDOR: Final = "vendor"
 #: SHA-256 fingerprint (lowercase hex) of a device certificate the user chose to trust.
 CONF_FINGERPRINT: Final = "fingerprint"
+#: Option: events and session history carry the tag id itself instead of a pseudonym.
+CONF_INCLUDE_TAG_IDS: Final = "include_tag_ids"
 
 #: Version of the stored config entries; vendors migrate older minor versions.
 CONFIG_VERSION: Final = 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -15,6 +16,9 @@ from .compat import remove_device
 from .const import CONF_VENDOR, DOMAIN, LOGGER
 from .runtime import EvseBridgeConfigEntry
 from .site import DeviceData, Site, SiteData, device_model_id
+
+if TYPE_CHECKING:
+    from .sessions import SessionTracker
 
 
 class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
@@ -44,6 +48,8 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self.site = site
         self._certificate_issue_checked = False
         self._registered: set[str] = set()
+        #: Compares each successful poll with the open charging sessions.
+        self.sessions: SessionTracker | None = None
 
     @property
     def certificate_issue_id(self) -> str:
@@ -71,6 +77,8 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
             self._certificate_issue_checked = True
         self._remove_stale_devices(data)
         self._register_new_devices(data)
+        if self.sessions is not None:
+            await self.sessions.async_process(data)
         return data
 
     def _register_new_devices(self, data: SiteData) -> None:

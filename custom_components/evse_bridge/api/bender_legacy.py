@@ -8,7 +8,7 @@ versions, so everything is parsed by name and every key is optional.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -138,7 +138,8 @@ class LegacyState:
     """The parsed full state. ``None`` means the key is missing or unparsable.
 
     ``present`` lists the keys the controller sent, so entities are created
-    only for what this firmware offers. The RFID UID (``auth_uid``) is not kept.
+    only for what this firmware offers. The RFID UID (``auth_uid``) is kept for
+    the session record only: out of reprs, redacted in diagnostics.
     """
 
     present: frozenset[str]
@@ -181,6 +182,7 @@ class LegacyState:
     meter_configuration: str | None
     meter_serial: str | None
     errors: tuple[str, ...] | None
+    auth_uid: str | None = field(default=None, repr=False)
 
 
 def parse_body(body: str) -> dict[str, Any]:
@@ -291,6 +293,7 @@ def parse_full_state(raw: dict[str, Any]) -> LegacyState:
         meter_configuration=read.text("ocpp_meter_cfg"),
         meter_serial=read.text("ocpp_meter_serial"),
         errors=errors,
+        auth_uid=read.text("auth_uid"),
     )
 
 

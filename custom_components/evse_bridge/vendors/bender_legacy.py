@@ -27,6 +27,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ..api import (
@@ -55,7 +56,8 @@ from ..descriptions import (
     EvseBridgeSensorEntityDescription,
 )
 from ..runtime import EvseBridgeConfigEntry
-from ..site import DeviceData, DeviceIdentity, Site, SiteData
+from ..sessions import session_event
+from ..site import DeviceData, DeviceIdentity, SessionRecord, Site, SiteData
 from .base import ProbeResult, Vendor
 from .sensor_factories import (
     counter_sensor,
@@ -391,7 +393,32 @@ BINARY_SENSORS: tuple[EvseBridgeBinarySensorEntityDescription, ...] = (
     ),
 )
 
-DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (*SENSORS, *BINARY_SENSORS)
+_IDLE = (None, ConnectionState.NO_VEHICLE_CONNECTED)
+
+
+def _session(state: LegacyState) -> SessionRecord | None:
+    """A session lasts from plug-in to unplug (``conn_state``); the controller has no id for it.
+
+    ``time_since_charging_start`` counts from plug-in; ``transaction_wh`` is the
+    session's energy until the vehicle leaves.
+    """
+    if state.connection_state in _IDLE:
+        return None
+    duration = state.charging_duration_s
+    return SessionRecord(
+        start=None if duration is None else dt_util.utcnow() - timedelta(seconds=duration),
+        energy_kwh=None if state.transaction_wh is None else state.transaction_wh / 1000,
+        power_w=state.power_w,
+        duration_s=duration,
+        tag=state.auth_uid,
+    )
+
+
+DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    *SENSORS,
+    *BINARY_SENSORS,
+    session_event(CONTROLLER, _session, connector=False, exists_fn=_sent("conn_state")),
+)
 
 BENDER_LEGACY = Vendor(
     key="bender_legacy",
