@@ -179,6 +179,38 @@ class BenderV1Device(SimDevice):
             "totalConsumption": SUMMARY_BASE["totalConsumption"] + round(energy_wh),
         }
 
+    def completed_transactions(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every transaction the cycle completed that started within [start, end).
+
+        A transaction runs from the start of charging until the car is unplugged, with
+        the energy ``system_state`` last reported for it.
+        """
+        cycle = self.cycle
+        times = cycle.times
+        completed = math.floor(max(0.0, self.clock.now() + cycle.offset_s) / times.period)
+        found = []
+        for number in range(1, completed + 1):
+            cycle_start = (number - 1) * times.period - cycle.offset_s
+            started = cycle_start + times.idle + times.connected
+            finished = cycle.reading(started + times.charging + 1.0)
+            begin = EPOCH + timedelta(seconds=started)
+            if (start is not None and begin < start) or (end is not None and begin >= end):
+                continue
+            found.append(
+                {
+                    "id": number,
+                    "startTime": _iso(started),
+                    "endTime": _iso(cycle_start + times.period),
+                    "duration": int(times.charging + times.finished),
+                    "energy": round(finished.session_wh),
+                    "idTag": "046e453af012ca3",
+                    "stopReason": "EVDisconnected",
+                }
+            )
+        return found
+
     def charge_point_info(self) -> dict[str, str]:
         """The OCPP BootNotification identity in the settings."""
         return {
@@ -212,6 +244,7 @@ class BenderV1Device(SimDevice):
         app.router.add_get(f"{prefix}/system_state", self._system_state)
         app.router.add_get(f"{prefix}/logging", self._logging)
         app.router.add_get(f"{prefix}/transactions/summary", self._summary)
+        app.router.add_get(f"{prefix}/transactions", self._completed)
         app.router.add_get(f"{prefix}/settings", self._settings)
         app.router.add_post(f"{prefix}/whitelist/pairing", self._start_pairing)
         app.router.add_get(f"{prefix}/whitelist/pairing", self._pairing_result)
@@ -298,6 +331,15 @@ class BenderV1Device(SimDevice):
         if (refusal := self._refusal(request)) is not None:
             return refusal
         return web.json_response(self.transaction_summary())
+
+    async def _completed(self, request: web.Request) -> web.Response:
+        if (refusal := self._refusal(request)) is not None:
+            return refusal
+        bounds = []
+        for key in ("from", "to"):
+            value = request.query.get(key)
+            bounds.append(None if value is None else datetime.fromisoformat(value))
+        return web.json_response(self.completed_transactions(*bounds))
 
     async def _settings(self, request: web.Request) -> web.Response:
         if (refusal := self._refusal(request)) is not None:
