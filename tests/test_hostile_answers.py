@@ -372,7 +372,7 @@ async def test_bender_v1_non_finite_values_are_unknown(
     assert (state.transaction.duration_s, state.transaction.energy_wh) == (None, None)
     assert state.transaction.power_w is None
     totals = await client.transaction_summary()
-    assert (totals.count, totals.total_duration_s, totals.total_energy_wh) == (None, None, None)
+    assert (totals.count, totals.total_duration, totals.total_consumption) == (None, None, None)
 
 
 @pytest.mark.parametrize("bad", NON_FINITE)

@@ -64,7 +64,8 @@ def clock() -> SimClock:
 
 @pytest.fixture
 def device(clock: SimClock) -> LegacyDevice:
-    return LegacyDevice(clock)
+    # The controller is named by its charge point id.
+    return LegacyDevice(clock, charge_point_id="Garage")
 
 
 @pytest.fixture

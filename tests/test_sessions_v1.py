@@ -118,11 +118,11 @@ async def test_transaction_completes_once_with_the_controllers_record(
     started = entity_state(hass, "event", SESSION_UID).attributes
     assert started["event_type"] == "started"
     assert started["session_id"] == "1"
-    assert started["station"] == "Bay 1"
+    assert started["station"] == get_device(hass, f"{SERIAL}_controller").name
     await step.to(1050)
     await step.to(1110)
 
-    [record] = device.completed_transactions()
+    [record] = device.completed_transaction_records()
     assert len(completed) == 1
     session = completed[0]
     assert session["session_id"] == "1"
@@ -154,7 +154,7 @@ async def test_transaction_across_a_restart_and_a_connection_loss(
     device.faults.update({"mode": "none"})
     await step.to(1200)
 
-    [record] = device.completed_transactions()
+    [record] = device.completed_transaction_records()
     assert len(completed) == 1
     # The controller's own record gives the full energy the last poll could not see.
     assert completed[0]["energy_kwh"] == record["energy"] / 1000
@@ -185,7 +185,7 @@ async def test_get_sessions_from_the_controllers_records(
         )
         diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     assert isinstance(response, dict)
-    records = device.completed_transactions()
+    records = device.completed_transaction_records()
     assert len(records) == len(completed) == 3
     assert response["totals"] == {
         "energy_kwh": round(sum(record["energy"] for record in records) / 1000, 3),
@@ -223,8 +223,8 @@ async def test_get_sessions_falls_back_to_the_store(
             blocking=True,
             return_response=True,
         )
-    [record] = device.completed_transactions()
-    assert len(completed) == 1
+    [record] = device.completed_transaction_records()
+    assert len(completed) == 1, [(c["session_id"], c["energy_kwh"], c["start"]) for c in completed]
     assert completed[0]["energy_kwh"] == record["energy"] / 1000
     assert completed[0]["stop_reason"] is None
     assert isinstance(response, dict)

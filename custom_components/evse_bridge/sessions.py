@@ -235,7 +235,8 @@ class SessionTracker:
             self._schedule_save()
 
     async def async_unload(self) -> None:
-        """Write what a delayed save still holds."""
+        """Stop comparing (a poll still under way must not complete a session) and write."""
+        self.ready = False
         await self._store.async_save(self._to_store())
 
     # --- Detection -----------------------------------------------------------------------
@@ -271,7 +272,9 @@ class SessionTracker:
         open_ = self._open.get(key)
         if open_ is not None and (record is None or not _same(open_, record)):
             # It ended (idle now, or another session runs): the device's record of it if
-            # it has one, else the last poll that saw it running.
+            # it has one, else the last poll that saw it running. Closed before the wait,
+            # so a poll that overlaps this one cannot complete it a second time.
+            self._open.pop(key, None)
             final = None
             if open_.device_id is not None:
                 try:

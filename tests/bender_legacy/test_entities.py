@@ -10,42 +10,33 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.bender_legacy import SERIAL, LegacyDevice
 
-from ..common import entity_id, entity_state, get_device
-
-
-def eid(hass: HomeAssistant, platform: str, key: str) -> str:
-    """The entity ID of the entry's ``platform`` entity ``{device key}_{description key}``."""
-    return entity_id(hass, platform, f"{SERIAL}_{key}")
-
-
-def value(hass: HomeAssistant, platform: str, key: str) -> str:
-    """The state of the entry's ``platform`` entity ``{device key}_{description key}``."""
-    return entity_state(hass, platform, f"{SERIAL}_{key}").state
+from ..common import entity_id, get_device
+from .conftest import binary_state, sensor_state
 
 
 async def test_values_while_charging(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
     assert loaded_entry.state is ConfigEntryState.LOADED
-    power = hass.states.get(eid(hass, "sensor", "controller_power_w"))
+    power = sensor_state(hass, "power_w")
     assert power is not None
     assert power.state == "11.0"  # 11000 W shown in the suggested kW
     assert power.attributes["unit_of_measurement"] == "kW"
-    energy = hass.states.get(eid(hass, "sensor", "controller_meter_wh"))
+    energy = sensor_state(hass, "meter_wh")
     assert energy is not None
     assert energy.attributes["device_class"] == "energy"
     assert energy.attributes["state_class"] == "total_increasing"
     assert energy.attributes["unit_of_measurement"] == "kWh"
     assert float(energy.state) > 426.416
-    assert value(hass, "sensor", "controller_conn_state") == "vehicle_charging_type2"
-    assert value(hass, "sensor", "controller_auth_state") == "authorized_for_charging"
-    assert value(hass, "sensor", "controller_ocpp_state") == "charging"
-    assert value(hass, "sensor", "controller_type2_state") == "c"
-    assert value(hass, "sensor", "controller_type2_proximity") == "32"
-    assert value(hass, "sensor", "controller_ambient_temp") == "27.5"
-    assert value(hass, "sensor", "controller_max_current") == "16.0"
-    assert value(hass, "sensor", "controller_errors") == "0"
-    assert value(hass, "binary_sensor", "controller_errors_problem") == "off"
-    assert value(hass, "binary_sensor", "controller_cable_attached") == "on"
-    assert value(hass, "binary_sensor", "controller_wlan_state") == "on"
+    assert sensor_state(hass, "conn_state").state == "vehicle_charging_type2"
+    assert sensor_state(hass, "auth_state").state == "authorized_for_charging"
+    assert sensor_state(hass, "ocpp_state").state == "charging"
+    assert sensor_state(hass, "type2_state").state == "c"
+    assert sensor_state(hass, "type2_proximity").state == "32"
+    assert sensor_state(hass, "ambient_temp").state == "27.5"
+    assert sensor_state(hass, "max_current").state == "16.0"
+    assert sensor_state(hass, "errors").state == "0"
+    assert binary_state(hass, "errors_problem").state == "off"
+    assert binary_state(hass, "cable_attached").state == "on"
+    assert binary_state(hass, "wlan_state").state == "on"
 
 
 async def test_device_and_registry(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
@@ -56,7 +47,7 @@ async def test_device_and_registry(hass: HomeAssistant, loaded_entry: MockConfig
     assert device.sw_version == "5.33.5-20112"
     assert device.configuration_url is not None
     registry = er.async_get(hass)
-    phase = registry.async_get(eid(hass, "sensor", "controller_current_phase_1"))
+    phase = registry.async_get(entity_id(hass, "sensor", f"{SERIAL}_controller_current_phase_1"))
     assert phase is not None
     assert phase.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert phase.entity_category is not None
@@ -72,7 +63,7 @@ async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> Non
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.NOT_LOADED
-    assert value(hass, "sensor", "controller_power_w") == STATE_UNAVAILABLE
+    assert sensor_state(hass, "power_w").state == STATE_UNAVAILABLE
 
 
 async def test_old_firmware_creates_no_entity_for_missing_keys(
@@ -90,8 +81,8 @@ async def test_old_firmware_creates_no_entity_for_missing_keys(
     assert not any("voltage" in uid or "wlan" in uid for uid in unique_ids)
     assert any("current_phase_1" in uid for uid in unique_ids)
     # "keine_fehler" from a German UI means no errors.
-    assert value(hass, "sensor", "controller_errors") == "0"
-    assert value(hass, "binary_sensor", "controller_errors_problem") == "off"
+    assert sensor_state(hass, "errors").state == "0"
+    assert binary_state(hass, "errors_problem").state == "off"
 
 
 async def test_active_errors_reported(hass: HomeAssistant, entry: MockConfigEntry, device) -> None:
@@ -99,9 +90,9 @@ async def test_active_errors_reported(hass: HomeAssistant, entry: MockConfigEntr
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    errors = hass.states.get(eid(hass, "sensor", "controller_errors"))
+    errors = sensor_state(hass, "errors")
     assert errors.state == "2"
     assert errors.attributes["errors"] == ["plug_locking_failed", "rfid_reader_not_communicating"]
-    problem = hass.states.get(eid(hass, "binary_sensor", "controller_errors_problem"))
+    problem = binary_state(hass, "errors_problem")
     assert problem.state == "on"
     assert problem.attributes["device_class"] == "problem"

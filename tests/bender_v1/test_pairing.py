@@ -17,9 +17,7 @@ from simulator.bender_v1 import DEFAULT_TAG_ID, SERIAL, BenderV1Device
 
 from ..common import entity_id, get_device
 from ..conftest import SimServer
-
-#: Unique ID of the controller's "Tag scanned" event entity.
-EVENT = f"{SERIAL}_controller_tag_scanned"
+from .conftest import uid
 
 
 def controller_id(hass: HomeAssistant) -> str:
@@ -40,12 +38,12 @@ async def test_pairing_returns_and_fires_the_tag(
         blocking=True,
         return_response=True,
     )
-    assert response == {"result": "tag_scanned", "id": DEFAULT_TAG_ID, "tag_type": "rfid"}
-    event = hass.states.get(entity_id(hass, "event", EVENT))
+    assert response == {"result": "tag_scanned", "id": DEFAULT_TAG_ID, "tag_type": "RFID"}
+    event = hass.states.get(entity_id(hass, "event", uid("tag_scanned")))
     assert event is not None
     assert event.attributes["event_type"] == "tag_scanned"
     assert event.attributes["tag_id"] == DEFAULT_TAG_ID
-    assert event.attributes["tag_type"] == "rfid"
+    assert event.attributes["tag_type"] == "RFID"
     assert sim.requests("POST /v1/whitelist/pairing") == 1
     # Tag read 5 s after the start, polled every 2 s.
     assert sim.requests("GET /v1/whitelist/pairing") == 3
@@ -60,7 +58,7 @@ async def test_pairing_by_config_entry_without_response(
     await hass.services.async_call(
         DOMAIN, "start_pairing", {"config_entry_id": loaded_entry.entry_id}, blocking=True
     )
-    event = hass.states.get(entity_id(hass, "event", EVENT))
+    event = hass.states.get(entity_id(hass, "event", uid("tag_scanned")))
     assert event is not None
     assert event.attributes["tag_id"] == DEFAULT_TAG_ID
 
@@ -77,7 +75,7 @@ async def test_pairing_times_out_without_a_tag(
         return_response=True,
     )
     assert response == {"result": "no_tag_scanned", "id": None, "tag_type": None}
-    assert hass.states.get(entity_id(hass, "event", EVENT)).state == "unknown"  # type: ignore[union-attr]
+    assert hass.states.get(entity_id(hass, "event", uid("tag_scanned"))).state == "unknown"  # type: ignore[union-attr]
     assert sim.requests("GET /v1/whitelist/pairing") == 30
 
 

@@ -42,6 +42,7 @@ from ..api.bender_legacy import (
     BenderLegacyClient,
     ConnectionState,
     LegacyState,
+    MeterConfiguration,
     OcppState,
     ProtectionState,
     RcmbState,
@@ -50,6 +51,7 @@ from ..api.bender_legacy import (
     Type2State,
     base_url,
 )
+from ..api.bender_v1 import BenderV1ControllerError, offers_v1_api
 from ..descriptions import (
     EvseBridgeBinarySensorEntityDescription,
     EvseBridgeEntityDescription,
@@ -81,6 +83,8 @@ from .sensor_factories import (
 )
 
 CONTROLLER = "controller"
+#: Entry data: the authentication scheme the controller accepted (``auth_scheme``).
+CONF_AUTH_SCHEME = "auth_scheme"
 USERNAMES = ["operator", "manufacturer"]
 
 
@@ -110,20 +114,32 @@ def _client(hass: HomeAssistant, data: Mapping[str, Any]) -> BenderLegacyClient:
         data[CONF_HOST],
         username=data.get(CONF_USERNAME),
         password=data.get(CONF_PASSWORD),
+        auth_scheme=data.get(CONF_AUTH_SCHEME),
     )
 
 
 def _title(state: LegacyState) -> str:
+    """What the controller calls itself: its charge point id, else model and serial."""
+    if state.charge_point_id:
+        return state.charge_point_id
     return f"{state.model or 'Charge controller'} {state.manufacturer_serial or state.serial}"
 
 
 async def _async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
-    state = await _client(hass, data).full_state()
+    client = _client(hass, data)
+    try:
+        state = await client.full_state()
+    except EvseNotSupportedError as err:
+        # No Legacy API: tell a v1 controller apart from one with REST disabled.
+        if await offers_v1_api(async_get_clientsession(hass), data[CONF_HOST]):
+            raise BenderV1ControllerError("the controller serves REST API v1") from err
+        raise
     entry_data = {CONF_HOST: data[CONF_HOST].strip()}
     if data.get(CONF_PASSWORD):
         entry_data |= {
             CONF_USERNAME: data.get(CONF_USERNAME) or "operator",
             CONF_PASSWORD: data[CONF_PASSWORD],
+            CONF_AUTH_SCHEME: client.auth_scheme,
         }
     return ProbeResult(unique_id=state.serial, title=_title(state), data=entry_data)
 
@@ -137,13 +153,12 @@ class BenderLegacySite(Site):
         super().__init__(entry.unique_id)
         self._client = _client(hass, entry.data)
         self._url = base_url(entry.data[CONF_HOST])
-        self._title = entry.title
 
     async def async_fetch(self) -> SiteData:
         """Read ``full_state``."""
         state = await self._client.full_state()
         identity = DeviceIdentity(
-            name=self._title,
+            name=_title(state),
             manufacturer=state.vendor,
             model=state.model,
             serial_number=state.serial,
@@ -155,8 +170,24 @@ class BenderLegacySite(Site):
         )
 
     def diagnostics(self) -> dict[str, Any]:
-        """The last ``full_state`` as the controller sent it."""
-        return self._client.raw_payloads
+        """The last ``full_state`` as the controller sent it, and the scheme that authenticated."""
+        return {**self._client.raw_payloads, "client": {"auth_scheme": self._client.auth_scheme}}
+
+
+def _no_vehicle(state: LegacyState) -> bool:
+    return state.connection_state is ConnectionState.NO_VEHICLE_CONNECTED
+
+
+def _session_value(attribute: str) -> Callable[[LegacyState], float | int | None]:
+    """A session value; 0 while no vehicle is connected (no session runs), whatever is sent."""
+
+    def value(state: LegacyState) -> float | int | None:
+        if _no_vehicle(state):
+            return 0
+        found: float | int | None = getattr(state, attribute)
+        return found
+
+    return value
 
 
 def _sent(*keys: str) -> Callable[[LegacyState], bool]:
@@ -197,15 +228,17 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         "transaction_wh",
         "session_energy",
         CONTROLLER,
-        attrgetter("transaction_wh"),
+        _session_value("transaction_wh"),
         exists_fn=_sent("transaction_wh"),
     ),
-    power_sensor("power_w", "power", CONTROLLER, attrgetter("power_w"), exists_fn=_sent("power_w")),
+    power_sensor(
+        "power_w", "power", CONTROLLER, _session_value("power_w"), exists_fn=_sent("power_w")
+    ),
     duration_sensor(
         "time_since_charging_start",
         "charging_duration",
         CONTROLLER,
-        attrgetter("charging_duration_s"),
+        _session_value("charging_duration_s"),
         exists_fn=_sent("time_since_charging_start"),
     ),
     temperature_sensor(
@@ -338,12 +371,14 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         entity_registry_enabled_default=False,
         exists_fn=_sent("manuf_serial_n"),
     ),
-    diagnostic_sensor(
+    enum_sensor(
         "ocpp_meter_cfg",
         "meter_configuration",
         CONTROLLER,
+        MeterConfiguration,
         attrgetter("meter_configuration"),
         exists_fn=_sent("ocpp_meter_cfg"),
+        entity_category=EntityCategory.DIAGNOSTIC,
     ),
     diagnostic_sensor(
         "ocpp_meter_serial",
@@ -437,6 +472,7 @@ BENDER_LEGACY = Vendor(
     update_interval=timedelta(seconds=15),
     descriptions=DESCRIPTIONS,
     form_errors={
+        BenderV1ControllerError: (CONF_HOST, "bender_is_v1"),
         EvseAuthenticationError: (CONF_PASSWORD, "invalid_auth"),
         EvseNotSupportedError: (CONF_HOST, "rest_disabled"),
         EvseResponseError: (CONF_HOST, "not_bender_controller"),
