@@ -1,13 +1,15 @@
-"""Screenshot the simulated controller's device page of a running ``scripts/develop``.
+"""Screenshot the device pages of a running ``scripts/develop``: one per vendor and kind.
 
-``python scripts/screenshot.py docs/screenshot.png`` (needs ``chromium``).
-Logs in as the development user and drives headless Chromium over its
-DevTools protocol.
+``python scripts/screenshot.py docs/screenshots`` (needs ``chromium``) writes
+``<vendor>.<kind>.png`` for the first device of each kind in ``PAGES`` (devices are told
+apart by their model ID, which the integration sets to ``<vendor>.<kind>``). Logs in as
+the development user and drives headless Chromium over its DevTools protocol.
 """
 
 import asyncio
 import base64
 import json
+from pathlib import Path
 import subprocess
 import sys
 import time
@@ -20,14 +22,35 @@ from dev_bootstrap import CLIENT_ID, HA_URL, HomeAssistantApi
 
 DEBUG_PORT = 9223
 
+#: The device pages shown, by model ID (``<vendor>.<kind>``).
+PAGES = (
+    "bender_legacy.controller",
+    "bender_v1.controller",
+    "schneider_evce.hub",
+    "schneider_evce.station",
+    "schneider_evce.zone",
+    "schneider_evce.power_meter",
+    "kempower_chargeye.station",
+    "kempower_chargeye.connector",
+)
 
-async def capture(api: HomeAssistantApi, refresh_token: str) -> bytes:
-    """Open the device page with the tokens in local storage; return a PNG."""
-    _, device_id = api.call(
-        "POST",
-        "/api/template",
-        {"template": "{{ (integration_entities('evse_bridge') | map('device_id') | list)[0] }}"},
+
+def device_pages(api: HomeAssistantApi) -> dict[str, str]:
+    """The first device of each model ID in ``PAGES``: model ID -> device ID."""
+    template = (
+        "[{% for device in integration_entities('evse_bridge') | map('device_id') | unique %}"
+        "[{{ device | tojson }}, {{ device_attr(device, 'model_id') | tojson }}]"
+        "{% if not loop.last %},{% endif %}{% endfor %}]"
     )
+    _, rendered = api.call("POST", "/api/template", {"template": template})
+    found: dict[str, str] = {}
+    for device_id, model in json.loads(rendered) if isinstance(rendered, str) else rendered:
+        found.setdefault(model, device_id)
+    return {model: found[model] for model in PAGES if model in found}
+
+
+async def capture(api: HomeAssistantApi, refresh_token: str, out: Path) -> list[Path]:
+    """Open each device page with the tokens in local storage; write one PNG per page."""
     tokens = {
         "access_token": api.token,
         "refresh_token": refresh_token,
@@ -59,14 +82,19 @@ async def capture(api: HomeAssistantApi, refresh_token: str) -> bytes:
                 "Runtime.evaluate",
                 expression=f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))})",
             )
-            await send("Page.navigate", url=f"{HA_URL}/config/devices/device/{device_id}")
-            await asyncio.sleep(12)
-            shot = await send("Page.captureScreenshot", format="png")
-    return base64.b64decode(shot["data"])
+            written = []
+            for model, device_id in device_pages(api).items():
+                await send("Page.navigate", url=f"{HA_URL}/config/devices/device/{device_id}")
+                await asyncio.sleep(12)
+                shot = await send("Page.captureScreenshot", format="png")
+                path = out / f"{model}.png"
+                path.write_bytes(base64.b64decode(shot["data"]))
+                written.append(path)
+    return written
 
 
 def main(out: str) -> None:
-    """Log in, start Chromium, capture, stop Chromium."""
+    """Log in, start Chromium, capture every page, stop Chromium."""
     api = HomeAssistantApi(HA_URL)
     _, flow = api.call(
         "POST",
@@ -94,21 +122,23 @@ def main(out: str) -> None:
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
-            "--window-size=1400,1000",
+            "--window-size=1400,1600",
             f"--remote-debugging-port={DEBUG_PORT}",
             "about:blank",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    directory = Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
     try:
         time.sleep(3)
-        png = asyncio.run(capture(api, answer["refresh_token"]))
+        written = asyncio.run(capture(api, answer["refresh_token"], directory))
     finally:
         browser.terminate()
         browser.wait()
-    with open(out, "wb") as file:
-        file.write(png)
+    for path in written:
+        print(f"screenshot: {path}")
 
 
 if __name__ == "__main__":

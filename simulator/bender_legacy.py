@@ -1,11 +1,13 @@
 """Bender CC612/CC613 Legacy REST API: ``/rest/full_state`` and ``/rest/<key>``.
 
-Real firmware answers plain text ``key:value`` lines; JSON is served when the
-client asks for it (``Accept: application/json`` or ``?format=json``).
+Real firmware answers plain text ``key:value`` lines whatever the client
+accepts; ``?format=json`` serves the same values as JSON strings. The
+variants play the readings the document leaves open.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -36,6 +38,40 @@ OCPP_STATE = {
     Phase.FINISHED: "finishing",
 }
 TYPE2_STATE = {Phase.IDLE: "a", Phase.CONNECTED: "b", Phase.CHARGING: "c", Phase.FINISHED: "b"}
+CHARGE_POINT_ID = "+4983900000000001"
+#: Readings of the document (``variant=``): ``text`` (plain text, like real firmware),
+#: ``json`` (a JSON object, numbers as numbers), ``json_nonfinite`` (a JSON object whose
+#: encoder wrote ``NaN``/``Infinity`` for values it could not measure), ``basic_auth``
+#: (text; a set password is checked as real HTTP Basic authentication, not as headers).
+VARIANTS = ("text", "json", "json_nonfinite", "basic_auth")
+#: Keys whose values are numbers in the JSON form.
+_NUMERIC = frozenset(
+    {
+        "time_since_charging_start",
+        "meter_wh",
+        "power_w",
+        "transaction_wh",
+        "sig_current",
+        "energy_man_current",
+        "ambient_temp",
+        "con_cycles_schuko",
+        "con_cycles_type2",
+        "max_current",
+    }
+)
+
+#: What the ``json_nonfinite`` variant sends instead of a measurement.
+_NONFINITE = {"power_w": float("nan"), "ambient_temp": float("inf"), "meter_wh": float("-inf")}
+
+
+def _json_value(key: str, value: str) -> Any:
+    """A value as a JSON encoder of the controller would write it: numbers as numbers."""
+    if key in _NUMERIC:
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value else number
+    if key in ("current_a", "voltage_v", "rcmb_max_values", "rcmb_current_values"):
+        return [float(item) for item in value.split(",")]
+    return value
 
 
 class LegacyDevice(SimDevice):
@@ -44,7 +80,8 @@ class LegacyDevice(SimDevice):
     Options: ``firmware`` (``new`` 5.33, ``old`` 5.22 without ``voltage_v`` and
     ``wlan_state``), ``lang`` (``en`` or ``de``), ``password`` (required in the
     ``Password`` header when set), ``rest`` (``off`` answers 404 like a
-    controller whose REST interface is disabled), ``serial``.
+    controller whose REST interface is disabled), ``serial``, ``cp_id`` (the
+    charge point id; empty for none), ``variant`` (one of ``VARIANTS``).
     """
 
     kind = "bender_legacy"
@@ -58,9 +95,15 @@ class LegacyDevice(SimDevice):
         password: str | None = None,
         rest_enabled: bool = True,
         serial: str = SERIAL,
+        charge_point_id: str = CHARGE_POINT_ID,
+        variant: str = "text",
     ) -> None:
         """Set up the controller's identity and its charging cycle."""
         super().__init__(clock)
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown legacy variant {variant!r}; one of {VARIANTS}")
+        self.variant = variant
+        self.charge_point_id = charge_point_id
         self.firmware = firmware
         self.lang = lang
         self.password = password
@@ -80,6 +123,8 @@ class LegacyDevice(SimDevice):
             password=options.pop("password", None),
             rest_enabled=options.pop("rest", "on") != "off",
             serial=options.pop("serial", SERIAL),
+            charge_point_id=options.pop("cp_id", CHARGE_POINT_ID),
+            variant=options.pop("variant", "text"),
         )
         if options:
             raise ValueError(f"unknown legacy options {sorted(options)}")
@@ -104,7 +149,7 @@ class LegacyDevice(SimDevice):
             "power_w": str(int(reading.power_w)),
             "transaction_wh": str(int(reading.session_wh)),
             "display_text": "",
-            "cp_id": "+4983900000000001",
+            "cp_id": self.charge_point_id,
             "ocpp_state": OCPP_STATE[phase],
             "type2_state": TYPE2_STATE[phase],
             "type2_proximity": "32" if plugged else "no_cable",
@@ -146,20 +191,40 @@ class LegacyDevice(SimDevice):
         app.router.add_get("/rest/full_state", self._full_state)
         app.router.add_get("/rest/{key}", self._one_key)
 
+    def _authorized(self, request: web.Request) -> bool:
+        if self.password is None:
+            return True
+        if self.variant != "basic_auth":
+            return request.headers.get("Password") == self.password
+        header = request.headers.get("Authorization", "")
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode()
+        except ValueError:
+            return False
+        _user, _, password = decoded.partition(":")
+        return password == self.password
+
     def _refusal(self, request: web.Request) -> web.Response | None:
         if not self.rest_enabled:
             return web.Response(status=404, text="Not Found")
-        if self.password is not None and request.headers.get("Password") != self.password:
+        if not self._authorized(request):
             return web.Response(status=401, text="Unauthorized")
         return None
 
-    @staticmethod
-    def _render(request: web.Request, values: dict[str, str]) -> web.Response:
-        wants_json = request.query.get("format") == "json" or (
-            "application/json" in request.headers.get("Accept", "")
-        )
-        if wants_json:
+    def _render(self, request: web.Request, values: dict[str, str]) -> web.Response:
+        if request.query.get("format") == "json":
             return web.Response(text=json.dumps(values), content_type="application/json")
+        if self.variant in ("json", "json_nonfinite"):
+            typed = {key: _json_value(key, value) for key, value in values.items()}
+            if self.variant == "json_nonfinite":
+                # Python's encoder writes what it cannot represent in JSON as NaN/Infinity.
+                for key, value in _NONFINITE.items():
+                    if key in typed:
+                        typed[key] = value
+            return web.Response(text=json.dumps(typed), content_type="application/json")
         text = "".join(f"{key}:{value}\n" for key, value in values.items())
         return web.Response(text=text, content_type="text/plain")
 
@@ -195,6 +260,7 @@ class LegacyDevice(SimDevice):
         """The current full state and settings."""
         return {
             "kind": self.kind,
+            "variant": self.variant,
             "firmware": self.firmware,
             "lang": self.lang,
             "state": self.full_state(),

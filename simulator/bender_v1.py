@@ -33,11 +33,34 @@ DEFAULT_TAG_ID = "04a1b2c3d4e5f6"
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 SESSION_TIMEOUT_S = 60.0
 PAIRING_WINDOW_S = 60.0
-#: Completed transactions already in the controller's database when it starts.
+#: Completed transactions already in the controller's database when it starts
+#: (the document's sample; its units are the summary's, whichever they are).
 SUMMARY_BASE = {"transactionCount": 12, "totalDuration": 2375, "totalConsumption": 148}
-#: Readings of what the document leaves open; ``default`` is the most likely one.
+CHARGE_POINT_ID = "+4983900000000042"
+SESSION_COOKIE = "SESSIONID"
+
+#: The readings the documents leave open (``variant=``), each as the knobs it turns:
+#: where the login puts the session id (``session``: ``session.id``, ``sessionId`` at the
+#: top level, ``session.session_id``, a bare string ``session``, or only a ``cookie``);
+#: how ``ChargePointInfo`` spells the serial (``serial_key``); the summary's units
+#: (``summary``: ``kwh_min`` or ``wh_s``); the method that enables pairing (``pairing``,
+#: the other answering 405); whether paths carry ``/v1`` (``prefixed``).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "session_top_level": {"session": "sessionId"},
+    "session_nested_snake": {"session": "session.session_id"},
+    "session_string": {"session": "string"},
+    "session_cookie": {"session": "cookie"},
+    "serial_lower_case": {"serial_key": "chargepointserialnumber"},
+    "serial_charge_box": {"serial_key": "chargeBoxSerialNumber"},
+    "serial_other_name": {"serial_key": "SerialNo"},
+    "summary_wh_s": {"summary": "wh_s"},
+    "pairing_put": {"pairing": "PUT"},
+    "unprefixed": {"prefixed": False},
+    # The whitelist's readings (bender_v1_controls).
+    **{name: {} for name in sorted(CONTROL_VARIANTS)},
+}
 DEFAULT_VARIANT = "default"
-VARIANTS = frozenset({DEFAULT_VARIANT, *CONTROL_VARIANTS})
 
 _SYSTEM_STATE = {
     Phase.IDLE: "idle",
@@ -58,7 +81,9 @@ class BenderV1Device(SimDevice):
     firmware 5.32), ``rest`` (``off`` answers 404 everywhere), ``serial``,
     ``tag`` (id read in pairing mode; ``none`` for no tag), ``tag_type``,
     ``tag_delay`` (s after pairing starts), ``offset`` (s into the charging cycle),
-    ``variant`` (a reading of what the document leaves open, see ``VARIANTS``).
+    ``cp_id`` (charge point id in the settings; empty for none), ``variant`` (a
+    key of ``VARIANTS``: a reading of what the document leaves open; ``prefix=none``
+    is the ``unprefixed`` variant's knob).
     """
 
     kind = "bender_v1"
@@ -76,18 +101,32 @@ class BenderV1Device(SimDevice):
         tag_type: str = "RFID",
         tag_delay_s: float = 5.0,
         offset_s: float = 0.0,
+        charge_point_id: str = CHARGE_POINT_ID,
         variant: str = DEFAULT_VARIANT,
     ) -> None:
         """Set up the controller's identity, its credentials and its charging cycle."""
         super().__init__(clock)
         if variant not in VARIANTS:
             raise ValueError(f"unknown bender_v1 variant {variant!r}; known: {sorted(VARIANTS)}")
+        knobs = VARIANTS[variant]
         self.variant = variant
         self.whitelist = V1Whitelist(self._refusal, variant)
         self.settings = V1Settings(self._refusal, variant, serial)
+        self.session_at: str = knobs.get("session", "session.id")
+        self.serial_key: str = knobs.get("serial_key", "chargePointSerialNumber")
+        self.summary_units: str = knobs.get("summary", "kwh_min")
+        self.pairing_method: str = knobs.get("pairing", "POST")
+        self.charge_point_id = charge_point_id
+        if charge_point_id:
+            self.settings.parameters["ChargeBoxIdentity_ocpp"] = {
+                "value": charge_point_id,
+                "type": "string",
+                "rw": "rw",
+                "short": "Charge box identity (OCPP charge point id)",
+            }
         self.username = username
         self.password = password
-        self.prefixed = prefixed
+        self.prefixed = prefixed and knobs.get("prefixed", True)
         self.rest_enabled = rest_enabled
         self.serial = serial
         self.tag_id = tag_id
@@ -124,6 +163,7 @@ class BenderV1Device(SimDevice):
             tag_type=options.pop("tag_type", "RFID"),
             tag_delay_s=float(options.pop("tag_delay", "5")),
             offset_s=float(options.pop("offset", "0")),
+            charge_point_id=options.pop("cp_id", CHARGE_POINT_ID),
             variant=options.pop("variant", DEFAULT_VARIANT),
         )
         if options:
@@ -165,29 +205,43 @@ class BenderV1Device(SimDevice):
             }
         return state
 
-    def transaction_summary(self) -> dict[str, Any]:
-        """Base database plus every transaction the cycle completed (ends when unplugged)."""
+    def completed_transactions(self) -> int:
+        """How many transactions the cycle completed (each ends when the car is unplugged)."""
         cycle = self.cycle
-        period = cycle.times.period
-        completed = math.floor(max(0.0, self.clock.now() + cycle.offset_s) / period)
-        end_of_last = cycle.reading(completed * period - cycle.offset_s)
+        return math.floor(max(0.0, self.clock.now() + cycle.offset_s) / cycle.times.period)
+
+    def transaction_summary(self) -> dict[str, Any]:
+        """Base database plus every completed transaction, in the variant's units (rounded)."""
+        cycle = self.cycle
+        completed = self.completed_transactions()
+        end_of_last = cycle.reading(completed * cycle.times.period - cycle.offset_s)
         energy_wh = end_of_last.meter_wh - cycle.meter_start_wh
+        duration_s = completed * (cycle.times.charging + cycle.times.finished)
+        if self.summary_units == "wh_s":
+            energy, duration = energy_wh, duration_s
+        else:
+            energy, duration = energy_wh / 1000.0, duration_s / 60.0
         return {
             "transactionCount": SUMMARY_BASE["transactionCount"] + completed,
-            "totalDuration": SUMMARY_BASE["totalDuration"]
-            + completed * int(cycle.times.charging + cycle.times.finished),
-            "totalConsumption": SUMMARY_BASE["totalConsumption"] + round(energy_wh),
+            "totalDuration": SUMMARY_BASE["totalDuration"] + round(duration),
+            "totalConsumption": SUMMARY_BASE["totalConsumption"] + round(energy),
         }
 
     def charge_point_info(self) -> dict[str, str]:
-        """The OCPP BootNotification identity in the settings."""
-        return {
+        """The OCPP BootNotification identity; the serial is spelt as the variant says."""
+        info = {
             "chargePointVendor": "Bender GmbH Co. KG",
             "chargePointModel": "CC613_2M3PR",
             "chargePointSerialNumber": self.serial,
             "chargeBoxSerialNumber": f"{self.serial}/b94060042",
             "firmwareVersion": "5.33.5-20112" if self.prefixed else "5.32.1-19870",
         }
+        if self.serial_key == "chargeBoxSerialNumber":
+            del info["chargePointSerialNumber"]
+        elif self.serial_key != "chargePointSerialNumber":
+            del info["chargePointSerialNumber"], info["chargeBoxSerialNumber"]
+            info[self.serial_key] = self.serial
+        return info
 
     def _pairing_update(self) -> None:
         """Read the tag once its delay has passed while the 60 s window is open."""
@@ -212,8 +266,11 @@ class BenderV1Device(SimDevice):
         app.router.add_get(f"{prefix}/system_state", self._system_state)
         app.router.add_get(f"{prefix}/logging", self._logging)
         app.router.add_get(f"{prefix}/transactions/summary", self._summary)
+        app.router.add_get(f"{prefix}/transactions/active", self._active)
         app.router.add_get(f"{prefix}/settings", self._settings)
-        app.router.add_post(f"{prefix}/whitelist/pairing", self._start_pairing)
+        app.router.add_route(
+            self.pairing_method, f"{prefix}/whitelist/pairing", self._start_pairing
+        )
         app.router.add_get(f"{prefix}/whitelist/pairing", self._pairing_result)
         self.whitelist.add_routes(app, prefix)
         self.settings.add_routes(app, prefix)
@@ -230,6 +287,8 @@ class BenderV1Device(SimDevice):
         if not self.rest_enabled:
             return self._not_found()
         given = request.headers.get("Authorization")
+        if self.session_at == "cookie" and given is None:
+            given = request.cookies.get(SESSION_COOKIE)
         if not self.session_active or given != self._session_id:
             return web.json_response(
                 {"logged_in": False, "message": "Not logged in", "code": 1002}, status=401
@@ -271,12 +330,20 @@ class BenderV1Device(SimDevice):
         seed = f"{self.serial}:session:{self.logins}".encode()
         self._session_id = str(uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16]))
         self._last_call = self.clock.now()
-        return web.json_response(
-            {
-                "logged_in": True,
-                "session": {"id": self._session_id, "user": self.username, "timeout": 60},
-            }
-        )
+        session: dict[str, Any] = {"user": self.username, "timeout": 60}
+        body: dict[str, Any] = {"logged_in": True, "session": session}
+        if self.session_at == "session.id":
+            session["id"] = self._session_id
+        elif self.session_at == "session.session_id":
+            session["session_id"] = self._session_id
+        elif self.session_at == "sessionId":
+            body["sessionId"] = self._session_id
+        elif self.session_at == "string":
+            body["session"] = self._session_id
+        response = web.json_response(body)
+        if self.session_at == "cookie":
+            response.set_cookie(SESSION_COOKIE, self._session_id, httponly=True)
+        return response
 
     async def _logout(self, request: web.Request) -> web.Response:
         if (refusal := self._refusal(request)) is not None:
@@ -298,6 +365,11 @@ class BenderV1Device(SimDevice):
         if (refusal := self._refusal(request)) is not None:
             return refusal
         return web.json_response(self.transaction_summary())
+
+    async def _active(self, request: web.Request) -> web.Response:
+        if (refusal := self._refusal(request)) is not None:
+            return refusal
+        return web.json_response({"success": "transaction" in self.system_state()})
 
     async def _settings(self, request: web.Request) -> web.Response:
         if (refusal := self._refusal(request)) is not None:
@@ -374,6 +446,7 @@ class BenderV1Device(SimDevice):
         self._pairing_update()
         return {
             "kind": self.kind,
+            "variant": self.variant,
             "serial": self.serial,
             "prefix": "/v1" if self.prefixed else "",
             "tokens_issued": self.tokens_issued,
@@ -385,7 +458,6 @@ class BenderV1Device(SimDevice):
             "tag_read": self._pairing_tag is not None,
             "state": self.system_state(),
             "messages": self.messages,
-            "variant": self.variant,
             **self.whitelist.describe(),
             **self.settings.describe(),
         }

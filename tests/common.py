@@ -16,9 +16,13 @@ from custom_components.evse_bridge.const import DOMAIN
 
 def find_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
     """The device registered with ``(evse_bridge, identifier)``, or None."""
-    for device in dr.async_get(hass).devices.values():
-        if (DOMAIN, identifier) in device.identifiers:
-            return device
+    # Through the config entries: newer Home Assistant deprecates reading
+    # ``DeviceRegistry.devices`` as a mapping, and older ones iterate it as one.
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if (DOMAIN, identifier) in device.identifiers:
+                return device
     return None
 
 

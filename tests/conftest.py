@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
+import logging
 import ssl
 from typing import Any
+from unittest.mock import patch
 
+from aiohttp.resolver import AsyncResolver
 from aiohttp.test_utils import TestServer
+from homeassistant.core import HomeAssistant
 import pytest
 
 from simulator.device import SimDevice, build_app
@@ -44,6 +48,61 @@ StartSimulator = Callable[..., Awaitable[SimServer]]
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components/."""
+
+
+#: How Home Assistant starts a report against this integration (a deprecated API used).
+REPORT = "Detected that custom integration 'evse_bridge'"
+
+
+class _Reports(logging.Handler):
+    """Collects every report Home Assistant logs against this integration."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if REPORT in message:
+            self.messages.append(message)
+
+
+@pytest.fixture(autouse=True)
+def fail_on_integration_reports() -> Generator[None]:
+    """Fail the test when Home Assistant reports this integration (a deprecated API call).
+
+    Such a report turns into an error a few releases later; failing here catches
+    it the day the newest lane's harness is bumped.
+    """
+    reports = _Reports()
+    root = logging.getLogger()
+    root.addHandler(reports)
+    yield
+    root.removeHandler(reports)
+    if reports.messages:
+        pytest.fail("Home Assistant reported evse_bridge:\n" + "\n".join(reports.messages))
+
+
+@pytest.fixture(autouse=True)
+async def own_dns_resolver(hass: HomeAssistant) -> AsyncGenerator[None]:
+    """Give each test its own DNS resolver for the names the tests resolve (``localhost``).
+
+    Newer test harnesses share one resolver across the session, and the first test
+    whose Home Assistant stops closes it for every later test.
+    """
+    resolvers: list[AsyncResolver] = []
+
+    def make_resolver(_hass: HomeAssistant) -> AsyncResolver:
+        resolver = AsyncResolver()
+        # Home Assistant closes its resolver through real_close when it stops.
+        resolver.real_close = resolver.close  # type: ignore[attr-defined]
+        resolvers.append(resolver)
+        return resolver
+
+    with patch("homeassistant.helpers.aiohttp_client._async_make_resolver", make_resolver):
+        yield
+    for resolver in resolvers:
+        await resolver.close()
 
 
 @pytest.fixture

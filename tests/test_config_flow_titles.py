@@ -14,7 +14,7 @@ from simulator.clock import SimClock
 from .conftest import StartSimulator
 
 #: The title the Legacy simulator's controller gets from what it says about itself.
-PROBED = "CC613_2M3PR 1703512493"
+PROBED = "+4983900000000001"
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ from custom_components.evse_bridge.api.bender_v1 import BenderV1Client, Whitelis
 from custom_components.evse_bridge.api.errors import scrub, secrets_scrubbed
 from custom_components.evse_bridge.api.http import (
     MAX_BODY,
+    MAX_JSON_CONTAINERS,
     MAX_JSON_DEPTH,
     MAX_RETRY_AFTER_S,
     decode_json,
@@ -110,8 +111,8 @@ UNSAFE_TOKENS = (
     "x" * 9000,
 )
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-#: Nested far beyond MAX_JSON_DEPTH and beyond Python's recursion limit.
-DEEP_JSON = "[" * 100_000 + "]" * 100_000
+#: Nested beyond MAX_JSON_DEPTH and Python's recursion limit, within MAX_JSON_CONTAINERS.
+DEEP_JSON = "[" * 50_000 + "]" * 50_000
 
 
 # -- the tiny device ---------------------------------------------------------
@@ -371,7 +372,7 @@ async def test_bender_v1_non_finite_values_are_unknown(
     assert (state.transaction.duration_s, state.transaction.energy_wh) == (None, None)
     assert state.transaction.power_w is None
     totals = await client.transaction_summary()
-    assert (totals.count, totals.total_duration_s, totals.total_energy_wh) == (None, None, None)
+    assert (totals.count, totals.total_duration, totals.total_consumption) == (None, None, None)
 
 
 @pytest.mark.parametrize("bad", NON_FINITE)
@@ -443,6 +444,8 @@ def test_deep_json_is_refused_quickly() -> None:
     assert decode_json(nested) is not None
     with pytest.raises(EvseResponseError):
         decode_json("[" + nested + "]")
+    with pytest.raises(EvseResponseError, match="more than"):
+        decode_json("[" + "[]," * MAX_JSON_CONTAINERS + "1]")
     with pytest.raises(EvseResponseError):
         decode_json("[1, 2")
     with pytest.raises(EvseResponseError):

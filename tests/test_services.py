@@ -18,6 +18,7 @@ import yaml
 
 from custom_components.evse_bridge import services
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.sessions import SERVICE_GET_SESSIONS
 from custom_components.evse_bridge.site import device_model_id
 from custom_components.evse_bridge.vendors import VENDORS
 from simulator.bender_legacy import SERIAL, LegacyDevice
@@ -161,6 +162,8 @@ def _offered(action_filter: list[dict[str, str]], device: dr.DeviceEntry) -> boo
 def test_action_pickers_filter_on_what_the_vendors_declare() -> None:
     """services.yaml offers each action for exactly the device kinds its vendors declare."""
     filters = _picker_filters()
+    # get_sessions is every vendor's, for any of the integration's devices.
+    assert filters.pop(SERVICE_GET_SESSIONS) == [{"integration": DOMAIN}]
     assert set(filters) == {service.name for v in VENDORS.values() for service in v.services}
     for name, action_filter in filters.items():
         expected = sorted(_runs(name))
@@ -192,7 +195,7 @@ async def test_pickers_offer_only_devices_that_can_run_the_action(
                 service.name
                 for service in runtime.vendor.services
                 if not service.device_kinds or device.kind in service.device_kinds
-            }
+            } | {SERVICE_GET_SESSIONS}
             assert offers[registered.id] == can_run, (key, offers[registered.id])
     assert len(offers) == len(registry.devices)
     station = get_device(hass, f"{DEFAULT_ORGANIZATION}_station_KEMAC-0001")

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from custom_components.evse_bridge import PLATFORM_OF
+from custom_components.evse_bridge.sessions import SERVICE_GET_SESSIONS
 from custom_components.evse_bridge.vendors import VENDORS
 from custom_components.evse_bridge.vendors.base import Vendor
 
@@ -93,6 +94,7 @@ def test_actions_translated_and_iconed(language: str) -> None:
     icons = json.loads((COMPONENT / "icons.json").read_text("utf-8"))["services"]
     actions = yaml.safe_load((COMPONENT / "services.yaml").read_text("utf-8"))
     offered = {service.name for vendor in VENDORS.values() for service in vendor.services}
+    offered.add(SERVICE_GET_SESSIONS)  # every vendor's, registered by sessions.py
     assert set(actions) == offered
     for name, action in actions.items():
         assert strings[name]["name"]

@@ -27,6 +27,13 @@ from .descriptions import (
 )
 from .runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from .services import async_setup_services
+from .sessions import (
+    DeliveredEnergySensorDescription,
+    SessionEventDescription,
+    SessionTracker,
+    async_remove_store,
+    async_setup_session_services,
+)
 from .vendors import VENDORS
 from .writes import CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S, WriteCoalescer
 
@@ -39,6 +46,8 @@ PLATFORM_OF: dict[type[EvseBridgeEntityDescription], Platform] = {
     EvseBridgeNumberEntityDescription: Platform.NUMBER,
     EvseBridgeSensorEntityDescription: Platform.SENSOR,
     EvseBridgeSwitchEntityDescription: Platform.SWITCH,
+    SessionEventDescription: Platform.EVENT,
+    DeliveredEnergySensorDescription: Platform.SENSOR,
 }
 
 
@@ -51,6 +60,7 @@ def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:
     """Register the actions once, for every entry."""
     async_setup_services(hass)
+    async_setup_session_services(hass)
     return True
 
 
@@ -59,6 +69,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
     vendor = VENDORS[entry.data[CONF_VENDOR]]
     site = vendor.create_site(hass, entry)
     coordinator = EvseBridgeCoordinator(hass, entry, site, vendor.update_interval)
+    sessions = SessionTracker(hass, entry)
+    await sessions.async_load()
+    coordinator.sessions = sessions
     try:
         await coordinator.async_config_entry_first_refresh()
     except BaseException:
@@ -71,9 +84,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
     )
     entry.async_on_unload(writes.async_cancel)
     entry.runtime_data = EvseBridgeRuntimeData(
-        vendor=vendor, site=site, coordinator=coordinator, writes=writes
+        vendor=vendor, site=site, coordinator=coordinator, writes=writes, sessions=sessions
     )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    # Sessions are compared from now on, when their event entities exist to report them.
+    sessions.ready = True
+    await sessions.async_process(coordinator.data)
     return True
 
 
@@ -81,8 +97,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) 
     """Unload the platforms and log out."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
     if unloaded:
+        await entry.runtime_data.sessions.async_unload()
         await entry.runtime_data.site.async_close()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
+    """Forget the entry's sessions and its tag secret."""
+    await async_remove_store(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -16,11 +16,20 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST
+from homeassistant.core import callback
+from homeassistant.helpers.selector import BooleanSelector
 import voluptuous as vol
 
-from .const import CONF_AUTOMATIC_TITLE, CONF_FINGERPRINT, CONF_VENDOR, DOMAIN, LOGGER
+from .const import (
+    CONF_AUTOMATIC_TITLE,
+    CONF_FINGERPRINT,
+    CONF_INCLUDE_TAG_IDS,
+    CONF_VENDOR,
+    DOMAIN,
+    LOGGER,
+)
 from .coordinator import display_fingerprint
 from .vendors import VENDORS
 from .vendors.base import ProbeResult, Vendor
@@ -43,6 +52,12 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
     MINOR_VERSION = 1
     _certificate: _CertificateToConfirm | None = None
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """How sessions show RFID tags."""
+        return EvseBridgeOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor API."""
@@ -222,6 +237,22 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
 def _entry_data(vendor: Vendor, result: ProbeResult) -> dict[str, Any]:
     """The entry's data: the vendor, what the probe found, and the title it suggested."""
     return {CONF_VENDOR: vendor.key, **result.data, CONF_AUTOMATIC_TITLE: result.title}
+
+
+class EvseBridgeOptionsFlow(OptionsFlow):
+    """Whether session events and history carry tag ids (personal data) or pseudonyms."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One switch, off by default."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        current = self.config_entry.options.get(CONF_INCLUDE_TAG_IDS, False)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=vol.Schema(
+                {vol.Required(CONF_INCLUDE_TAG_IDS, default=current): BooleanSelector()}
+            ),
+        )
 
 
 def _fill_form_error(vendor: Vendor, err: Exception, errors: dict[str, str]) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import EvseAuthenticationError, EvseBridgeError, EvseCertificateMismatchError
+from .compat import remove_device
 from .const import CONF_VENDOR, DOMAIN, LOGGER
 from .runtime import EvseBridgeConfigEntry
-from .site import Site, SiteData, device_model_id
+from .site import DeviceData, Site, SiteData, device_model_id
+
+if TYPE_CHECKING:
+    from .sessions import SessionTracker
 
 
 class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
@@ -44,6 +48,8 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self.site = site
         self._certificate_issue_checked = False
         self._registered: set[str] = set()
+        #: Compares each successful poll with the open charging sessions.
+        self.sessions: SessionTracker | None = None
 
     @property
     def certificate_issue_id(self) -> str:
@@ -71,24 +77,51 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
             self._certificate_issue_checked = True
         self._remove_stale_devices(data)
         self._register_new_devices(data)
+        if self.sessions is not None:
+            await self.sessions.async_process(data)
         return data
 
     def _register_new_devices(self, data: SiteData) -> None:
-        """Register new devices parents first, so a station's hub exists before the station.
+        """Register new devices, parents first, and link each to its parent.
 
         Entities then only refer to devices the registry already has, whatever
-        order the platforms add them in.
+        order the platforms add them in. The link is the parent's registry ID
+        (``via_device_id``), which every supported Home Assistant accepts.
         """
         new = [device for key, device in data.devices.items() if key not in self._registered]
         if not new:
             return
         registry = dr.async_get(self.hass)
-        for device in sorted(new, key=lambda item: item.identity.via_key is not None):
-            info: DeviceInfo = {
-                **self.site.device_info(device),
-                "model_id": device_model_id(self.config_entry.data[CONF_VENDOR], device.kind),
-            }
-            registry.async_get_or_create(config_entry_id=self.config_entry.entry_id, **info)
+        entry_id = self.config_entry.entry_id
+        registry_ids = {
+            identifier: device.id
+            for device in dr.async_entries_for_config_entry(registry, entry_id)
+            for domain, identifier in device.identifiers
+            if domain == DOMAIN
+        }
+        for device in sorted(new, key=lambda item: _depth(data, item)):
+            identity = device.identity
+            identifier = self.site.device_identifier(device.key)
+            entry = registry.async_get_or_create(
+                config_entry_id=entry_id,
+                identifiers={(DOMAIN, identifier)},
+                name=identity.name,
+                manufacturer=identity.manufacturer,
+                model=identity.model,
+                model_id=device_model_id(self.config_entry.data[CONF_VENDOR], device.kind),
+                serial_number=identity.serial_number,
+                sw_version=identity.sw_version,
+                hw_version=identity.hw_version,
+                configuration_url=identity.configuration_url,
+                suggested_area=identity.suggested_area,
+                translation_key=identity.translation_key,
+            )
+            registry_ids[identifier] = entry.id
+            if identity.via_key is None:
+                continue
+            parent_id = registry_ids.get(self.site.device_identifier(identity.via_key))
+            if parent_id is not None and entry.via_device_id != parent_id:
+                registry.async_update_device(entry.id, via_device_id=parent_id)
         self._registered = set(data.devices)
 
     def _certificate_changed(self, err: EvseCertificateMismatchError) -> ConfigEntryError:
@@ -128,9 +161,17 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
             if device.identifiers and not device.identifiers & current:
                 LOGGER.info("Removing %s: no longer reported by %s", device.name, self.name)
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                remove_device(registry, device, self.config_entry.entry_id)
+
+
+def _depth(data: SiteData, device: DeviceData) -> int:
+    """How many parents ``device`` has in ``data`` (a hub 0, its station 1, a connector 2)."""
+    depth = 0
+    via_key = device.identity.via_key
+    while via_key is not None and via_key in data.devices and depth < len(data.devices):
+        depth += 1
+        via_key = data.devices[via_key].identity.via_key
+    return depth
 
 
 def display_fingerprint(fingerprint: str) -> str:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -42,9 +41,8 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         self.entity_description = description
         self.device_key = device_key
         site = coordinator.site
-        device = coordinator.data.devices[device_key]
         self._attr_unique_id = f"{site.device_identifier(device_key)}_{description.key}"
-        self._attr_device_info = site.device_info(device)
+        self._attr_device_info = site.device_info(device_key)
 
     @property
     def available(self) -> bool:
@@ -69,7 +67,19 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         return self.device.data
 
 
-def registry_name(device: dr.DeviceEntry) -> str:
+class RegisteredDevice(Protocol):
+    """What names a device registry entry (every Home Assistant's kinds of entry have it)."""
+
+    @property
+    def name_by_user(self) -> str | None:
+        """The name the user gave the device."""
+
+    @property
+    def name(self) -> str | None:
+        """The name the integration gave the device."""
+
+
+def registry_name(device: RegisteredDevice) -> str:
     """A registered device as the user knows it: the name they gave it, else its own."""
     return device.name_by_user or device.name or ""
 

@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
     from .coordinator import EvseBridgeCoordinator
+    from .sessions import SessionTracker
     from .site import Site
     from .vendors.base import Vendor
     from .writes import WriteCoalescer
@@ -16,12 +17,13 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class EvseBridgeRuntimeData:
-    """The entry's vendor, its site adapter, the coordinator that polls it, its writer."""
+    """The entry's vendor, site adapter, poller, writer and sessions."""
 
     vendor: Vendor
     site: Site
     coordinator: EvseBridgeCoordinator
     writes: WriteCoalescer
+    sessions: SessionTracker
 
 
 type EvseBridgeConfigEntry = ConfigEntry[EvseBridgeRuntimeData]

@@ -11,9 +11,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .coordinator import EvseBridgeCoordinator
 from .descriptions import EvseBridgeSensorEntityDescription
 from .entity import EvseBridgeEntity, async_add_device_entities
 from .runtime import EvseBridgeConfigEntry
+from .sessions import DeliveredEnergySensorDescription
 
 # The coordinator does all polling.
 PARALLEL_UPDATES = 0
@@ -25,9 +27,17 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors the entry's vendor describes."""
-    async_add_device_entities(
-        entry, async_add_entities, EvseBridgeSensorEntityDescription, EvseBridgeSensor
-    )
+    async_add_device_entities(entry, async_add_entities, EvseBridgeSensorEntityDescription, _sensor)
+
+
+def _sensor(
+    coordinator: EvseBridgeCoordinator,
+    device_key: str,
+    description: EvseBridgeSensorEntityDescription,
+) -> EvseBridgeEntity:
+    if isinstance(description, DeliveredEnergySensorDescription):
+        return DeliveredEnergySensor(coordinator, device_key, description)
+    return EvseBridgeSensor(coordinator, device_key, description)
 
 
 class EvseBridgeSensor(EvseBridgeEntity, SensorEntity):
@@ -46,3 +56,14 @@ class EvseBridgeSensor(EvseBridgeEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.data)
+
+
+class DeliveredEnergySensor(EvseBridgeEntity, SensorEntity):
+    """Energy delivered since the integration was added, from the sessions it saw."""
+
+    entity_description: DeliveredEnergySensorDescription
+
+    @property
+    def native_value(self) -> float:
+        """Completed sessions' final energy, each once, plus the running one."""
+        return self.coordinator.config_entry.runtime_data.sessions.delivered_kwh(self.device_key)

@@ -13,9 +13,10 @@ from functools import partial
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
+from .compat import config_entry_ids, get_device
 from .const import DOMAIN
 from .entity import registry_name, translate_client_errors
 from .runtime import EvseBridgeConfigEntry
@@ -111,14 +112,14 @@ def _resolve_target(
     candidate_entries: set[str]
     name = ""
     if device_id is not None:
-        device_entry = dr.async_get(hass).async_get(device_id)
+        device_entry = get_device(hass, device_id)
         if device_entry is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="unknown_device"
             )
         identifiers = device_entry.identifiers
         name = registry_name(device_entry)
-        candidate_entries = device_entry.config_entries
+        candidate_entries = config_entry_ids(device_entry)
     else:
         candidate_entries = {entry_id} if entry_id else set()
     for candidate in candidate_entries:

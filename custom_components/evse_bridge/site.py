@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -57,6 +58,31 @@ class DeviceData:
     data: Any
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionRecord:
+    """A charging session as one connector (or single-point controller) reports it.
+
+    Vendor-neutral: a vendor's ``record_fn`` (see ``sessions.session_event``) fills
+    in what its device says; ``None`` is "not reported". The generic side
+    (``sessions.py``) detects start and end across polls and takes the energy of
+    the last record it saw, or of the device's own record of the finished session.
+    """
+
+    #: The device's own id of the session (a transaction id), where it has one.
+    id: str | None = None
+    start: datetime | None = None
+    energy_kwh: float | None = None
+    power_w: float | None = None
+    duration_s: float | None = None
+    #: The RFID/NFC tag that authorized it: personal data, never logged.
+    tag: str | None = field(default=None, repr=False)
+    vehicle_soc: float | None = None
+    stop_reason: str | None = None
+    #: The device's record says the session is over; its values are final.
+    ended: bool = False
+    end: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class SiteData:
     """Everything one poll found, by device key."""
@@ -82,6 +108,24 @@ class Site(ABC):
     async def async_close(self) -> None:  # noqa: B027 - optional hook
         """Release the session (log out) when the entry unloads."""
 
+    async def async_final_session(self, device_key: str, session_id: str) -> SessionRecord | None:
+        """The device's own record of a session that just ended, where its API has one.
+
+        Called once when a session with a device id is no longer reported running;
+        ``None`` (the default) means the last poll that saw it running is final.
+        """
+        return None
+
+    async def async_completed_sessions(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, SessionRecord]] | None:
+        """Completed sessions from the device's own records, as (device key, record).
+
+        ``None`` (the default) means the device keeps no records the API documents;
+        the integration's own store answers instead.
+        """
+        return None
+
     def diagnostics(self) -> dict[str, Any]:
         """The last raw payload of every endpoint, for bug reports (redacted by the caller)."""
         return {}
@@ -90,22 +134,10 @@ class Site(ABC):
         """Registry identifier of a device: unique across entries and vendors."""
         return f"{self.unique_id}_{device_key}"
 
-    def device_info(self, device: DeviceData) -> DeviceInfo:
-        """How ``device`` appears in the device registry."""
-        identity = device.identity
-        info = DeviceInfo(
-            identifiers={(DOMAIN, self.device_identifier(device.key))},
-            name=identity.name,
-            manufacturer=identity.manufacturer,
-            model=identity.model,
-            serial_number=identity.serial_number,
-            sw_version=identity.sw_version,
-            hw_version=identity.hw_version,
-            configuration_url=identity.configuration_url,
-            suggested_area=identity.suggested_area,
-        )
-        if identity.via_key is not None:
-            info["via_device"] = (DOMAIN, self.device_identifier(identity.via_key))
-        if identity.translation_key is not None:
-            info["translation_key"] = identity.translation_key
-        return info
+    def device_info(self, device_key: str) -> DeviceInfo:
+        """How an entity links to its device: by identifier only.
+
+        The coordinator registers every device with its full description and its
+        parent before the platforms add entities, so an entity only names which one.
+        """
+        return DeviceInfo(identifiers={(DOMAIN, self.device_identifier(device_key))})

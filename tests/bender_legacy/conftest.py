@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -10,7 +10,21 @@ from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from simulator.bender_legacy import SERIAL, LegacyDevice
 from simulator.clock import SimClock
 
+from ..common import entity_state
 from ..conftest import SimServer, StartSimulator
+
+TITLE = "+4983900000000001"  # the simulated controller's charge point id
+
+
+def sensor_state(hass: HomeAssistant, key: str) -> State:
+    """State of the controller's sensor ``key`` (its description key)."""
+    return entity_state(hass, "sensor", f"{SERIAL}_controller_{key}")
+
+
+def binary_state(hass: HomeAssistant, key: str) -> State:
+    """State of the controller's binary sensor ``key``."""
+    return entity_state(hass, "binary_sensor", f"{SERIAL}_controller_{key}")
+
 
 # 200 s into the cycle the simulated car charges at full power.
 CHARGING_AT = 200.0
@@ -39,7 +53,7 @@ def entry(sim: SimServer) -> MockConfigEntry:
     """A config entry pointing at the simulated controller."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title="CC613_2M3PR 1703512493",
+        title=TITLE,
         unique_id=SERIAL,
         data={CONF_VENDOR: "bender_legacy", "host": sim.host},
     )

@@ -49,7 +49,8 @@ async def test_plain_text_answer(sim: SimServer, session: aiohttp.ClientSession)
     assert state.wlan_connected is True
     assert state.slave_state is None  # sent empty
     assert "auth_uid" in state.present
-    assert not hasattr(state, "auth_uid")
+    assert state.auth_uid == "046e453af012ca3"  # for the session record only
+    assert "046e453af012ca3" not in repr(state)
     assert sim.requests("GET /rest/full_state") == 1
 
 

@@ -12,8 +12,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.bender_legacy import SERIAL, LegacyDevice
+from simulator.bender_v1 import BenderV1Device
 
-from ..conftest import SimServer
+from ..conftest import SimServer, StartSimulator
 
 
 async def _legacy_form(hass: HomeAssistant) -> str:
@@ -32,13 +33,32 @@ async def test_user_flow_creates_entry(hass: HomeAssistant, sim: SimServer) -> N
     flow_id = await _legacy_form(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, {"host": f" {sim.host} "})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "CC613_2M3PR 1703512493"
+    # Titled by what the controller calls itself: its charge point id.
+    assert result["title"] == "+4983900000000001"
     assert result["data"] == {
         "vendor": "bender_legacy",
         "host": sim.host,
         "automatic_title": result["title"],
     }
     assert result["result"].unique_id == SERIAL
+
+
+async def test_title_falls_back_to_model_and_serial(
+    hass: HomeAssistant, sim: SimServer, device: LegacyDevice
+) -> None:
+    device.charge_point_id = ""
+    flow_id = await _legacy_form(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"host": sim.host})
+    assert result["title"] == "CC613_2M3PR 1703512493"
+
+
+async def test_v1_controller_is_named(hass: HomeAssistant, start_simulator: StartSimulator) -> None:
+    """A controller without the Legacy API that hands out v1 login tokens: pick v1."""
+    v1 = await start_simulator(BenderV1Device())
+    flow_id = await _legacy_form(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"host": v1.host})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"host": "bender_is_v1"}
 
 
 async def test_user_flow_with_password(
@@ -60,8 +80,25 @@ async def test_user_flow_with_password(
         "host": sim.host,
         "username": "manufacturer",
         "password": "secret",
+        "auth_scheme": "documented_headers",
         "automatic_title": result["title"],
     }
+
+
+async def test_http_basic_auth_is_tried_and_remembered(
+    hass: HomeAssistant, sim: SimServer, device: LegacyDevice
+) -> None:
+    device.password = "secret"
+    device.variant = "basic_auth"
+    flow_id = await _legacy_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"host": sim.host, "password": "secret"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["auth_scheme"] == "http_basic"
+    await hass.async_block_till_done()
+    # Headers refused and Basic accepted in the probe; the entry starts with Basic.
+    assert sim.requests("GET /rest/full_state") == 3
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from simulator.bender_legacy import LegacyDevice
 from simulator.clock import SimClock
 
-POWER = "sensor.cc613_2m3pr_1703512493_power"
+from ..common import get_device
+from .conftest import binary_state, sensor_state
 
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
@@ -36,16 +37,16 @@ async def test_fault_makes_entities_unavailable_then_recovers(
     caplog: pytest.LogCaptureFixture,
     mode: str,
 ) -> None:
-    assert hass.states.get(POWER).state == "11.0"
+    assert sensor_state(hass, "power_w").state == "11.0"
     device.faults.update({"mode": mode})
     with caplog.at_level(logging.INFO, logger="custom_components.evse_bridge"):
         for _ in range(3):
             await _poll(hass, freezer)
-            assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+            assert sensor_state(hass, "power_w").state == STATE_UNAVAILABLE
         device.faults.update({"mode": "none"})
         await _poll(hass, freezer)
         await _poll(hass, freezer)
-    assert hass.states.get(POWER).state == "11.0"
+    assert sensor_state(hass, "power_w").state == "11.0"
     failures = [r for r in caplog.records if "Error fetching" in r.getMessage()]
     recoveries = [r for r in caplog.records if "recovered" in r.getMessage()]
     assert len(failures) == 1
@@ -67,7 +68,7 @@ async def test_timeout_is_a_fault(
     freezer.tick(timedelta(seconds=11))  # past the client's 10 s timeout
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    assert sensor_state(hass, "power_w").state == STATE_UNAVAILABLE
 
 
 async def test_refused_credentials_start_reauth(
@@ -78,7 +79,7 @@ async def test_refused_credentials_start_reauth(
 ) -> None:
     device.password = "changed"
     await _poll(hass, freezer)
-    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    assert sensor_state(hass, "power_w").state == STATE_UNAVAILABLE
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
@@ -98,19 +99,16 @@ async def test_values_follow_the_cycle(
     clock: SimClock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    energy = float(hass.states.get("sensor.cc613_2m3pr_1703512493_energy_meter").state)
+    energy = float(sensor_state(hass, "meter_wh").state)
     clock.advance(700)  # near the end of charging: tapering
     await _poll(hass, freezer)
-    assert 1.1 <= float(hass.states.get(POWER).state) < 11.0
-    assert float(hass.states.get("sensor.cc613_2m3pr_1703512493_energy_meter").state) > energy
+    assert 1.1 <= float(sensor_state(hass, "power_w").state) < 11.0
+    assert float(sensor_state(hass, "meter_wh").state) > energy
     clock.advance(300)  # the car has left
     await _poll(hass, freezer)
-    assert hass.states.get(POWER).state == "0.0"
-    assert (
-        hass.states.get("sensor.cc613_2m3pr_1703512493_connection_state").state
-        == "no_vehicle_connected"
-    )
-    assert hass.states.get("binary_sensor.cc613_2m3pr_1703512493_cable").state == "off"
+    assert sensor_state(hass, "power_w").state == "0.0"
+    assert sensor_state(hass, "conn_state").state == "no_vehicle_connected"
+    assert binary_state(hass, "cable_attached").state == "off"
 
 
 async def test_unknown_value_is_unknown_not_a_failure(
@@ -129,9 +127,9 @@ async def test_unknown_value_is_unknown_not_a_failure(
 
     device.full_state = broken  # type: ignore[method-assign]
     await _poll(hass, freezer)
-    assert hass.states.get(POWER).state == STATE_UNKNOWN
-    assert hass.states.get("sensor.cc613_2m3pr_1703512493_ocpp_status").state == STATE_UNKNOWN
-    assert hass.states.get("sensor.cc613_2m3pr_1703512493_energy_meter").state != STATE_UNKNOWN
+    assert sensor_state(hass, "power_w").state == STATE_UNKNOWN
+    assert sensor_state(hass, "ocpp_state").state == STATE_UNKNOWN
+    assert sensor_state(hass, "meter_wh").state != STATE_UNKNOWN
 
 
 async def test_stale_device_is_removed(
@@ -141,9 +139,7 @@ async def test_stale_device_is_removed(
     stale = registry.async_get_or_create(
         config_entry_id=loaded_entry.entry_id, identifiers={("evse_bridge", "gone_station_1")}
     )
-    current = registry.async_get_device(
-        identifiers={("evse_bridge", "1703512493/b94060007_controller")}
-    )
+    current = get_device(hass, "1703512493/b94060007_controller")
     from custom_components.evse_bridge import async_remove_config_entry_device
 
     assert await async_remove_config_entry_device(hass, loaded_entry, stale)

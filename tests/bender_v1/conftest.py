@@ -15,12 +15,23 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.api.bender_v1 import BenderV1Client
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
-from simulator.bender_v1 import DEFAULT_PASSWORD, DEFAULT_USERNAME, SERIAL, BenderV1Device
+from simulator.bender_v1 import (
+    CHARGE_POINT_ID,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    SERIAL,
+    BenderV1Device,
+)
 from simulator.clock import SimClock
 
 from ..conftest import SimServer, StartSimulator
 
-TITLE = f"CC613_2M3PR {SERIAL}"
+TITLE = CHARGE_POINT_ID  # what the simulated controller calls itself
+
+
+def uid(key: str) -> str:
+    """Unique id of the controller's entity ``key`` (its description key)."""
+    return f"{SERIAL}_controller_{key}"
 
 
 @dataclass
@@ -66,7 +77,8 @@ def clock(start_at: float) -> SimClock:
 @pytest.fixture
 async def http() -> AsyncGenerator[aiohttp.ClientSession]:
     """The aiohttp session a client gets from its caller."""
-    async with aiohttp.ClientSession() as session:
+    # Like the integration's own session: cookies kept, also for IP-address hosts.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         yield session
 
 

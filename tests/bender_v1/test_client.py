@@ -31,7 +31,6 @@ from custom_components.evse_bridge.api.bender_v1 import (
     MessageLevel,
     PairingTag,
     SystemState,
-    SystemStateValue,
     TagType,
     base_url,
     parse_charge_point_info,
@@ -238,7 +237,7 @@ async def test_logout_before_login_sends_nothing(v1: V1Setup) -> None:
 async def test_system_state_idle(v1: V1Setup) -> None:
     state = await v1.client.system_state()
     assert state == SystemState(
-        system=SystemStateValue.IDLE,
+        system="idle",
         connection=ConnectionState.NO_VEHICLE_CONNECTED,
         authorization=AuthorizationState.NOT_AUTHORIZED_FOR_CHARGING,
         ocpp=OcppState.AVAILABLE,
@@ -254,7 +253,7 @@ async def test_system_state_idle(v1: V1Setup) -> None:
 async def test_system_state_while_charging(v1: V1Setup) -> None:
     v1.clock.advance(CHARGING_AT)
     state = await v1.client.system_state()
-    assert state.system is SystemStateValue.CHARGING
+    assert state.system == "charging"
     assert state.connection is ConnectionState.VEHICLE_CHARGING_TYPE2
     assert state.authorization is AuthorizationState.AUTHORIZED_FOR_CHARGING
     assert state.ocpp is OcppState.CHARGING
@@ -274,7 +273,7 @@ async def test_system_state_while_charging(v1: V1Setup) -> None:
 async def test_system_state_car_waiting(v1: V1Setup) -> None:
     v1.clock.advance(125)
     state = await v1.client.system_state()
-    assert state.system is SystemStateValue.CONNECTED
+    assert state.system == "connected"
     assert state.authorization is AuthorizationState.WAIT_FOR_AUTH
     assert state.transaction is None
     assert state.charging is False
@@ -298,19 +297,19 @@ async def test_logging_errors_and_warnings(v1: V1Setup) -> None:
     assert log.errors[0].timestamp == "2026-01-01T00:00:00Z"
     assert v1.client.raw_payloads["logging"]["messages"][0]["message"] == "rcd_triggered"
     state = await v1.client.system_state()
-    assert state.system is SystemStateValue.ERROR
+    assert state.system == "error"
     assert state.idle is False
 
 
 async def test_transaction_summary_grows_with_completed_sessions(v1: V1Setup) -> None:
     summary = await v1.client.transaction_summary()
-    assert (summary.count, summary.total_duration_s, summary.total_energy_wh) == (12, 2375, 148)
+    assert (summary.count, summary.total_duration, summary.total_consumption) == (12, 2375, 148)
     v1.clock.advance(1100 + 10)
     grown = await v1.client.transaction_summary()
     assert grown.count == 13
-    assert grown.total_duration_s == 2375 + 960
-    assert grown.total_energy_wh is not None
-    assert grown.total_energy_wh > 148 + 2000
+    # The simulator's default reading: kWh and minutes, rounded to whole units.
+    assert grown.total_duration == 2375 + 16
+    assert grown.total_consumption == 148 + 2  # 2.5 kWh, rounded
     assert v1.client.raw_payloads["transactions_summary"]["transactionCount"] == 13
 
 
@@ -319,9 +318,10 @@ async def test_charge_point_info_from_settings(v1: V1Setup) -> None:
     assert info == ChargePointInfo(
         vendor="Bender GmbH Co. KG",
         model="CC613_2M3PR",
-        charge_point_serial=SERIAL,
-        charge_box_serial=f"{SERIAL}/b94060042",
+        serial=SERIAL,
+        serial_key="chargePointSerialNumber",
         firmware="5.33.5-20112",
+        charge_point_id="+4983900000000042",
     )
     assert info.serial == SERIAL
     # Only the identity is kept: the other settings may hold secrets.
@@ -606,7 +606,7 @@ def test_system_state_tolerates_strings_and_unknown_values() -> None:
             "transaction": {"transactionId": 7, "energyWh": "1200", "currentPower": "3600.5"},
         }
     )
-    assert state.system is None
+    assert state.system == "booting"  # as sent: no value set is assumed
     assert state.connection is ConnectionState.VEHICLE_CHARGING_SCHUKO
     assert state.ocpp is OcppState.SUSPENDEDEV
     assert state.type2 is Type2State.D
@@ -634,7 +634,11 @@ def test_charging_and_idle_from_partial_states() -> None:
     assert empty.charging is None
     assert empty.idle is False
     assert parse_system_state({"ocppState": "charging"}).charging is True
-    assert parse_system_state({"systemState": "charging"}).charging is True
+    # systemState is not the charging state (the document's sample: idle while charging).
+    assert parse_system_state({"systemState": "charging"}).charging is None
+    assert parse_system_state({"systemState": "Unavailable"}).system == "inoperative"
+    assert parse_system_state({"systemState": "UNKNOWN"}).system == "status_unknown"
+    assert parse_system_state({"systemState": "x" * 300}).system == "x" * 255
     assert parse_system_state({"systemState": "idle"}).idle is True
     assert parse_system_state({"connectionState": "no_vehicle_connected"}).idle is True
 
@@ -651,13 +655,42 @@ def test_summary_and_info_tolerate_strings() -> None:
     summary = parse_transaction_summary(
         {"transactionCount": "3", "totalDuration": 60.0, "totalConsumption": "1.5"}
     )
-    assert (summary.count, summary.total_duration_s, summary.total_energy_wh) == (3, 60, 1.5)
+    assert (summary.count, summary.total_duration, summary.total_consumption) == (3, 60, 1.5)
     info = parse_charge_point_info({"chargeboxserialnumber": "cb-1", "FIRMWAREVERSION": "5.33"})
-    assert info.serial == "cb-1"
+    assert (info.serial, info.serial_key) == ("cb-1", "chargeboxserialnumber")
     assert info.firmware == "5.33"
+
+
+@pytest.mark.parametrize(
+    ("payload", "serial_key"),
+    [
+        ({"chargePointSerialNumber": "a", "chargeBoxSerialNumber": "b"}, "chargePointSerialNumber"),
+        ({"CHARGEPOINTSERIALNUMBER": "a"}, "CHARGEPOINTSERIALNUMBER"),
+        ({"chargePointSerialNumber": "", "chargeBoxSerialNumber": "a"}, "chargeBoxSerialNumber"),
+        ({"serialNumber": "a"}, "serialNumber"),
+        ({"meterSerialNumber": None, "SerialNo": "a"}, "SerialNo"),
+    ],
+)
+def test_serial_under_any_name(payload: dict[str, Any], serial_key: str) -> None:
+    info = parse_charge_point_info(payload)
+    assert (info.serial, info.serial_key) == ("a", serial_key)
+
+
+def test_charge_point_id_from_info_or_settings() -> None:
+    assert parse_charge_point_info({"ChargePointId": " Bay 3 "}).charge_point_id == "Bay 3"
+    settings = {"ChargeBoxIdentity_ocpp": "CP-7", "OcppServerUrl_ocpp": "wss://x"}
+    assert parse_charge_point_info({}, settings).charge_point_id == "CP-7"
+    assert parse_charge_point_info({}, {"Other_ocpp": "x"}).charge_point_id is None
+    with_meta = {"ChargeBoxIdentity_ocpp": {"value": "CP-8", "type": "string"}}
+    assert parse_charge_point_info({}, with_meta).charge_point_id == "CP-8"
 
 
 def test_pairing_tag_parsing() -> None:
     assert parse_pairing_tag({"success": False}) is None
     tag = parse_pairing_tag({"tagId": "ab", "type": "evccid"})
     assert tag == PairingTag(id="ab", tag_type=TagType.EVCCID)
+    # The document's spelling is kept, whatever the controller's letter case.
+    assert tag.tag_type == "EVCCID"
+    nfc = parse_pairing_tag({"id": "cd", "tagType": "Nfc"})
+    assert nfc is not None
+    assert nfc.tag_type == "NFC"

@@ -145,6 +145,10 @@ async def test_reconfigure_to_a_new_address(
     clock: SimClock,
 ) -> None:
     moved = await start_simulator(BenderV1Device(clock))
+    units = {"energy": "kWh", "duration": "min"}
+    hass.config_entries.async_update_entry(
+        loaded_entry, data={**loaded_entry.data, "summary_units": units}
+    )
     result = await loaded_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
     assert {str(key) for key in result["data_schema"].schema} == {CONF_HOST, CONF_USERNAME}
@@ -155,6 +159,8 @@ async def test_reconfigure_to_a_new_address(
     assert result["reason"] == "reconfigure_successful"
     assert loaded_entry.data[CONF_HOST] == moved.host
     assert loaded_entry.data[CONF_PASSWORD] == DEFAULT_PASSWORD
+    # What the controller showed about its summary's units stays established.
+    assert loaded_entry.data["summary_units"] == units
     await hass.async_block_till_done()
 
 

@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -20,11 +20,10 @@ from custom_components.evse_bridge.diagnostics import async_get_config_entry_dia
 from simulator.bender_v1 import DEFAULT_PASSWORD, SERIAL, BenderV1Device
 from simulator.clock import SimClock
 
+from ..common import entity_id, entity_state, find_entity_id, get_device
 from ..conftest import SimServer
-from .conftest import TITLE
+from .conftest import TITLE, uid
 
-SENSOR = "sensor.cc613_2m3pr_1803000042"
-BINARY = "binary_sensor.cc613_2m3pr_1803000042"
 # 300 s into the first charging phase (which starts at 140 s).
 CHARGING_AT = 440.0
 
@@ -40,62 +39,51 @@ async def tick(
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
+def state_of(hass: HomeAssistant, platform: str, key: str) -> str:
+    return entity_state(hass, platform, uid(key)).state
 
 
 async def test_values_while_idle(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
     assert loaded_entry.state is ConfigEntryState.LOADED
-    assert state_of(hass, f"{SENSOR}_system_state") == "idle"
-    assert state_of(hass, f"{SENSOR}_connection_state") == "no_vehicle_connected"
-    assert state_of(hass, f"{SENSOR}_authorization") == "not_authorized_for_charging"
-    assert state_of(hass, f"{SENSOR}_ocpp_status") == "available"
-    assert state_of(hass, f"{SENSOR}_control_pilot_state") == "a"
-    assert state_of(hass, f"{SENSOR}_ambient_temperature") == "23.5"
-    # No transaction: its values are unknown, not zero.
-    assert state_of(hass, f"{SENSOR}_session_energy") == STATE_UNKNOWN
-    assert state_of(hass, f"{SENSOR}_power") == STATE_UNKNOWN
-    assert state_of(hass, f"{SENSOR}_charging_time") == STATE_UNKNOWN
-    assert state_of(hass, f"{BINARY}_charging") == "off"
-    assert state_of(hass, f"{BINARY}_problem") == "off"
-    assert state_of(hass, f"{SENSOR}_errors_and_warnings") == "0"
-    assert state_of(hass, f"{SENSOR}_transactions") == "12"
-    total = hass.states.get(f"{SENSOR}_total_energy_charged")
-    assert total is not None
-    assert total.state == "0.148"
-    assert total.attributes["unit_of_measurement"] == "kWh"
-    assert total.attributes["state_class"] == "total_increasing"
-    system = hass.states.get(f"{SENSOR}_system_state")
-    assert system is not None
-    assert system.attributes["options"] == [
-        "idle",
-        "connected",
-        "charging",
-        "paused",
-        "finished",
-        "error",
-        "inoperative",
-    ]
-    assert state_of(hass, "event.cc613_2m3pr_1803000042_tag_scanned") == STATE_UNKNOWN
+    assert state_of(hass, "sensor", "system") == "idle"
+    assert state_of(hass, "sensor", "connection") == "no_vehicle_connected"
+    assert state_of(hass, "sensor", "authorization") == "not_authorized_for_charging"
+    assert state_of(hass, "sensor", "ocpp") == "available"
+    assert state_of(hass, "sensor", "type2") == "a"
+    assert state_of(hass, "sensor", "ambient_temperature") == "23.5"
+    # No session runs: 0 W, 0 kWh, 0 s, never unknown.
+    assert state_of(hass, "sensor", "session_energy") == "0.0"
+    assert state_of(hass, "sensor", "power") == "0.0"
+    assert state_of(hass, "sensor", "transaction_duration") == "0.0"
+    assert state_of(hass, "binary_sensor", "charging") == "off"
+    assert state_of(hass, "binary_sensor", "problem") == "off"
+    assert state_of(hass, "sensor", "messages") == "0"
+    assert state_of(hass, "sensor", "transaction_count") == "12"
+    # The summary's units are not established yet: no lifetime meter, no total duration.
+    assert find_entity_id(hass, "sensor", uid("total_energy")) is None
+    assert find_entity_id(hass, "sensor", uid("total_duration")) is None
+    # systemState as sent, no invented value set.
+    system = entity_state(hass, "sensor", uid("system"))
+    assert "options" not in system.attributes
+    assert "device_class" not in system.attributes
+    assert state_of(hass, "event", "tag_scanned") == STATE_UNKNOWN
 
 
 @pytest.mark.parametrize("start_at", [CHARGING_AT])
 async def test_values_while_charging(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
-    assert state_of(hass, f"{SENSOR}_system_state") == "charging"
-    assert state_of(hass, f"{SENSOR}_connection_state") == "vehicle_charging_type2"
-    assert state_of(hass, f"{SENSOR}_authorization") == "authorized_for_charging"
-    assert state_of(hass, f"{SENSOR}_ocpp_status") == "charging"
-    assert state_of(hass, f"{SENSOR}_control_pilot_state") == "c"
-    assert state_of(hass, f"{SENSOR}_ambient_temperature") == "27.5"
-    assert state_of(hass, f"{SENSOR}_power") == "11.0"
-    assert state_of(hass, f"{SENSOR}_session_energy") == "0.917"
-    duration = hass.states.get(f"{SENSOR}_charging_time")
+    assert state_of(hass, "sensor", "system") == "charging"
+    assert state_of(hass, "sensor", "connection") == "vehicle_charging_type2"
+    assert state_of(hass, "sensor", "authorization") == "authorized_for_charging"
+    assert state_of(hass, "sensor", "ocpp") == "charging"
+    assert state_of(hass, "sensor", "type2") == "c"
+    assert state_of(hass, "sensor", "ambient_temperature") == "27.5"
+    assert state_of(hass, "sensor", "power") == "11.0"
+    assert state_of(hass, "sensor", "session_energy") == "0.917"
+    duration = entity_state(hass, "sensor", uid("transaction_duration"))
     assert duration is not None
     assert duration.state == "5.0"
     assert duration.attributes["unit_of_measurement"] == "min"
-    assert state_of(hass, f"{BINARY}_charging") == "on"
+    assert state_of(hass, "binary_sensor", "charging") == "on"
 
 
 async def test_errors_and_warnings(
@@ -114,19 +102,20 @@ async def test_errors_and_warnings(
             ]
         },
     )
-    # Logging is read every 60 s; the system state already says "error" at the next poll.
+    # Logging is read every 60 s; the system state is shown as sent.
     await tick(hass, freezer, clock)
-    assert state_of(hass, f"{SENSOR}_system_state") == "error"
-    assert state_of(hass, f"{BINARY}_problem") == "on"
-    assert state_of(hass, f"{SENSOR}_errors_and_warnings") == "0"
+    assert state_of(hass, "sensor", "system") == "error"
+    assert state_of(hass, "binary_sensor", "problem") == "off"
+    assert state_of(hass, "sensor", "messages") == "0"
     for _ in range(3):
         await tick(hass, freezer, clock)
-    messages = hass.states.get(f"{SENSOR}_errors_and_warnings")
+    assert state_of(hass, "binary_sensor", "problem") == "on"
+    messages = entity_state(hass, "sensor", uid("messages"))
     assert messages is not None
     assert messages.state == "2"
     assert messages.attributes["errors"] == ["rcd_triggered"]
     assert messages.attributes["warnings"] == ["backend_not_connected"]
-    problem = hass.states.get(f"{BINARY}_problem")
+    problem = entity_state(hass, "binary_sensor", uid("problem"))
     assert problem is not None
     assert problem.attributes["errors"] == ["rcd_triggered"]
 
@@ -141,15 +130,12 @@ async def test_warnings_alone_are_no_problem(
     device.control("messages", {"messages": [{"type": "warning", "message": "hot"}]})
     for _ in range(4):
         await tick(hass, freezer, clock)
-    assert state_of(hass, f"{BINARY}_problem") == "off"
-    assert state_of(hass, f"{SENSOR}_errors_and_warnings") == "1"
+    assert state_of(hass, "binary_sensor", "problem") == "off"
+    assert state_of(hass, "sensor", "messages") == "1"
 
 
 async def test_device_and_unique_ids(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
-    device = dr.async_get(hass).async_get_device(
-        identifiers={("evse_bridge", f"{SERIAL}_controller")}
-    )
-    assert device is not None
+    device = get_device(hass, f"{SERIAL}_controller")
     assert device.name == TITLE
     assert device.manufacturer == "Bender GmbH Co. KG"
     assert device.model == "CC613_2M3PR"
@@ -157,7 +143,7 @@ async def test_device_and_unique_ids(hass: HomeAssistant, loaded_entry: MockConf
     assert device.sw_version == "5.33.5-20112"
     assert device.configuration_url is not None
     registry = er.async_get(hass)
-    entity = registry.async_get(f"{SENSOR}_system_state")
+    entity = registry.async_get(entity_id(hass, "sensor", uid("system")))
     assert entity is not None
     assert entity.unique_id == f"{SERIAL}_controller_system"
 
@@ -170,18 +156,21 @@ async def test_healthy_hour_one_login(
     clock: SimClock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """State every 15 s, logging every 60 s, summary and current limit every 5 min: one session."""
+    """State every 15 s, logging every 60 s, summary and current limit every 5 min: one session.
+
+    The first watched transaction establishes the summary's units; the entry reloads
+    once for the entities they allow, which costs one more login.
+    """
     for _ in range(240):
         await tick(hass, freezer, clock)
-    assert device.logins == 1
-    assert sim.requests("POST /v1/login") == 1
-    # Identity, the current limit's meta, then its value every 5 minutes.
-    assert sim.requests("GET /v1/settings") == 14
-    assert sim.requests("GET /v1/system_state") == 241
-    assert sim.requests("GET /v1/logging") == 61
-    assert sim.requests("GET /v1/transactions/summary") == 13
+    assert device.logins == 2
+    assert sim.requests("POST /v1/login") == 2
+    assert sim.requests("POST /v1/logout") == 1
+    assert sim.requests("GET /v1/system_state") == 242
+    assert loaded_entry.data["summary_units"] == {"energy": "kWh", "duration": "min"}
     # The simulated hour completed three charging sessions.
-    assert state_of(hass, f"{SENSOR}_transactions") == "15"
+    assert state_of(hass, "sensor", "transaction_count") == "15"
+    assert float(state_of(hass, "sensor", "total_energy")) > 148 + 2 * 2.4
 
 
 async def test_web_ui_login_costs_one_relogin(
@@ -194,7 +183,7 @@ async def test_web_ui_login_costs_one_relogin(
     device.control("web_login", {})
     for _ in range(8):
         await tick(hass, freezer, clock)
-        assert state_of(hass, f"{SENSOR}_system_state") != STATE_UNAVAILABLE
+        assert state_of(hass, "sensor", "system") != STATE_UNAVAILABLE
     assert device.logins == 2
     assert device.refused_logins == 0
     assert not hass.config_entries.flow.async_progress()
@@ -212,8 +201,8 @@ async def test_outage_goes_unavailable_logs_once_and_recovers(
     device.faults.update({"mode": "http_500"})
     for _ in range(5):
         await tick(hass, freezer, clock)
-    assert state_of(hass, f"{SENSOR}_system_state") == STATE_UNAVAILABLE
-    assert state_of(hass, f"{BINARY}_charging") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor", "system") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor", "charging") == STATE_UNAVAILABLE
     failures = [
         record
         for record in caplog.records
@@ -222,7 +211,7 @@ async def test_outage_goes_unavailable_logs_once_and_recovers(
     assert len(failures) == 1
     device.faults.update({"mode": "none"})
     await tick(hass, freezer, clock)
-    assert state_of(hass, f"{SENSOR}_system_state") == "idle"
+    assert state_of(hass, "sensor", "system") == "idle"
     # 75 s without a successful call expired the session: one new login, no reauth.
     assert device.logins == 2
     assert not hass.config_entries.flow.async_progress()
@@ -266,11 +255,11 @@ async def test_unsupported_endpoints_create_no_entities(
     clock: SimClock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    assert state_of(hass, f"{SENSOR}_system_state") == "idle"
-    assert hass.states.get(f"{SENSOR}_errors_and_warnings") is None
-    assert hass.states.get(f"{SENSOR}_transactions") is None
-    assert hass.states.get(f"{SENSOR}_total_energy_charged") is None
-    assert state_of(hass, f"{BINARY}_problem") == STATE_UNKNOWN
+    assert state_of(hass, "sensor", "system") == "idle"
+    assert find_entity_id(hass, "sensor", uid("messages")) is None
+    assert find_entity_id(hass, "sensor", uid("transaction_count")) is None
+    assert find_entity_id(hass, "sensor", uid("total_energy")) is None
+    assert state_of(hass, "binary_sensor", "problem") == STATE_UNKNOWN
     # Not asked again.
     for _ in range(20):
         await tick(hass, freezer, clock)
@@ -294,7 +283,18 @@ async def test_diagnostics_redacted(hass: HomeAssistant, loaded_entry: MockConfi
     raw = diagnostics["raw_payloads"]
     assert raw["system_state"]["transaction"]["idTag"] == "**REDACTED**"
     assert raw["settings"]["ChargePointInfo"]["chargePointSerialNumber"] == SERIAL
-    assert raw["client"] == {"api_prefix": "/v1", "logins": 1}
+    assert raw["client"] == {
+        "api_prefix": "/v1",
+        "session_id_location": "session.id",
+        "serial_key": "chargePointSerialNumber",
+        "pairing_method": "POST",
+        "logins": 1,
+        "summary_units": {
+            "energy": None,
+            "duration": None,
+            "how": "growth of the summary compared with transactions watched to their end",
+        },
+    }
     assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
     text = repr(diagnostics)
     for secret in (DEFAULT_PASSWORD, "046e453af012ca3", "backend-secret"):

@@ -7,7 +7,6 @@ from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -16,15 +15,13 @@ from custom_components.evse_bridge.api.bender_v1 import BenderV1Client
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.bender_v1 import DEFAULT_TAG_ID, SERIAL, BenderV1Device
 
+from ..common import entity_id, get_device
 from ..conftest import SimServer
-
-EVENT = "event.cc613_2m3pr_1803000042_tag_scanned"
+from .conftest import uid
 
 
 def controller_id(hass: HomeAssistant) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"{SERIAL}_controller")})
-    assert device is not None
-    return device.id
+    return get_device(hass, f"{SERIAL}_controller").id
 
 
 async def test_pairing_returns_and_fires_the_tag(
@@ -41,12 +38,12 @@ async def test_pairing_returns_and_fires_the_tag(
         blocking=True,
         return_response=True,
     )
-    assert response == {"result": "tag_scanned", "id": DEFAULT_TAG_ID, "tag_type": "rfid"}
-    event = hass.states.get(EVENT)
+    assert response == {"result": "tag_scanned", "id": DEFAULT_TAG_ID, "tag_type": "RFID"}
+    event = hass.states.get(entity_id(hass, "event", uid("tag_scanned")))
     assert event is not None
     assert event.attributes["event_type"] == "tag_scanned"
     assert event.attributes["tag_id"] == DEFAULT_TAG_ID
-    assert event.attributes["tag_type"] == "rfid"
+    assert event.attributes["tag_type"] == "RFID"
     assert sim.requests("POST /v1/whitelist/pairing") == 1
     # Tag read 5 s after the start, polled every 2 s.
     assert sim.requests("GET /v1/whitelist/pairing") == 3
@@ -61,7 +58,7 @@ async def test_pairing_by_config_entry_without_response(
     await hass.services.async_call(
         DOMAIN, "start_pairing", {"config_entry_id": loaded_entry.entry_id}, blocking=True
     )
-    event = hass.states.get(EVENT)
+    event = hass.states.get(entity_id(hass, "event", uid("tag_scanned")))
     assert event is not None
     assert event.attributes["tag_id"] == DEFAULT_TAG_ID
 
@@ -78,7 +75,7 @@ async def test_pairing_times_out_without_a_tag(
         return_response=True,
     )
     assert response == {"result": "no_tag_scanned", "id": None, "tag_type": None}
-    assert hass.states.get(EVENT).state == "unknown"  # type: ignore[union-attr]
+    assert hass.states.get(entity_id(hass, "event", uid("tag_scanned"))).state == "unknown"  # type: ignore[union-attr]
     assert sim.requests("GET /v1/whitelist/pairing") == 30
 
 

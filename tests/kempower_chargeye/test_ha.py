@@ -29,15 +29,19 @@ from simulator.kempower_chargeye import (
     ChargEyeDevice,
 )
 
+from ..common import entity_id, entity_state, find_device, find_entity_id, get_device
 from ..conftest import SimServer, StartSimulator
 from .conftest import EPOCH
 
 #: 600 s in, the simulated account has DC and AC connectors charging.
 START = 600.0
-DC = "depot_charger_1"
-DC_PLUG = "depot_charger_1_connector_1"
-AC = "office_charger_1"
-AC_PLUG = "office_charger_1_connector_1"
+#: Device keys: the first DC station, its first connector, the first AC station, its first one.
+DC = "station_KEMDC-0001"
+DC_PLUG = "connector_KEMDC-0001_connector1"
+AC = "station_KEMAC-0001"
+AC_PLUG = "connector_KEMAC-0001_1"
+#: The AC connector's availability switch.
+SWITCH = f"{AC_PLUG}_available"
 TOKEN_PATH = "GET /api/auth/refreshAccessToken"
 STATIONS_PATH = "GET /api/stations"
 
@@ -91,10 +95,14 @@ async def advance(
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    current = hass.states.get(entity_id)
-    assert current is not None, entity_id
-    return current.state
+def eid(hass: HomeAssistant, platform: str, key: str) -> str:
+    """The entity ID of the account's ``platform`` entity ``{device key}_{description key}``."""
+    return entity_id(hass, platform, f"{DEFAULT_ORGANIZATION}_{key}")
+
+
+def state(hass: HomeAssistant, platform: str, key: str) -> str:
+    """The state of the account's ``platform`` entity ``{device key}_{description key}``."""
+    return entity_state(hass, platform, f"{DEFAULT_ORGANIZATION}_{key}").state
 
 
 def commands(sim: SimServer) -> list[dict[str, Any]]:
@@ -103,10 +111,7 @@ def commands(sim: SimServer) -> list[dict[str, Any]]:
 
 
 def device_id(hass: HomeAssistant, key: str) -> str:
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"{DEFAULT_ORGANIZATION}_{key}")}
-    )
-    assert device is not None, key
+    device = get_device(hass, f"{DEFAULT_ORGANIZATION}_{key}")
     return device.id
 
 
@@ -182,7 +187,7 @@ async def test_reauth(
     sim.device.control("set_refresh_token", {"token": "rotated-token"})
     sim.device.control("revoke_tokens", {})
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"{DC}_output_power") == STATE_UNAVAILABLE
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     flow_id = flows[0]["flow_id"]
@@ -198,7 +203,7 @@ async def test_reauth(
     assert loaded.data["refresh_token"] == "rotated-token"
     await hass.async_block_till_done()
     assert loaded.state is ConfigEntryState.LOADED
-    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"{DC}_output_power") != STATE_UNAVAILABLE
 
 
 async def test_reconfigure(
@@ -228,12 +233,9 @@ async def test_reconfigure(
     assert result["reason"] == "reconfigure_successful"
     assert loaded.data["location_uid"] == "loc-office"
     await hass.async_block_till_done()
-    assert state(hass, f"sensor.{AC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"{AC}_output_power") != STATE_UNAVAILABLE
     # The depot's stations are no longer part of this entry.
-    registry = dr.async_get(hass)
-    gone = registry.async_get_device(
-        identifiers={(DOMAIN, f"{DEFAULT_ORGANIZATION}_station_KEMDC-0001")}
-    )
+    gone = find_device(hass, f"{DEFAULT_ORGANIZATION}_{DC}")
     assert gone is None
 
     # Emptying the location brings back every station of the account.
@@ -244,56 +246,58 @@ async def test_reconfigure(
     assert result["reason"] == "reconfigure_successful"
     assert "location_uid" not in loaded.data
     await hass.async_block_till_done()
-    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"{DC}_output_power") != STATE_UNAVAILABLE
 
 
 # -- entities ---------------------------------------------------------------------------------
 
 
 async def test_entity_values(hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer) -> None:
-    assert state(hass, f"sensor.{DC}_station_status") == "operative"
-    assert state(hass, f"binary_sensor.{DC}_cloud_connection") == STATE_ON
-    assert state(hass, f"sensor.{DC}_output_power") == "180.0"
-    assert state(hass, f"sensor.{DC}_input_current") == "273.5"
-    assert state(hass, f"sensor.{DC}_maximum_power") == "300.0"
-    assert state(hass, f"sensor.{DC_PLUG}_status") == "charging"
-    assert state(hass, f"sensor.{DC_PLUG}_connector_type") == "ccs"
-    assert state(hass, f"sensor.{DC_PLUG}_charging_power") == "105.0"
-    assert state(hass, f"sensor.{DC_PLUG}_session_energy") == "53.188"
-    assert state(hass, f"sensor.{DC_PLUG}_state_of_charge") == "88"
-    assert state(hass, f"sensor.{DC_PLUG}_session_status") == "charging"
-    assert state(hass, f"switch.{DC_PLUG}_available") == STATE_ON
-    power_limit = hass.states.get(f"number.{DC}_power_limit")
+    assert state(hass, "sensor", f"{DC}_station_status") == "operative"
+    assert state(hass, "binary_sensor", f"{DC}_online") == STATE_ON
+    assert state(hass, "sensor", f"{DC}_output_power") == "180.0"
+    assert state(hass, "sensor", f"{DC}_input_current") == "273.5"
+    assert state(hass, "sensor", f"{DC}_maximum_power") == "300.0"
+    assert state(hass, "sensor", f"{DC_PLUG}_connector_status") == "charging"
+    assert state(hass, "sensor", f"{DC_PLUG}_connector_type") == "ccs"
+    assert state(hass, "sensor", f"{DC_PLUG}_power") == "105.0"
+    assert state(hass, "sensor", f"{DC_PLUG}_session_energy") == "53.188"
+    assert state(hass, "sensor", f"{DC_PLUG}_state_of_charge") == "88"
+    assert state(hass, "sensor", f"{DC_PLUG}_transaction_status") == "charging"
+    assert state(hass, "switch", f"{DC_PLUG}_available") == STATE_ON
+    power_limit = hass.states.get(eid(hass, "number", f"{DC}_power_limit"))
     assert power_limit is not None
     assert power_limit.state == "300.0"
     assert power_limit.attributes["unit_of_measurement"] == "kW"
     assert power_limit.attributes["max"] == 300.0
-    assert state(hass, f"number.{DC_PLUG}_power_limit") == "200.0"
-    assert state(hass, f"sensor.{DC_PLUG}_maximum_power") == "200.0"
+    assert state(hass, "number", f"{DC_PLUG}_power_limit") == "200.0"
+    assert state(hass, "sensor", f"{DC_PLUG}_maximum_power") == "200.0"
     # AC: limits in A, no state of charge.
-    ac_limit = hass.states.get(f"number.{AC}_power_limit")
+    ac_limit = hass.states.get(eid(hass, "number", f"{AC}_power_limit"))
     assert ac_limit is not None
     assert ac_limit.attributes["unit_of_measurement"] == "A"
     assert ac_limit.state == "64.0"
-    plug_limit = hass.states.get(f"number.{AC_PLUG}_power_limit")
+    plug_limit = hass.states.get(eid(hass, "number", f"{AC_PLUG}_power_limit"))
     assert plug_limit is not None
     assert plug_limit.state == "32.0"
     assert plug_limit.attributes["unit_of_measurement"] == "A"
-    assert hass.states.get(f"sensor.{AC_PLUG}_state_of_charge") is None
-    assert state(hass, f"sensor.{AC_PLUG}_connector_type") == "type2"
+    assert (
+        find_entity_id(hass, "sensor", f"{DEFAULT_ORGANIZATION}_{AC_PLUG}_state_of_charge") is None
+    )
+    assert state(hass, "sensor", f"{AC_PLUG}_connector_type") == "type2"
     # The second DC station's first connector finished its session: energy kept, no SoC.
-    assert state(hass, "sensor.depot_charger_2_connector_1_status") == "available"
-    assert state(hass, "sensor.depot_charger_2_connector_1_session_status") == "ended"
-    assert state(hass, "sensor.depot_charger_2_connector_1_session_energy") == "56.312"
-    assert state(hass, "sensor.depot_charger_2_connector_1_state_of_charge") == "unknown"
-    assert state(hass, "sensor.depot_charger_2_connector_1_charging_power") == "0.0"
+    assert state(hass, "sensor", "connector_KEMDC-0002_connector1_connector_status") == "available"
+    assert state(hass, "sensor", "connector_KEMDC-0002_connector1_transaction_status") == "ended"
+    assert state(hass, "sensor", "connector_KEMDC-0002_connector1_session_energy") == "56.312"
+    assert state(hass, "sensor", "connector_KEMDC-0002_connector1_state_of_charge") == "unknown"
+    assert state(hass, "sensor", "connector_KEMDC-0002_connector1_power") == "0.0"
 
-    station = dr.async_get(hass).async_get(device_id(hass, "station_KEMDC-0001"))
+    station = dr.async_get(hass).async_get(device_id(hass, DC))
     assert station is not None
     assert station.manufacturer == "Kempower"
     assert station.model == "Kempower Satellite S-Series"
     assert station.serial_number == "KP2300017"
-    plug = dr.async_get(hass).async_get(device_id(hass, "connector_KEMDC-0001_connector1"))
+    plug = dr.async_get(hass).async_get(device_id(hass, DC_PLUG))
     assert plug is not None
     assert plug.via_device_id == station.id
     # The station's ChargEye location becomes the devices' area.
@@ -326,7 +330,7 @@ async def test_power_limit_numbers(
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": f"number.{DC}_power_limit", "value": 150},
+        {"entity_id": eid(hass, "number", f"{DC}_power_limit"), "value": 150},
         blocking=True,
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMDC-0001/powerLimit"
@@ -334,42 +338,42 @@ async def test_power_limit_numbers(
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": f"number.{AC_PLUG}_power_limit", "value": 16},
+        {"entity_id": eid(hass, "number", f"{AC_PLUG}_power_limit"), "value": 16},
         blocking=True,
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMAC-0001/evses/1/powerLimit"
     assert commands(sim)[-1]["body"] == {"limit": {"acMaxPowerA": 16.0}}
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"number.{DC}_power_limit") == "150.0"
-    assert state(hass, f"number.{AC_PLUG}_power_limit") == "16.0"
+    assert state(hass, "number", f"{DC}_power_limit") == "150.0"
+    assert state(hass, "number", f"{AC_PLUG}_power_limit") == "16.0"
     # 16 A on three phases of 230 V is about 11 kW: the simulated car now draws less.
-    assert float(state(hass, f"sensor.{AC_PLUG}_charging_power")) <= 11.04
+    assert float(state(hass, "sensor", f"{AC_PLUG}_power")) <= 11.04
 
     sim.device.control("reject", {"operations": ["power_limit"]})
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
             "number",
             "set_value",
-            {"entity_id": f"number.{DC}_power_limit", "value": 90},
+            {"entity_id": eid(hass, "number", f"{DC}_power_limit"), "value": 90},
             blocking=True,
         )
     assert info.value.translation_key == "command_rejected"
-    assert state(hass, f"number.{DC}_power_limit") == "150.0"
+    assert state(hass, "number", f"{DC}_power_limit") == "150.0"
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"number.{DC}_power_limit") == "150.0"
+    assert state(hass, "number", f"{DC}_power_limit") == "150.0"
 
     # Clearing is an action; the numbers go back to the rating.
     sim.device.control("reject", {"operations": []})
     await hass.services.async_call(
         DOMAIN,
         "clear_power_limit",
-        {"device_id": device_id(hass, "station_KEMDC-0001")},
+        {"device_id": device_id(hass, DC)},
         blocking=True,
     )
     await hass.services.async_call(
         DOMAIN,
         "clear_power_limit",
-        {"device_id": device_id(hass, "connector_KEMAC-0001_1")},
+        {"device_id": device_id(hass, AC_PLUG)},
         blocking=True,
     )
     assert [(c["method"], c["path"]) for c in commands(sim)[-2:]] == [
@@ -377,13 +381,13 @@ async def test_power_limit_numbers(
         ("DELETE", "/chargingStations/KEMAC-0001/evses/1/powerLimit"),
     ]
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"number.{DC}_power_limit") == "300.0"
-    assert state(hass, f"number.{AC_PLUG}_power_limit") == "32.0"
+    assert state(hass, "number", f"{DC}_power_limit") == "300.0"
+    assert state(hass, "number", f"{AC_PLUG}_power_limit") == "32.0"
     sim.device.control("reject", {"operations": ["clear_power_limit"]})
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": f"number.{DC_PLUG}_power_limit", "value": 50},
+        {"entity_id": eid(hass, "number", f"{DC_PLUG}_power_limit"), "value": 50},
         blocking=True,
     )
     # Writes to one target are at least the write interval apart (safe writes).
@@ -392,38 +396,47 @@ async def test_power_limit_numbers(
         await hass.services.async_call(
             DOMAIN,
             "clear_power_limit",
-            {"device_id": device_id(hass, "connector_KEMDC-0001_connector1")},
+            {"device_id": device_id(hass, DC_PLUG)},
             blocking=True,
         )
     assert info.value.translation_key == "command_rejected"
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"number.{DC_PLUG}_power_limit") == "50.0"
+    assert state(hass, "number", f"{DC_PLUG}_power_limit") == "50.0"
 
 
 async def test_availability_switch(
     hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer
 ) -> None:
     await hass.services.async_call(
-        "switch", "turn_off", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
+        "switch",
+        "turn_off",
+        {"entity_id": eid(hass, "switch", SWITCH)},
+        blocking=True,
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMAC-0001/evses/1/availability"
     assert commands(sim)[-1]["body"] == {"type": "Inoperative"}
     await hass.async_block_till_done()
-    assert state(hass, f"switch.{AC_PLUG}_available") == STATE_OFF
-    assert state(hass, f"sensor.{AC_PLUG}_status") == "inoperative"
+    assert state(hass, "switch", f"{AC_PLUG}_available") == STATE_OFF
+    assert state(hass, "sensor", f"{AC_PLUG}_connector_status") == "inoperative"
     await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
+        "switch",
+        "turn_on",
+        {"entity_id": eid(hass, "switch", SWITCH)},
+        blocking=True,
     )
     assert commands(sim)[-1]["body"] == {"type": "Operative"}
     await hass.async_block_till_done()
-    assert state(hass, f"switch.{AC_PLUG}_available") == STATE_ON
+    assert state(hass, "switch", f"{AC_PLUG}_available") == STATE_ON
     sim.device.control("reject", {"operations": ["availability"]})
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
-            "switch", "turn_off", {"entity_id": f"switch.{AC_PLUG}_available"}, blocking=True
+            "switch",
+            "turn_off",
+            {"entity_id": eid(hass, "switch", SWITCH)},
+            blocking=True,
         )
     assert info.value.translation_key == "command_rejected"
-    assert state(hass, f"switch.{AC_PLUG}_available") == STATE_ON
+    assert state(hass, "switch", f"{AC_PLUG}_available") == STATE_ON
 
 
 async def test_restart(
@@ -434,35 +447,35 @@ async def test_restart(
     clock: SimClock,
 ) -> None:
     await hass.services.async_call(
-        "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+        "button", "press", {"entity_id": eid(hass, "button", f"{DC}_restart")}, blocking=True
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMDC-0001/reset"
     assert commands(sim)[-1]["body"] == {"type": "OnIdle"}
     await hass.services.async_call(
         DOMAIN,
         "restart_station",
-        {"device_id": device_id(hass, "station_KEMAC-0001"), "immediate": True},
+        {"device_id": device_id(hass, AC), "immediate": True},
         blocking=True,
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMAC-0001/reset"
     assert commands(sim)[-1]["body"] == {"type": "Immediate"}
     # The press asked for a refresh just before: this one waits for the next poll.
     await advance(hass, frozen, clock, 20)
-    assert state(hass, f"binary_sensor.{AC}_cloud_connection") == STATE_OFF
-    assert state(hass, f"sensor.{AC_PLUG}_status") == "status_unknown"
-    assert state(hass, f"switch.{AC_PLUG}_available") == "unknown"
+    assert state(hass, "binary_sensor", f"{AC}_online") == STATE_OFF
+    assert state(hass, "sensor", f"{AC_PLUG}_connector_status") == "status_unknown"
+    assert state(hass, "switch", f"{AC_PLUG}_available") == "unknown"
     with pytest.raises(ServiceValidationError) as validation:
         await hass.services.async_call(
             DOMAIN,
             "restart_station",
-            {"device_id": device_id(hass, "connector_KEMAC-0001_1")},
+            {"device_id": device_id(hass, AC_PLUG)},
             blocking=True,
         )
     assert validation.value.translation_key == "wrong_target"
     sim.device.control("reject", {"operations": ["reset"]})
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
-            "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+            "button", "press", {"entity_id": eid(hass, "button", f"{DC}_restart")}, blocking=True
         )
     assert info.value.translation_key == "command_rejected"
 
@@ -497,8 +510,8 @@ async def test_start_and_stop_actions(
     await hass.services.async_call(DOMAIN, "stop_transaction", {"device_id": plug}, blocking=True)
     assert commands(sim)[-1]["path"] == "/transactions/TX-KEMAC-0001-2-3/stop"
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{AC}_connector_2_session_status") == "ended"
-    assert state(hass, f"sensor.{AC}_connector_2_charging_power") == "0.0"
+    assert state(hass, "sensor", "connector_KEMAC-0001_2_transaction_status") == "ended"
+    assert state(hass, "sensor", "connector_KEMAC-0001_2_power") == "0.0"
     # No session runs any more: a translated validation error, nothing sent.
     sent = len(commands(sim))
     with pytest.raises(ServiceValidationError) as validation:
@@ -524,7 +537,7 @@ async def test_start_and_stop_actions(
         await hass.services.async_call(
             DOMAIN,
             "start_transaction",
-            {"device_id": device_id(hass, "station_KEMAC-0001"), "id_token": "x"},
+            {"device_id": device_id(hass, AC), "id_token": "x"},
             blocking=True,
         )
     assert validation.value.translation_key == "wrong_target"
@@ -565,21 +578,20 @@ async def test_stations_appear_and_disappear(
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": "number.depot_charger_2_power_limit", "value": 120},
+        {"entity_id": eid(hass, "number", "station_KEMDC-0002_power_limit"), "value": 120},
         blocking=True,
     )
     sim.device.control("add_station", {"kind": "dc"})
     sim.device.control("remove_station", {"station_id": "KEMDC-0002"})
     await advance(hass, frozen, clock, 60)
-    assert state(hass, "sensor.depot_charger_3_station_status") == "operative"
-    assert state(hass, "sensor.depot_charger_3_connector_1_connector_type") == "ccs"
-    registry = dr.async_get(hass)
+    assert state(hass, "sensor", "station_KEMDC-0003_station_status") == "operative"
+    assert state(hass, "sensor", "connector_KEMDC-0003_connector1_connector_type") == "ccs"
     for key in ("station_KEMDC-0002", "connector_KEMDC-0002_connector1"):
-        assert (
-            registry.async_get_device(identifiers={(DOMAIN, f"{DEFAULT_ORGANIZATION}_{key}")})
-            is None
-        )
-    assert hass.states.get("sensor.depot_charger_2_station_status") is None
+        assert find_device(hass, f"{DEFAULT_ORGANIZATION}_{key}") is None
+    assert (
+        find_entity_id(hass, "sensor", f"{DEFAULT_ORGANIZATION}_station_KEMDC-0002_station_status")
+        is None
+    )
     # The removed station's limit is forgotten with it.
     diagnostics = await async_get_config_entry_diagnostics(hass, loaded)
     assert diagnostics["raw_payloads"]["limits_set"] == {}
@@ -596,7 +608,7 @@ async def test_faults_unavailable_then_recover(
     caplog.set_level(logging.INFO, logger="custom_components.evse_bridge")
     sim.device.faults.update({"mode": "http_500"})
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"{DC}_output_power") == STATE_UNAVAILABLE
     for _ in range(4):
         await advance(hass, frozen, clock, 60)
     # Five polls due, one not sent: after three failures the client waits 120 s.
@@ -606,10 +618,10 @@ async def test_faults_unavailable_then_recover(
     sim.device.faults.update({"mode": "none"})
     # Four failures: the next poll is sent 240 s after the last one, and recovers.
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"{DC}_output_power") == STATE_UNAVAILABLE
     await advance(hass, frozen, clock, 180)
     assert sim.requests(STATIONS_PATH) == 6
-    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"{DC}_output_power") != STATE_UNAVAILABLE
     assert any("recovered" in r.getMessage() for r in caplog.records)
 
 
@@ -622,14 +634,14 @@ async def test_rate_limited_poll(
 ) -> None:
     sim.device.control("rate_limit", {"seconds": 150})
     await advance(hass, frozen, clock, 60)
-    assert state(hass, f"sensor.{DC}_output_power") == STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"{DC}_output_power") == STATE_UNAVAILABLE
     assert sim.requests(STATIONS_PATH) == 2
     await advance(hass, frozen, clock, 60)
     # Retry-After (150 s) still running: nothing sent.
     assert sim.requests(STATIONS_PATH) == 2
     await advance(hass, frozen, clock, 60)
     assert sim.requests(STATIONS_PATH) == 3
-    assert state(hass, f"sensor.{DC}_output_power") != STATE_UNAVAILABLE
+    assert state(hass, "sensor", f"{DC}_output_power") != STATE_UNAVAILABLE
 
 
 async def test_diagnostics(hass: HomeAssistant, loaded: MockConfigEntry) -> None:
@@ -640,7 +652,7 @@ async def test_diagnostics(hass: HomeAssistant, loaded: MockConfigEntry) -> None
     assert set(raw["token_exchange"]) == {"validUntil"}
     assert raw["stations"]["stations"][0]["location"]["address"] == "**REDACTED**"
     assert DEFAULT_REFRESH_TOKEN not in str(diagnostics)
-    assert "station_KEMDC-0001" in diagnostics["devices"]
+    assert DC in diagnostics["devices"]
 
 
 async def test_unload(hass: HomeAssistant, loaded: MockConfigEntry) -> None:
@@ -652,7 +664,7 @@ async def test_unload(hass: HomeAssistant, loaded: MockConfigEntry) -> None:
 async def test_action_targets_and_failures(
     hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer
 ) -> None:
-    station = device_id(hass, "station_KEMDC-0001")
+    station = device_id(hass, DC)
     with pytest.raises(ServiceValidationError) as validation:
         await hass.services.async_call(DOMAIN, "restart_station", {}, blocking=True)
     assert validation.value.translation_key == "no_target"
@@ -674,7 +686,7 @@ async def test_action_targets_and_failures(
     sim.device.control("revoke_tokens", {})
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
-            "button", "press", {"entity_id": f"button.{DC}_restart_when_idle"}, blocking=True
+            "button", "press", {"entity_id": eid(hass, "button", f"{DC}_restart")}, blocking=True
         )
     assert info.value.translation_key == "authentication_failed"
     await hass.async_block_till_done()

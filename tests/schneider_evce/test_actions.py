@@ -10,29 +10,32 @@ from homeassistant.components.switch import SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import SERIAL
 
+from ..common import entity_id, entity_state, get_device
 from ..conftest import SimServer
 from .conftest import ScriptedEvceDevice, refresh
 
-SWITCH = "switch.bay_1_available_for_charging"
+#: Bay 1's "Available for charging" switch.
+SWITCH = "station_101_availability"
 
 
 def device_id(hass: HomeAssistant, key: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"{SERIAL}_{key}")})
-    assert device is not None
-    return device.id
+    return get_device(hass, f"{SERIAL}_{key}").id
 
 
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    item = hass.states.get(entity_id)
-    assert item is not None, entity_id
-    return item.state
+def eid(hass: HomeAssistant, platform: str, key: str) -> str:
+    """The entity ID of the entry's ``platform`` entity ``{device key}_{description key}``."""
+    return entity_id(hass, platform, f"{SERIAL}_{key}")
+
+
+def state(hass: HomeAssistant, platform: str, key: str) -> str:
+    """The state of the entry's ``platform`` entity ``{device key}_{description key}``."""
+    return entity_state(hass, platform, f"{SERIAL}_{key}").state
 
 
 async def call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> None:
@@ -44,18 +47,18 @@ async def test_availability_switch(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: SimServer, hub: ScriptedEvceDevice
 ) -> None:
     await hass.services.async_call(
-        "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+        "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: eid(hass, "switch", SWITCH)}, blocking=True
     )
     await hass.async_block_till_done()
     assert sim.requests("POST /api/v2/stations/101/cmds/change_availability") == 1
     assert hub.stations[101].evses[0].frozen_at is not None
-    assert state(hass, SWITCH) == "off"
-    assert state(hass, "sensor.bay_1_status") == "inoperative"
+    assert state(hass, "switch", SWITCH) == "off"
+    assert state(hass, "sensor", "station_101_status") == "inoperative"
     await hass.services.async_call(
-        "switch", SERVICE_TURN_ON, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+        "switch", SERVICE_TURN_ON, {ATTR_ENTITY_ID: eid(hass, "switch", SWITCH)}, blocking=True
     )
     await hass.async_block_till_done()
-    assert state(hass, SWITCH) == "on"
+    assert state(hass, "switch", SWITCH) == "on"
     assert hub.stations[101].evses[0].frozen_at is None
 
 
@@ -65,7 +68,7 @@ async def test_availability_follows_the_station(
     # The station is made inoperative elsewhere: the switch shows it on the next poll.
     hub.stations[101].evses[0].frozen_at = hub.clock.now()
     await refresh(hass, loaded_entry)
-    assert state(hass, SWITCH) == "off"
+    assert state(hass, "switch", SWITCH) == "off"
 
 
 async def test_rejected_availability_keeps_the_state(
@@ -74,10 +77,10 @@ async def test_rejected_availability_keeps_the_state(
     hub.control("commands", {"mode": "reject"})
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
-            "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: SWITCH}, blocking=True
+            "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: eid(hass, "switch", SWITCH)}, blocking=True
         )
     assert err.value.translation_key == "command_rejected"
-    assert state(hass, SWITCH) == "on"
+    assert state(hass, "switch", SWITCH) == "on"
 
 
 async def test_zone_reduction(
@@ -86,20 +89,20 @@ async def test_zone_reduction(
     await hass.services.async_call(
         "number",
         SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: "number.parking_a_reduction", ATTR_VALUE: 25},
+        {ATTR_ENTITY_ID: eid(hass, "number", "zone_7_reduction"), ATTR_VALUE: 25},
         blocking=True,
     )
     await hass.async_block_till_done()
     assert sim.requests("PUT /api/v2/em/zones/7/reduction") == 1
     assert hub.zones[7].reduction_value == 25
-    assert state(hass, "number.parking_a_reduction") == "25.0"
-    assert state(hass, "sensor.parking_a_current_set_point") == "100.0"
+    assert state(hass, "number", "zone_7_reduction") == "25.0"
+    assert state(hass, "sensor", "zone_7_setpoint") == "100.0"
     # Outside the zone's limits Home Assistant refuses before anything is sent.
     with pytest.raises(ServiceValidationError):
         await hass.services.async_call(
             "number",
             SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: "number.parking_a_reduction", ATTR_VALUE: 126},
+            {ATTR_ENTITY_ID: eid(hass, "number", "zone_7_reduction"), ATTR_VALUE: 126},
             blocking=True,
         )
     assert sim.requests("PUT /api/v2/em/zones/7/reduction") == 1
@@ -110,7 +113,7 @@ async def test_zone_reduced_in_kilowatts(
 ) -> None:
     hub.zones[8].reduction_type = "power"
     await refresh(hass, loaded_entry)
-    number = hass.states.get("number.parking_b_reduction")
+    number = hass.states.get(eid(hass, "number", "zone_8_reduction"))
     assert number is not None
     assert number.attributes["unit_of_measurement"] == "kW"
     assert number.attributes["device_class"] == "power"
@@ -118,7 +121,7 @@ async def test_zone_reduced_in_kilowatts(
     await hass.services.async_call(
         "number",
         SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: "number.parking_b_reduction", ATTR_VALUE: 10.5},
+        {ATTR_ENTITY_ID: eid(hass, "number", "zone_8_reduction"), ATTR_VALUE: 10.5},
         blocking=True,
     )
     assert hub.zones[8].reduction_type == "power"
@@ -129,7 +132,10 @@ async def test_restart_button(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: SimServer, hub: ScriptedEvceDevice
 ) -> None:
     await hass.services.async_call(
-        "button", SERVICE_PRESS, {ATTR_ENTITY_ID: "button.bay_2_restart"}, blocking=True
+        "button",
+        SERVICE_PRESS,
+        {ATTR_ENTITY_ID: eid(hass, "button", "station_102_restart")},
+        blocking=True,
     )
     assert sim.requests("POST /api/v2/stations/102/cmds/reset") == 1
     assert hub.stations[102].resets == 1
@@ -140,18 +146,18 @@ async def test_remote_start_and_stop(
 ) -> None:
     hub.clock.advance(20)  # Bay 3 has just finished charging
     await refresh(hass, loaded_entry)
-    assert state(hass, "sensor.bay_3_status") == "finishing"
+    assert state(hass, "sensor", "station_103_status") == "finishing"
     station = device_id(hass, "station_103")
     await call(hass, "remote_start", {"device_id": station, "connector": 1, "id_tag": "04AABB"})
     assert sim.requests("POST /api/v2/stations/103/cmds/remote_start") == 1
     # Followed until accepted (2 s on the station's side, 1 s between checks).
     assert sim.requests("GET /api/v2/stations/103/cmds/status/55") == 3
-    assert state(hass, "sensor.bay_3_status") == "charging"
+    assert state(hass, "sensor", "station_103_status") == "charging"
     transaction = hub_transaction(hub, 103)
     await call(hass, "remote_stop", {"device_id": station, "transaction_id": transaction})
-    assert state(hass, "sensor.bay_3_status") == "finishing"
+    assert state(hass, "sensor", "station_103_status") == "finishing"
     await call(hass, "remote_stop", {"device_id": device_id(hass, "station_101"), "connector": 1})
-    assert state(hass, "sensor.bay_1_status") == "finishing"
+    assert state(hass, "sensor", "station_101_status") == "finishing"
 
 
 def hub_transaction(hub: ScriptedEvceDevice, station_id: int) -> int:

@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -17,6 +17,7 @@ from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.schneider_evce import PASSWORD, SERIAL
 
+from ..common import entity_id, entity_state, find_device, find_entity_id, get_device
 from ..conftest import SimServer
 from .conftest import (
     LOGIN_PATH,
@@ -29,10 +30,14 @@ from .conftest import (
 )
 
 
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    item = hass.states.get(entity_id)
-    assert item is not None, entity_id
-    return item.state
+def eid(hass: HomeAssistant, platform: str, key: str) -> str:
+    """The entity ID of the entry's ``platform`` entity ``{device key}_{description key}``."""
+    return entity_id(hass, platform, f"{SERIAL}_{key}")
+
+
+def state(hass: HomeAssistant, platform: str, key: str) -> str:
+    """The state of the entry's ``platform`` entity ``{device key}_{description key}``."""
+    return entity_state(hass, platform, f"{SERIAL}_{key}").state
 
 
 def hub_evse(hub: ScriptedEvceDevice, station_id: int, evse: int) -> dict[str, float]:
@@ -46,17 +51,17 @@ async def test_station_values(
     assert loaded_entry.state is ConfigEntryState.LOADED
     bay2_1 = hub_evse(hub, 102, 1)
     bay2_2 = hub_evse(hub, 102, 2)
-    assert state(hass, "sensor.bay_2_status") == "charging"
-    assert state(hass, "sensor.bay_2_connector_1_status") == bay2_1["status"]
-    assert state(hass, "sensor.bay_2_connector_2_status") == bay2_2["status"]
-    assert state(hass, "sensor.bay_2_ocpp_connection") == "connected"
-    power = hass.states.get("sensor.bay_2_power")
+    assert state(hass, "sensor", "station_102_status") == "charging"
+    assert state(hass, "sensor", "station_102_connector_1_status") == bay2_1["status"]
+    assert state(hass, "sensor", "station_102_connector_2_status") == bay2_2["status"]
+    assert state(hass, "sensor", "station_102_ocpp_status") == "connected"
+    power = hass.states.get(eid(hass, "sensor", "station_102_power"))
     assert power is not None
     assert power.attributes["unit_of_measurement"] == "kW"
     assert float(power.state) == pytest.approx(
         (bay2_1["power_w"] + bay2_2["power_w"]) / 1000, abs=0.01
     )
-    energy = hass.states.get("sensor.bay_2_energy_meter")
+    energy = hass.states.get(eid(hass, "sensor", "station_102_energy"))
     assert energy is not None
     assert energy.attributes["state_class"] == "total_increasing"
     assert energy.attributes["device_class"] == "energy"
@@ -64,14 +69,14 @@ async def test_station_values(
         (bay2_1["energy_wh"] + bay2_2["energy_wh"]) / 1000, abs=0.01
     )
     session = hub_evse(hub, 101, 1)["session_energy_wh"]
-    assert float(state(hass, "sensor.bay_1_session_energy")) == pytest.approx(
+    assert float(state(hass, "sensor", "station_101_session_energy")) == pytest.approx(
         session / 1000, abs=0.01
     )
     # A single-socket station has one connector sensor.
-    assert hass.states.get("sensor.bay_1_connector_2_status") is None
-    assert state(hass, "switch.bay_1_available_for_charging") == "on"
-    assert state(hass, "button.bay_1_restart") == "unknown"
-    assert state(hass, "sensor.evce_stations_connected") == "3"
+    assert find_entity_id(hass, "sensor", f"{SERIAL}_station_101_connector_2_status") is None
+    assert state(hass, "switch", "station_101_availability") == "on"
+    assert state(hass, "button", "station_101_restart") == "unknown"
+    assert state(hass, "sensor", "hub_stations_connected") == "3"
 
 
 async def test_zone_and_meter_values(
@@ -80,48 +85,44 @@ async def test_zone_and_meter_values(
     zone = hub.zone_status(hub.zones[7])
     for index in range(3):
         assert (
-            float(state(hass, f"sensor.parking_a_current_phase_{index + 1}"))
+            float(state(hass, "sensor", f"zone_7_current_phase_{index + 1}"))
             == (zone["current_a"][index])
         )
-    assert float(state(hass, "sensor.parking_a_power")) == pytest.approx(
+    assert float(state(hass, "sensor", "zone_7_power")) == pytest.approx(
         zone["power_w"] / 1000, abs=0.01
     )
-    assert state(hass, "sensor.parking_a_current_set_point") == "125.0"
-    reduction = hass.states.get("number.parking_a_reduction")
+    assert state(hass, "sensor", "zone_7_setpoint") == "125.0"
+    reduction = hass.states.get(eid(hass, "number", "zone_7_reduction"))
     assert reduction is not None
     assert reduction.state == "0.0"
     assert reduction.attributes["unit_of_measurement"] == "A"
     assert reduction.attributes["max"] == 125
     assert reduction.attributes["min"] == 0
     values = {item["name"]: item["value"] for item in hub.pm_values(hub.pms[1234])["values"]}
-    assert float(state(hass, "sensor.pm001_voltage_phase_1")) == values["voltage_l1"]
-    assert float(state(hass, "sensor.pm001_voltage_phase_3")) == values["voltage_l3"]
-    assert float(state(hass, "sensor.pm001_current_phase_2")) == values["current_l2"]
-    assert float(state(hass, "sensor.pm001_power")) == values["power_active"]
-    assert float(state(hass, "sensor.pm001_frequency")) == values["frequency"]
-    energy = hass.states.get("sensor.pm001_imported_energy")
+    assert float(state(hass, "sensor", "power_meter_1234_voltage_phase_1")) == values["voltage_l1"]
+    assert float(state(hass, "sensor", "power_meter_1234_voltage_phase_3")) == values["voltage_l3"]
+    assert float(state(hass, "sensor", "power_meter_1234_current_phase_2")) == values["current_l2"]
+    assert float(state(hass, "sensor", "power_meter_1234_power")) == values["power_active"]
+    assert float(state(hass, "sensor", "power_meter_1234_frequency")) == values["frequency"]
+    energy = hass.states.get(eid(hass, "sensor", "power_meter_1234_energy_import"))
     assert energy is not None
     assert float(energy.state) == values["energy_active_import"]
     assert energy.attributes["state_class"] == "total_increasing"
 
 
 async def test_devices(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
-    registry = dr.async_get(hass)
-    hub = registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_hub")})
-    assert hub is not None
+    hub = get_device(hass, f"{SERIAL}_hub")
     assert hub.manufacturer == "Schneider Electric"
     assert hub.model == "HMIBSCEA53D1EDB"
     assert hub.serial_number == SERIAL
     assert hub.sw_version == "6.0.2"
     for key in ("station_101", "station_102", "zone_7", "zone_8", "power_meter_1234"):
-        device = registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_{key}")})
-        assert device is not None, key
+        device = get_device(hass, f"{SERIAL}_{key}")
         assert device.via_device_id == hub.id
-    station = registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_station_102")})
-    assert station is not None
+    station = get_device(hass, f"{SERIAL}_station_102")
     assert station.name == "Bay 2"
     assert station.serial_number == "EVB1A22P4KI00102"
-    entity = er.async_get(hass).async_get("sensor.bay_2_power")
+    entity = er.async_get(hass).async_get(eid(hass, "sensor", "station_102_power"))
     assert entity is not None
     assert entity.unique_id == f"{SERIAL}_station_102_power"
 
@@ -188,24 +189,23 @@ async def test_stored_token_is_reused_after_a_restart(
 async def test_stations_zones_and_meters_come_and_go(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
 ) -> None:
-    registry = dr.async_get(hass)
     new_id = hub.control("add_station", {})["id"]
     await refresh(hass, loaded_entry)
-    assert state(hass, f"sensor.bay_{new_id - 100}_status") in {"available", "charging"}
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_station_{new_id}")})
+    assert state(hass, "sensor", f"station_{new_id}_status") in {"available", "charging"}
+    assert get_device(hass, f"{SERIAL}_station_{new_id}")
     hub.control("remove_station", {"id": 102})
     await refresh(hass, loaded_entry)
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_station_102")}) is None
+    assert find_device(hass, f"{SERIAL}_station_102") is None
     # Its entities go with the device.
-    assert hass.states.get("sensor.bay_2_status") is None
+    assert find_entity_id(hass, "sensor", f"{SERIAL}_station_102_status") is None
     hub.control("remove_zone", {"id": 8})
     hub.control("remove_pm", {"id": 1234})
     await refresh(hass, loaded_entry)
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_zone_8")}) is None
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_power_meter_1234")}) is None
+    assert find_device(hass, f"{SERIAL}_zone_8") is None
+    assert find_device(hass, f"{SERIAL}_power_meter_1234") is None
     zone_id = hub.control("add_zone", {})["id"]
     await refresh(hass, loaded_entry)  # the zone list is read again after the 404s
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_zone_{zone_id}")})
+    assert get_device(hass, f"{SERIAL}_zone_{zone_id}")
 
 
 async def test_fault_makes_entities_unavailable_then_recovers(
@@ -219,14 +219,14 @@ async def test_fault_makes_entities_unavailable_then_recovers(
     hub.faults.update({"mode": "http_500"})
     await refresh(hass, loaded_entry)
     await refresh(hass, loaded_entry)
-    assert state(hass, "sensor.bay_1_power") == STATE_UNAVAILABLE
-    assert state(hass, "number.parking_a_reduction") == STATE_UNAVAILABLE
+    assert state(hass, "sensor", "station_101_power") == STATE_UNAVAILABLE
+    assert state(hass, "number", "zone_7_reduction") == STATE_UNAVAILABLE
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(errors) == 1
     hub.faults.update({"mode": "none"})
     hub.stats.by_path.clear()
     await refresh(hass, loaded_entry)
-    assert state(hass, "sensor.bay_1_status") != STATE_UNAVAILABLE
+    assert state(hass, "sensor", "station_101_status") != STATE_UNAVAILABLE
     assert "recovered" in caplog.text
     # Reconnected: the lists are read again.
     assert sim.requests("GET /api/v2/stations/") == 1
@@ -237,10 +237,10 @@ async def test_offline_station(
 ) -> None:
     hub.control("station_online", {"id": 101, "online": False})
     await refresh(hass, loaded_entry)
-    assert state(hass, "sensor.bay_1_ocpp_connection") == "disconnected"
-    assert state(hass, "sensor.bay_1_status") == "unknown"
-    assert state(hass, "switch.bay_1_available_for_charging") == "unknown"
-    assert state(hass, "sensor.evce_stations_connected") == "2"
+    assert state(hass, "sensor", "station_101_ocpp_status") == "disconnected"
+    assert state(hass, "sensor", "station_101_status") == "unknown"
+    assert state(hass, "switch", "station_101_availability") == "unknown"
+    assert state(hass, "sensor", "hub_stations_connected") == "2"
 
 
 async def test_diagnostics_redact_secrets(
@@ -267,5 +267,5 @@ async def test_measurements_only_where_the_hub_reports_them(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get("sensor.bay_1_session_energy") is None
-    assert hass.states.get("sensor.bay_1_energy_meter") is not None
+    assert find_entity_id(hass, "sensor", f"{SERIAL}_station_101_session_energy") is None
+    assert hass.states.get(eid(hass, "sensor", "station_101_energy")) is not None

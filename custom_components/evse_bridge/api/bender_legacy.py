@@ -4,18 +4,27 @@
 one ``key:value`` a line (split on the first colon), although the vendor
 document implies JSON: both are accepted. Keys differ between firmware
 versions, so everything is parsed by name and every key is optional.
+
+Authentication: the document's header table (``Authorization: Basic Auth``,
+``Username``, ``Password``) can also be read as real HTTP Basic
+authentication. With a password configured the documented headers go first;
+a 401/403 then tries the other scheme once before the credentials are blamed,
+and the scheme that worked is kept (``auth_scheme``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+from dataclasses import dataclass, field
 from enum import StrEnum
+import math
 from typing import Any
 
 import aiohttp
 
 from .errors import (
     EvseAuthenticationError,
+    EvseBridgeError,
     EvseNotSupportedError,
     EvseResponseError,
 )
@@ -23,6 +32,10 @@ from .http import decode_json, http_request
 from .parsing import report_once, to_enum, to_float, to_float_list, to_int, to_str
 
 FULL_STATE_PATH = "/rest/full_state"
+#: Schemes of ``auth_scheme``: no password configured, the document's headers, HTTP Basic.
+AUTH_NONE = "none"
+AUTH_HEADERS = "documented_headers"
+AUTH_BASIC = "http_basic"
 # Keys without which an answer is not a Bender controller's full state.
 _IDENTITY_KEY = "cc_serial_n"
 # Free text a controller sends in ``errors`` when nothing is wrong, per UI language.
@@ -121,6 +134,65 @@ class ProtectionState(StrEnum):
     OKAY = "okay"
 
 
+class MeterConfiguration(StrEnum):
+    """``ocpp_meter_cfg``: the meter the controller reads, every value the document lists."""
+
+    EHZ_METER_RS232 = "ehz_meter_rs232"
+    S0_METER_OPTO_1 = "s0_meter_opto_1"
+    S0_METER_OPTO_2 = "s0_meter_opto_2"
+    NO_METER = "no_meter"
+    S0_METER_DEDICATED_INPUT = "s0_meter_dedicated_input"
+    INTERNAL_METER = "internal_meter"
+    MODBUS_METER_ABB = "modbus_meter_abb"
+    MODBUS_METER_EASTRON_SDM630 = "modbus_meter_eastron_sdm630"
+    MODBUS_METER_EASTRON_SDM120_220 = "modbus_meter_eastron_sdm120_220"
+    MODBUS_METER_GARO_GNM3D = "modbus_meter_garo_gnm3d"
+    MODBUS_METER_GARO_GNM1D = "modbus_meter_garo_gnm1d"
+    MODBUS_METER_GARO_GM3T = "modbus_meter_garo_gm3t"
+    MODBUS_METER_GARO_EM270 = "modbus_meter_garo_em270"
+    MODBUS_METER_FINDER = "modbus_meter_finder"
+    MODBUS_METER_SAIA_ALE3 = "modbus_meter_saia_ale3"
+    MODBUS_METER_INEPRO_PRO1_2 = "modbus_meter_inepro_pro1_2"
+    MODBUS_METER_INEPRO_PRO380 = "modbus_meter_inepro_pro380"
+    MODBUS_METER_OPTEC = "modbus_meter_optec"
+    MODBUS_METER_NZR = "modbus_meter_nzr"
+    MODBUS_METER_TQ_EM300LR = "modbus_meter_tq_em300lr"
+    MODBUS_METER_CARLO_GAVAZZI_EM200 = "modbus_meter_carlo_gavazzi_em200"
+    MODBUS_METER_CARLO_GAVAZZI_EM340 = "modbus_meter_carlo_gavazzi_em340"
+    MODBUS_METER_GARO_GNM3T = "modbus_meter_garo_gnm3t"
+    MODBUS_METER_IME_CE4DMID31 = "modbus_meter_ime_ce4dmid31"
+    MODBUS_METER_SIEMENS7KT1666 = "modbus_meter_siemens7kt1666"
+    MODBUS_METER_TQ_EM300LR_TCP = "modbus_meter_tq_em300lr_tcp"
+    MODBUS_METER_SIEMENS7KM2200_TCP = "modbus_meter_siemens7km2200_tcp"
+    MODBUS_METER_HAGER_ECR380D = "modbus_meter_hager_ecr380d"
+    MODBUS_METER_GARO_GNM3TD = "modbus_meter_garo_gnm3td"
+    MODBUS_METER_CARLO_GAVAZZI_EM210 = "modbus_meter_carlo_gavazzi_em210"
+    MODBUS_METER_PHOENIXCONTACT_EEM_MB371_TCP = "modbus_meter_phoenixcontact_eem_mb371_tcp"
+    MODBUS_METER_SCHNEIDER_IEM3555 = "modbus_meter_schneider_iem3555"
+    MODBUS_METER_ECS_M3PRO = "modbus_meter_ecs_m3pro"
+    MODBUS_METER_JANITZA_UMG_512_PRO = "modbus_meter_janitza_umg_512_pro"
+    MODBUS_METER_JANITZA_UMG_512_PRO_TCP = "modbus_meter_janitza_umg_512_pro_tcp"
+    MODBUS_METER_JANITZA_UMG_605_PRO = "modbus_meter_janitza_umg_605_pro"
+    MODBUS_METER_JANITZA_UMG_605_PRO_TCP = "modbus_meter_janitza_umg_605_pro_tcp"
+    MODBUS_METER_DZG_DVH4013 = "modbus_meter_dzg_dvh4013"
+    MODBUS_METER_GOSSEN_METRAWATT_EM2289 = "modbus_meter_gossen_metrawatt_em2289"
+    MODBUS_METER_EASTRON_SDM72D = "modbus_meter_eastron_sdm72d"
+    MODBUS_METER_ISKRA_WM3M6 = "modbus_meter_iskra_wm3m6"
+    MODBUS_METER_TQ_EM410420 = "modbus_meter_tq_em410420"
+    MODBUS_METER_TQ_EM410420_TCP = "modbus_meter_tq_em410420_tcp"
+    MODBUS_BERG_BME_461 = "modbus_berg_bme_461"
+    MODBUS_BERG_B23 = "modbus_berg_b23"
+    MODBUS_METER_PHOENIXCONTACT_EEM_EM357 = "modbus_meter_phoenixcontact_eem_em357"
+    MODBUS_METER_NZR_ECOCOUNT_Q4 = "modbus_meter_nzr_ecocount_q4"
+    MODBUS_METER_ABB_EV3 = "modbus_meter_abb_ev3"
+    DC_DZG_GSH01 = "dc_dzg_gsh01"
+    MODBUS_METER_YTL_DTS353F = "modbus_meter_ytl_dts353f"
+    INTERNAL_AC_METER = "internal_ac_meter"
+    INTERNAL_DC_METER = "internal_dc_meter"
+    MODBUS_EICHRECHT = "modbus_eichrecht"
+    EHZ_METER_USB = "ehz_meter_usb"
+
+
 def _on_off(value: str | None, on: str, off: str) -> bool | None:
     if value is None:
         return None
@@ -138,7 +210,8 @@ class LegacyState:
     """The parsed full state. ``None`` means the key is missing or unparsable.
 
     ``present`` lists the keys the controller sent, so entities are created
-    only for what this firmware offers. The RFID UID (``auth_uid``) is not kept.
+    only for what this firmware offers. The RFID UID (``auth_uid``) is kept for
+    the session record only: out of reprs, redacted in diagnostics.
     """
 
     present: frozenset[str]
@@ -178,19 +251,33 @@ class LegacyState:
     cable_attached: bool | None
     schuko_enabled: bool | None
     wlan_connected: bool | None
-    meter_configuration: str | None
+    meter_configuration: MeterConfiguration | None
     meter_serial: str | None
     errors: tuple[str, ...] | None
+    auth_uid: str | None = field(default=None, repr=False)
+
+
+def _finite(value: Any) -> Any:
+    """A JSON value with ``NaN``/``Infinity`` (and ``1e999``) as None, in lists too."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def parse_body(body: str) -> dict[str, Any]:
-    """Key/value pairs from a JSON object or ``key:value`` lines."""
+    """Key/value pairs from a JSON object or ``key:value`` lines.
+
+    JSON numbers stay numbers; ``NaN`` and ``Infinity``, which encoders such as
+    Python's emit, and numbers out of range become None (unknown).
+    """
     text = body.strip()
     if text.startswith("{"):
         decoded = decode_json(text)
         if not isinstance(decoded, dict):
             raise EvseResponseError("JSON answer is not an object")
-        return {str(key): value for key, value in decoded.items()}
+        return {str(key): _finite(value) for key, value in decoded.items()}
     values: dict[str, Any] = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")
@@ -242,13 +329,19 @@ def parse_full_state(raw: dict[str, Any]) -> LegacyState:
     serial = read.text(_IDENTITY_KEY)
     if serial is None:
         raise EvseResponseError("answer lacks the controller serial (cc_serial_n)")
-    errors_text = read.text("errors")
     errors: tuple[str, ...] | None = None
     if "errors" in raw:
-        errors = (
-            ()
-            if (errors_text or "").lower() in _NO_ERRORS
-            else tuple(part.strip() for part in (errors_text or "").split(";") if part.strip())
+        sent = raw["errors"]
+        # Text separates errors with ";"; a JSON form may send a list.
+        parts = (
+            [to_str(item) or "" for item in sent]
+            if isinstance(sent, list)
+            else (read.text("errors") or "").split(";")
+        )
+        errors = tuple(
+            part.strip()
+            for part in parts
+            if part.strip() and part.strip().lower() not in _NO_ERRORS
         )
     return LegacyState(
         present=frozenset(raw),
@@ -288,9 +381,10 @@ def parse_full_state(raw: dict[str, Any]) -> LegacyState:
         cable_attached=_on_off(read.text("cable_attached"), "on", "off"),
         schuko_enabled=_on_off(read.text("schuko_cfg"), "enable", "disable"),
         wlan_connected=_on_off(read.text("wlan_state"), "wlan_connected", "wlan_disconnected"),
-        meter_configuration=read.text("ocpp_meter_cfg"),
+        meter_configuration=read.enum(MeterConfiguration, "ocpp_meter_cfg"),
         meter_serial=read.text("ocpp_meter_serial"),
         errors=errors,
+        auth_uid=read.text("auth_uid"),
     )
 
 
@@ -312,30 +406,54 @@ class BenderLegacyClient:
         *,
         username: str | None = None,
         password: str | None = None,
+        auth_scheme: str | None = None,
         timeout_s: float = 10.0,
     ) -> None:
-        """Talk to ``host`` with the documented headers when a password is set."""
+        """Talk to ``host``; with a password, start with ``auth_scheme`` (default: documented)."""
         self._session = session
         self._url = base_url(host) + FULL_STATE_PATH
         self._timeout_s = timeout_s
-        self._headers = {"Accept": "application/json, text/plain;q=0.9"}
+        self._username = username or "operator"
+        self._password = password or ""
+        #: The authentication that worked last (or is tried first): one of the ``AUTH_*``.
+        self.auth_scheme = AUTH_NONE
         if password:
-            # The vendor document's literal header set; controllers that do not
-            # enforce authentication ignore it.
-            self._headers |= {
-                "Authorization": "Basic Auth",
-                "Username": username or "operator",
-                "Password": password,
-            }
+            self.auth_scheme = auth_scheme if auth_scheme == AUTH_BASIC else AUTH_HEADERS
         #: The last answer, for diagnostics (the caller redacts ``auth_uid``).
         self.raw_payloads: dict[str, Any] = {}
 
+    def _headers(self, scheme: str) -> dict[str, str]:
+        headers = {"Accept": "application/json, text/plain;q=0.9"}
+        if scheme == AUTH_HEADERS:
+            # The vendor document's literal header set; controllers that do not
+            # enforce authentication ignore it.
+            headers |= {
+                "Authorization": "Basic Auth",
+                "Username": self._username,
+                "Password": self._password,
+            }
+        elif scheme == AUTH_BASIC:
+            credentials = f"{self._username}:{self._password}".encode()
+            headers["Authorization"] = f"Basic {base64.b64encode(credentials).decode('ascii')}"
+        return headers
+
     async def full_state(self) -> LegacyState:
         """Fetch and parse ``/rest/full_state``."""
-        answer = await http_request(
-            self._session, "GET", self._url, timeout_s=self._timeout_s, headers=self._headers
-        )
-        if answer.status in (401, 403):
+        schemes = [self.auth_scheme]
+        if self.auth_scheme != AUTH_NONE:
+            schemes.append(AUTH_BASIC if self.auth_scheme == AUTH_HEADERS else AUTH_HEADERS)
+        for scheme in schemes:
+            answer = await http_request(
+                self._session,
+                "GET",
+                self._url,
+                timeout_s=self._timeout_s,
+                headers=self._headers(scheme),
+            )
+            if answer.status not in (401, 403):
+                self.auth_scheme = scheme
+                break
+        else:
             raise EvseAuthenticationError("controller refused the credentials")
         if answer.status == 404:
             raise EvseNotSupportedError("REST interface is disabled or absent")
@@ -344,3 +462,27 @@ class BenderLegacyClient:
         raw = parse_body(answer.text())
         self.raw_payloads[FULL_STATE_PATH] = raw
         return parse_full_state(raw)
+
+
+class BenderLegacyControllerError(EvseNotSupportedError):
+    """The controller serves the Legacy REST API (and not the API that was asked for)."""
+
+
+async def offers_legacy_api(
+    session: aiohttp.ClientSession, host: str, *, timeout_s: float = 10.0
+) -> bool:
+    """Whether ``host`` answers like a Legacy controller: its full state, or a refusal of it."""
+    try:
+        answer = await http_request(
+            session, "GET", base_url(host) + FULL_STATE_PATH, timeout_s=timeout_s
+        )
+    except EvseBridgeError:
+        return False
+    if answer.status in (401, 403):
+        return True
+    if answer.status != 200:
+        return False
+    try:
+        return _IDENTITY_KEY in parse_body(answer.text())
+    except EvseResponseError:
+        return False

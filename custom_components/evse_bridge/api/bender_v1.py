@@ -4,10 +4,18 @@ Every path and field name of this API lives in this module. What the vendor
 documents leave open follows ``vendor-apis.md`` §2; the remaining assumptions
 of this module are marked [A]:
 
-- [A] ``systemState`` takes the values of ``SystemStateValue`` (the documents
-  only show ``idle``); others are shown as unknown and logged once.
-- [A] ``transactions/summary``: ``totalDuration`` in s, ``totalConsumption`` in
-  Wh, like the running transaction's duration and energy.
+- ``systemState``: the documents show only ``idle`` (while a vehicle charges), so
+  no value set is assumed: the value is kept as sent, and charging is derived
+  from the connection and OCPP states.
+- ``transactions/summary``: the units of ``totalDuration`` and
+  ``totalConsumption`` are not documented; they are kept as sent, and
+  ``SummaryUnits.establish`` decides them from a watched transaction.
+- [A] The session id: ``session.id``, ``sessionId``/``session_id`` (in
+  ``session`` or at the top level), a bare string ``session``, or only a cookie
+  the login sets (``session_id_location`` says which).
+- [A] ``ChargePointInfo`` keys are compared without regard to case; the serial
+  is the first of the BootNotification serials, else any key naming a serial.
+- [A] Pairing mode is enabled with POST; a controller answering 405 gets PUT.
 - [A] The controller answers a pairing request it cannot serve (not idle) with
   ``{"success": false, "cause": ...}`` or a 400/403/409 status.
 - [A] ``GET whitelist/pairing`` before a tag was read answers without ``id``.
@@ -34,6 +42,7 @@ import time
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 # connectionState, authState, ocppState and type2State take the legacy API's values.
 from .bender_legacy import AuthorizationState, ConnectionState, OcppState, Type2State
@@ -57,6 +66,7 @@ LOGOUT_PATH = "/logout"
 SYSTEM_STATE_PATH = "/system_state"
 LOGGING_PATH = "/logging"
 TRANSACTION_SUMMARY_PATH = "/transactions/summary"
+TRANSACTIONS_ACTIVE_PATH = "/transactions/active"
 SETTINGS_PATH = "/settings"
 PAIRING_PATH = "/whitelist/pairing"
 
@@ -72,16 +82,29 @@ LOGIN_ATTEMPTS = 2
 _PAIRING_REFUSAL_STATUSES = frozenset({400, 403, 409, 423})
 
 
-class SystemStateValue(StrEnum):
-    """``systemState`` [A: only ``idle`` is documented]."""
+#: The one documented ``systemState``.
+SYSTEM_IDLE = "idle"
+#: Words Home Assistant reserves for states, and what a sent one is shown as instead.
+_RESERVED_STATES = {"unavailable": "inoperative", "unknown": "status_unknown"}
+#: Longest state Home Assistant stores.
+_MAX_STATE_LENGTH = 255
 
-    IDLE = "idle"
-    CONNECTED = "connected"
-    CHARGING = "charging"
-    PAUSED = "paused"
-    FINISHED = "finished"
-    ERROR = "error"
-    UNAVAILABLE = "unavailable"
+#: ``ChargePointInfo`` keys of the serial, in order of preference; then any key naming one.
+_SERIAL_KEYS = (
+    "chargePointSerialNumber",
+    "chargeBoxSerialNumber",
+    "serialNumber",
+    "serial_number",
+    "serial",
+)
+#: Names the OCPP charge point id may have in ``ChargePointInfo`` or the settings [A].
+_CHARGE_POINT_ID_KEYS = (
+    "chargePointId",
+    "chargeBoxIdentity",
+    "chargePointIdentity",
+    "ocppChargePointId",
+    "ocppChargeBoxIdentity",
+)
 
 
 class MessageLevel(StrEnum):
@@ -92,11 +115,16 @@ class MessageLevel(StrEnum):
 
 
 class TagType(StrEnum):
-    """``tagType`` of a tag read in pairing mode."""
+    """``tagType`` of a tag read in pairing mode, spelt as the document does."""
 
-    RFID = "rfid"
-    EVCCID = "evccid"
-    NFC = "nfc"
+    RFID = "RFID"
+    EVCCID = "EVCCID"
+    NFC = "NFC"
+
+    @classmethod
+    def _missing_(cls, value: object) -> TagType | None:
+        text = str(value).upper()
+        return next((member for member in cls if member.value == text), None)
 
 
 _CHARGING_CONNECTIONS = frozenset(
@@ -117,9 +145,14 @@ class Transaction:
 
 @dataclass(frozen=True, slots=True)
 class SystemState:
-    """``system_state``: the controller's states, temperature and running transaction."""
+    """``system_state``: the controller's states, temperature and running transaction.
 
-    system: SystemStateValue | None
+    ``system`` is ``systemState`` as sent (lower case; a word Home Assistant
+    reserves is renamed: ``unavailable`` → ``inoperative``, ``unknown`` →
+    ``status_unknown``).
+    """
+
+    system: str | None
     connection: ConnectionState | None
     authorization: AuthorizationState | None
     ocpp: OcppState | None
@@ -134,8 +167,6 @@ class SystemState:
             return self.connection in _CHARGING_CONNECTIONS
         if self.ocpp is not None:
             return self.ocpp is OcppState.CHARGING
-        if self.system is not None:
-            return self.system is SystemStateValue.CHARGING
         return None
 
     @property
@@ -144,7 +175,7 @@ class SystemState:
         if self.transaction is not None or self.charging:
             return False
         if self.system is not None:
-            return self.system is SystemStateValue.IDLE
+            return self.system == SYSTEM_IDLE
         return self.connection is ConnectionState.NO_VEHICLE_CONNECTED
 
 
@@ -176,27 +207,112 @@ class ControllerLog:
 
 @dataclass(frozen=True, slots=True)
 class TransactionSummary:
-    """``transactions/summary`` over every completed transaction in the controller."""
+    """``transactions/summary`` over every completed transaction, in the units sent."""
 
     count: int | None
-    total_duration_s: int | None
-    total_energy_wh: float | None
+    total_duration: float | None
+    total_consumption: float | None
+
+
+#: Units the summary may use: energy Wh or kWh, duration s or min, as factors to Wh and s.
+ENERGY_UNITS = {"Wh": 1.0, "kWh": 1000.0}
+DURATION_UNITS = {"s": 1.0, "min": 60.0}
+
+
+def _matching_unit(units: Mapping[str, float], growth: float, watched: float) -> str | None:
+    """The one unit in which ``growth`` matches ``watched`` (in base units), else None.
+
+    The summary may round to whole units and the last value seen of a
+    transaction lags its end by up to a poll, hence the tolerance: 15 % of the
+    expected growth, at least one whole unit.
+    """
+    fitting = [
+        unit
+        for unit, factor in units.items()
+        if abs(growth - watched / factor) <= max(0.15 * watched / factor, 1.0)
+    ]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryUnits:
+    """Units of the transaction summary, each None until evidence established it."""
+
+    energy: str | None = None
+    duration: str | None = None
+
+    def establish(
+        self,
+        before: TransactionSummary,
+        after: TransactionSummary,
+        watched: list[Transaction],
+    ) -> SummaryUnits:
+        """Compare the summary's growth with the transactions watched to their end.
+
+        ``watched`` are the transactions that ended between ``before`` and
+        ``after`` as last seen running (energy in Wh, duration in s). Evidence
+        counts only when the summary grew by exactly those transactions.
+        """
+        if (
+            not watched
+            or before.count is None
+            or after.count is None
+            or after.count - before.count != len(watched)
+        ):
+            return self
+        energy, duration = self.energy, self.duration
+        watched_wh = [item.energy_wh for item in watched]
+        if (
+            energy is None
+            and before.total_consumption is not None
+            and after.total_consumption is not None
+            and None not in watched_wh
+        ):
+            energy = _matching_unit(
+                ENERGY_UNITS,
+                after.total_consumption - before.total_consumption,
+                sum(value or 0.0 for value in watched_wh),
+            )
+        watched_s = [item.duration_s for item in watched]
+        if (
+            duration is None
+            and before.total_duration is not None
+            and after.total_duration is not None
+            and None not in watched_s
+        ):
+            duration = _matching_unit(
+                DURATION_UNITS,
+                after.total_duration - before.total_duration,
+                float(sum(value or 0 for value in watched_s)),
+            )
+        return SummaryUnits(energy, duration)
+
+    def energy_wh(self, summary: TransactionSummary | None) -> float | None:
+        """The summary's total energy in Wh, once its unit is established."""
+        if summary is None or summary.total_consumption is None or self.energy is None:
+            return None
+        return summary.total_consumption * ENERGY_UNITS[self.energy]
+
+    def duration_s(self, summary: TransactionSummary | None) -> float | None:
+        """The summary's total duration in s, once its unit is established."""
+        if summary is None or summary.total_duration is None or self.duration is None:
+            return None
+        return summary.total_duration * DURATION_UNITS[self.duration]
 
 
 @dataclass(frozen=True, slots=True)
 class ChargePointInfo:
-    """``ChargePointInfo`` of the settings: the OCPP BootNotification identity."""
+    """``ChargePointInfo`` of the settings: the OCPP BootNotification identity.
+
+    ``serial_key`` is the key the serial was read from, as the controller spells it.
+    """
 
     vendor: str | None
     model: str | None
-    charge_point_serial: str | None
-    charge_box_serial: str | None
+    serial: str | None
+    serial_key: str | None
     firmware: str | None
-
-    @property
-    def serial(self) -> str | None:
-        """The charge point's serial, the controller's stable identity."""
-        return self.charge_point_serial or self.charge_box_serial
+    charge_point_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,15 +354,18 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _session_id(payload: Mapping[str, Any]) -> str | None:
+def _session_id(payload: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The session id of a login answer and where it sat, or None when the body has none."""
     session = get_ci(payload, "session")
     if isinstance(session, Mapping):
         found = to_str(get_ci(session, "id", "sessionId", "session_id"))
         if found is not None:
-            return found
+            return found, "session.id"
     elif (found := to_str(session)) is not None:
-        return found
-    return to_str(get_ci(payload, "sessionId", "session_id"))
+        return found, "session"
+    if (found := to_str(get_ci(payload, "sessionId", "session_id"))) is not None:
+        return found, "sessionId"
+    return None
 
 
 def parse_transaction(payload: Any) -> Transaction | None:
@@ -262,10 +381,18 @@ def parse_transaction(payload: Any) -> Transaction | None:
     )
 
 
+def _system(value: Any) -> str | None:
+    text = to_str(value)
+    if text is None:
+        return None
+    text = text.lower()[:_MAX_STATE_LENGTH]
+    return _RESERVED_STATES.get(text, text)
+
+
 def parse_system_state(payload: Mapping[str, Any]) -> SystemState:
     """Tolerant parse of ``system_state``."""
     return SystemState(
-        system=to_enum(SystemStateValue, get_ci(payload, "systemState", "system_state")),
+        system=_system(get_ci(payload, "systemState", "system_state")),
         connection=to_enum(ConnectionState, get_ci(payload, "connectionState", "conn_state")),
         authorization=to_enum(AuthorizationState, get_ci(payload, "authState", "auth_state")),
         ocpp=to_enum(OcppState, get_ci(payload, "ocppState", "ocpp_state")),
@@ -294,19 +421,55 @@ def parse_transaction_summary(payload: Mapping[str, Any]) -> TransactionSummary:
     """Tolerant parse of ``transactions/summary``."""
     return TransactionSummary(
         count=to_int(get_ci(payload, "transactionCount")),
-        total_duration_s=to_int(get_ci(payload, "totalDuration")),
-        total_energy_wh=to_float(get_ci(payload, "totalConsumption")),
+        total_duration=to_float(get_ci(payload, "totalDuration")),
+        total_consumption=to_float(get_ci(payload, "totalConsumption")),
     )
 
 
-def parse_charge_point_info(payload: Mapping[str, Any]) -> ChargePointInfo:
-    """Tolerant parse of the ``ChargePointInfo`` object of the settings."""
+def _first_key(payload: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first of ``names`` (any letter case) with a value: (key as sent, value)."""
+    by_name = {key.lower(): key for key in payload if isinstance(key, str)}
+    for name in names:
+        key = by_name.get(name.lower())
+        if key is not None and (value := to_str(payload[key])) is not None:
+            return key, value
+    return None
+
+
+def _serial(payload: Mapping[str, Any]) -> tuple[str, str] | None:
+    if (found := _first_key(payload, _SERIAL_KEYS)) is not None:
+        return found
+    # Set-up must not fail only because the serial sits under a name nobody listed.
+    others = tuple(key for key in payload if isinstance(key, str) and "serial" in key.lower())
+    return _first_key(payload, tuple(sorted(others)))
+
+
+def _charge_point_id(info: Mapping[str, Any], settings: Mapping[str, Any]) -> str | None:
+    if (found := _first_key(info, _CHARGE_POINT_ID_KEYS)) is not None:
+        return found[1]
+    # Settings are named ``Key_group`` (``OcppServerUrl_ocpp``); a value may come with its
+    # meta (``{"value": ..., "type": ...}``).
+    by_name = {
+        key.split("_", 1)[0]: get_ci(value, "value") if isinstance(value, Mapping) else value
+        for key, value in settings.items()
+        if isinstance(key, str)
+    }
+    found = _first_key(by_name, _CHARGE_POINT_ID_KEYS)
+    return None if found is None else found[1]
+
+
+def parse_charge_point_info(
+    payload: Mapping[str, Any], settings: Mapping[str, Any] | None = None
+) -> ChargePointInfo:
+    """Tolerant parse of ``ChargePointInfo``; ``settings`` (the result) may name the station."""
+    serial = _serial(payload)
     return ChargePointInfo(
         vendor=to_str(get_ci(payload, "chargePointVendor")),
         model=to_str(get_ci(payload, "chargePointModel")),
-        charge_point_serial=to_str(get_ci(payload, "chargePointSerialNumber")),
-        charge_box_serial=to_str(get_ci(payload, "chargeBoxSerialNumber")),
+        serial=None if serial is None else serial[1],
+        serial_key=None if serial is None else serial[0],
         firmware=to_str(get_ci(payload, "firmwareVersion")),
+        charge_point_id=_charge_point_id(payload, settings or {}),
     )
 
 
@@ -626,6 +789,12 @@ class BenderV1Client:
         self._monotonic = monotonic
         self._prefix: str | None = None
         self._session_id: str | None = None
+        #: Where the controller put the session id (``session.id``, ``cookie:<name>``, ...).
+        self.session_id_location: str | None = None
+        #: The method that enabled pairing mode (POST as assumed, or PUT after a 405).
+        self.pairing_method = "POST"
+        #: The key ``ChargePointInfo`` carried the serial under, as last read.
+        self.serial_key: str | None = None
         self._login_lock = asyncio.Lock()
         #: Last JSON answer of every polled endpoint, for diagnostics.
         self.raw_payloads: dict[str, Any] = {}
@@ -641,6 +810,16 @@ class BenderV1Client:
     def api_prefix(self) -> str | None:
         """``/v1``, ``""`` for unprefixed firmware, or None before the first login."""
         return self._prefix
+
+    @property
+    def readings(self) -> dict[str, Any]:
+        """How this controller reads where the documents are silent (for diagnostics)."""
+        return {
+            "api_prefix": self._prefix,
+            "session_id_location": self.session_id_location,
+            "serial_key": self.serial_key,
+            "pairing_method": self.pairing_method,
+        }
 
     @property
     def logged_in(self) -> bool:
@@ -699,8 +878,17 @@ class BenderV1Client:
             return token
         raise EvseNotSupportedError("controller offers no REST API v1 (REST interface disabled?)")
 
+    def _cookies(self) -> set[tuple[str, str]]:
+        jar = self._http.cookie_jar.filter_cookies(URL(self._base_url))
+        return {(name, morsel.value) for name, morsel in jar.items()}
+
     async def _submit_login(self, token: str) -> str | None:
-        """POST the login; the session id, or None when the controller refused it."""
+        """POST the login; the session id, or None when the controller refused it.
+
+        The id comes from the body, else from a cookie the login set (which the
+        session's cookie jar then also sends with every call).
+        """
+        cookies_before = self._cookies()
         answer = await self._request(
             "POST",
             self._path(LOGIN_PATH),
@@ -712,9 +900,14 @@ class BenderV1Client:
         logged_in = get_ci(payload, "logged_in", "loggedIn")
         if logged_in is False or str(logged_in).lower() == "false":
             return None
-        session_id = _session_id(payload)
-        if session_id is None:
+        if (found := _session_id(payload)) is not None:
+            session_id, self.session_id_location = found
+            return header_token(session_id, "session id")
+        new_cookies = sorted(self._cookies() - cookies_before)
+        if not new_cookies:
             raise EvseResponseError("login accepted without a session id")
+        name, session_id = new_cookies[0]
+        self.session_id_location = f"cookie:{name}"
         return header_token(session_id, "session id")
 
     async def _current_session(self) -> str:
@@ -778,8 +971,15 @@ class BenderV1Client:
         self.raw_payloads["transactions_summary"] = payload
         return parse_transaction_summary(payload)
 
+    async def transaction_active(self) -> bool | None:
+        """Whether a transaction runs, per ``transactions/active``; None when it does not tell."""
+        payload = _object(await self._call("GET", TRANSACTIONS_ACTIVE_PATH), "transactions/active")
+        self.raw_payloads["transactions_active"] = payload
+        active = get_ci(payload, "success", "active")
+        return active if isinstance(active, bool) else None
+
     async def charge_point_info(self) -> ChargePointInfo:
-        """Vendor, model, serial and firmware from the settings.
+        """Vendor, model, serial, firmware and charge point id from the settings.
 
         Only ``ChargePointInfo`` is kept for diagnostics: the other settings may
         hold secrets (backend or Wi-Fi passwords).
@@ -787,11 +987,22 @@ class BenderV1Client:
         payload = _object(await self._call("GET", SETTINGS_PATH), "settings")
         info = _mapping(get_ci(payload, "ChargePointInfo", "chargePointInfo"))
         self.raw_payloads["settings"] = {"ChargePointInfo": dict(info)}
-        return parse_charge_point_info(info)
+        parsed = parse_charge_point_info(info, _mapping(get_ci(payload, "result")))
+        self.serial_key = parsed.serial_key
+        return parsed
 
     async def start_pairing(self) -> None:
-        """Enable whitelist pairing mode (60 s); rejected unless the controller is idle."""
-        answer = await self._call("POST", PAIRING_PATH)
+        """Enable whitelist pairing mode (60 s); rejected unless the controller is idle.
+
+        The documents do not give the method: POST first; a 405 tries PUT, and
+        the method that worked is used from then on.
+        """
+        answer = await self._call(self.pairing_method, PAIRING_PATH)
+        if answer.status == 405:
+            other = "PUT" if self.pairing_method == "POST" else "POST"
+            answer = await self._call(other, PAIRING_PATH)
+            if answer.status != 405:
+                self.pairing_method = other
         if answer.status in _PAIRING_REFUSAL_STATUSES:
             raise EvseCommandRejectedError(
                 f"controller refused pairing mode (HTTP {answer.status})"
@@ -1015,3 +1226,24 @@ class BenderV1Client:
                 else str(reboot).lower() in ("true", "1", "yes"),
             )
         raise EvseNotSupportedError("controller offers no validating settings write")
+
+
+class BenderV1ControllerError(EvseNotSupportedError):
+    """The controller serves REST API v1 (and not the API that was asked for)."""
+
+
+async def offers_v1_api(
+    session: aiohttp.ClientSession, host: str, *, timeout_s: float = DEFAULT_TIMEOUT
+) -> bool:
+    """Whether ``host`` hands out a v1 login token (with or without the ``/v1`` prefix)."""
+    for prefix in (API_PREFIX, ""):
+        try:
+            answer = await http_request(
+                session, "GET", f"{base_url(host)}{prefix}{LOGIN_PATH}", timeout_s=timeout_s
+            )
+            payload = answer.json() if answer.status == 200 else None
+        except EvseBridgeError:
+            continue
+        if isinstance(payload, dict) and isinstance(get_ci(payload, "token"), str):
+            return True
+    return False

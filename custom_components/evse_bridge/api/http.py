@@ -34,17 +34,20 @@ DEFAULT_TIMEOUT = 10.0
 #: a hundred times what any of them sends.
 MAX_BODY = 1024 * 1024
 #: Largest answer of an endpoint that lists many devices (a hub with 300 stations
-#: and their statuses, a cloud account with thousands of connectors).
-MAX_LIST_BODY = 8 * 1024 * 1024
+#: and their statuses, a cloud account with a thousand stations): several times what they
+#: need, and small enough that decoding a hostile one does not hold up the event loop long.
+MAX_LIST_BODY = 4 * 1024 * 1024
 #: Deepest JSON nesting accepted. The vendors' answers nest six levels at most.
 MAX_JSON_DEPTH = 32
+#: Most objects and lists one answer may hold: ten times what a thousand ChargEye stations
+#: or 300 EVCE stations need. It bounds the decoding work, which grows with their number.
+MAX_JSON_CONTAINERS = 100_000
 #: Longest wait a ``Retry-After`` may impose, and the wait when it cannot be read.
 MAX_RETRY_AFTER_S = 3600.0
 DEFAULT_RETRY_AFTER_S = 60.0
 
 _CHUNK = 64 * 1024
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 #: Control characters that would split or corrupt a header (tab is allowed).
 _HEADER_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -55,24 +58,46 @@ def _json_int(text: str) -> int | float:
     return int(text) if len(text) <= 18 else float(text)
 
 
+def _depth_within(value: Any, limit: int) -> bool:
+    """Whether containers nest at most ``limit`` deep (breadth first, stops past the limit)."""
+    level = [value]
+    for _ in range(limit):
+        below: list[Any] = []
+        for item in level:
+            children = item.values() if type(item) is dict else item
+            below.extend(child for child in children if type(child) in (dict, list))
+        if not below:
+            return True
+        level = below
+    return False
+
+
 def decode_json(body: bytes | str) -> Any:
     """Decode JSON from a device, or raise EvseResponseError.
 
-    Nesting is measured on the brackets outside strings before decoding, so a
-    deeply nested answer costs a few bytes scans, not a recursion to the limit.
+    The work is bounded before decoding: a body with more than
+    ``MAX_JSON_CONTAINERS`` brackets is refused (a byte count), Python's decoder
+    gives up on extreme nesting by itself (RecursionError, after a few thousand
+    bytes), and what it returns is checked against ``MAX_JSON_DEPTH`` unless the
+    body has too few brackets to nest that deep.
     """
-    raw = body.encode("utf-8", "replace") if isinstance(body, str) else body
-    structure = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
-    for _ in range(MAX_JSON_DEPTH):
-        if not structure:
-            break
-        structure = structure.replace(b"[]", b"").replace(b"{}", b"")
-    if structure:
-        raise EvseResponseError(f"answer is not JSON nested at most {MAX_JSON_DEPTH} deep")
+    raw = body.encode() if isinstance(body, str) else body
+    containers = raw.count(b"[") + raw.count(b"{")
+    if containers > MAX_JSON_CONTAINERS:
+        raise EvseResponseError(f"answer holds more than {MAX_JSON_CONTAINERS} JSON objects")
+    # The integer hook costs a Python call per integer: only when one may be too long.
+    hook = _json_int if _LONG_DIGITS.search(raw) else None
     try:
-        return json.loads(body, parse_int=_json_int)
-    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        decoded = json.loads(body, parse_int=hook)
+    except RecursionError as err:
+        raise EvseResponseError(f"answer is JSON nested deeper than {MAX_JSON_DEPTH}") from err
+    except (ValueError, UnicodeDecodeError) as err:
         raise EvseResponseError("answer is not valid JSON") from err
+    if type(decoded) not in (dict, list):
+        return decoded
+    if containers > MAX_JSON_DEPTH and not _depth_within(decoded, MAX_JSON_DEPTH):
+        raise EvseResponseError(f"answer is JSON nested deeper than {MAX_JSON_DEPTH}")
+    return decoded
 
 
 @dataclass(frozen=True, slots=True)

@@ -719,9 +719,7 @@ class EvceClient:
             if status is EvceCommandStatus.ACCEPTED:
                 return
             if status in (EvceCommandStatus.REJECTED, EvceCommandStatus.FAILED):
-                raise EvseCommandRejectedError(
-                    f"station {station_id} answered {status} to {command}"
-                )
+                raise EvseCommandRejectedError(f"the station answered {status} to {command}")
             if status is EvceCommandStatus.TIMEOUT or waited >= self.command_timeout_s:
                 raise EvseCommandTimeoutError(
                     f"station {station_id} gave no answer to {command} "

@@ -27,6 +27,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ..api import (
@@ -41,6 +42,7 @@ from ..api.bender_legacy import (
     BenderLegacyClient,
     ConnectionState,
     LegacyState,
+    MeterConfiguration,
     OcppState,
     ProtectionState,
     RcmbState,
@@ -49,13 +51,15 @@ from ..api.bender_legacy import (
     Type2State,
     base_url,
 )
+from ..api.bender_v1 import BenderV1ControllerError, offers_v1_api
 from ..descriptions import (
     EvseBridgeBinarySensorEntityDescription,
     EvseBridgeEntityDescription,
     EvseBridgeSensorEntityDescription,
 )
 from ..runtime import EvseBridgeConfigEntry
-from ..site import DeviceData, DeviceIdentity, Site, SiteData
+from ..sessions import session_event
+from ..site import DeviceData, DeviceIdentity, SessionRecord, Site, SiteData
 from .base import ProbeResult, Vendor
 from .sensor_factories import (
     counter_sensor,
@@ -71,6 +75,8 @@ from .sensor_factories import (
 )
 
 CONTROLLER = "controller"
+#: Entry data: the authentication scheme the controller accepted (``auth_scheme``).
+CONF_AUTH_SCHEME = "auth_scheme"
 USERNAMES = ["operator", "manufacturer"]
 
 
@@ -100,20 +106,32 @@ def _client(hass: HomeAssistant, data: Mapping[str, Any]) -> BenderLegacyClient:
         data[CONF_HOST],
         username=data.get(CONF_USERNAME),
         password=data.get(CONF_PASSWORD),
+        auth_scheme=data.get(CONF_AUTH_SCHEME),
     )
 
 
 def _title(state: LegacyState) -> str:
+    """What the controller calls itself: its charge point id, else model and serial."""
+    if state.charge_point_id:
+        return state.charge_point_id
     return f"{state.model or 'Charge controller'} {state.manufacturer_serial or state.serial}"
 
 
 async def _async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
-    state = await _client(hass, data).full_state()
+    client = _client(hass, data)
+    try:
+        state = await client.full_state()
+    except EvseNotSupportedError as err:
+        # No Legacy API: tell a v1 controller apart from one with REST disabled.
+        if await offers_v1_api(async_get_clientsession(hass), data[CONF_HOST]):
+            raise BenderV1ControllerError("the controller serves REST API v1") from err
+        raise
     entry_data = {CONF_HOST: data[CONF_HOST].strip()}
     if data.get(CONF_PASSWORD):
         entry_data |= {
             CONF_USERNAME: data.get(CONF_USERNAME) or "operator",
             CONF_PASSWORD: data[CONF_PASSWORD],
+            CONF_AUTH_SCHEME: client.auth_scheme,
         }
     return ProbeResult(unique_id=state.serial, title=_title(state), data=entry_data)
 
@@ -127,13 +145,12 @@ class BenderLegacySite(Site):
         super().__init__(entry.unique_id)
         self._client = _client(hass, entry.data)
         self._url = base_url(entry.data[CONF_HOST])
-        self._title = entry.title
 
     async def async_fetch(self) -> SiteData:
         """Read ``full_state``."""
         state = await self._client.full_state()
         identity = DeviceIdentity(
-            name=self._title,
+            name=_title(state),
             manufacturer=state.vendor,
             model=state.model,
             serial_number=state.serial,
@@ -145,8 +162,24 @@ class BenderLegacySite(Site):
         )
 
     def diagnostics(self) -> dict[str, Any]:
-        """The last ``full_state`` as the controller sent it."""
-        return self._client.raw_payloads
+        """The last ``full_state`` as the controller sent it, and the scheme that authenticated."""
+        return {**self._client.raw_payloads, "client": {"auth_scheme": self._client.auth_scheme}}
+
+
+def _no_vehicle(state: LegacyState) -> bool:
+    return state.connection_state is ConnectionState.NO_VEHICLE_CONNECTED
+
+
+def _session_value(attribute: str) -> Callable[[LegacyState], float | int | None]:
+    """A session value; 0 while no vehicle is connected (no session runs), whatever is sent."""
+
+    def value(state: LegacyState) -> float | int | None:
+        if _no_vehicle(state):
+            return 0
+        found: float | int | None = getattr(state, attribute)
+        return found
+
+    return value
 
 
 def _sent(*keys: str) -> Callable[[LegacyState], bool]:
@@ -187,15 +220,17 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         "transaction_wh",
         "session_energy",
         CONTROLLER,
-        attrgetter("transaction_wh"),
+        _session_value("transaction_wh"),
         exists_fn=_sent("transaction_wh"),
     ),
-    power_sensor("power_w", "power", CONTROLLER, attrgetter("power_w"), exists_fn=_sent("power_w")),
+    power_sensor(
+        "power_w", "power", CONTROLLER, _session_value("power_w"), exists_fn=_sent("power_w")
+    ),
     duration_sensor(
         "time_since_charging_start",
         "charging_duration",
         CONTROLLER,
-        attrgetter("charging_duration_s"),
+        _session_value("charging_duration_s"),
         exists_fn=_sent("time_since_charging_start"),
     ),
     temperature_sensor(
@@ -328,12 +363,14 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         entity_registry_enabled_default=False,
         exists_fn=_sent("manuf_serial_n"),
     ),
-    diagnostic_sensor(
+    enum_sensor(
         "ocpp_meter_cfg",
         "meter_configuration",
         CONTROLLER,
+        MeterConfiguration,
         attrgetter("meter_configuration"),
         exists_fn=_sent("ocpp_meter_cfg"),
+        entity_category=EntityCategory.DIAGNOSTIC,
     ),
     diagnostic_sensor(
         "ocpp_meter_serial",
@@ -391,7 +428,32 @@ BINARY_SENSORS: tuple[EvseBridgeBinarySensorEntityDescription, ...] = (
     ),
 )
 
-DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (*SENSORS, *BINARY_SENSORS)
+_IDLE = (None, ConnectionState.NO_VEHICLE_CONNECTED)
+
+
+def _session(state: LegacyState) -> SessionRecord | None:
+    """A session lasts from plug-in to unplug (``conn_state``); the controller has no id for it.
+
+    ``time_since_charging_start`` counts from plug-in; ``transaction_wh`` is the
+    session's energy until the vehicle leaves.
+    """
+    if state.connection_state in _IDLE:
+        return None
+    duration = state.charging_duration_s
+    return SessionRecord(
+        start=None if duration is None else dt_util.utcnow() - timedelta(seconds=duration),
+        energy_kwh=None if state.transaction_wh is None else state.transaction_wh / 1000,
+        power_w=state.power_w,
+        duration_s=duration,
+        tag=state.auth_uid,
+    )
+
+
+DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    *SENSORS,
+    *BINARY_SENSORS,
+    session_event(CONTROLLER, _session, connector=False, exists_fn=_sent("conn_state")),
+)
 
 BENDER_LEGACY = Vendor(
     key="bender_legacy",
@@ -402,6 +464,7 @@ BENDER_LEGACY = Vendor(
     update_interval=timedelta(seconds=15),
     descriptions=DESCRIPTIONS,
     form_errors={
+        BenderV1ControllerError: (CONF_HOST, "bender_is_v1"),
         EvseAuthenticationError: (CONF_PASSWORD, "invalid_auth"),
         EvseNotSupportedError: (CONF_HOST, "rest_disabled"),
         EvseResponseError: (CONF_HOST, "not_bender_controller"),

@@ -1,9 +1,16 @@
 """Bender / ebee Charge Controller REST API v1: one controller per entry.
 
 The system state is polled every 15 s, the errors and warnings every 60 s and
-the transaction summary every 5 minutes, all within the one session the client
-keeps alive (polling faster than its 60 s timeout). The ``start_pairing``
-action reads an RFID/NFC tag in the controller's whitelist pairing mode.
+the transaction summary every 5 minutes (and right after a transaction ends),
+all within the one session the client keeps alive (polling faster than its
+60 s timeout). The client gets an HTTP session of its own that keeps cookies,
+for controllers that hand out the session id as a cookie. The
+``start_pairing`` action reads an RFID/NFC tag in the whitelist pairing mode.
+
+The summary's units are not documented: they are established by comparing its
+growth with the transactions this site watched end, stored in the entry, and
+only then is its energy offered as the lifetime meter (summary + transactions
+ended but not yet summed + the running one, never falling).
 """
 
 from __future__ import annotations
@@ -11,8 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import logging
 from typing import Any
 
+import aiohttp
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorStateClass
 from homeassistant.const import (
@@ -23,7 +32,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
@@ -37,9 +46,11 @@ from ..api import (
 )
 from ..api.bender_legacy import (
     AuthorizationState,
+    BenderLegacyControllerError,
     ConnectionState,
     OcppState,
     Type2State,
+    offers_legacy_api,
 )
 from ..api.bender_v1 import (
     BenderV1Client,
@@ -47,8 +58,9 @@ from ..api.bender_v1 import (
     ControllerLog,
     LogMessage,
     SettingParameter,
+    SummaryUnits,
     SystemState,
-    SystemStateValue,
+    Transaction,
     TransactionSummary,
 )
 from ..const import DOMAIN
@@ -79,12 +91,16 @@ from .sensor_factories import (
     temperature_sensor,
 )
 
+_LOGGER = logging.getLogger(__name__)
+
 CONTROLLER = "controller"
 DEFAULT_USERNAME = "operator"
 STATE_INTERVAL = timedelta(seconds=15)
 LOGGING_INTERVAL = timedelta(seconds=60)
 SUMMARY_INTERVAL = timedelta(minutes=5)
 TAG_SCANNED = "tag_scanned"
+#: Entry data: the established units of the transaction summary.
+CONF_SUMMARY_UNITS = "summary_units"
 SERVICE_START_PAIRING = "start_pairing"
 ATTR_ADD_TO_WHITELIST = "add_to_whitelist"
 
@@ -103,47 +119,77 @@ def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
-def _client(hass: HomeAssistant, data: Mapping[str, Any]) -> BenderV1Client:
+def _http_session(hass: HomeAssistant) -> aiohttp.ClientSession:
+    """A session of its own for one controller: Home Assistant's connector, cookies kept.
+
+    The shared session drops cookies; ``unsafe`` keeps them for IP-address hosts too.
+    The owner detaches it when done.
+    """
+    return async_create_clientsession(
+        hass, auto_cleanup=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
+    )
+
+
+def _client(http: aiohttp.ClientSession, data: Mapping[str, Any]) -> BenderV1Client:
     return BenderV1Client(
-        async_get_clientsession(hass),
+        http,
         data[CONF_HOST].strip(),
         data.get(CONF_USERNAME) or DEFAULT_USERNAME,
         data[CONF_PASSWORD],
     )
 
 
-def _title(info: ChargePointInfo, serial: str) -> str:
-    return f"{info.model or 'Charge controller'} {serial}"
+def _title(info: ChargePointInfo) -> str:
+    """What the controller calls itself: its charge point id, else model and serial."""
+    if info.charge_point_id:
+        return info.charge_point_id
+    return f"{info.model or 'Charge controller'} {info.serial}"
 
 
 async def _async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
     """Log in, read who the controller is, log out again to free the single session."""
-    client = _client(hass, data)
+    http = _http_session(hass)
+    client = _client(http, data)
     try:
-        info = await client.charge_point_info()
+        try:
+            info = await client.charge_point_info()
+        finally:
+            await client.logout()
+    except EvseNotSupportedError as err:
+        # No v1 API: tell a Legacy controller apart from one with REST disabled.
+        if await offers_legacy_api(http, data[CONF_HOST]):
+            raise BenderLegacyControllerError("the controller serves the Legacy API") from err
+        raise
     finally:
-        await client.logout()
+        http.detach()
     if info.serial is None:
         raise EvseResponseError("settings carry no charge point serial")
-    return ProbeResult(
-        unique_id=info.serial,
-        title=_title(info, info.serial),
-        data={
-            CONF_HOST: data[CONF_HOST].strip(),
-            CONF_USERNAME: data.get(CONF_USERNAME) or DEFAULT_USERNAME,
-            CONF_PASSWORD: data[CONF_PASSWORD],
-        },
-    )
+    entry_data = {
+        CONF_HOST: data[CONF_HOST].strip(),
+        CONF_USERNAME: data.get(CONF_USERNAME) or DEFAULT_USERNAME,
+        CONF_PASSWORD: data[CONF_PASSWORD],
+    }
+    if units := data.get(CONF_SUMMARY_UNITS):
+        # Reauth and reconfigure reach the same controller (same serial): keep what it showed.
+        entry_data[CONF_SUMMARY_UNITS] = units
+    return ProbeResult(unique_id=info.serial, title=_title(info), data=entry_data)
 
 
 @dataclass(frozen=True, slots=True)
 class BenderV1Data:
-    """One poll's view of the controller; ``log``/``summary`` are None when unsupported."""
+    """One poll's view of the controller; ``log``/``summary`` are None when unsupported.
+
+    ``running`` says whether a transaction runs (None when unsure); ``total_energy_wh``
+    is the lifetime meter, None until the summary's energy unit is established.
+    """
 
     info: ChargePointInfo
     state: SystemState
     log: ControllerLog | None
     summary: TransactionSummary | None
+    units: SummaryUnits
+    running: bool | None
+    total_energy_wh: float | None
     #: The charging current limit parameter, where the settings meta identifies one.
     current_limit: SettingParameter | None = None
 
@@ -152,17 +198,28 @@ class BenderV1Site(Site):
     """One controller; decides per poll which endpoints are due."""
 
     def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
-        """Create the client from the entry's data."""
+        """Create the client, on an HTTP session of its own, from the entry's data."""
         assert entry.unique_id is not None
         super().__init__(entry.unique_id)
-        self.client = _client(hass, entry.data)
+        self._hass = hass
+        self._entry = entry
+        self._http = _http_session(hass)
+        self.client = _client(self._http, entry.data)
         self.controls = V1Controls(hass, entry, self.client)
-        self._title = entry.title
         self._info: ChargePointInfo | None = None
         self._log: ControllerLog | None = None
         self._summary: TransactionSummary | None = None
         self._logging_due: datetime | None = dt_util.utcnow()
         self._summary_due: datetime | None = dt_util.utcnow()
+        self._active_supported = True
+        stored = entry.data.get(CONF_SUMMARY_UNITS) or {}
+        self._units = SummaryUnits(stored.get("energy"), stored.get("duration"))
+        #: Evidence for the units: the summary before the watched transactions ended.
+        self._baseline: TransactionSummary | None = None
+        #: The running transaction as last seen, and those seen end since the baseline.
+        self._running: Transaction | None = None
+        self._ended: list[Transaction] = []
+        self._total_wh: float | None = None
 
     async def async_fetch(self) -> SiteData:
         """System state every poll; logging, summary and identity when due."""
@@ -171,6 +228,8 @@ class BenderV1Site(Site):
         if self._info is None:
             self._info = await client.charge_point_info()
         state = await client.system_state()
+        running = await self.transaction_running(state)
+        self._watch(state.transaction)
         if self._logging_due is not None and now >= self._logging_due:
             try:
                 self._log = await client.logging()
@@ -180,14 +239,18 @@ class BenderV1Site(Site):
                 self._logging_due = now + LOGGING_INTERVAL
         if self._summary_due is not None and now >= self._summary_due:
             try:
-                self._summary = await client.transaction_summary()
+                summary = await client.transaction_summary()
             except EvseNotSupportedError:
                 self._summary_due = None
             else:
                 self._summary_due = now + SUMMARY_INTERVAL
+                self._take_summary(summary)
+                if self._ended:
+                    # The summary has not counted every ended transaction yet: ask again soon.
+                    self._summary_due = now
         info = self._info
         identity = DeviceIdentity(
-            name=self._title,
+            name=_title(info),
             manufacturer=info.vendor,
             model=info.model,
             serial_number=info.serial,
@@ -199,23 +262,114 @@ class BenderV1Site(Site):
             state=state,
             log=self._log,
             summary=self._summary,
+            units=self._units,
+            running=running,
+            total_energy_wh=self._lifetime_wh(state.transaction),
             current_limit=await self.controls.async_current_limit(now),
         )
         return SiteData(
             {CONTROLLER: DeviceData(key=CONTROLLER, kind=CONTROLLER, identity=identity, data=data)}
         )
 
+    async def transaction_running(self, state: SystemState) -> bool | None:
+        """Whether a transaction runs; the documented ``transactions/active`` settles doubt.
+
+        ``system_state`` carries the running transaction; without one and with a
+        vehicle connected, ``transactions/active`` tells whether one runs anyway.
+        """
+        if state.transaction is not None:
+            return True
+        if state.connection is ConnectionState.NO_VEHICLE_CONNECTED or not self._active_supported:
+            return False
+        try:
+            active = await self.client.transaction_active()
+        except EvseNotSupportedError:
+            self._active_supported = False
+            return False
+        return active is not False
+
+    def _watch(self, transaction: Transaction | None) -> None:
+        """Note a transaction that ended since the last poll; its summary is due at once."""
+        previous = self._running
+        if previous is not None and (transaction is None or transaction.id != previous.id):
+            self._ended.append(previous)
+            if self._summary_due is not None:
+                self._summary_due = dt_util.utcnow()
+        self._running = transaction
+
+    def _take_summary(self, summary: TransactionSummary) -> None:
+        """Keep a new summary; establish its units when it grew by the watched transactions."""
+        self._summary = summary
+        baseline = self._baseline
+        if baseline is None or baseline.count is None or summary.count is None:
+            self._baseline, self._ended = summary, []
+            return
+        grown = summary.count - baseline.count
+        if grown < len(self._ended):
+            return  # not yet counted: wait for the summary to catch up
+        if grown == len(self._ended):
+            self._establish(self._units.establish(baseline, summary, self._ended))
+        self._baseline, self._ended = summary, []
+
+    def _establish(self, units: SummaryUnits) -> None:
+        """Store newly established units; the reload adds the entities they allow."""
+        if units == self._units:
+            return
+        _LOGGER.info(
+            "%s: transaction summary units established from a watched transaction: "
+            "energy %s, duration %s",
+            self._entry.title,
+            units.energy or "open",
+            units.duration or "open",
+        )
+        self._units = units
+        self._hass.config_entries.async_update_entry(
+            self._entry,
+            data={
+                **self._entry.data,
+                CONF_SUMMARY_UNITS: {"energy": units.energy, "duration": units.duration},
+            },
+        )
+        self._hass.config_entries.async_schedule_reload(self._entry.entry_id)
+
+    def _lifetime_wh(self, transaction: Transaction | None) -> float | None:
+        """Summary + ended transactions it has not counted yet + the running one; never falls."""
+        completed = self._units.energy_wh(self._summary)
+        if completed is None:
+            return None
+        baseline = self._baseline
+        grown = 0
+        if baseline is not None and baseline.count is not None and self._summary is not None:
+            grown = (self._summary.count or baseline.count) - baseline.count
+        pending = self._ended[grown:]
+        total = completed + sum(item.energy_wh or 0.0 for item in pending)
+        if transaction is not None and transaction.energy_wh is not None:
+            total += transaction.energy_wh
+        if self._total_wh is not None and total < self._total_wh:
+            # A summary rounded to whole units may sum an ended transaction a little lower.
+            total = self._total_wh
+        self._total_wh = total
+        return total
+
     async def async_close(self) -> None:
-        """Log out, so the controller's single session is free at once."""
-        await self.client.logout()
+        """Log out, so the controller's single session is free at once; release the session."""
+        try:
+            await self.client.logout()
+        finally:
+            self._http.detach()
 
     def diagnostics(self) -> dict[str, Any]:
-        """Raw payloads, plus how the client reached the controller."""
+        """Raw payloads, plus how the client reached the controller and what it established."""
         return {
             **self.client.raw_payloads,
             "client": {
-                "api_prefix": self.client.api_prefix,
+                **self.client.readings,
                 "logins": self.client.login_count,
+                "summary_units": {
+                    "energy": self._units.energy,
+                    "duration": self._units.duration,
+                    "how": "growth of the summary compared with transactions watched to their end",
+                },
             },
             "whitelist_readings": self.client.whitelist_readings,
             "settings_readings": self.client.settings_readings,
@@ -223,10 +377,12 @@ class BenderV1Site(Site):
 
 
 def _transaction_value(attribute: str) -> Callable[[BenderV1Data], float | int | None]:
+    """A value of the running transaction; 0 between sessions, unknown while unsure."""
+
     def value(data: BenderV1Data) -> float | int | None:
         transaction = data.state.transaction
         if transaction is None:
-            return None
+            return 0 if data.running is False else None
         found: float | int | None = getattr(transaction, attribute)
         return found
 
@@ -238,8 +394,6 @@ def _texts(messages: tuple[LogMessage, ...]) -> list[str]:
 
 
 def _problem(data: BenderV1Data) -> bool | None:
-    if data.state.system is SystemStateValue.ERROR:
-        return True
     return None if data.log is None else bool(data.log.errors)
 
 
@@ -257,7 +411,13 @@ def _state(attribute: str) -> Callable[[BenderV1Data], Any]:
 
 
 SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
-    enum_sensor("system", "system_state", CONTROLLER, SystemStateValue, _state("system")),
+    # As sent: the documents give no value set (translated where known).
+    EvseBridgeSensorEntityDescription(
+        key="system",
+        translation_key="system_state",
+        device_kind=CONTROLLER,
+        value_fn=_state("system"),
+    ),
     enum_sensor("connection", "conn_state", CONTROLLER, ConnectionState, _state("connection")),
     enum_sensor(
         "authorization", "auth_state", CONTROLLER, AuthorizationState, _state("authorization")
@@ -294,12 +454,20 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription, ...] = (
         lambda data: data.summary.count,
         exists_fn=lambda data: data.summary is not None,
     ),
+    # Offered for the Energy dashboard only once the summary's unit is established.
     energy_sensor(
         "total_energy",
         "total_energy",
         CONTROLLER,
-        lambda data: data.summary.total_energy_wh,
-        exists_fn=lambda data: data.summary is not None,
+        lambda data: data.total_energy_wh,
+        exists_fn=lambda data: data.summary is not None and data.units.energy is not None,
+    ),
+    duration_sensor(
+        "total_duration",
+        "total_charging_duration",
+        CONTROLLER,
+        lambda data: data.units.duration_s(data.summary),
+        exists_fn=lambda data: data.summary is not None and data.units.duration is not None,
     ),
 )
 
@@ -356,7 +524,8 @@ async def _async_start_pairing(
     """
     site = runtime.site
     assert isinstance(site, BenderV1Site)
-    if not (await site.client.system_state()).idle:
+    state = await site.client.system_state()
+    if not state.idle or await site.transaction_running(state):
         raise _not_idle()
     try:
         tag = await site.client.pair()
@@ -403,6 +572,7 @@ BENDER_V1 = Vendor(
         *SETTINGS_SERVICES,
     ),
     form_errors={
+        BenderLegacyControllerError: (CONF_HOST, "bender_is_legacy"),
         EvseAuthenticationError: (CONF_PASSWORD, "invalid_auth"),
         EvseNotSupportedError: (CONF_HOST, "rest_disabled"),
         EvseResponseError: (CONF_HOST, "not_bender_controller"),

@@ -1,0 +1,51 @@
+"""Device registry calls that differ between the Home Assistant releases this integration supports.
+
+The minimum release (2025.4) gives a device a set of config entries (``config_entries``)
+and detaches a device from an entry with ``remove_config_entry_id``. Home Assistant 2026.8+
+gives a device exactly one config entry (``config_entry_id``), removes it with
+``async_remove_device`` and reports the old names as deprecated; 2026.9+ also has child
+devices, which a device ID can name. Each difference is one branch here, chosen by what
+the running Home Assistant has: when the minimum release reaches 2026.9, keep the new
+branches and inline them where this module is used.
+
+mypy checks each test lane against that lane's Home Assistant: scripts/test marks the
+constants below always true or always false, so each lane type-checks the branch its
+Home Assistant has.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+#: A device belongs to exactly one config entry (Home Assistant 2026.8+).
+SINGLE_CONFIG_ENTRY: Final = hasattr(dr.DeviceEntry, "config_entry_id")
+#: A device ID can name a child device (Home Assistant 2026.9+).
+CHILD_DEVICES: Final = hasattr(dr, "ChildDeviceEntry")
+
+
+def get_device(hass: HomeAssistant, device_id: str) -> dr.DeviceEntry | None:
+    """The (main) device with registry ID ``device_id``; this integration has no child devices."""
+    registry = dr.async_get(hass)
+    if CHILD_DEVICES:
+        return registry.async_get(device_id, include_child_devices=False)
+    else:  # noqa: RET505 - mypy skips the branch the lane's Home Assistant lacks
+        return registry.async_get(device_id)
+
+
+def config_entry_ids(device: dr.DeviceEntry) -> set[str]:
+    """The IDs of the config entries ``device`` belongs to."""
+    if SINGLE_CONFIG_ENTRY:
+        return {device.config_entry_id}
+    else:  # noqa: RET505 - mypy skips the branch the lane's Home Assistant lacks
+        return set(device.config_entries)
+
+
+def remove_device(registry: dr.DeviceRegistry, device: dr.DeviceEntry, entry_id: str) -> None:
+    """Remove ``device`` of config entry ``entry_id`` (and with it, its entities)."""
+    if SINGLE_CONFIG_ENTRY:
+        registry.async_remove_device(device.id)
+    else:
+        registry.async_update_device(device.id, remove_config_entry_id=entry_id)
