@@ -57,6 +57,7 @@ from custom_components.evse_bridge.api.kempower_chargeye import (
 )
 from custom_components.evse_bridge.api.parsing import (
     bounded_seconds,
+    error_object_text,
     error_text,
     header_token,
     to_float,
@@ -868,6 +869,25 @@ async def test_bender_v1_whitelist_error_object_is_not_success(
         await V1_WHITELIST_WRITES[command](bender_v1(session, tiny))
     if command != "clear":  # clearing sends no tag to hide
         assert "04a1b2c3" not in str(caught.value).lower()
+
+
+def test_error_object_text() -> None:
+    assert error_object_text({"error": "busy"}) == "busy"
+    spring = {"timestamp": "t", "status": 500, "error": "Internal", "message": "m", "path": "/"}
+    assert error_object_text(spring) == "Internal"
+    assert error_object_text({"message": "ok", "params": []}) is None
+    assert error_object_text({"code": 0}) is None
+    assert error_object_text({1: "x"}) is None
+    assert error_object_text(["error"]) is None
+
+
+async def test_bender_v1_success_with_a_message_is_success(
+    serve: Serve, session: aiohttp.ClientSession
+) -> None:
+    tiny = await serve(
+        V1_LOGIN | {"POST /v1/whitelist/pairing": answer('{"message": "ok", "mode": "pairing"}')}
+    )
+    await bender_v1(session, tiny).start_pairing()
 
 
 def test_error_text() -> None:

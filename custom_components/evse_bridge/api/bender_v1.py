@@ -55,7 +55,7 @@ from .errors import (
     EvseResponseError,
 )
 from .http import DEFAULT_TIMEOUT, HttpAnswer, http_request
-from .parsing import error_text, get_ci, header_token, to_enum, to_float, to_int, to_str
+from .parsing import error_object_text, get_ci, header_token, to_enum, to_float, to_int, to_str
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -571,8 +571,8 @@ def _refusal_cause(payload: Any) -> str | None:
     if success is False or str(success).lower() == "false":
         return to_str(get_ci(payload, "cause", "message", "error")) or "no cause given"
     if success is None:
-        # An error object without ``success`` is no success either.
-        return error_text(payload)
+        # An error object without ``success`` (and nothing else) is no success either.
+        return error_object_text(payload)
     return None
 
 

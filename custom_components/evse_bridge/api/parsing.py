@@ -189,3 +189,20 @@ def error_text(payload: Any) -> str | None:
             value = get_ci(value, "message", "text", "description")
         return (to_str(value) or key)[:200]
     return None
+
+
+#: Keys an error object carries besides its text (status code, web-framework fields).
+_ERROR_OBJECT_KEYS = frozenset({*_ERROR_KEYS, "code", "status", "statuscode", "timestamp", "path"})
+
+
+def error_object_text(payload: Any) -> str | None:
+    """The error of an answer that is only an error object (nothing else), else None.
+
+    For answers whose success shape is open: ``{"message": "ok", "params": [...]}``
+    is a success that happens to carry a message, ``{"error": "busy"}`` is not.
+    """
+    if not isinstance(payload, Mapping) or any(
+        not isinstance(key, str) or key.lower() not in _ERROR_OBJECT_KEYS for key in payload
+    ):
+        return None
+    return error_text(payload)
