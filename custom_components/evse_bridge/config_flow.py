@@ -94,6 +94,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(
                 vendor.user_schema({}), user_input or {}
             ),
+            description_placeholders=dict(vendor.form_placeholders),
             errors=errors,
         )
 
@@ -217,6 +218,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=vendor.reconfigure_schema({**entry.data, **user_input}),
+            description_placeholders=dict(vendor.form_placeholders),
             errors=errors,
         )
 
