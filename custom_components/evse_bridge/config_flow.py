@@ -88,6 +88,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(
                 vendor.user_schema({}), user_input or {}
             ),
+            description_placeholders=dict(vendor.form_placeholders),
             errors=errors,
         )
 
@@ -211,6 +212,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=vendor.reconfigure_schema({**entry.data, **user_input}),
+            description_placeholders=dict(vendor.form_placeholders),
             errors=errors,
         )
 

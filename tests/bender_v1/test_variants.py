@@ -196,6 +196,12 @@ async def test_summary_units_established_from_a_watched_transaction(
         assert readings[-1] >= readings[0] + session - 0.01
     assert readings == sorted(readings)
     assert readings[-1] > readings[0] + 2.0
+    # A restart does not show the summary's rounding as a dip.
+    assert readings[0] < entry.data["lifetime_wh"] / 1000 <= readings[-1]
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    after = float(entity_state(hass, "sensor", f"{SERIAL}_controller_total_energy").state)
+    assert after >= readings[-1]
 
 
 class LaggingSummary(BenderV1Device):
@@ -233,6 +239,11 @@ async def test_lifetime_meter_bridges_a_summary_that_lags(
     assert readings == sorted(readings)
     # 148 kWh + the 2.48 kWh watched; the summary's rounded 150 kWh never pulls it back.
     assert readings[-1] == pytest.approx(150.48, abs=0.01)
+    # Nor does a restart, where the summary alone says 150 kWh.
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    after = float(entity_state(hass, "sensor", f"{SERIAL}_controller_total_energy").state)
+    assert after == pytest.approx(150.48, abs=0.01)
     # While the summary lagged it was asked at every poll, and no longer once it caught up.
     assert sim.requests("GET /v1/transactions/summary") < 15
 

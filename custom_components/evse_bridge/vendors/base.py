@@ -103,6 +103,9 @@ class Vendor:
     )
     #: Keys (in entry data and raw payloads) to redact in diagnostics besides the secrets.
     redact: frozenset[str] = frozenset()
+    #: Placeholders of the vendor's form texts (its step and the reconfigure step):
+    #: translations carry no URLs (hassfest), so an example address comes from here.
+    form_placeholders: Mapping[str, str] = field(default_factory=dict)
     #: For devices with a self-signed certificate: called with the form's data before the
     #: connection test, it returns the SHA-256 fingerprint (hex) of the certificate the
     #: device presents when the user chose to pin it (None otherwise). The config flow shows

@@ -101,6 +101,12 @@ SUMMARY_INTERVAL = timedelta(minutes=5)
 TAG_SCANNED = "tag_scanned"
 #: Entry data: the established units of the transaction summary.
 CONF_SUMMARY_UNITS = "summary_units"
+#: Entry data: the lifetime meter when the last watched transaction ended (Wh), so a
+#: restart does not show the summary's rounding as a dip.
+CONF_LIFETIME_WH = "lifetime_wh"
+#: A drop of the lifetime meter smaller than this is the summary's rounding to whole kWh,
+#: held back; a larger one is a real reset of the controller's database.
+ROUNDING_WH = 1000.0
 SERVICE_START_PAIRING = "start_pairing"
 ATTR_ADD_TO_WHITELIST = "add_to_whitelist"
 
@@ -219,7 +225,7 @@ class BenderV1Site(Site):
         #: The running transaction as last seen, and those seen end since the baseline.
         self._running: Transaction | None = None
         self._ended: list[Transaction] = []
-        self._total_wh: float | None = None
+        self._total_wh: float | None = entry.data.get(CONF_LIFETIME_WH)
 
     async def async_fetch(self) -> SiteData:
         """System state every poll; logging, summary and identity when due."""
@@ -295,6 +301,11 @@ class BenderV1Site(Site):
             self._ended.append(previous)
             if self._summary_due is not None:
                 self._summary_due = dt_util.utcnow()
+            if self._total_wh is not None:
+                # Once per transaction: what the meter showed, kept across restarts.
+                self._hass.config_entries.async_update_entry(
+                    self._entry, data={**self._entry.data, CONF_LIFETIME_WH: self._total_wh}
+                )
         self._running = transaction
 
     def _take_summary(self, summary: TransactionSummary) -> None:
@@ -345,7 +356,7 @@ class BenderV1Site(Site):
         total = completed + sum(item.energy_wh or 0.0 for item in pending)
         if transaction is not None and transaction.energy_wh is not None:
             total += transaction.energy_wh
-        if self._total_wh is not None and total < self._total_wh:
+        if self._total_wh is not None and self._total_wh - ROUNDING_WH < total < self._total_wh:
             # A summary rounded to whole units may sum an ended transaction a little lower.
             total = self._total_wh
         self._total_wh = total
