@@ -227,6 +227,37 @@ class BenderV1Device(SimDevice):
             "totalConsumption": SUMMARY_BASE["totalConsumption"] + round(energy),
         }
 
+    def completed_transaction_records(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every transaction the cycle completed that started within [start, end).
+
+        A transaction runs from the start of charging until the car is unplugged, with
+        the energy ``system_state`` last reported for it.
+        """
+        cycle = self.cycle
+        times = cycle.times
+        found = []
+        for number in range(1, self.completed_transactions() + 1):
+            cycle_start = (number - 1) * times.period - cycle.offset_s
+            started = cycle_start + times.idle + times.connected
+            finished = cycle.reading(started + times.charging + 1.0)
+            begin = EPOCH + timedelta(seconds=started)
+            if (start is not None and begin < start) or (end is not None and begin >= end):
+                continue
+            found.append(
+                {
+                    "id": number,
+                    "startTime": _iso(started),
+                    "endTime": _iso(cycle_start + times.period),
+                    "duration": int(times.charging + times.finished),
+                    "energy": round(finished.session_wh),
+                    "idTag": "046e453af012ca3",
+                    "stopReason": "EVDisconnected",
+                }
+            )
+        return found
+
     def charge_point_info(self) -> dict[str, str]:
         """The OCPP BootNotification identity; the serial is spelt as the variant says."""
         info = {
@@ -266,6 +297,8 @@ class BenderV1Device(SimDevice):
         app.router.add_get(f"{prefix}/system_state", self._system_state)
         app.router.add_get(f"{prefix}/logging", self._logging)
         app.router.add_get(f"{prefix}/transactions/summary", self._summary)
+        app.router.add_get(f"{prefix}/transactions", self._completed)
+
         app.router.add_get(f"{prefix}/transactions/active", self._active)
         app.router.add_get(f"{prefix}/settings", self._settings)
         app.router.add_route(
@@ -365,6 +398,15 @@ class BenderV1Device(SimDevice):
         if (refusal := self._refusal(request)) is not None:
             return refusal
         return web.json_response(self.transaction_summary())
+
+    async def _completed(self, request: web.Request) -> web.Response:
+        if (refusal := self._refusal(request)) is not None:
+            return refusal
+        bounds = []
+        for key in ("from", "to"):
+            value = request.query.get(key)
+            bounds.append(None if value is None else datetime.fromisoformat(value))
+        return web.json_response(self.completed_transaction_records(*bounds))
 
     async def _active(self, request: web.Request) -> web.Response:
         if (refusal := self._refusal(request)) is not None:

@@ -4,8 +4,22 @@ The hub generates a self-signed certificate and a JWT secret at start, so a
 restart (``reboot`` action) invalidates every token. Tokens expire after
 ``token_validity`` seconds and are revoked after ``idle_timeout`` seconds
 without requests, both in simulated time; a user has one connection at a time
-(a new login revokes the previous token) and is blocked after
-``max_failed_logins`` refused logins in a row.
+(a new login revokes the previous token). A user without the API permission
+gets 403 at login (the document's status table).
+
+Where the document is silent the hub plays one reading per variant knob
+(``docs/vendor-assumptions.md``, ## Schneider EVCE):
+
+- ``identity``: ``status`` (default: ``product_status`` carries the serial and
+  firmware, ``product_caps`` the model; no ``product_infos``), ``infos`` (an
+  undocumented ``/maintenance/product_infos`` tells everything, the documented
+  answers nothing), ``none`` (no answer carries a serial);
+- ``maintenance_auth``: ``token`` (default: maintenance endpoints need the
+  token, as every documented endpoint) or ``open``;
+- ``pm_units``: ``kilo`` (default: kW and kWh), ``base`` (W and Wh), ``none``
+  (values without a ``unit`` field);
+- ``zone_stations``: ``objects`` (default: station objects) or ``ids``;
+- ``pm_models``: ``served`` (default) or ``missing`` (``/pms/models/{id}`` 404).
 """
 
 from __future__ import annotations
@@ -47,6 +61,29 @@ _PHASE_STATUS = {
     Phase.FINISHED: "finishing",
 }
 COMMAND_MODES = ("accept", "reject", "never", "timeout")
+#: Variant knobs and their readings, the default first.
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "identity": ("status", "infos", "none"),
+    "maintenance_auth": ("token", "open"),
+    "pm_units": ("kilo", "base", "none"),
+    "zone_stations": ("objects", "ids"),
+    "pm_models": ("served", "missing"),
+}
+PM_MODEL_ID = 234
+PM_MODEL_NAME = "PM5560"
+
+
+def parse_variant(variant: str | dict[str, str] | None) -> dict[str, str]:
+    """Every knob's reading: the defaults, overridden by ``variant``."""
+    if isinstance(variant, str):
+        pairs = [item.partition("=") for item in variant.split("+") if item]
+        variant = {key.strip(): value.strip() for key, _, value in pairs}
+    chosen = {knob: readings[0] for knob, readings in VARIANTS.items()}
+    for knob, reading in (variant or {}).items():
+        if knob not in VARIANTS or reading not in VARIANTS[knob]:
+            raise ValueError(f"unknown schneider_evce variant {knob}={reading}")
+        chosen[knob] = reading
+    return chosen
 
 
 def _b64(data: bytes) -> str:
@@ -109,6 +146,14 @@ class SimZone:
     reduction_value: float = 0.0
     valid_mode: str = "permanent"
     duration_s: int | None = None
+    set_at: float = 0.0
+
+    def expire(self, now: float) -> None:
+        """A temporary reduction ends once its duration has passed."""
+        if self.valid_mode == "temporary" and now - self.set_at >= (self.duration_s or 0):
+            self.reduction_value = 0.0
+            self.valid_mode = "permanent"
+            self.duration_s = None
 
     @property
     def max_power_kw(self) -> float:
@@ -157,12 +202,12 @@ class SimToken:
 
 @dataclass
 class SimUser:
-    """An API user (role EBMS) and its failed-login bookkeeping."""
+    """An API user; only the EBMS (and Admin) roles may use the API."""
 
     password: str
-    failed_logins: int = 0
-    blocked_until: float | None = None
+    role: str = "EBMS"
     logins: int = 0
+    logouts: int = 0
 
 
 @dataclass
@@ -234,10 +279,11 @@ class EvceDevice(SimDevice):
     """An EVCE hub with stations, zones and power meters.
 
     Options: ``stations`` (3), ``zones`` (2), ``pms`` (1), ``login``,
-    ``password``, ``serial``, ``command_delay`` (2 s), ``token_validity``
-    (43200 s), ``idle_timeout`` (1800 s), ``max_failed_logins`` (5),
-    ``block_time`` (900 s), ``cert_dir`` (keep the certificate in this folder
-    across restarts instead of generating one per start).
+    ``password``, ``role`` (EBMS; ``User`` has no API permission), ``serial``,
+    ``command_delay`` (2 s), ``token_validity`` (43200 s), ``idle_timeout``
+    (1800 s), ``cert_dir`` (keep the certificate in this folder across restarts
+    instead of generating one per start), ``variant`` (``knob=reading`` pairs
+    joined by ``+``, e.g. ``identity=none+pm_units=base``; see the module).
     """
 
     kind = "schneider_evce"
@@ -252,24 +298,23 @@ class EvceDevice(SimDevice):
         pms: int = 1,
         login: str = LOGIN,
         password: str = PASSWORD,
+        role: str = "EBMS",
         serial: str = SERIAL,
         command_delay: float = 2.0,
         token_validity: float = 12 * 3600.0,
         idle_timeout: float = 1800.0,
-        max_failed_logins: int = 5,
-        block_time: float = 900.0,
         cert_dir: str | None = None,
+        variant: str | dict[str, str] | None = None,
     ) -> None:
         """Build the hub's configuration; IDs start where a real hub's could."""
         super().__init__(clock)
         self.serial = serial
-        self.users = {login: SimUser(password)}
+        self.users = {login: SimUser(password, role=role)}
+        self.variant = parse_variant(variant)
         self.command_delay = command_delay
         self.command_mode = "accept"
         self.token_validity = token_validity
         self.idle_timeout = idle_timeout
-        self.max_failed_logins = max_failed_logins
-        self.block_time = block_time
         self.certificate = (
             stored_certificate(cert_dir, serial) if cert_dir else generate_certificate(serial)
         )
@@ -306,18 +351,17 @@ class EvceDevice(SimDevice):
         }
         floats = {
             name: float(options.pop(name))
-            for name in ("command_delay", "token_validity", "idle_timeout", "block_time")
+            for name in ("command_delay", "token_validity", "idle_timeout")
             if name in options
         }
         texts = {
             name: options.pop(name)
-            for name in ("login", "password", "serial", "cert_dir")
+            for name in ("login", "password", "role", "serial", "cert_dir", "variant")
             if name in options
         }
-        max_failed = int(options.pop("max_failed_logins", "5"))
         if options:
             raise ValueError(f"unknown schneider_evce options {sorted(options)}")
-        return cls(clock, **counts, **floats, **texts, max_failed_logins=max_failed)  # type: ignore[arg-type]
+        return cls(clock, **counts, **floats, **texts)  # type: ignore[arg-type]
 
     # --- configuration -------------------------------------------------------------------
 
@@ -365,6 +409,38 @@ class EvceDevice(SimDevice):
         meter = SimPowerMeter(id=pm_id, name=name or f"PM{pm_id - 1233:03d}")
         self.pms[pm_id] = meter
         return meter
+
+    def config_import(self) -> dict[str, Any]:
+        """Import the configuration back: every station, zone and meter gets a new ID.
+
+        The document (§3.1.4): IDs continue from the last increment; names stay.
+        Returns the old -> new IDs per kind.
+        """
+        moved: dict[str, dict[int, int]] = {"stations": {}, "zones": {}, "pms": {}}
+        zones: dict[int, SimZone] = {}
+        for old_id, zone in self.zones.items():
+            zone.id = self._next_zone
+            self._next_zone += 1
+            zones[zone.id] = zone
+            moved["zones"][old_id] = zone.id
+        stations: dict[int, SimStation] = {}
+        zone_of_station: dict[int, int] = {}
+        for old_id, station in self.stations.items():
+            station.id = self._next_station
+            self._next_station += 1
+            stations[station.id] = station
+            moved["stations"][old_id] = station.id
+            if old_id in self.zone_of_station:
+                zone_of_station[station.id] = moved["zones"][self.zone_of_station[old_id]]
+        pms: dict[int, SimPowerMeter] = {}
+        for old_id, meter in self.pms.items():
+            meter.id = self._next_pm
+            self._next_pm += 1
+            pms[meter.id] = meter
+            moved["pms"][old_id] = meter.id
+        self.zones, self.stations, self.pms = zones, stations, pms
+        self.zone_of_station = zone_of_station
+        return {kind: {str(old): new for old, new in ids.items()} for kind, ids in moved.items()}
 
     # --- TLS and tokens ------------------------------------------------------------------
 
@@ -443,8 +519,11 @@ class EvceDevice(SimDevice):
     def add_routes(self, app: web.Application) -> None:
         """The subset of the API an EBMS user reaches."""
         router = app.router
-        router.add_get(f"{API}/maintenance/product_infos", self._product_infos)
+        if self.variant["identity"] == "infos":
+            router.add_get(f"{API}/maintenance/product_infos", self._product_infos)
         router.add_get(f"{API}/maintenance/product_status", self._product_status)
+        router.add_get(f"{API}/maintenance/product_caps", self._product_caps)
+        router.add_get(f"{API}/config/em", self._config_em)
         router.add_post(f"{API}/login/login", self._login)
         router.add_post(f"{API}/login/logout", self._logout)
         router.add_get(f"{API}/stations/", self._stations)
@@ -456,7 +535,10 @@ class EvceDevice(SimDevice):
         router.add_get(f"{API}/em/zones/{{zid:\\d+}}/status", self._zone_status)
         router.add_get(f"{API}/em/zones/{{zid:\\d+}}/reduction", self._zone_reduction)
         router.add_put(f"{API}/em/zones/{{zid:\\d+}}/reduction", self._set_zone_reduction)
+        router.add_get(f"{API}/em/zones/{{zid:\\d+}}/stations", self._zone_station_list)
         router.add_get(f"{API}/pms", self._pms)
+        if self.variant["pm_models"] == "served":
+            router.add_get(f"{API}/pms/models/{{mid:\\d+}}", self._pm_model)
         router.add_get(f"{API}/pms/{{pid:\\d+}}/values", self._pm_values)
 
         @web.middleware
@@ -468,7 +550,14 @@ class EvceDevice(SimDevice):
 
         app.middlewares.append(close_after_renewal)
 
+    def _maintenance_refused(self, request: web.Request) -> web.Response | None:
+        if self.variant["maintenance_auth"] == "open" or self._authorized(request):
+            return None
+        return _error(401, 1002, "invalid token")
+
     async def _product_infos(self, request: web.Request) -> web.Response:
+        if (refused := self._maintenance_refused(request)) is not None:
+            return refused
         return web.json_response(
             {
                 "product_name": "EcoStruxure EV Charging Expert",
@@ -479,7 +568,26 @@ class EvceDevice(SimDevice):
         )
 
     async def _product_status(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        if (refused := self._maintenance_refused(request)) is not None:
+            return refused
+        body: dict[str, Any] = {"status": "ok", "uptime_s": int(self.clock.now())}
+        if self.variant["identity"] == "status":
+            body["serial_number"] = self.serial
+            body["firmware_version"] = "6.0.2"
+        return web.json_response(body)
+
+    async def _product_caps(self, request: web.Request) -> web.Response:
+        if (refused := self._maintenance_refused(request)) is not None:
+            return refused
+        body: dict[str, Any] = {"max_stations": 100, "max_zones": 20, "max_pms": 10}
+        if self.variant["identity"] == "status":
+            body["commercial_reference"] = "HMIBSCEA53D1EDB"
+        return web.json_response(body)
+
+    async def _config_em(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        return web.json_response({"mode": "dynamic", "zones": len(self.zones)})
 
     async def _login(self, request: web.Request) -> web.Response:
         try:
@@ -487,20 +595,11 @@ class EvceDevice(SimDevice):
             login, password = str(body["login"]), str(body["password"])
         except (ValueError, KeyError, TypeError):
             return _error(400, 1000, "login and password are required")
-        now = self.clock.now()
         user = self.users.get(login)
-        if user is not None and user.blocked_until is not None:
-            if now < user.blocked_until:
-                return _error(403, 1003, "account blocked after too many failed logins")
-            user.blocked_until = None
-            user.failed_logins = 0
         if user is None or not hmac.compare_digest(password, user.password):
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= self.max_failed_logins:
-                    user.blocked_until = now + self.block_time
             return _error(401, 1001, "invalid login or password")
-        user.failed_logins = 0
+        if user.role.upper() not in ("EBMS", "ADMIN"):
+            return _error(403, 1003, "User does not have the permissions to access the resource")
         user.logins += 1
         return web.json_response({"token": self._issue_token(login)})
 
@@ -509,32 +608,32 @@ class EvceDevice(SimDevice):
         if token is None:
             return _error(401, 1002, "invalid token")
         del self.tokens[token.jti]
+        self.users[token.user].logouts += 1
         return web.json_response({})
 
     def _authorized(self, request: web.Request) -> bool:
         self._settle_commands()
         return self._token_of(request) is not None
 
+    @staticmethod
+    def _station_item(station: SimStation) -> dict[str, Any]:
+        return {
+            "id": station.id,
+            "config": {
+                "friendly_name": station.name,
+                "model": station.model,
+                "serial_number": station.serial,
+            },
+            "evses": [
+                {"id": evse.id, "connectors": [{"id": 1, "type": "type2"}]}
+                for evse in station.evses
+            ],
+        }
+
     async def _stations(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return _error(401, 1002, "invalid token")
-        return web.json_response(
-            [
-                {
-                    "id": station.id,
-                    "config": {
-                        "friendly_name": station.name,
-                        "model": station.model,
-                        "serial_number": station.serial,
-                    },
-                    "evses": [
-                        {"id": evse.id, "connectors": [{"id": 1, "type": "type2"}]}
-                        for evse in station.evses
-                    ],
-                }
-                for station in self.stations.values()
-            ]
-        )
+        return web.json_response([self._station_item(item) for item in self.stations.values()])
 
     def _evse_status(self, station: SimStation, evse: SimEvse) -> dict[str, Any]:
         now = self.clock.now()
@@ -706,6 +805,7 @@ class EvceDevice(SimDevice):
         currents = [0.0, 0.0, 0.0]
         power = 0.0
         now = self.clock.now()
+        zone.expire(now)
         for station in self._zone_stations(zone.id):
             if not station.online:
                 continue
@@ -730,8 +830,8 @@ class EvceDevice(SimDevice):
             return _error(404, 1008, "unknown zone")
         return web.json_response(self.zone_status(zone))
 
-    @staticmethod
-    def _reduction(zone: SimZone) -> dict[str, Any]:
+    def _reduction(self, zone: SimZone) -> dict[str, Any]:
+        zone.expire(self.clock.now())
         item: dict[str, Any] = {
             "type": zone.reduction_type,
             "value": zone.reduction_value,
@@ -749,6 +849,17 @@ class EvceDevice(SimDevice):
             return _error(404, 1008, "unknown zone")
         return web.json_response(self._reduction(zone))
 
+    async def _zone_station_list(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        zone = self.zones.get(int(request.match_info["zid"]))
+        if zone is None:
+            return _error(404, 1008, "unknown zone")
+        stations = self._zone_stations(zone.id)
+        if self.variant["zone_stations"] == "ids":
+            return web.json_response([station.id for station in stations])
+        return web.json_response([self._station_item(station) for station in stations])
+
     async def _set_zone_reduction(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return _error(401, 1002, "invalid token")
@@ -764,10 +875,17 @@ class EvceDevice(SimDevice):
         limit = zone.max_current_a if kind == "current" else zone.max_power_kw
         if kind not in ("current", "power") or not 0 <= value <= limit:
             return _error(400, 1009, f"reduction must be between 0 and {limit}")
+        mode = str(body.get("valid_mode", "permanent"))
+        duration = body.get("duration_s")
+        if mode not in ("permanent", "temporary") or (
+            mode == "temporary" and (not isinstance(duration, int) or duration <= 0)
+        ):
+            return _error(400, 1009, "a temporary reduction needs a positive duration_s")
         zone.reduction_type = kind
         zone.reduction_value = value
-        zone.valid_mode = str(body.get("valid_mode", "permanent"))
-        zone.duration_s = body.get("duration_s")
+        zone.valid_mode = mode
+        zone.duration_s = duration if mode == "temporary" else None
+        zone.set_at = self.clock.now()
         return web.json_response(self._reduction(zone))
 
     async def _pms(self, request: web.Request) -> web.Response:
@@ -780,7 +898,7 @@ class EvceDevice(SimDevice):
                     "desc": {
                         "name": meter.name,
                         "type": "tcp",
-                        "model": 234,
+                        "model": PM_MODEL_ID,
                         "tcp_address": meter.address,
                         "tcp_port": 502,
                     },
@@ -813,13 +931,35 @@ class EvceDevice(SimDevice):
             ("energy_active_import", round(energy_wh / 1000.0, 3), "kWh"),
             ("frequency", 50.01, "Hz"),
         ]
+        units = self.variant["pm_units"]
+        if units == "base":
+            base = {"kW": ("W", 1000.0), "kWh": ("Wh", 1000.0)}
+            values = [
+                (name, round(value * base[unit][1], 1), base[unit][0])
+                if unit in base
+                else (name, value, unit)
+                for name, value, unit in values
+            ]
         stamp = datetime.datetime.fromtimestamp(EPOCH_BASE + now, datetime.UTC)
-        return {
-            "timestamp": stamp.isoformat(),
-            "values": [
-                {"name": name, "value": value, "unit": unit} for name, value, unit in values
-            ],
-        }
+        items: list[dict[str, Any]] = []
+        for name, value, unit in values:
+            item: dict[str, Any] = {"name": name, "value": value}
+            if units != "none":
+                item["unit"] = unit
+            items.append(item)
+        return {"timestamp": stamp.isoformat(), "values": items}
+
+    async def _pm_model(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        if int(request.match_info["mid"]) != PM_MODEL_ID:
+            return _error(404, 1011, "unknown power meter model")
+        return web.json_response(
+            {
+                "id": PM_MODEL_ID,
+                "desc": {"name": PM_MODEL_NAME, "manufacturer": "Schneider Electric"},
+            }
+        )
 
     async def _pm_values(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
@@ -867,6 +1007,14 @@ class EvceDevice(SimDevice):
         if action == "reboot":
             self.reboot()
             return {}
+        if action == "config_import":
+            return self.config_import()
+        if action == "rename_station":
+            self.stations[int(params["id"])].name = str(params["name"])
+            return {}
+        if action == "rename_zone":
+            self.zones[int(params["id"])].name = str(params["name"])
+            return {}
         if action == "renew_certificate":
             return {"fingerprint": self.renew_certificate()}
         if action == "set_password":
@@ -884,12 +1032,9 @@ class EvceDevice(SimDevice):
             "serial": self.serial,
             "fingerprint": self.certificate.fingerprint,
             "active_tokens": len(self.tokens),
+            "variant": self.variant,
             "users": {
-                name: {
-                    "logins": user.logins,
-                    "failed_logins": user.failed_logins,
-                    "blocked": user.blocked_until is not None,
-                }
+                name: {"role": user.role, "logins": user.logins, "logouts": user.logouts}
                 for name, user in self.users.items()
             },
             "stations": [self.station_status(item) for item in self.stations.values()],

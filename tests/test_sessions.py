@@ -369,3 +369,26 @@ async def test_store_keeps_thirteen_months_and_goes_with_the_entry(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert store_key(entry.entry_id) not in hass_storage
+
+
+async def test_an_unread_connection_state_neither_starts_nor_ends(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    device: LegacyDevice,
+    step: Stepper,
+    completed: list[dict[str, Any]],
+) -> None:
+    await _setup(hass, entry)
+    await step.to(300)
+    original = device.full_state
+
+    def unread() -> dict[str, str]:
+        return {**original(), "conn_state": "teleporting"}
+
+    device.full_state = unread  # type: ignore[method-assign]
+    await step.to(400)
+    device.full_state = original  # type: ignore[method-assign]
+    await step.to(1050)
+    await step.to(1110)
+    assert len(completed) == 1
+    assert completed[0]["energy_kwh"] == session_energy_kwh(device)

@@ -14,7 +14,7 @@ from homeassistant.helpers.typing import ConfigType
 # others not, two entries forwarding at once made Home Assistant import the rest inside
 # the event loop ("Detected blocking call to import_module ... async_forward_entry_setups").
 from . import binary_sensor, button, event, number, sensor, switch  # noqa: F401
-from .const import CONF_VENDOR, DOMAIN
+from .const import CONF_VENDOR, CONFIG_MINOR_VERSION, CONFIG_VERSION, DOMAIN
 from .coordinator import EvseBridgeCoordinator
 from .descriptions import (
     EvseBridgeBinarySensorEntityDescription,
@@ -61,6 +61,18 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:
     """Register the actions once, for every entry."""
     async_setup_services(hass)
     async_setup_session_services(hass)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> bool:
+    """Migrate an entry stored by an earlier version; the vendor says how."""
+    if entry.version > CONFIG_VERSION:
+        return False
+    if entry.minor_version < CONFIG_MINOR_VERSION:
+        vendor = VENDORS[entry.data[CONF_VENDOR]]
+        if vendor.async_migrate_entry is not None:
+            await vendor.async_migrate_entry(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=CONFIG_MINOR_VERSION)
     return True
 
 

@@ -27,6 +27,8 @@ from .const import (
     CONF_FINGERPRINT,
     CONF_INCLUDE_TAG_IDS,
     CONF_VENDOR,
+    CONFIG_MINOR_VERSION,
+    CONFIG_VERSION,
     DOMAIN,
     LOGGER,
 )
@@ -49,9 +51,12 @@ class _CertificateToConfirm:
 class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a charging controller, hub or cloud account."""
 
-    VERSION = 1
-    MINOR_VERSION = 1
+    VERSION = CONFIG_VERSION
+    MINOR_VERSION = CONFIG_MINOR_VERSION
     _certificate: _CertificateToConfirm | None = None
+    #: (host, fingerprint) the user confirmed in this flow: not asked again after a
+    #: failed connection test (a wrong password) as long as the device presents it.
+    _trusted: tuple[str, str] | None = None
 
     @staticmethod
     @callback
@@ -69,13 +74,19 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the vendor's connection data, test it, create the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            fingerprint = await self._async_fingerprint(vendor, user_input, errors, known=None)
+            trusted = None
+            if self._trusted is not None and self._trusted[0] == user_input.get(CONF_HOST):
+                trusted = self._trusted[1]
+            fingerprint = await self._async_fingerprint(vendor, user_input, errors, known=trusted)
             if fingerprint is not None:
                 return self._async_show_certificate(
                     _CertificateToConfirm(vendor, user_input, fingerprint, reconfigure=False)
                 )
             if not errors:
-                result = await self._async_probe(vendor, user_input, errors)
+                data = dict(user_input)
+                if trusted is not None:
+                    data[CONF_FINGERPRINT] = trusted
+                result = await self._async_probe(vendor, data, errors)
                 if result is not None:
                     return await self._async_create(vendor, result)
         return self._async_show_vendor_form(vendor, user_input, errors)
@@ -147,6 +158,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         pending = self._certificate
         assert pending is not None
         self._certificate = None
+        self._trusted = (str(pending.data.get(CONF_HOST, "")), pending.fingerprint)
         data = {**pending.data, CONF_FINGERPRINT: pending.fingerprint}
         errors: dict[str, str] = {}
         result = await self._async_probe(pending.vendor, data, errors)

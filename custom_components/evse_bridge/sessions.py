@@ -54,7 +54,7 @@ from .descriptions import (
 )
 from .event import fire_device_event
 from .runtime import EvseBridgeConfigEntry
-from .site import DeviceData, SessionRecord, SiteData
+from .site import SESSION_UNKNOWN, DeviceData, SessionRecord, SessionUnknown, SiteData
 
 STARTED: Final = "started"
 COMPLETED: Final = "completed"
@@ -88,8 +88,9 @@ def _no_value(_: Any) -> None:
 class SessionEventDescription(EvseBridgeEventEntityDescription):
     """The "Session" event entity of a connector, and how its data reads as a session."""
 
-    #: The session running now (or the device's record of the one just ended); None if idle.
-    record_fn: Callable[[Any], SessionRecord | None]
+    #: The session running now (or the device's record of the one just ended); None if
+    #: idle; ``SESSION_UNKNOWN`` when this poll cannot tell (nothing changes then).
+    record_fn: Callable[[Any], SessionRecord | SessionUnknown | None]
     #: The device is a connector of the station it is linked to (``via_key``); else it is
     #: the station (a single-point controller).
     connector: bool = True
@@ -104,7 +105,7 @@ class DeliveredEnergySensorDescription(EvseBridgeSensorEntityDescription):
 
 def session_event(
     device_kind: str,
-    record_fn: Callable[[Any], SessionRecord | None],
+    record_fn: Callable[[Any], SessionRecord | SessionUnknown | None],
     *,
     connector: bool = True,
     exists_fn: Callable[[Any], bool] | None = None,
@@ -234,7 +235,8 @@ class SessionTracker:
             self._schedule_save()
 
     async def async_unload(self) -> None:
-        """Write what a delayed save still holds."""
+        """Stop comparing (a poll still under way must not complete a session) and write."""
+        self.ready = False
         await self._store.async_save(self._to_store())
 
     # --- Detection -----------------------------------------------------------------------
@@ -256,9 +258,9 @@ class SessionTracker:
             for key, device in data.devices.items():
                 if device.kind != description.device_kind or not description.exists_fn(device.data):
                     continue
-                await self._async_process_device(
-                    description, key, description.record_fn(device.data), now
-                )
+                record = description.record_fn(device.data)
+                if record is not SESSION_UNKNOWN:
+                    await self._async_process_device(description, key, record, now)
 
     async def _async_process_device(
         self,
@@ -270,7 +272,9 @@ class SessionTracker:
         open_ = self._open.get(key)
         if open_ is not None and (record is None or not _same(open_, record)):
             # It ended (idle now, or another session runs): the device's record of it if
-            # it has one, else the last poll that saw it running.
+            # it has one, else the last poll that saw it running. Closed before the wait,
+            # so a poll that overlaps this one cannot complete it a second time.
+            self._open.pop(key, None)
             final = None
             if open_.device_id is not None:
                 try:

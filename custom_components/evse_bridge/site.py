@@ -13,7 +13,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 from homeassistant.helpers.device_registry import DeviceInfo
 
@@ -81,6 +82,16 @@ class SessionRecord:
     #: The device's record says the session is over; its values are final.
     ended: bool = False
     end: datetime | None = None
+
+
+class SessionUnknown(Enum):
+    """A poll that tells nothing about the session (a station offline, a state unread)."""
+
+    UNKNOWN = "unknown"
+
+
+#: What a ``record_fn`` returns when this poll cannot say whether a session runs.
+SESSION_UNKNOWN: Final = SessionUnknown.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Commands of an EVCE hub: availability, zone reduction, restart, remote start and stop."""
+"""Commands of an EVCE hub: availability, zone reduction, reset, remote start and stop."""
 
 from __future__ import annotations
 
@@ -20,21 +20,16 @@ from ..common import entity_id, entity_state, get_device
 from ..conftest import SimServer
 from .conftest import ScriptedEvceDevice, refresh
 
-#: Bay 1's "Available for charging" switch.
-SWITCH = "station_101_availability"
-
 
 def device_id(hass: HomeAssistant, key: str) -> str:
     return get_device(hass, f"{SERIAL}_{key}").id
 
 
-def eid(hass: HomeAssistant, platform: str, key: str) -> str:
-    """The entity ID of the entry's ``platform`` entity ``{device key}_{description key}``."""
+def uid(hass: HomeAssistant, platform: str, key: str) -> str:
     return entity_id(hass, platform, f"{SERIAL}_{key}")
 
 
 def state(hass: HomeAssistant, platform: str, key: str) -> str:
-    """The state of the entry's ``platform`` entity ``{device key}_{description key}``."""
     return entity_state(hass, platform, f"{SERIAL}_{key}").state
 
 
@@ -43,23 +38,43 @@ async def call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> None:
     await hass.async_block_till_done()
 
 
+async def switch(hass: HomeAssistant, key: str, on: bool) -> None:
+    await hass.services.async_call(
+        "switch",
+        SERVICE_TURN_ON if on else SERVICE_TURN_OFF,
+        {ATTR_ENTITY_ID: uid(hass, "switch", key)},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+
 async def test_availability_switch(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: SimServer, hub: ScriptedEvceDevice
 ) -> None:
-    await hass.services.async_call(
-        "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: eid(hass, "switch", SWITCH)}, blocking=True
-    )
-    await hass.async_block_till_done()
+    await switch(hass, "station_101_availability", False)
     assert sim.requests("POST /api/v2/stations/101/cmds/change_availability") == 1
+    assert hub.commands[55].body == {"connector_id": 0, "type": "inoperative"}
     assert hub.stations[101].evses[0].frozen_at is not None
-    assert state(hass, "switch", SWITCH) == "off"
+    assert state(hass, "switch", "station_101_availability") == "off"
+    # Out of service is a state of its own, never Home Assistant's "unavailable".
     assert state(hass, "sensor", "station_101_status") == "inoperative"
-    await hass.services.async_call(
-        "switch", SERVICE_TURN_ON, {ATTR_ENTITY_ID: eid(hass, "switch", SWITCH)}, blocking=True
-    )
-    await hass.async_block_till_done()
-    assert state(hass, "switch", SWITCH) == "on"
+    assert state(hass, "sensor", "station_101_connector_1_status") == "inoperative"
+    await switch(hass, "station_101_availability", True)
+    assert state(hass, "switch", "station_101_availability") == "on"
     assert hub.stations[101].evses[0].frozen_at is None
+
+
+async def test_connector_availability_switch(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    await switch(hass, "station_102_connector_2_availability", False)
+    assert hub.commands[55].body == {"connector_id": 2, "type": "inoperative"}
+    assert hub.stations[102].evses[1].frozen_at is not None
+    assert hub.stations[102].evses[0].frozen_at is None
+    assert state(hass, "switch", "station_102_connector_2_availability") == "off"
+    assert state(hass, "switch", "station_102_connector_1_availability") == "on"
+    await switch(hass, "station_102_connector_2_availability", True)
+    assert hub.stations[102].evses[1].frozen_at is None
 
 
 async def test_availability_follows_the_station(
@@ -68,44 +83,88 @@ async def test_availability_follows_the_station(
     # The station is made inoperative elsewhere: the switch shows it on the next poll.
     hub.stations[101].evses[0].frozen_at = hub.clock.now()
     await refresh(hass, loaded_entry)
-    assert state(hass, "switch", SWITCH) == "off"
+    assert state(hass, "switch", "station_101_availability") == "off"
 
 
-async def test_rejected_availability_keeps_the_state(
+async def test_rejected_availability_names_the_station(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
 ) -> None:
     hub.control("commands", {"mode": "reject"})
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: eid(hass, "switch", SWITCH)}, blocking=True
-        )
-    assert err.value.translation_key == "command_rejected"
-    assert state(hass, "switch", SWITCH) == "on"
+        await switch(hass, "station_101_availability", False)
+    assert err.value.translation_key == "evce_command_rejected"
+    assert err.value.translation_placeholders == {
+        "target": "Bay 1",
+        "command": "change_availability",
+        "reason": "the station answered rejected to change_availability",
+    }
+    assert state(hass, "switch", "station_101_availability") == "on"
 
 
 async def test_zone_reduction(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: SimServer, hub: ScriptedEvceDevice
 ) -> None:
+    number = uid(hass, "number", "zone_7_reduction")
     await hass.services.async_call(
-        "number",
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: eid(hass, "number", "zone_7_reduction"), ATTR_VALUE: 25},
-        blocking=True,
+        "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: number, ATTR_VALUE: 25}, blocking=True
     )
     await hass.async_block_till_done()
     assert sim.requests("PUT /api/v2/em/zones/7/reduction") == 1
     assert hub.zones[7].reduction_value == 25
+    assert hub.zones[7].valid_mode == "permanent"
     assert state(hass, "number", "zone_7_reduction") == "25.0"
     assert state(hass, "sensor", "zone_7_setpoint") == "100.0"
     # Outside the zone's limits Home Assistant refuses before anything is sent.
     with pytest.raises(ServiceValidationError):
         await hass.services.async_call(
-            "number",
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: eid(hass, "number", "zone_7_reduction"), ATTR_VALUE: 126},
-            blocking=True,
+            "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: number, ATTR_VALUE: 126}, blocking=True
         )
     assert sim.requests("PUT /api/v2/em/zones/7/reduction") == 1
+
+
+async def test_temporary_zone_reduction(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    await call(
+        hass,
+        "set_zone_reduction",
+        {"device_id": device_id(hass, "zone_7"), "value": 30, "duration": {"minutes": 15}},
+    )
+    assert (hub.zones[7].valid_mode, hub.zones[7].duration_s) == ("temporary", 900)
+    assert state(hass, "number", "zone_7_reduction") == "30.0"
+    mode = entity_state(hass, "sensor", f"{SERIAL}_zone_7_reduction_mode")
+    assert mode.state == "temporary"
+    assert mode.attributes["duration_s"] == 900
+    # The hub lifts it once the duration has passed.
+    hub.clock.advance(900)
+    await refresh(hass, loaded_entry)
+    assert state(hass, "number", "zone_7_reduction") == "0.0"
+    assert state(hass, "sensor", "zone_7_reduction_mode") == "permanent"
+    # Permanent, in kilowatts.
+    await call(
+        hass,
+        "set_zone_reduction",
+        {"device_id": device_id(hass, "zone_8"), "value": 10, "unit": "power"},
+    )
+    assert (hub.zones[8].reduction_type, hub.zones[8].valid_mode) == ("power", "permanent")
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [({"value": 200}, "evce_reduction_too_high"), ({"value": 5}, "evce_reduction_rejected")],
+)
+async def test_zone_reduction_refused(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: ScriptedEvceDevice,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    hub.scripted["PUT /api/v2/em/zones/7/reduction"] = (400, {"message": "no"})
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "set_zone_reduction", {"device_id": device_id(hass, "zone_7"), **data})
+    assert err.value.translation_key == key
+    assert err.value.translation_placeholders["zone"] == "Parking A"
 
 
 async def test_zone_reduced_in_kilowatts(
@@ -113,32 +172,34 @@ async def test_zone_reduced_in_kilowatts(
 ) -> None:
     hub.zones[8].reduction_type = "power"
     await refresh(hass, loaded_entry)
-    number = hass.states.get(eid(hass, "number", "zone_8_reduction"))
-    assert number is not None
+    number = entity_state(hass, "number", f"{SERIAL}_zone_8_reduction")
     assert number.attributes["unit_of_measurement"] == "kW"
     assert number.attributes["device_class"] == "power"
     assert number.attributes["max"] == pytest.approx(86.2)
     await hass.services.async_call(
         "number",
         SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: eid(hass, "number", "zone_8_reduction"), ATTR_VALUE: 10.5},
+        {ATTR_ENTITY_ID: number.entity_id, ATTR_VALUE: 10.5},
         blocking=True,
     )
     assert hub.zones[8].reduction_type == "power"
     assert hub.zones[8].reduction_value == 10.5
 
 
-async def test_restart_button(
+async def test_restart_button_and_hard_reset(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: SimServer, hub: ScriptedEvceDevice
 ) -> None:
     await hass.services.async_call(
         "button",
         SERVICE_PRESS,
-        {ATTR_ENTITY_ID: eid(hass, "button", "station_102_restart")},
+        {ATTR_ENTITY_ID: uid(hass, "button", "station_102_restart")},
         blocking=True,
     )
     assert sim.requests("POST /api/v2/stations/102/cmds/reset") == 1
-    assert hub.stations[102].resets == 1
+    assert hub.commands[55].body == {"type": "soft"}
+    await call(hass, "reset_station", {"device_id": device_id(hass, "station_102"), "type": "hard"})
+    assert hub.commands[56].body == {"type": "hard"}
+    assert hub.stations[102].resets == 2
 
 
 async def test_remote_start_and_stop(
@@ -153,25 +214,47 @@ async def test_remote_start_and_stop(
     # Followed until accepted (2 s on the station's side, 1 s between checks).
     assert sim.requests("GET /api/v2/stations/103/cmds/status/55") == 3
     assert state(hass, "sensor", "station_103_status") == "charging"
-    transaction = hub_transaction(hub, 103)
+    transaction = hub_transaction(hub, 103, 1)
     await call(hass, "remote_stop", {"device_id": station, "transaction_id": transaction})
     assert state(hass, "sensor", "station_103_status") == "finishing"
-    await call(hass, "remote_stop", {"device_id": device_id(hass, "station_101"), "connector": 1})
-    assert state(hass, "sensor", "station_101_status") == "finishing"
 
 
-def hub_transaction(hub: ScriptedEvceDevice, station_id: int) -> int:
-    evse = hub.station_status(hub.stations[station_id])["evses"][0]
+async def test_remote_stop_of_a_connector_stops_its_transaction(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    # Bay 2 has two connectors; connector 1 charges.
+    transaction = hub_transaction(hub, 102, 1)
+    status = entity_state(hass, "sensor", f"{SERIAL}_station_102_connector_1_status")
+    assert status.attributes["transaction_id"] == transaction
+    await call(hass, "remote_stop", {"device_id": device_id(hass, "station_102_connector_1")})
+    assert hub.commands[55].name == "remote_stop"
+    assert hub.commands[55].body == {"transaction_id": transaction}
+    assert state(hass, "sensor", "station_102_connector_1_status") == "finishing"
+    # Started again on the connector device itself: no connector number needed.
+    await call(hass, "remote_start", {"device_id": device_id(hass, "station_102_connector_1")})
+    assert hub.commands[56].body == {"connector_id": 1}
+
+
+def hub_transaction(hub: ScriptedEvceDevice, station_id: int, evse_id: int) -> int:
+    status = hub.station_status(hub.stations[station_id])
+    evse = next(item for item in status["evses"] if item["id"] == evse_id)
     return int(evse["transaction_id"])
 
 
-async def test_remote_start_rejected(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+async def test_remote_start_rejected_names_the_connector(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
     # Bay 1 is charging already: the station rejects a second start.
     with pytest.raises(HomeAssistantError) as err:
         await call(
             hass, "remote_start", {"device_id": device_id(hass, "station_101"), "connector": 1}
         )
-    assert err.value.translation_key == "command_rejected"
+    assert err.value.translation_key == "evce_command_rejected"
+    assert err.value.translation_placeholders == {
+        "target": "Bay 1 connector 1",
+        "command": "remote_start",
+        "reason": "the station answered rejected to remote_start",
+    }
 
 
 async def test_remote_stop_times_out(
@@ -182,31 +265,59 @@ async def test_remote_stop_times_out(
         await call(
             hass, "remote_stop", {"device_id": device_id(hass, "station_101"), "connector": 1}
         )
-    assert err.value.translation_key == "command_timeout"
+    assert err.value.translation_key == "evce_command_timeout"
+    assert err.value.translation_placeholders["target"] == "Bay 1 connector 1"
     # Followed for 30 s of simulated time, once a second, then given up.
     assert sim.requests("GET /api/v2/stations/101/cmds/status/55") == 31
 
 
 @pytest.mark.parametrize(
-    ("action", "data", "key"),
+    ("target", "action", "data", "key"),
     [
-        ("remote_start", {"connector": 3}, "evce_unknown_connector"),
-        ("remote_stop", {"connector": 2}, "evce_unknown_connector"),
-        ("remote_stop", {}, "evce_connector_or_transaction"),
+        ("station_101", "remote_start", {"connector": 3}, "evce_unknown_connector"),
+        ("station_101", "remote_start", {}, "evce_connector_required"),
+        ("station_101", "remote_stop", {"connector": 2}, "evce_unknown_connector"),
+        ("station_101", "remote_stop", {}, "evce_connector_or_transaction"),
+        ("station_101_connector_1", "remote_stop", {"connector": 2}, "evce_connector_mismatch"),
     ],
 )
 async def test_validation(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     sim: SimServer,
+    target: str,
     action: str,
     data: dict[str, Any],
     key: str,
 ) -> None:
     with pytest.raises(ServiceValidationError) as err:
-        await call(hass, action, {"device_id": device_id(hass, "station_101"), **data})
+        await call(hass, action, {"device_id": device_id(hass, target), **data})
     assert err.value.translation_key == key
     assert sim.requests(f"POST /api/v2/stations/101/cmds/{action}") == 0
+
+
+async def test_remote_stop_without_a_session(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    hub.stations[101].evses[0].jump(hub.clock.now(), 0)
+    await refresh(hass, loaded_entry)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "remote_stop", {"device_id": device_id(hass, "station_101_connector_1")})
+    assert err.value.translation_key == "evce_no_session"
+    assert err.value.translation_placeholders == {"target": "Bay 1 connector 1"}
+
+
+async def test_remote_stop_by_connector_where_the_hub_gives_no_transaction(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    statuses = [hub.station_status(station) for station in hub.stations.values()]
+    for status in statuses:
+        for evse in status["evses"]:
+            evse.pop("transaction_id", None)
+    hub.scripted["GET /api/v2/stations/statuses"] = (200, statuses)
+    await refresh(hass, loaded_entry)
+    await call(hass, "remote_stop", {"device_id": device_id(hass, "station_101_connector_1")})
+    assert hub.commands[55].body == {"connector_id": 1}
 
 
 async def test_offline_station_takes_no_command(
@@ -214,11 +325,11 @@ async def test_offline_station_takes_no_command(
 ) -> None:
     hub.control("station_online", {"id": 102, "online": False})
     await refresh(hass, loaded_entry)
-    with pytest.raises(ServiceValidationError) as err:
-        await call(
-            hass, "remote_start", {"device_id": device_id(hass, "station_102"), "connector": 1}
-        )
-    assert err.value.translation_key == "evce_station_offline"
+    for target in ("station_102", "station_102_connector_1"):
+        with pytest.raises(ServiceValidationError) as err:
+            await call(hass, "remote_start", {"device_id": device_id(hass, target), "connector": 1})
+        assert err.value.translation_key == "evce_station_offline"
+        assert err.value.translation_placeholders == {"station": "Bay 2"}
 
 
 async def test_actions_only_target_stations(

@@ -23,6 +23,7 @@ from custom_components.evse_bridge.api.schneider_evce import (
     EvceCommandStatus,
     EvceConnectorStatus,
     EvceOcppStatus,
+    EvcePermissionError,
     EvceReductionType,
     EvceSslMode,
     fetch_certificate_fingerprint,
@@ -31,9 +32,9 @@ from custom_components.evse_bridge.api.schneider_evce import (
     split_host,
 )
 from simulator.clock import SimClock
-from simulator.schneider_evce import PASSWORD, EvceDevice
+from simulator.schneider_evce import LOGIN, PASSWORD, EvceDevice
 
-from ..conftest import SimServer
+from ..conftest import SimServer, StartSimulator
 from .conftest import LOGIN_PATH, STATUSES_PATH, MakeClient, ScriptedEvceDevice
 
 
@@ -50,14 +51,58 @@ async def poll(client: EvceClient, hub: ScriptedEvceDevice) -> None:
 # --- session --------------------------------------------------------------------------------
 
 
-async def test_product_info_needs_no_login(client: EvceClient, sim: SimServer) -> None:
+async def test_product_info_from_documented_answers_with_the_token(
+    client: EvceClient, sim: SimServer
+) -> None:
+    # Default reading: maintenance endpoints need the token, no product_infos.
     info = await client.product_info()
     assert info.serial == "3N2412345678"
     assert info.model == "HMIBSCEA53D1EDB"
     assert info.firmware == "6.0.2"
-    assert info.name == "EcoStruxure EV Charging Expert"
-    assert sim.requests(LOGIN_PATH) == 0
-    assert client.raw_payloads["product_infos"]["serial_number"] == "3N2412345678"
+    assert info.name is None
+    assert sim.requests(LOGIN_PATH) == 1
+    assert sim.requests("GET /api/v2/maintenance/product_status") == 1
+    assert dict(info.sources) == {
+        "serial": "product_status.serial_number",
+        "firmware": "product_status.firmware_version",
+        "model": "product_caps.commercial_reference",
+    }
+
+
+@pytest.mark.parametrize(
+    ("variant", "serial", "name"),
+    [
+        ("identity=infos+maintenance_auth=open", "3N2412345678", "EcoStruxure EV Charging Expert"),
+        ("identity=none", None, None),
+    ],
+)
+async def test_product_info_variants(
+    start_simulator: StartSimulator,
+    http_session: aiohttp.ClientSession,
+    variant: str,
+    serial: str | None,
+    name: str | None,
+) -> None:
+    hub = EvceDevice(SimClock(scale=0), variant=variant)
+    server = await start_simulator(hub)
+    client = EvceClient(
+        http_session, server.host, LOGIN, PASSWORD, fingerprint=hub.certificate.fingerprint
+    )
+    info = await client.product_info()
+    assert info.serial == serial
+    assert info.name == name
+
+
+async def test_login_logs_out_a_held_token_first(
+    client: EvceClient, hub: ScriptedEvceDevice, sim: SimServer
+) -> None:
+    await client.login()
+    first = client.token
+    await client.login()
+    assert client.token != first
+    assert sim.requests("POST /api/v2/login/logout") == 1
+    assert hub.users[LOGIN].logouts == 1
+    assert len(hub.tokens) == 1
 
 
 async def test_one_login_for_a_healthy_day(
@@ -128,17 +173,13 @@ async def test_wrong_password_logs_in_once_and_never_loops(
     assert client.token is None
 
 
-async def test_blocked_account(make_client: MakeClient, hub: ScriptedEvceDevice) -> None:
-    bad = make_client(password="wrong-password")
-    for _ in range(hub.max_failed_logins):
-        with pytest.raises(EvseAuthenticationError):
-            await bad.login()
-    good = make_client()
-    with pytest.raises(EvseAuthenticationError, match="blocked"):
-        await good.login()
-    hub.clock.advance(hub.block_time)
-    await good.login()
-    assert good.token is not None
+async def test_user_without_api_permission(
+    make_client: MakeClient, hub: ScriptedEvceDevice
+) -> None:
+    # 403 at login: the user lacks the EBMS role (the document's status table).
+    hub.users[LOGIN].role = "User"
+    with pytest.raises(EvcePermissionError, match="EBMS"):
+        await make_client().login()
 
 
 async def test_password_changed_on_the_hub(
@@ -295,10 +336,8 @@ async def test_stations_and_statuses(client: EvceClient, clock: SimClock) -> Non
     assert bay2.power_w == pytest.approx(
         11000 + bay2.connectors[2].power_w  # type: ignore[operator]
     )
-    assert bay2.energy_wh == pytest.approx(
-        bay2.connectors[1].energy_wh + bay2.connectors[2].energy_wh  # type: ignore[operator]
-    )
-    assert bay2.session_energy_wh is not None
+    assert bay2.connectors[2].session_energy_wh is not None
+    assert bay2.connectors[1].in_session
     assert bay2.connectors[1].transaction_id == 1021001
     assert statuses[101].connectors[1].power_w is not None
     assert "stations_statuses" in client.raw_payloads
@@ -399,7 +438,9 @@ async def test_power_meters(client: EvceClient, clock: SimClock) -> None:
     assert [(meter.id, meter.name, meter.connection) for meter in meters] == [
         (1234, "PM001", "tcp")
     ]
-    assert meters[0].model == "234"
+    assert meters[0].model_id == 234
+    assert await client.power_meter_model(234) == "Schneider Electric PM5560"
+    assert await client.power_meter_model(99) is None
     clock.advance(100)
     values = await client.power_meter_values(1234)
     assert values.voltages_v == (230.8, 231.5, 229.6)
@@ -409,6 +450,92 @@ async def test_power_meters(client: EvceClient, clock: SimClock) -> None:
     assert values.energy_import_kwh is not None
     assert values.frequency_hz == 50.01
     assert values.timestamp is not None
+    assert values.units["power_active"] == "kW"
+
+
+@pytest.mark.parametrize(("units", "known"), [("kilo", True), ("base", True), ("none", False)])
+async def test_power_meter_units_variants(
+    start_simulator: StartSimulator,
+    http_session: aiohttp.ClientSession,
+    units: str,
+    known: bool,
+) -> None:
+    """Values come in the unit of their own ``unit`` field; without one they are unknown."""
+    hub = EvceDevice(SimClock(scale=0), variant={"pm_units": units})
+    server = await start_simulator(hub)
+    client = EvceClient(
+        http_session, server.host, LOGIN, PASSWORD, fingerprint=hub.certificate.fingerprint
+    )
+    values = await client.power_meter_values(1234)
+    expected = {item["name"]: item["value"] for item in hub.pm_values(hub.pms[1234])["values"]}
+    if not known:
+        assert values.power_kw is None
+        assert values.energy_import_kwh is None
+        assert values.voltages_v == (None, None, None)
+        return
+    scale = 1000.0 if units == "base" else 1.0
+    assert values.power_kw == pytest.approx(expected["power_active"] / scale, abs=1e-3)
+    assert values.energy_import_kwh == pytest.approx(
+        expected["energy_active_import"] / scale, abs=1e-3
+    )
+    assert values.voltages_v[0] == expected["voltage_l1"]
+
+
+async def test_power_meter_unit_conversions(client: EvceClient, hub: ScriptedEvceDevice) -> None:
+    hub.scripted["GET /api/v2/pms/1234/values"] = (
+        200,
+        {
+            "values": [
+                {"name": "voltage_l1", "value": 0.4, "unit": "kV"},
+                {"name": "current_l1", "value": 1500, "unit": "mA"},
+                {"name": "power_active", "value": 0.02, "unit": "MW"},
+                {"name": "energy_active_import", "value": 2.5, "unit": "MWh"},
+                {"name": "frequency", "value": 50, "unit": "rpm"},
+            ]
+        },
+    )
+    values = await client.power_meter_values(1234)
+    assert values.voltages_v[0] == 400
+    assert values.currents_a[0] == 1.5
+    assert values.power_kw == 20
+    assert values.energy_import_kwh == 2500
+    assert values.frequency_hz is None
+
+
+@pytest.mark.parametrize("shape", ["objects", "ids"])
+async def test_zone_stations_variants(
+    start_simulator: StartSimulator, http_session: aiohttp.ClientSession, shape: str
+) -> None:
+    hub = EvceDevice(SimClock(scale=0), variant={"zone_stations": shape})
+    server = await start_simulator(hub)
+    client = EvceClient(
+        http_session, server.host, LOGIN, PASSWORD, fingerprint=hub.certificate.fingerprint
+    )
+    assert await client.zone_stations(7) == (101, 103)
+    assert await client.zone_stations(8) == (102,)
+    assert await client.zone_stations(99) is None
+
+
+async def test_zone_stations_odd_answers(client: EvceClient, hub: ScriptedEvceDevice) -> None:
+    path = "GET /api/v2/em/zones/7/stations"
+    hub.scripted[path] = (200, {"stations": [{"station_id": "5"}, 6, True, "x"]})
+    assert await client.zone_stations(7) == (5, 6)
+    hub.scripted[path] = (200, {"nothing": 1})
+    assert await client.zone_stations(7) is None
+    hub.scripted[path] = (200, b"not json")
+    assert await client.zone_stations(7) is None
+    hub.scripted[path] = (204, b"")
+    assert await client.zone_stations(7) is None
+
+
+async def test_power_meter_model_odd_answers(client: EvceClient, hub: ScriptedEvceDevice) -> None:
+    path = "GET /api/v2/pms/models/234"
+    hub.scripted[path] = (200, {"name": "234"})
+    assert await client.power_meter_model(234) is None
+    hub.scripted[path] = (200, {"name": "iEM3255"})
+    assert await client.power_meter_model(234) == "iEM3255"
+    hub.scripted[path] = (200, [1])
+    assert await client.power_meter_model(234) is None
 
 
 async def test_tolerant_lists(client: EvceClient, hub: ScriptedEvceDevice) -> None:
@@ -416,7 +543,7 @@ async def test_tolerant_lists(client: EvceClient, hub: ScriptedEvceDevice) -> No
     hub.scripted["GET /api/v2/pms"] = (200, {"pms": [{"id": 9, "name": "Flat"}, {"name": "x"}]})
     hub.scripted["GET /api/v2/pms/9/values"] = (
         200,
-        {"values": [{"name": "Voltage_L1", "value": "231.5"}, {"value": 3}]},
+        {"values": [{"name": "Voltage_L1", "value": "231.5", "unit": "V"}, {"value": 3}]},
     )
     hub.scripted["GET /api/v2/em/zones/3/status"] = (200, {"current_a": "1,2,x"})
     assert [(zone.id, zone.name) for zone in await client.zones()] == [(3, None)]
@@ -468,18 +595,22 @@ async def test_status_errors(client: EvceClient, hub: ScriptedEvceDevice) -> Non
 
 
 @pytest.mark.parametrize(
-    ("answer", "error"),
-    [
-        ((404, {"message": "x"}), EvseNotSupportedError),
-        ((500, {"message": "x"}), EvseConnectionError),
-        ((302, {"message": "x"}), EvseResponseError),
-    ],
+    "answer", [(404, {"message": "x"}), (403, {"message": "x"}), (302, {"message": "x"})]
 )
-async def test_product_info_errors(
-    client: EvceClient, hub: ScriptedEvceDevice, answer: tuple[int, object], error: type
+async def test_identity_answers_are_optional(
+    client: EvceClient, hub: ScriptedEvceDevice, answer: tuple[int, object]
 ) -> None:
-    hub.scripted["GET /api/v2/maintenance/product_infos"] = answer
-    with pytest.raises(error):
+    hub.scripted["GET /api/v2/maintenance/product_status"] = answer
+    hub.scripted["GET /api/v2/maintenance/product_caps"] = (200, {"product": {"serial": "S1"}})
+    info = await client.product_info()
+    assert info.serial == "S1"
+    assert info.sources["serial"] == "product_caps.serial"
+
+
+async def test_identity_on_a_failing_hub(client: EvceClient, hub: ScriptedEvceDevice) -> None:
+    await client.login()
+    hub.scripted["GET /api/v2/maintenance/product_status"] = (500, {"message": "x"})
+    with pytest.raises(EvseConnectionError):
         await client.product_info()
 
 
@@ -491,14 +622,14 @@ async def test_availability_switching(
 ) -> None:
     await client.change_availability(101, operative=False)
     statuses = await client.station_statuses()
-    assert statuses[101].status is EvceConnectorStatus.UNAVAILABLE
+    assert statuses[101].status is EvceConnectorStatus.INOPERATIVE
     assert statuses[101].power_w == 0
-    energy = statuses[101].energy_wh
+    energy = statuses[101].connectors[1].energy_wh
     hub.clock.advance(300)
     await client.change_availability(101, operative=True)
     statuses = await client.station_statuses()
-    assert statuses[101].status is not EvceConnectorStatus.UNAVAILABLE
-    assert statuses[101].energy_wh == energy  # the cycle stood still meanwhile
+    assert statuses[101].status is not EvceConnectorStatus.INOPERATIVE
+    assert statuses[101].connectors[1].energy_wh == energy  # the cycle stood still meanwhile
     assert sim.requests("POST /api/v2/stations/101/cmds/change_availability") == 2
     # Followed until accepted: one pending answer, then accepted (2 s delay, 1 s polls).
     assert sim.requests("GET /api/v2/stations/101/cmds/status/55") == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -67,7 +67,8 @@ async def test_pinned_hub_is_confirmed_then_created(
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"EcoStruxure EV Charging Expert {SERIAL}"
+    # No answer names the hub: model and serial (from product_status / product_caps).
+    assert result["title"] == f"HMIBSCEA53D1EDB {SERIAL}"
     assert result["result"].unique_id == SERIAL
     data = result["data"]
     assert data[CONF_VENDOR] == "schneider_evce"
@@ -108,7 +109,9 @@ async def test_system_authorities_refuse_the_self_signed_hub(
     assert result["errors"] == {"certificate": "evce_certificate_untrusted"}
 
 
-async def test_wrong_password_returns_to_the_form(hass: HomeAssistant, sim: SimServer) -> None:
+async def test_wrong_password_returns_to_the_form(
+    hass: HomeAssistant, sim: SimServer, hub: ScriptedEvceDevice
+) -> None:
     flow_id = await start(hass)
     await hass.config_entries.flow.async_configure(flow_id, form(sim, password="Wrong-Pass1!"))
     result = await hass.config_entries.flow.async_configure(flow_id, {})
@@ -116,16 +119,21 @@ async def test_wrong_password_returns_to_the_form(hass: HomeAssistant, sim: SimS
     assert result["step_id"] == "schneider_evce"
     assert result["errors"] == {"password": "invalid_auth"}
     assert sim.requests(LOGIN_PATH) == 1
+    # The certificate was confirmed once: the corrected password goes straight to the hub.
+    result = await hass.config_entries.flow.async_configure(flow_id, form(sim))
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["fingerprint"] == hub.certificate.fingerprint
 
 
-async def test_blocked_account(
+async def test_user_without_api_permission(
     hass: HomeAssistant, sim: SimServer, hub: ScriptedEvceDevice
 ) -> None:
-    hub.users[LOGIN].blocked_until = 10_000.0
+    hub.users[LOGIN].role = "User"
     flow_id = await start(hass)
     await hass.config_entries.flow.async_configure(flow_id, form(sim))
     result = await hass.config_entries.flow.async_configure(flow_id, {})
-    assert result["errors"] == {"base": "evce_account_blocked"}
+    assert result["errors"] == {"username": "evce_no_permission"}
 
 
 async def test_unreachable_hub(
@@ -144,15 +152,68 @@ async def test_unreachable_hub(
     assert result["errors"] == {"host": "cannot_connect"}
 
 
-async def test_hub_without_serial(
-    hass: HomeAssistant, sim: SimServer, hub: ScriptedEvceDevice
+@pytest.mark.parametrize("certificate", ["pinned", "insecure"])
+async def test_hub_without_serial_is_known_by_its_certificate(
+    hass: HomeAssistant, start_simulator: StartSimulator, certificate: str
 ) -> None:
-    hub.scripted["GET /api/v2/maintenance/product_infos"] = (200, {"model": "x"})
+    hub = EvceDevice(SimClock(scale=0), variant="identity=none")
+    sim = await start_simulator(hub)
     flow_id = await start(hass)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, form(sim, certificate="insecure")
+        flow_id, form(sim, certificate=certificate)
     )
-    assert result["errors"] == {"host": "unexpected_answer"}
+    if certificate == "pinned":
+        result = await hass.config_entries.flow.async_configure(flow_id, {})
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.unique_id == f"cert-{hub.certificate.fingerprint[:32]}"
+    assert entry.data["hub_id_source"] == "certificate"
+    assert result["title"] == f"EV Charging Expert {sim.host}"
+    # A renewed certificate keeps the entry's identity: reconfigure accepts it.
+    await hass.config_entries.async_unload(entry.entry_id)
+    hub.renew_certificate()
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": sim.host, "username": LOGIN, "certificate": certificate}
+    )
+    if certificate == "pinned":
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+
+
+@pytest.mark.parametrize("variant", ["identity=infos", "maintenance_auth=open"])
+async def test_identity_variants_set_up(
+    hass: HomeAssistant, start_simulator: StartSimulator, variant: str
+) -> None:
+    hub = EvceDevice(SimClock(scale=0), variant=variant)
+    sim = await start_simulator(hub)
+    flow_id = await start(hass)
+    await hass.config_entries.flow.async_configure(flow_id, form(sim))
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == SERIAL
+    assert result["result"].state is ConfigEntryState.LOADED
+
+
+async def test_probe_hands_its_token_to_the_running_entry(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: SimServer, hub: ScriptedEvceDevice
+) -> None:
+    """One connection per user: the probe's login must not leave the entry a dead token."""
+    flow_id = await start(hass)
+    await hass.config_entries.flow.async_configure(flow_id, form(sim))
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    assert result["reason"] == "already_configured"
+    assert sim.requests(LOGIN_PATH) == 2
+    assert len(hub.tokens) == 1
+    assert loaded_entry.runtime_data.site.client.token == loaded_entry.data["token"]
+    await refresh(hass, loaded_entry)
+    assert loaded_entry.runtime_data.coordinator.last_update_success
+    assert sim.requests(LOGIN_PATH) == 2
 
 
 async def test_reauth_after_a_password_change(

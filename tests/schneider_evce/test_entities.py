@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -17,7 +17,7 @@ from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.schneider_evce import PASSWORD, SERIAL
 
-from ..common import entity_id, entity_state, find_device, find_entity_id, get_device
+from ..common import entity_state, find_entity_id, get_device
 from ..conftest import SimServer
 from .conftest import (
     LOGIN_PATH,
@@ -30,14 +30,10 @@ from .conftest import (
 )
 
 
-def eid(hass: HomeAssistant, platform: str, key: str) -> str:
-    """The entity ID of the entry's ``platform`` entity ``{device key}_{description key}``."""
-    return entity_id(hass, platform, f"{SERIAL}_{key}")
-
-
-def state(hass: HomeAssistant, platform: str, key: str) -> str:
-    """The state of the entry's ``platform`` entity ``{device key}_{description key}``."""
-    return entity_state(hass, platform, f"{SERIAL}_{key}").state
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    item = hass.states.get(entity_id)
+    assert item is not None, entity_id
+    return item.state
 
 
 def hub_evse(hub: ScriptedEvceDevice, station_id: int, evse: int) -> dict[str, float]:
@@ -45,38 +41,63 @@ def hub_evse(hub: ScriptedEvceDevice, station_id: int, evse: int) -> dict[str, f
     return next(item for item in station["evses"] if item["id"] == evse)
 
 
-async def test_station_values(
+def uid_state(hass: HomeAssistant, platform: str, key: str) -> str:
+    """State of the entity ``{SERIAL}_{key}``."""
+    return entity_state(hass, platform, f"{SERIAL}_{key}").state
+
+
+async def test_station_and_connector_values(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
 ) -> None:
     assert loaded_entry.state is ConfigEntryState.LOADED
     bay2_1 = hub_evse(hub, 102, 1)
     bay2_2 = hub_evse(hub, 102, 2)
-    assert state(hass, "sensor", "station_102_status") == "charging"
-    assert state(hass, "sensor", "station_102_connector_1_status") == bay2_1["status"]
-    assert state(hass, "sensor", "station_102_connector_2_status") == bay2_2["status"]
-    assert state(hass, "sensor", "station_102_ocpp_status") == "connected"
-    power = hass.states.get(eid(hass, "sensor", "station_102_power"))
-    assert power is not None
-    assert power.attributes["unit_of_measurement"] == "kW"
-    assert float(power.state) == pytest.approx(
-        (bay2_1["power_w"] + bay2_2["power_w"]) / 1000, abs=0.01
-    )
-    energy = hass.states.get(eid(hass, "sensor", "station_102_energy"))
-    assert energy is not None
-    assert energy.attributes["state_class"] == "total_increasing"
-    assert energy.attributes["device_class"] == "energy"
-    assert float(energy.state) == pytest.approx(
-        (bay2_1["energy_wh"] + bay2_2["energy_wh"]) / 1000, abs=0.01
-    )
-    session = hub_evse(hub, 101, 1)["session_energy_wh"]
-    assert float(state(hass, "sensor", "station_101_session_energy")) == pytest.approx(
-        session / 1000, abs=0.01
-    )
-    # A single-socket station has one connector sensor.
-    assert find_entity_id(hass, "sensor", f"{SERIAL}_station_101_connector_2_status") is None
-    assert state(hass, "switch", "station_101_availability") == "on"
-    assert state(hass, "button", "station_101_restart") == "unknown"
-    assert state(hass, "sensor", "hub_stations_connected") == "3"
+    assert uid_state(hass, "sensor", "station_102_status") == "charging"
+    assert uid_state(hass, "sensor", "station_102_ocpp_status") == "connected"
+    # Status, power and session energy per connector, never summed per station.
+    for key, evse in (("station_102_connector_1", bay2_1), ("station_102_connector_2", bay2_2)):
+        status = entity_state(hass, "sensor", f"{SERIAL}_{key}_status")
+        assert status.state == evse["status"]
+        assert status.attributes["transaction_id"] == evse.get("transaction_id")
+        power = entity_state(hass, "sensor", f"{SERIAL}_{key}_power")
+        assert power.attributes["unit_of_measurement"] == "kW"
+        expected_power = evse["power_w"] if evse["status"] == "charging" else 0
+        assert float(power.state) == pytest.approx(expected_power / 1000, abs=0.01)
+        energy = entity_state(hass, "sensor", f"{SERIAL}_{key}_energy")
+        assert energy.attributes["state_class"] == "total_increasing"
+        assert float(energy.state) == pytest.approx(evse["energy_wh"] / 1000, abs=0.01)
+        session = float(uid_state(hass, "sensor", f"{key}_session_energy"))
+        in_session = "transaction_id" in evse
+        expected = evse["session_energy_wh"] / 1000 if in_session else 0.0
+        assert session == pytest.approx(expected, abs=0.01)
+    for key in ("power", "energy", "session_energy"):
+        assert find_entity_id(hass, "sensor", f"{SERIAL}_station_102_{key}") is None
+    # A station with several connectors has a switch per connector besides its own.
+    assert uid_state(hass, "switch", "station_102_connector_2_availability") == "on"
+    assert find_entity_id(hass, "switch", f"{SERIAL}_station_101_connector_1_availability") is None
+    assert uid_state(hass, "switch", "station_101_availability") == "on"
+    assert uid_state(hass, "button", "station_101_restart") == "unknown"
+    assert uid_state(hass, "sensor", "hub_stations_connected") == "3"
+
+
+async def test_between_sessions_power_and_session_energy_are_zero(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    evse = hub.stations[101].evses[0]
+    evse.jump(hub.clock.now(), 0)  # the start of the idle phase
+    await refresh(hass, loaded_entry)
+    assert uid_state(hass, "sensor", "station_101_connector_1_status") == "available"
+    assert float(uid_state(hass, "sensor", "station_101_connector_1_power")) == 0
+    assert float(uid_state(hass, "sensor", "station_101_connector_1_session_energy")) == 0
+    status = entity_state(hass, "sensor", f"{SERIAL}_station_101_connector_1_status")
+    assert status.attributes["transaction_id"] is None
+    assert status.attributes["session_start"] is None
+    hub.clock.advance(evse.cycle.times.idle + evse.cycle.times.connected + 60)
+    await refresh(hass, loaded_entry)
+    status = entity_state(hass, "sensor", f"{SERIAL}_station_101_connector_1_status")
+    assert status.state == "charging"
+    assert status.attributes["transaction_id"] == hub_evse(hub, 101, 1)["transaction_id"]
+    assert status.attributes["session_start"] is not None
 
 
 async def test_zone_and_meter_values(
@@ -85,26 +106,26 @@ async def test_zone_and_meter_values(
     zone = hub.zone_status(hub.zones[7])
     for index in range(3):
         assert (
-            float(state(hass, "sensor", f"zone_7_current_phase_{index + 1}"))
+            float(state(hass, f"sensor.parking_a_current_phase_{index + 1}"))
             == (zone["current_a"][index])
         )
-    assert float(state(hass, "sensor", "zone_7_power")) == pytest.approx(
+    assert float(state(hass, "sensor.parking_a_power")) == pytest.approx(
         zone["power_w"] / 1000, abs=0.01
     )
-    assert state(hass, "sensor", "zone_7_setpoint") == "125.0"
-    reduction = hass.states.get(eid(hass, "number", "zone_7_reduction"))
+    assert state(hass, "sensor.parking_a_current_set_point") == "125.0"
+    reduction = hass.states.get("number.parking_a_reduction")
     assert reduction is not None
     assert reduction.state == "0.0"
     assert reduction.attributes["unit_of_measurement"] == "A"
     assert reduction.attributes["max"] == 125
     assert reduction.attributes["min"] == 0
     values = {item["name"]: item["value"] for item in hub.pm_values(hub.pms[1234])["values"]}
-    assert float(state(hass, "sensor", "power_meter_1234_voltage_phase_1")) == values["voltage_l1"]
-    assert float(state(hass, "sensor", "power_meter_1234_voltage_phase_3")) == values["voltage_l3"]
-    assert float(state(hass, "sensor", "power_meter_1234_current_phase_2")) == values["current_l2"]
-    assert float(state(hass, "sensor", "power_meter_1234_power")) == values["power_active"]
-    assert float(state(hass, "sensor", "power_meter_1234_frequency")) == values["frequency"]
-    energy = hass.states.get(eid(hass, "sensor", "power_meter_1234_energy_import"))
+    assert float(state(hass, "sensor.pm001_voltage_phase_1")) == values["voltage_l1"]
+    assert float(state(hass, "sensor.pm001_voltage_phase_3")) == values["voltage_l3"]
+    assert float(state(hass, "sensor.pm001_current_phase_2")) == values["current_l2"]
+    assert float(state(hass, "sensor.pm001_power")) == values["power_active"]
+    assert float(state(hass, "sensor.pm001_frequency")) == values["frequency"]
+    energy = hass.states.get("sensor.pm001_imported_energy")
     assert energy is not None
     assert float(energy.state) == values["energy_active_import"]
     assert energy.attributes["state_class"] == "total_increasing"
@@ -117,14 +138,15 @@ async def test_devices(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> No
     assert hub.serial_number == SERIAL
     assert hub.sw_version == "6.0.2"
     for key in ("station_101", "station_102", "zone_7", "zone_8", "power_meter_1234"):
-        device = get_device(hass, f"{SERIAL}_{key}")
-        assert device.via_device_id == hub.id
+        assert get_device(hass, f"{SERIAL}_{key}").via_device_id == hub.id, key
     station = get_device(hass, f"{SERIAL}_station_102")
     assert station.name == "Bay 2"
     assert station.serial_number == "EVB1A22P4KI00102"
-    entity = er.async_get(hass).async_get(eid(hass, "sensor", "station_102_power"))
-    assert entity is not None
-    assert entity.unique_id == f"{SERIAL}_station_102_power"
+    connector = get_device(hass, f"{SERIAL}_station_102_connector_2")
+    assert connector.via_device_id == station.id
+    assert connector.name == "Bay 2 connector 2"
+    # The power meter shows its model's name (documented /pms/models/{id}), not its id.
+    assert get_device(hass, f"{SERIAL}_power_meter_1234").model == "Schneider Electric PM5560"
 
 
 async def test_one_login_and_few_requests(
@@ -189,23 +211,24 @@ async def test_stored_token_is_reused_after_a_restart(
 async def test_stations_zones_and_meters_come_and_go(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
 ) -> None:
+    registry = dr.async_get(hass)
     new_id = hub.control("add_station", {})["id"]
     await refresh(hass, loaded_entry)
-    assert state(hass, "sensor", f"station_{new_id}_status") in {"available", "charging"}
-    assert get_device(hass, f"{SERIAL}_station_{new_id}")
+    assert state(hass, f"sensor.bay_{new_id - 100}_status") in {"available", "charging"}
+    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_station_{new_id}")})
     hub.control("remove_station", {"id": 102})
     await refresh(hass, loaded_entry)
-    assert find_device(hass, f"{SERIAL}_station_102") is None
+    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_station_102")}) is None
     # Its entities go with the device.
-    assert find_entity_id(hass, "sensor", f"{SERIAL}_station_102_status") is None
+    assert hass.states.get("sensor.bay_2_status") is None
     hub.control("remove_zone", {"id": 8})
     hub.control("remove_pm", {"id": 1234})
     await refresh(hass, loaded_entry)
-    assert find_device(hass, f"{SERIAL}_zone_8") is None
-    assert find_device(hass, f"{SERIAL}_power_meter_1234") is None
+    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_zone_8")}) is None
+    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_power_meter_1234")}) is None
     zone_id = hub.control("add_zone", {})["id"]
     await refresh(hass, loaded_entry)  # the zone list is read again after the 404s
-    assert get_device(hass, f"{SERIAL}_zone_{zone_id}")
+    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_zone_{zone_id}")})
 
 
 async def test_fault_makes_entities_unavailable_then_recovers(
@@ -219,14 +242,14 @@ async def test_fault_makes_entities_unavailable_then_recovers(
     hub.faults.update({"mode": "http_500"})
     await refresh(hass, loaded_entry)
     await refresh(hass, loaded_entry)
-    assert state(hass, "sensor", "station_101_power") == STATE_UNAVAILABLE
-    assert state(hass, "number", "zone_7_reduction") == STATE_UNAVAILABLE
+    assert uid_state(hass, "sensor", "station_101_connector_1_power") == STATE_UNAVAILABLE
+    assert state(hass, "number.parking_a_reduction") == STATE_UNAVAILABLE
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(errors) == 1
     hub.faults.update({"mode": "none"})
     hub.stats.by_path.clear()
     await refresh(hass, loaded_entry)
-    assert state(hass, "sensor", "station_101_status") != STATE_UNAVAILABLE
+    assert state(hass, "sensor.bay_1_status") != STATE_UNAVAILABLE
     assert "recovered" in caplog.text
     # Reconnected: the lists are read again.
     assert sim.requests("GET /api/v2/stations/") == 1
@@ -237,10 +260,10 @@ async def test_offline_station(
 ) -> None:
     hub.control("station_online", {"id": 101, "online": False})
     await refresh(hass, loaded_entry)
-    assert state(hass, "sensor", "station_101_ocpp_status") == "disconnected"
-    assert state(hass, "sensor", "station_101_status") == "unknown"
-    assert state(hass, "switch", "station_101_availability") == "unknown"
-    assert state(hass, "sensor", "hub_stations_connected") == "2"
+    assert state(hass, "sensor.bay_1_ocpp_connection") == "disconnected"
+    assert state(hass, "sensor.bay_1_status") == "unknown"
+    assert state(hass, "switch.bay_1_available_for_charging") == "unknown"
+    assert state(hass, "sensor.evce_stations_connected") == "2"
 
 
 async def test_diagnostics_redact_secrets(
@@ -267,5 +290,5 @@ async def test_measurements_only_where_the_hub_reports_them(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert find_entity_id(hass, "sensor", f"{SERIAL}_station_101_session_energy") is None
-    assert hass.states.get(eid(hass, "sensor", "station_101_energy")) is not None
+    assert uid_state(hass, "sensor", "station_101_connector_1_session_energy") == "unknown"
+    assert find_entity_id(hass, "sensor", f"{SERIAL}_station_101_connector_1_energy")

@@ -64,6 +64,28 @@ def test_control_actions() -> None:
     state = device.describe()
     assert state["serial"] == "3N2412345678"
     assert [item["station_id"] for item in state["stations"]] == [101, 102, 103, 105]
+    device.control("rename_station", {"id": 101, "name": "Gate"})
+    device.control("rename_zone", {"id": 7, "name": "Roof"})
+    moved = device.control("config_import", {})
+    assert moved["stations"] == {"101": 106, "102": 107, "103": 108, "105": 109}
+    assert moved["zones"] == {"7": 10, "8": 11}
+    assert moved["pms"] == {"1234": 1236}
+    assert device.stations[106].name == "Gate"
+    assert device.zones[10].name == "Roof"
+    assert device.zone_of_station[106] == 10
+
+
+def test_variants() -> None:
+    device = EvceDevice.from_options(
+        SimClock(scale=0), {"variant": "identity=none+pm_units=none", "role": "User"}
+    )
+    assert device.variant["identity"] == "none"
+    assert device.variant["pm_units"] == "none"
+    assert device.variant["maintenance_auth"] == "token"
+    assert "unit" not in device.pm_values(device.pms[1234])["values"][0]
+    for bad in ("identity=maybe", "colour=green"):
+        with pytest.raises(ValueError, match="variant"):
+            EvceDevice(SimClock(scale=0), variant=bad)
 
 
 async def test_jwt_and_odd_requests(start_simulator: StartSimulator) -> None:
@@ -105,8 +127,24 @@ async def test_jwt_and_odd_requests(start_simulator: StartSimulator) -> None:
                 assert resp.status == 404, path
         async with session.get(f"{url}/stations/101/status", headers=auth) as resp:
             assert (await resp.json())["station_id"] == 101
+        # Maintenance endpoints need the token (the default reading).
         async with session.get(f"{url}/maintenance/product_status") as resp:
-            assert resp.status == 200
+            assert resp.status == 401
+        for path in ("/maintenance/product_status", "/maintenance/product_caps", "/config/em"):
+            async with session.get(f"{url}{path}", headers=auth) as resp:
+                assert resp.status == 200, path
+        async with session.get(f"{url}/maintenance/product_infos", headers=auth) as resp:
+            assert resp.status == 404
+        async with session.get(f"{url}/pms/models/1", headers=auth) as resp:
+            assert resp.status == 404
+        async with session.get(f"{url}/em/zones/99/stations", headers=auth) as resp:
+            assert resp.status == 404
+        async with session.put(
+            f"{url}/em/zones/7/reduction",
+            headers=auth,
+            json={"type": "current", "value": 5, "valid_mode": "temporary"},
+        ) as resp:
+            assert resp.status == 400
         bad_commands = [
             ("/stations/999/cmds/reset", {"type": "soft"}, 404),
             ("/stations/101/cmds/explode", {}, 404),

@@ -63,7 +63,7 @@ def test_vendor_strings(language: str) -> None:
             or key in strings["selector"]
         )
         assert found, key
-    for key in ("evce_certificate_untrusted", "evce_account_blocked"):
+    for key in ("evce_certificate_untrusted", "evce_no_permission"):
         assert config["error"][key]
     for key in ("command_timeout", "certificate_changed"):
         assert strings["exceptions"][key]["message"]

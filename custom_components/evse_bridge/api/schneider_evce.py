@@ -2,12 +2,15 @@
 
 The hub serves ``https://<host>/api/v2`` with a self-signed certificate and
 issues JWTs (12 h validity, revoked after 30 min without requests, one
-connection per user, account blocked after repeated failed logins). The client
-therefore logs in only when it has no token or the hub answered 401, logs in at
-most once per request, and never retries a refused login.
+connection per user). The client therefore logs in only when it has no token or
+the hub answered 401, logs in at most once per request, never retries a refused
+login, and (the document's own pattern) logs out a token it still holds before
+logging in again. Every endpoint, the maintenance ones included, is called with
+the token: the document lists them all among those that need a login.
 
-Paths and field names follow ``shared/notes/vendor-apis.md`` §3; every one of
-them lives in this module. Assumption of this client: the ``connector_id`` of the
+Paths and field names follow ``shared/notes/vendor-apis.md`` §3 and the
+readings recorded in ``docs/vendor-assumptions.md`` (## Schneider EVCE); every
+one of them lives in this module. Assumption of this client: the ``connector_id`` of the
 OCPP 1.6 commands is the EVSE ``id`` of the station payloads (one connector per
 EVSE, as on EVlink stations), so "connector N" means EVSE N throughout.
 """
@@ -41,6 +44,7 @@ from .parsing import (
     error_text,
     get_ci,
     header_token,
+    report_once,
     to_enum,
     to_float,
     to_float_list,
@@ -74,7 +78,11 @@ class EvceOcppStatus(StrEnum):
 
 
 class EvceConnectorStatus(StrEnum):
-    """OCPP 1.6 status of a station, EVSE or connector."""
+    """OCPP 1.6 status of a station, EVSE or connector.
+
+    OCPP's ``Unavailable`` is ``inoperative`` here: Home Assistant reserves
+    ``unavailable`` for an entity it cannot reach.
+    """
 
     AVAILABLE = "available"
     PREPARING = "preparing"
@@ -83,8 +91,24 @@ class EvceConnectorStatus(StrEnum):
     SUSPENDEDEVSE = "suspendedevse"
     FINISHING = "finishing"
     RESERVED = "reserved"
-    UNAVAILABLE = "unavailable"
+    INOPERATIVE = "inoperative"
     FAULTED = "faulted"
+
+    @classmethod
+    def _missing_(cls, value: object) -> EvceConnectorStatus | None:
+        if isinstance(value, str) and value.lower() == "unavailable":
+            return cls.INOPERATIVE
+        return None
+
+
+#: Statuses in which a connector has a session (a transaction or a vehicle being served).
+SESSION_STATUSES = frozenset(
+    {
+        EvceConnectorStatus.CHARGING,
+        EvceConnectorStatus.SUSPENDEDEV,
+        EvceConnectorStatus.SUSPENDEDEVSE,
+    }
+)
 
 
 class EvceReductionType(StrEnum):
@@ -115,22 +139,59 @@ _STATION_STATUS_PRIORITY = (
     EvceConnectorStatus.FINISHING,
     EvceConnectorStatus.RESERVED,
     EvceConnectorStatus.AVAILABLE,
-    EvceConnectorStatus.UNAVAILABLE,
+    EvceConnectorStatus.INOPERATIVE,
 )
 
 
-class EvceAccountBlockedError(EvseAuthenticationError):
-    """The hub blocked the user after too many failed logins (HTTP 403 on login)."""
+class EvcePermissionError(EvseAuthenticationError):
+    """HTTP 403 at login: the user has no permission for the API (it needs the EBMS role).
+
+    The document's status table says 403 means "User does not have the
+    permissions to access the resource"; it never mentions blocked accounts.
+    """
+
+
+#: Endpoints that may tell who the hub is, the documented ones first. The shapes of their
+#: answers are not documented: each field is looked for under several plausible names.
+IDENTITY_SOURCES: tuple[tuple[str, str], ...] = (
+    ("product_status", "/maintenance/product_status"),
+    ("product_caps", "/maintenance/product_caps"),
+    ("config_em", "/config/em"),
+    # In no vendor document: it only adds detail where a hub answers it.
+    ("product_infos", "/maintenance/product_infos"),
+)
+_IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {
+    "serial": (
+        "serial_number",
+        "serialNumber",
+        "serial",
+        "sn",
+        "product_serial",
+        "product_serial_number",
+    ),
+    "model": ("model", "commercial_reference", "reference", "product_reference", "product_model"),
+    "firmware": (
+        "firmware_version",
+        "firmware",
+        "fw_version",
+        "sw_version",
+        "software_version",
+        "version",
+    ),
+    "name": ("product_name", "name", "friendly_name", "site_name"),
+}
 
 
 @dataclass(frozen=True, slots=True)
 class EvceProductInfo:
-    """Identity of the hub (served without authentication)."""
+    """Identity of the hub, from whichever answers carry it."""
 
     serial: str | None
     model: str | None
     firmware: str | None
     name: str | None
+    #: Per field, ``endpoint.key`` it was read from (for diagnostics).
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +215,13 @@ class EvceConnectorState:
     energy_wh: float | None
     session_energy_wh: float | None
     transaction_id: int | None
+    #: When the running transaction started, where the hub says so.
+    session_start: str | None = None
+
+    @property
+    def in_session(self) -> bool:
+        """Whether a session runs on the connector (a transaction id or a charging status)."""
+        return self.transaction_id is not None or self.status in SESSION_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,24 +233,11 @@ class EvceStationStatus:
     status: EvceConnectorStatus | None
     connectors: Mapping[int, EvceConnectorState]
 
-    def _total(self, values: list[float | None]) -> float | None:
-        known = [value for value in values if value is not None]
-        return sum(known) if known else None
-
     @property
     def power_w(self) -> float | None:
-        """Power of all connectors, or None when none reports it."""
-        return self._total([item.power_w for item in self.connectors.values()])
-
-    @property
-    def energy_wh(self) -> float | None:
-        """Lifetime energy of all connectors."""
-        return self._total([item.energy_wh for item in self.connectors.values()])
-
-    @property
-    def session_energy_wh(self) -> float | None:
-        """Energy of the connectors' current or last sessions."""
-        return self._total([item.session_energy_wh for item in self.connectors.values()])
+        """Power of all connectors (an instantaneous sum), or None when none reports it."""
+        known = [item.power_w for item in self.connectors.values() if item.power_w is not None]
+        return sum(known) if known else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,17 +271,39 @@ class EvceZoneReduction:
 
 @dataclass(frozen=True, slots=True)
 class EvcePowerMeter:
-    """A power meter read by the hub."""
+    """A power meter read by the hub; ``model_id`` refers to ``/pms/models/{id}``."""
 
     id: int
     name: str | None
-    model: str | None
+    model_id: int | None
     connection: str | None
+
+
+#: Factor from each unit a power meter may give to the unit the entity declares
+#: (V, A, kW, kWh, Hz). A value without a unit, or in a unit not listed, is unknown.
+_UNIT_FACTORS: dict[str, dict[str, float]] = {
+    "voltage": {"v": 1.0, "kv": 1000.0, "mv": 0.001},
+    "current": {"a": 1.0, "ma": 0.001, "ka": 1000.0},
+    "power": {"kw": 1.0, "w": 0.001, "mw": 1000.0},
+    "energy": {"kwh": 1.0, "wh": 0.001, "mwh": 1000.0},
+    "frequency": {"hz": 1.0},
+}
+_QUANTITY_OF = {
+    "voltage_l1": "voltage",
+    "voltage_l2": "voltage",
+    "voltage_l3": "voltage",
+    "current_l1": "current",
+    "current_l2": "current",
+    "current_l3": "current",
+    "power_active": "power",
+    "energy_active_import": "energy",
+    "frequency": "frequency",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class EvcePowerMeterValues:
-    """Last values read from a power meter."""
+    """Last values read from a power meter, converted to V, A, kW, kWh and Hz."""
 
     voltages_v: tuple[float | None, float | None, float | None]
     currents_a: tuple[float | None, float | None, float | None]
@@ -234,6 +311,8 @@ class EvcePowerMeterValues:
     energy_import_kwh: float | None
     frequency_hz: float | None
     timestamp: str | None
+    #: Per value name, the unit the hub gave (for diagnostics).
+    units: Mapping[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -407,8 +486,22 @@ class EvceClient:
             raise EvseConnectionError(f"hub answered HTTP {answer.status}")
         return answer
 
+    def adopt_token(self, token: str) -> None:
+        """Use ``token``, which another client of the same user obtained.
+
+        The hub allows one connection per user: a connection test that logs in
+        revokes this client's token, so it hands its own over instead.
+        """
+        self._set_token(token)
+
     async def login(self) -> None:
-        """Log in with the configured secret; a refusal is never retried here."""
+        """Log in with the configured secret; a refusal is never retried here.
+
+        A token still held is logged out first (the document's login pattern),
+        so the user's single connection is released before a new one is opened.
+        """
+        if self._auth.token is not None:
+            await self.logout()
         answer = await self._send(
             "POST",
             "/login/login",
@@ -421,8 +514,8 @@ class EvceClient:
             raise EvseAuthenticationError("the hub refused the login or password")
         if answer.status == 403:
             self._set_token(None)
-            raise EvceAccountBlockedError(
-                "the hub blocked this account after too many failed logins"
+            raise EvcePermissionError(
+                "the user has no permission for the API (it needs the EBMS role)"
             )
         if answer.status != 200:
             raise EvseResponseError(f"login answered HTTP {answer.status}")
@@ -449,6 +542,9 @@ class EvceClient:
             # Another request may have logged in while this one waited.
             if self._auth.token is not None and self._auth.token != stale:
                 return self._auth.token
+            if stale is not None and self._auth.token == stale:
+                # The hub refused it: it is gone, there is nothing to log out.
+                self._set_token(None)
             await self.login()
             assert self._auth.token is not None
             return self._auth.token
@@ -479,22 +575,51 @@ class EvceClient:
         self.raw_payloads[raw_key] = payload
         return payload
 
-    async def product_info(self) -> EvceProductInfo:
-        """Model, serial number and firmware of the hub (no login needed)."""
-        answer = await self._send("GET", "/maintenance/product_infos", token=None)
-        if answer.status == 404:
-            raise EvseNotSupportedError("the hub offers no product information")
+    async def _optional_json(self, path: str, raw_key: str) -> Any:
+        """An answer that only adds detail: None when the hub does not give it."""
+        try:
+            answer = await self._request("GET", path)
+        except (EvseNotSupportedError, EvseResponseError) as err:
+            _LOGGER.debug("EVCE hub gives no %s: %s", path, err)
+            return None
         if answer.status != 200:
-            raise EvseResponseError(f"product information answered HTTP {answer.status}")
-        payload = _mapping(answer.json())
-        self.raw_payloads["product_infos"] = payload
+            return None
+        try:
+            payload = answer.json()
+        except EvseResponseError:
+            return None
+        self.raw_payloads[raw_key] = payload
+        return payload
+
+    async def product_info(self) -> EvceProductInfo:
+        """Serial number, model, firmware and name of the hub, where any answer has them.
+
+        Needs the token (log in first). Each field comes from the first answer
+        that carries it; a hub that tells none of them gives all None.
+        """
+        found: dict[str, str] = {}
+        sources: dict[str, str] = {}
+        for raw_key, path in IDENTITY_SOURCES:
+            payload = await self._optional_json(path, raw_key)
+            if not isinstance(payload, Mapping):
+                continue
+            # Accept the fields at the top or one object deep (``{"product": {...}}``).
+            objects = [payload, *(item for item in payload.values() if isinstance(item, Mapping))]
+            for name, keys in _IDENTITY_FIELDS.items():
+                if name in found:
+                    continue
+                for item in objects:
+                    key = next((key for key in keys if to_str(get_ci(item, key))), None)
+                    if key is not None:
+                        found[name] = str(to_str(get_ci(item, key)))
+                        sources[name] = f"{raw_key}.{key}"
+                        break
         return EvceProductInfo(
-            serial=to_str(get_ci(payload, "serial_number", "serial", "sn", "serialNumber")),
-            model=to_str(get_ci(payload, "model", "commercial_reference", "reference")),
-            firmware=to_str(
-                get_ci(payload, "firmware_version", "firmware", "sw_version", "version")
-            ),
-            name=to_str(get_ci(payload, "product_name", "name")),
+            serial=found.get("serial"),
+            model=found.get("model"),
+            firmware=found.get("firmware"),
+            name=found.get("name"),
+            sources=sources,
         )
 
     async def stations(self) -> list[EvceStation]:
@@ -552,6 +677,9 @@ class EvceClient:
                 energy_wh=to_float(get_ci(evse, "energy_wh", "energy")),
                 session_energy_wh=to_float(get_ci(evse, "session_energy_wh", "session_energy")),
                 transaction_id=to_int(get_ci(evse, "transaction_id", "transactionid")),
+                session_start=to_str(
+                    get_ci(evse, "session_start", "transaction_start", "start_time", "started_at")
+                ),
             )
         status = to_enum(EvceConnectorStatus, get_ci(item, "status"))
         if status is None:
@@ -600,6 +728,30 @@ class EvceClient:
         )
         return self._parse_reduction(_mapping(payload))
 
+    async def zone_stations(self, zone_id: int) -> tuple[int, ...] | None:
+        """IDs of the stations affected to a zone (None when the hub does not say).
+
+        The answer's shape is not documented: a list of IDs, of station objects
+        (``id`` / ``station_id``), or either wrapped in an object.
+        """
+        payload = await self._optional_json(
+            f"/em/zones/{zone_id}/stations", f"zone_{zone_id}_stations"
+        )
+        if isinstance(payload, Mapping):
+            payload = get_ci(payload, "stations", "station_ids", "items", "data")
+        if not isinstance(payload, list):
+            return None
+        ids: list[int] = []
+        for item in payload:
+            station_id = (
+                to_int(get_ci(item, "id", "station_id")) if isinstance(item, Mapping) else None
+            )
+            if station_id is None and not isinstance(item, Mapping | bool):
+                station_id = to_int(item)
+            if station_id is not None:
+                ids.append(station_id)
+        return tuple(sorted(set(ids)))
+
     @staticmethod
     def _parse_reduction(payload: Mapping[str, Any]) -> EvceZoneReduction:
         return EvceZoneReduction(
@@ -610,18 +762,30 @@ class EvceClient:
         )
 
     async def set_zone_reduction(
-        self, zone_id: int, value: float, reduction_type: EvceReductionType
+        self,
+        zone_id: int,
+        value: float,
+        reduction_type: EvceReductionType,
+        *,
+        duration_s: int | None = None,
     ) -> EvceZoneReduction:
-        """Apply a permanent reduction (A or kW) to a zone; returns what the hub applied."""
+        """Apply a reduction (A or kW) to a zone; returns what the hub applied.
+
+        Without ``duration_s`` it is permanent (``valid_mode`` ``permanent``);
+        with it, temporary for that many seconds.
+        """
         path = f"/em/zones/{zone_id}/reduction"
-        body = {"type": reduction_type.value, "value": value, "valid_mode": "permanent"}
+        mode = "permanent" if duration_s is None else "temporary"
+        body: dict[str, Any] = {"type": reduction_type.value, "value": value, "valid_mode": mode}
+        if duration_s is not None:
+            body["duration_s"] = duration_s
         answer = await self._request("PUT", path, body=body)
         if answer.status == 400:
             raise EvseCommandRejectedError(f"the hub refused the reduction: {_message(answer)}")
         if answer.status not in (200, 204):
             raise EvseResponseError(f"PUT {path} answered HTTP {answer.status}")
         if answer.status == 204 or not answer.body:
-            return EvceZoneReduction(reduction_type, value, "permanent", None)
+            return EvceZoneReduction(reduction_type, value, mode, duration_s)
         payload = _mapping(answer.json())
         self.raw_payloads[f"zone_{zone_id}_reduction"] = payload
         applied = self._parse_reduction(payload)
@@ -645,20 +809,43 @@ class EvceClient:
                 EvcePowerMeter(
                     id=meter_id,
                     name=to_str(get_ci(desc, "name", "friendly_name")),
-                    model=to_str(get_ci(desc, "model")),
+                    model_id=to_int(get_ci(desc, "model", "model_id")),
                     connection=to_str(get_ci(desc, "type")),
                 )
             )
         return meters
 
+    async def power_meter_model(self, model_id: int) -> str | None:
+        """Name of a power meter model (``/pms/models/{id}``), or None when not given."""
+        payload = await self._optional_json(f"/pms/models/{model_id}", f"pm_model_{model_id}")
+        if not isinstance(payload, Mapping):
+            return None
+        desc = _sub(payload, "desc")
+        name = to_str(get_ci(desc, "name", "model_name", "model", "reference"))
+        manufacturer = to_str(get_ci(desc, "manufacturer", "brand", "vendor"))
+        if name is None or name.isdigit():
+            return None
+        if manufacturer and not name.lower().startswith(manufacturer.lower()):
+            return f"{manufacturer} {name}"
+        return name
+
     async def power_meter_values(self, meter_id: int) -> EvcePowerMeterValues:
-        """Read the last values the hub read from one power meter."""
+        """Read the last values the hub read from one power meter.
+
+        Each value is converted from its own ``unit`` field; a value whose unit
+        is missing or unknown is left unknown rather than guessed.
+        """
         payload = _mapping(await self._get_json(f"/pms/{meter_id}/values", f"pm_{meter_id}"))
         values: dict[str, float | None] = {}
+        units: dict[str, str | None] = {}
         for item in _items(get_ci(payload, "values") or [], "values"):
             name = to_str(get_ci(item, "name"))
-            if name is not None:
-                values[name.lower()] = to_float(get_ci(item, "value"))
+            if name is None:
+                continue
+            name = name.lower()
+            unit = to_str(get_ci(item, "unit"))
+            units[name] = unit
+            values[name] = _convert(name, to_float(get_ci(item, "value")), unit)
         return EvcePowerMeterValues(
             voltages_v=(
                 values.get("voltage_l1"),
@@ -674,6 +861,7 @@ class EvceClient:
             energy_import_kwh=values.get("energy_active_import"),
             frequency_hz=values.get("frequency"),
             timestamp=to_str(get_ci(payload, "timestamp")),
+            units=units,
         )
 
     async def send_command(self, station_id: int, command: str, body: dict[str, Any]) -> int:
@@ -762,6 +950,24 @@ class EvceClient:
     async def reset(self, station_id: int, *, hard: bool = False) -> None:
         """Restart a station (soft by default: it ends sessions cleanly)."""
         await self.run_command(station_id, "reset", {"type": "hard" if hard else "soft"})
+
+
+def _convert(name: str, value: float | None, unit: str | None) -> float | None:
+    """``value`` in the unit the entity of ``name`` declares, or None when the unit is unknown."""
+    quantity = _QUANTITY_OF.get(name)
+    if value is None or quantity is None:
+        return value
+    factor = _UNIT_FACTORS[quantity].get((unit or "").strip().lower())
+    if factor is None:
+        report_once(
+            "EvcePowerMeterUnit",
+            f"{name}:{unit}",
+            "Power meter value %s has unit %r, which is not understood; it is shown as unknown",
+            name,
+            unit,
+        )
+        return None
+    return value * factor
 
 
 def _message(answer: HttpAnswer, secrets: list[str] | None = None) -> str:

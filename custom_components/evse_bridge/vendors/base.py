@@ -113,6 +113,11 @@ class Vendor:
     async_certificate_fingerprint: (
         Callable[[HomeAssistant, dict[str, Any]], Awaitable[str | None]] | None
     ) = None
+    #: Brings an entry stored by an earlier version (config entry version 1, minor < the
+    #: flow's) to today's data and registry; runs before the entry is set up.
+    async_migrate_entry: (
+        Callable[[HomeAssistant, EvseBridgeConfigEntry], Awaitable[None]] | None
+    ) = None
 
     def form_error(self, err: Exception) -> tuple[str, str]:
         """The (field, error key) for a failed probe; ``("base", "unknown")`` if unmapped."""

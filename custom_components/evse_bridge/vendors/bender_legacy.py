@@ -59,7 +59,15 @@ from ..descriptions import (
 )
 from ..runtime import EvseBridgeConfigEntry
 from ..sessions import session_event
-from ..site import DeviceData, DeviceIdentity, SessionRecord, Site, SiteData
+from ..site import (
+    SESSION_UNKNOWN,
+    DeviceData,
+    DeviceIdentity,
+    SessionRecord,
+    SessionUnknown,
+    Site,
+    SiteData,
+)
 from .base import ProbeResult, Vendor
 from .sensor_factories import (
     counter_sensor,
@@ -428,16 +436,16 @@ BINARY_SENSORS: tuple[EvseBridgeBinarySensorEntityDescription, ...] = (
     ),
 )
 
-_IDLE = (None, ConnectionState.NO_VEHICLE_CONNECTED)
 
-
-def _session(state: LegacyState) -> SessionRecord | None:
+def _session(state: LegacyState) -> SessionRecord | SessionUnknown | None:
     """A session lasts from plug-in to unplug (``conn_state``); the controller has no id for it.
 
     ``time_since_charging_start`` counts from plug-in; ``transaction_wh`` is the
     session's energy until the vehicle leaves.
     """
-    if state.connection_state in _IDLE:
+    if state.connection_state is None:
+        return SESSION_UNKNOWN  # unread: neither starts nor ends a session
+    if state.connection_state is ConnectionState.NO_VEHICLE_CONNECTED:
         return None
     duration = state.charging_duration_s
     return SessionRecord(

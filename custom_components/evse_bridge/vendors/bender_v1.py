@@ -55,6 +55,7 @@ from ..api.bender_legacy import (
 from ..api.bender_v1 import (
     BenderV1Client,
     ChargePointInfo,
+    CompletedTransaction,
     ControllerLog,
     LogMessage,
     SettingParameter,
@@ -72,7 +73,8 @@ from ..descriptions import (
 )
 from ..event import fire_device_event
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
-from ..site import DeviceData, DeviceIdentity, Site, SiteData
+from ..sessions import session_event
+from ..site import DeviceData, DeviceIdentity, SessionRecord, Site, SiteData
 from .base import ProbeResult, Vendor, VendorService
 from .bender_v1_controls import (
     ATTR_NAME,
@@ -276,6 +278,24 @@ class BenderV1Site(Site):
         return SiteData(
             {CONTROLLER: DeviceData(key=CONTROLLER, kind=CONTROLLER, identity=identity, data=data)}
         )
+
+    async def async_final_session(self, device_key: str, session_id: str) -> SessionRecord | None:
+        """The controller's record of the transaction that just ended (final energy)."""
+        since = dt_util.utcnow() - FINAL_RECORD_WINDOW
+        for transaction in await self.client.completed_transactions(since):
+            if transaction.id == session_id:
+                return _completed_record(transaction)
+        return None
+
+    async def async_completed_sessions(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, SessionRecord]] | None:
+        """The controller's completed transactions; None where it lists none."""
+        try:
+            transactions = await self.client.completed_transactions(start, end)
+        except EvseNotSupportedError:
+            return None
+        return [(CONTROLLER, _completed_record(transaction)) for transaction in transactions]
 
     async def transaction_running(self, state: SystemState) -> bool | None:
         """Whether a transaction runs; the documented ``transactions/active`` settles doubt.
@@ -509,10 +529,43 @@ EVENTS: tuple[EvseBridgeEventEntityDescription, ...] = (
     ),
 )
 
+#: How far back the controller's records are searched for a transaction that just ended.
+FINAL_RECORD_WINDOW = timedelta(days=31)
+
+
+def _session(data: BenderV1Data) -> SessionRecord | None:
+    """The running transaction of ``system_state``; it is there only while one runs."""
+    transaction = data.state.transaction
+    if transaction is None:
+        return None
+    return SessionRecord(
+        id=transaction.id,
+        start=None if transaction.started is None else dt_util.parse_datetime(transaction.started),
+        energy_kwh=None if transaction.energy_wh is None else transaction.energy_wh / 1000,
+        power_w=transaction.power_w,
+        duration_s=transaction.duration_s,
+        tag=transaction.id_tag,
+    )
+
+
+def _completed_record(transaction: CompletedTransaction) -> SessionRecord:
+    return SessionRecord(
+        id=transaction.id,
+        start=None if transaction.started is None else dt_util.parse_datetime(transaction.started),
+        end=None if transaction.ended is None else dt_util.parse_datetime(transaction.ended),
+        energy_kwh=None if transaction.energy_wh is None else transaction.energy_wh / 1000,
+        duration_s=transaction.duration_s,
+        tag=transaction.id_tag,
+        stop_reason=transaction.stop_reason,
+        ended=True,
+    )
+
+
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     *SENSORS,
     *BINARY_SENSORS,
     *EVENTS,
+    session_event(CONTROLLER, _session, connector=False),
     current_limit_number(CONTROLLER),
 )
 

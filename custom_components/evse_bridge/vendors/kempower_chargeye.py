@@ -72,7 +72,16 @@ from ..descriptions import (
     EvseBridgeSwitchEntityDescription,
 )
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
-from ..site import DeviceData, DeviceIdentity, Site, SiteData
+from ..sessions import delivered_energy_sensor, session_event
+from ..site import (
+    SESSION_UNKNOWN,
+    DeviceData,
+    DeviceIdentity,
+    SessionRecord,
+    SessionUnknown,
+    Site,
+    SiteData,
+)
 from .base import ProbeResult, Vendor, VendorService, WriteTarget
 from .sensor_factories import current_sensor, energy_sensor, enum_sensor, power_sensor
 
@@ -406,7 +415,38 @@ def _maximum_power(
     )
 
 
+def _session(data: ConnectorData) -> SessionRecord | SessionUnknown | None:
+    """The connector's latest transaction; one with status Ended is the final record.
+
+    An offline station's connector reports nothing current (the cloud shows its last
+    state): the open session neither ends nor changes until the station is back.
+    """
+    connector = data.connector
+    if data.station.online_status is OnlineStatus.OFFLINE or connector.status in (
+        None,
+        ConnectorStatus.UNKNOWN,
+    ):
+        return SESSION_UNKNOWN
+    transaction = connector.latest_transaction
+    if transaction is None:
+        return None
+    if transaction.status in (None, TransactionStatus.UNKNOWN):
+        return SESSION_UNKNOWN
+    return SessionRecord(
+        id=transaction.transaction_id,
+        start=transaction.start_time,
+        energy_kwh=transaction.energy_kwh,
+        power_w=None if transaction.power_kw is None else transaction.power_kw * 1000,
+        vehicle_soc=transaction.soc,
+        ended=transaction.status is TransactionStatus.ENDED,
+    )
+
+
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    session_event(CONNECTOR, _session),
+    # No meter in the API: energy delivered since the integration was added, from sessions.
+    delivered_energy_sensor(CONNECTOR),
+    delivered_energy_sensor(STATION),
     # Station
     enum_sensor(
         "station_status",

@@ -2,21 +2,31 @@
 
 Each poll reads every station's status in one request, then one status and one
 reduction per zone and one set of values per power meter. The lists of
-stations, zones and meters are read again only after a reconnection, every ten
-minutes, or when a status names a station not seen before. The hub's JWT is
-kept in the entry data, so a restart reuses it instead of logging in.
+stations, zones and meters (and which stations each zone holds) are read again
+only after a reconnection, every ten minutes, or when a status names a station
+not seen before. The hub's JWT is kept in the entry data, so a restart reuses it
+instead of logging in.
+
+Device keys outlive the hub's IDs: a configuration import gives every station,
+zone and meter a new ID (document §3.1.4), so the site keeps the document's
+name <-> ID dictionary in the entry data and a device whose ID changed under an
+unchanged friendly name keeps its key, its entities and their history. A rename
+on the hub keeps the ID and therefore the key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
+import logging
 from typing import Any
 
 from homeassistant.components.button import ButtonDeviceClass
 from homeassistant.components.number import NumberDeviceClass, NumberMode
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -29,8 +39,8 @@ from homeassistant.const import (
     UnitOfPower,
 )
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     SelectSelector,
@@ -47,15 +57,18 @@ from ..api import (
     EvseAuthenticationError,
     EvseBridgeError,
     EvseCertificateError,
+    EvseCommandRejectedError,
+    EvseCommandTimeoutError,
     EvseConnectionError,
     EvseNotSupportedError,
     EvseResponseError,
 )
 from ..api.schneider_evce import (
-    EvceAccountBlockedError,
     EvceClient,
+    EvceConnectorState,
     EvceConnectorStatus,
     EvceOcppStatus,
+    EvcePermissionError,
     EvcePowerMeter,
     EvcePowerMeterValues,
     EvceProductInfo,
@@ -89,19 +102,32 @@ from .sensor_factories import (
     voltage_sensor,
 )
 
+_LOGGER = logging.getLogger(__name__)
+
 CONF_CERTIFICATE = "certificate"
+#: Where the entry's unique id came from: ``serial`` (an answer of the hub) or
+#: ``certificate`` (the hub's certificate fingerprint, when no answer has a serial).
+CONF_HUB_ID = "hub_id"
+CONF_HUB_ID_SOURCE = "hub_id_source"
+#: The name <-> ID dictionary: device key -> {"id": hub ID, "name": friendly name}.
+CONF_DEVICE_KEYS = "device_keys"
 MANUFACTURER = "Schneider Electric"
 HUB = "hub"
 STATION = "station"
+CONNECTOR = "connector"
 ZONE = "zone"
 POWER_METER = "power_meter"
 #: How often the lists of stations, zones and meters are read again without other cause.
 INVENTORY_INTERVAL = timedelta(minutes=10)
-#: Connectors per station that get their own status sensor.
-MAX_CONNECTORS = 4
 ATTR_CONNECTOR = "connector"
 ATTR_ID_TAG = "id_tag"
 ATTR_TRANSACTION_ID = "transaction_id"
+ATTR_TYPE = "type"
+ATTR_VALUE = "value"
+ATTR_UNIT = "unit"
+ATTR_DURATION = "duration"
+ATTR_SESSION_START = "session_start"
+ATTR_STATIONS = "stations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +142,12 @@ class EvceHubData:
 
 @dataclass(frozen=True, slots=True)
 class EvceStationData:
-    """A station's configuration and its latest status (None when the hub sent none)."""
+    """A station's configuration, its latest status (None when the hub sent none), its zone."""
 
     station: EvceStation
     status: EvceStationStatus | None
+    #: Name of the zone the station is affected to (None when no zone lists it).
+    zone: str | None = None
 
     @property
     def online(self) -> bool:
@@ -128,12 +156,65 @@ class EvceStationData:
 
 
 @dataclass(frozen=True, slots=True)
+class EvceConnectorData:
+    """One EVSE (connector) of a station: the values sessions are made of.
+
+    Between sessions power and session energy are 0 (one rule for every vendor);
+    ``session_start`` is the hub's where it gives one, else when this
+    integration first saw the transaction.
+    """
+
+    station: EvceStation
+    station_name: str
+    connector_id: int
+    state: EvceConnectorState | None
+    online: bool
+    session_start: datetime | None = None
+
+    @property
+    def status(self) -> EvceConnectorStatus | None:
+        """The connector's OCPP status (None while the station is offline)."""
+        return None if self.state is None else self.state.status
+
+    @property
+    def in_session(self) -> bool:
+        """Whether a session runs on the connector."""
+        return self.state is not None and self.state.in_session
+
+    @property
+    def transaction_id(self) -> int | None:
+        """The running transaction's id."""
+        return None if self.state is None or not self.in_session else self.state.transaction_id
+
+    @property
+    def power_w(self) -> float | None:
+        """Power of the running session; 0 between sessions."""
+        if self.state is None:
+            return None
+        return self.state.power_w if self.in_session else 0.0
+
+    @property
+    def session_energy_wh(self) -> float | None:
+        """Energy of the running session; 0 between sessions."""
+        if self.state is None:
+            return None
+        return self.state.session_energy_wh if self.in_session else 0.0
+
+    @property
+    def energy_wh(self) -> float | None:
+        """The connector's lifetime energy register."""
+        return None if self.state is None else self.state.energy_wh
+
+
+@dataclass(frozen=True, slots=True)
 class EvceZoneData:
-    """A zone, its live status and the reduction applied to it."""
+    """A zone, its live status, the reduction applied to it and its stations' names."""
 
     zone: EvceZone
     status: EvceZoneStatus
     reduction: EvceZoneReduction
+    #: Names of the stations affected to the zone (None when the hub does not say).
+    stations: tuple[str, ...] | None = None
 
     @property
     def reduction_type(self) -> EvceReductionType:
@@ -143,10 +224,11 @@ class EvceZoneData:
 
 @dataclass(frozen=True, slots=True)
 class EvcePowerMeterData:
-    """A power meter and its last values."""
+    """A power meter, its model's name (None when the hub gives none) and its last values."""
 
     meter: EvcePowerMeter
     values: EvcePowerMeterValues
+    model: str | None = None
 
 
 def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -197,32 +279,135 @@ async def _async_certificate_fingerprint(hass: HomeAssistant, data: dict[str, An
     return await fetch_certificate_fingerprint(data[CONF_HOST])
 
 
+async def _async_hub_id(data: Mapping[str, Any], info: EvceProductInfo) -> tuple[str, str]:
+    """The entry's unique id and where it came from.
+
+    The hub's serial where any answer gives one; else the fingerprint of the
+    certificate the hub presents. An entry that took the fingerprint keeps it
+    (reauth, reconfigure), so a renewed certificate does not make it another hub.
+    """
+    stored = data.get(CONF_HUB_ID)
+    if stored and data.get(CONF_HUB_ID_SOURCE) == "certificate":
+        return str(stored), "certificate"
+    if info.serial:
+        return info.serial, "serial"
+    fingerprint = data.get(CONF_FINGERPRINT)
+    if not fingerprint:
+        fingerprint = await fetch_certificate_fingerprint(data[CONF_HOST])
+    return f"cert-{str(fingerprint)[:32]}", "certificate"
+
+
+def _running_site(hass: HomeAssistant, unique_id: str, username: str) -> EvceSite | None:
+    """The loaded entry's site for this hub and user, if any."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if (
+            entry.unique_id == unique_id
+            and entry.data.get(CONF_USERNAME) == username
+            and entry.state is ConfigEntryState.LOADED
+            and isinstance(getattr(entry.runtime_data, "site", None), EvceSite)
+        ):
+            site: EvceSite = entry.runtime_data.site
+            return site
+    return None
+
+
 async def _async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
-    """Read the hub's identity, then log in; the token is kept for the entry."""
+    """Log in, then read the hub's identity; the token is kept for the entry.
+
+    The hub allows one connection per user, so this login revoked the token of
+    an entry already running for the same hub and user (reauth, reconfigure, a
+    second attempt to add it): that entry is handed the new token.
+    """
     host = data[CONF_HOST].strip()
     client = _client(hass, {**data, CONF_HOST: host}, token=None)
-    info = await client.product_info()
-    if info.serial is None:
-        raise EvseResponseError("the hub reports no serial number")
     await client.login()
+    assert client.token is not None
+    try:
+        info = await client.product_info()
+        unique_id, source = await _async_hub_id({**data, CONF_HOST: host}, info)
+    except EvseBridgeError:
+        await client.logout()
+        raise
+    if (site := _running_site(hass, unique_id, data[CONF_USERNAME])) is not None:
+        site.client.adopt_token(client.token)
     entry_data: dict[str, Any] = {
-        CONF_HOST: host,
-        CONF_USERNAME: data[CONF_USERNAME],
-        CONF_PASSWORD: data[CONF_PASSWORD],
-        CONF_CERTIFICATE: _ssl_mode(data).value,
-        CONF_TOKEN: client.token,
+        key: value for key, value in data.items() if key in (CONF_DEVICE_KEYS,)
     }
+    entry_data.update(
+        {
+            CONF_HOST: host,
+            CONF_USERNAME: data[CONF_USERNAME],
+            CONF_PASSWORD: data[CONF_PASSWORD],
+            CONF_CERTIFICATE: _ssl_mode(data).value,
+            CONF_TOKEN: client.token,
+            CONF_HUB_ID: unique_id,
+            CONF_HUB_ID_SOURCE: source,
+        }
+    )
     if _ssl_mode(data) is EvceSslMode.PINNED:
         entry_data[CONF_FINGERPRINT] = data[CONF_FINGERPRINT]
+    label = info.name or info.model or "EV Charging Expert"
     return ProbeResult(
-        unique_id=info.serial,
-        title=f"{info.name or 'EV Charging Expert'} {info.serial}",
+        unique_id=unique_id,
+        title=f"{label} {info.serial or host}",
         data=entry_data,
     )
 
 
+@dataclass(slots=True)
+class _KeyBook:
+    """The name <-> ID dictionary of the document (§3.2.2), per device kind.
+
+    ``entries`` maps a device key to the hub ID and friendly name it had when
+    last seen; it is stored in the entry data so it survives restarts.
+    """
+
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def resolve(self, kind: str, items: list[tuple[int, str | None]]) -> dict[int, str]:
+        """Device key per hub ID: known ID, else same name under a vanished ID, else new."""
+        mine = {key: value for key, value in self.entries.items() if key.startswith(f"{kind}_")}
+        by_id = {int(value["id"]): key for key, value in mine.items()}
+        present = {item_id for item_id, _ in items}
+        keys: dict[int, str] = {}
+        for item_id, _ in items:
+            if item_id in by_id:
+                keys[item_id] = by_id[item_id]
+        for item_id, name in items:
+            if item_id in keys:
+                continue
+            vanished = [
+                key
+                for key, value in mine.items()
+                if int(value["id"]) not in present
+                and key not in keys.values()
+                and name is not None
+                and value.get("name") == name
+            ]
+            if len(vanished) == 1:
+                _LOGGER.info(
+                    "EVCE %s %s now has ID %s (configuration import): kept as %s",
+                    kind,
+                    name,
+                    item_id,
+                    vanished[0],
+                )
+                keys[item_id] = vanished[0]
+                continue
+            key = f"{kind}_{item_id}"
+            while key in keys.values():
+                key = f"{key}_"
+            keys[item_id] = key
+        names = dict(items)
+        for key in [key for key in self.entries if key.startswith(f"{kind}_")]:
+            del self.entries[key]
+        for item_id, key in keys.items():
+            self.entries[key] = {"id": item_id, "name": names[item_id]}
+        return keys
+
+
 class EvceSite(Site):
-    """One hub: the hub device plus a device per station, zone and power meter."""
+    """One hub: the hub device, a device per station, connector, zone and power meter."""
 
     def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
         """Create the client; a token kept from an earlier run is used first."""
@@ -237,7 +422,16 @@ class EvceSite(Site):
         self._info: EvceProductInfo | None = None
         self._stations: dict[int, EvceStation] = {}
         self._zones: dict[int, EvceZone] = {}
+        self._zone_stations: dict[int, tuple[int, ...] | None] = {}
         self._meters: dict[int, EvcePowerMeter] = {}
+        self._models: dict[int, str | None] = {}
+        self._units: dict[int, Mapping[str, str | None]] = {}
+        self._keys = _KeyBook(
+            {key: dict(value) for key, value in entry.data.get(CONF_DEVICE_KEYS, {}).items()}
+        )
+        self._key_of: dict[str, dict[int, str]] = {STATION: {}, ZONE: {}, POWER_METER: {}}
+        #: First sighting of each running transaction, for hubs that give no start time.
+        self._session_starts: dict[str, tuple[int | None, datetime]] = {}
         self._inventory_at: datetime | None = None
         self._logins_seen = 0
         self._reconnected = True
@@ -251,6 +445,17 @@ class EvceSite(Site):
             data[CONF_TOKEN] = token
         self._hass.config_entries.async_update_entry(self._entry, data=data)
 
+    def _store_keys(self) -> None:
+        if self._entry.data.get(CONF_DEVICE_KEYS) == self._keys.entries:
+            return
+        self._hass.config_entries.async_update_entry(
+            self._entry,
+            data={
+                **self._entry.data,
+                CONF_DEVICE_KEYS: {key: dict(value) for key, value in self._keys.entries.items()},
+            },
+        )
+
     def _inventory_due(self) -> bool:
         if self._inventory_at is None or self._reconnected:
             return True
@@ -259,11 +464,27 @@ class EvceSite(Site):
         return dt_util.utcnow() - self._inventory_at >= INVENTORY_INTERVAL
 
     async def _async_read_inventory(self) -> None:
-        """Read the hub's identity and its lists of stations, zones and meters."""
+        """Read the hub's identity, its lists, and refresh the name <-> ID dictionary."""
         self._info = await self.client.product_info()
         self._stations = {station.id: station for station in await self.client.stations()}
         self._zones = {zone.id: zone for zone in await self.client.zones()}
         self._meters = {meter.id: meter for meter in await self.client.power_meters()}
+        self._zone_stations = {
+            zone_id: await self.client.zone_stations(zone_id) for zone_id in self._zones
+        }
+        for meter in self._meters.values():
+            if meter.model_id is not None and meter.model_id not in self._models:
+                self._models[meter.model_id] = await self.client.power_meter_model(meter.model_id)
+        self._key_of = {
+            STATION: self._keys.resolve(
+                STATION, [(item.id, item.name) for item in self._stations.values()]
+            ),
+            ZONE: self._keys.resolve(ZONE, [(item.id, item.name) for item in self._zones.values()]),
+            POWER_METER: self._keys.resolve(
+                POWER_METER, [(item.id, item.name) for item in self._meters.values()]
+            ),
+        }
+        self._store_keys()
         self._inventory_at = dt_util.utcnow()
         self._logins_seen = self.client.login_count
 
@@ -285,7 +506,7 @@ class EvceSite(Site):
         statuses = await self.client.station_statuses()
         mismatch = frozenset(set(statuses) ^ set(self._stations))
         if not inventory_read and mismatch != self._known_mismatch:
-            # A station was added or removed on the hub: read the list now, not in 10 min.
+            # A station was added or removed on the hub (or all renumbered): read the lists now.
             await self._async_read_inventory()
             inventory_read = True
         if inventory_read:
@@ -299,7 +520,17 @@ class EvceSite(Site):
                 # Deleted on the hub since the list was read: read it again next poll.
                 self._inventory_at = None
                 continue
-            zones[zone.id] = EvceZoneData(zone, status, reduction)
+            station_ids = self._zone_stations.get(zone.id)
+            names = (
+                None
+                if station_ids is None
+                else tuple(
+                    self._station_name(self._stations[item])
+                    for item in station_ids
+                    if item in self._stations
+                )
+            )
+            zones[zone.id] = EvceZoneData(zone, status, reduction, names)
         meters: dict[int, EvcePowerMeterData] = {}
         for meter in self._meters.values():
             try:
@@ -307,8 +538,34 @@ class EvceSite(Site):
             except EvseNotSupportedError:
                 self._inventory_at = None
                 continue
-            meters[meter.id] = EvcePowerMeterData(meter, values)
+            self._units[meter.id] = values.units
+            model = None if meter.model_id is None else self._models.get(meter.model_id)
+            meters[meter.id] = EvcePowerMeterData(meter, values, model)
         return self._site_data(statuses, zones, meters)
+
+    @staticmethod
+    def _station_name(station: EvceStation) -> str:
+        return station.name or f"Station {station.id}"
+
+    def _zone_of(self, station_id: int) -> str | None:
+        for zone_id, station_ids in self._zone_stations.items():
+            if station_ids and station_id in station_ids and zone_id in self._zones:
+                zone = self._zones[zone_id]
+                return zone.name or f"Zone {zone_id}"
+        return None
+
+    def _session_start(self, key: str, state: EvceConnectorState | None) -> datetime | None:
+        """The hub's start time of the running session, else when it was first seen."""
+        if state is None or not state.in_session:
+            self._session_starts.pop(key, None)
+            return None
+        if state.session_start and (parsed := dt_util.parse_datetime(state.session_start)):
+            return parsed
+        known = self._session_starts.get(key)
+        if known is None or known[0] != state.transaction_id:
+            known = (state.transaction_id, dt_util.utcnow())
+            self._session_starts[key] = known
+        return known[1]
 
     def _site_data(
         self,
@@ -343,21 +600,45 @@ class EvceSite(Site):
             )
         }
         for station in self._stations.values():
-            key = f"{STATION}_{station.id}"
+            key = self._key_of[STATION].get(station.id, f"{STATION}_{station.id}")
+            name = self._station_name(station)
+            status = statuses.get(station.id)
+            station_data = EvceStationData(station, status, self._zone_of(station.id))
             devices[key] = DeviceData(
                 key=key,
                 kind=STATION,
                 identity=DeviceIdentity(
-                    name=station.name or f"Station {station.id}",
+                    name=name,
                     manufacturer=MANUFACTURER,
                     model=station.model,
                     serial_number=station.serial,
                     via_key=HUB,
                 ),
-                data=EvceStationData(station, statuses.get(station.id)),
+                data=station_data,
             )
+            for connector in station.connectors:
+                connector_key = f"{key}_{CONNECTOR}_{connector}"
+                state = None if status is None else status.connectors.get(connector)
+                devices[connector_key] = DeviceData(
+                    key=connector_key,
+                    kind=CONNECTOR,
+                    identity=DeviceIdentity(
+                        name=f"{name} connector {connector}",
+                        manufacturer=MANUFACTURER,
+                        model=station.model,
+                        via_key=key,
+                    ),
+                    data=EvceConnectorData(
+                        station=station,
+                        station_name=name,
+                        connector_id=connector,
+                        state=state,
+                        online=station_data.online,
+                        session_start=self._session_start(connector_key, state),
+                    ),
+                )
         for zone_id, zone_data in zones.items():
-            key = f"{ZONE}_{zone_id}"
+            key = self._key_of[ZONE].get(zone_id, f"{ZONE}_{zone_id}")
             devices[key] = DeviceData(
                 key=key,
                 kind=ZONE,
@@ -370,14 +651,14 @@ class EvceSite(Site):
                 data=zone_data,
             )
         for meter_id, meter_data in meters.items():
-            key = f"{POWER_METER}_{meter_id}"
+            key = self._key_of[POWER_METER].get(meter_id, f"{POWER_METER}_{meter_id}")
             devices[key] = DeviceData(
                 key=key,
                 kind=POWER_METER,
                 identity=DeviceIdentity(
                     name=meter_data.meter.name or f"Power meter {meter_id}",
                     manufacturer=MANUFACTURER,
-                    model=meter_data.meter.model,
+                    model=meter_data.model,
                     via_key=HUB,
                 ),
                 data=meter_data,
@@ -388,9 +669,56 @@ class EvceSite(Site):
         """Log out: the hub allows one connection per user."""
         await self.client.logout()
 
+    def readings(self) -> dict[str, Any]:
+        """Which reading of each open point this hub used (docs/vendor-assumptions.md)."""
+        info = self._info
+        units = sorted(
+            {
+                f"{name}={unit}"
+                for meter_units in self._units.values()
+                for name, unit in meter_units.items()
+            }
+        )
+        return {
+            "unique_id_source": self._entry.data.get(CONF_HUB_ID_SOURCE, "serial"),
+            "identity_fields": dict(info.sources) if info is not None else {},
+            "power_meter_units": units,
+            "zone_stations": {
+                str(zone_id): "listed" if ids is not None else "not offered"
+                for zone_id, ids in self._zone_stations.items()
+            },
+            "power_meter_models": {
+                str(model_id): "named" if name else "no name"
+                for model_id, name in self._models.items()
+            },
+            "device_keys": dict(self._keys.entries),
+        }
+
     def diagnostics(self) -> dict[str, Any]:
-        """The last answer of every endpoint."""
-        return self.client.raw_payloads
+        """The last answer of every endpoint and the readings the hub used."""
+        return {**self.client.raw_payloads, "readings": self.readings()}
+
+
+# --- errors that name what the user knows ---------------------------------------------------
+
+
+async def _run(target: str, command: str, call: Callable[[], Any]) -> None:
+    """Run a station command; a refusal or no answer names ``target`` (the device's name)."""
+    try:
+        await call()
+    except EvseCommandRejectedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="evce_command_rejected",
+            # The client's reason names no internal id and has id tags scrubbed.
+            translation_placeholders={"target": target, "command": command, "reason": str(err)},
+        ) from err
+    except EvseCommandTimeoutError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="evce_command_timeout",
+            translation_placeholders={"target": target, "command": command},
+        ) from err
 
 
 # --- station -------------------------------------------------------------------------------
@@ -398,85 +726,49 @@ class EvceSite(Site):
 
 async def _set_availability(site: EvceSite, device: DeviceData, on: bool) -> None:
     data: EvceStationData = device.data
-    await site.client.change_availability(data.station.id, operative=on)
+    await _run(
+        device.identity.name,
+        "change_availability",
+        lambda: site.client.change_availability(data.station.id, operative=on),
+    )
 
 
 def _available(data: EvceStationData) -> bool | None:
     if data.status is None or data.status.status is None:
         return None
-    return data.status.status is not EvceConnectorStatus.UNAVAILABLE
+    return data.status.status is not EvceConnectorStatus.INOPERATIVE
 
 
 async def _restart(site: EvceSite, device: DeviceData) -> None:
     data: EvceStationData = device.data
-    await site.client.reset(data.station.id)
+    await _run(device.identity.name, "reset", lambda: site.client.reset(data.station.id))
 
 
-def _station_value(attribute: str) -> Callable[[EvceStationData], Any]:
-    def value(data: EvceStationData) -> Any:
-        return None if data.status is None else getattr(data.status, attribute)
-
-    return value
+def _station_status(data: EvceStationData) -> EvceConnectorStatus | None:
+    return None if data.status is None else data.status.status
 
 
-def _connector_status(connector: int) -> Callable[[EvceStationData], Any]:
-    def value(data: EvceStationData) -> Any:
-        if data.status is None or connector not in data.status.connectors:
-            return None
-        return data.status.connectors[connector].status
-
-    return value
-
-
-def _reported(attribute: str) -> Callable[[EvceStationData], bool]:
-    """A measurement gets an entity when the hub reports it (or cannot tell yet: offline)."""
-    return lambda data: data.status is None or getattr(data.status, attribute) is not None
-
-
-def _has_connector(connector: int) -> Callable[[EvceStationData], bool]:
-    return lambda data: connector in data.station.connectors
+def _station_ocpp(data: EvceStationData) -> EvceOcppStatus | None:
+    return None if data.status is None else data.status.ocpp_status
 
 
 STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
-    enum_sensor(
-        "status", "evce_station_status", STATION, EvceConnectorStatus, _station_value("status")
-    ),
+    enum_sensor("status", "evce_station_status", STATION, EvceConnectorStatus, _station_status),
     enum_sensor(
         "ocpp_status",
         "evce_ocpp_connection",
         STATION,
         EvceOcppStatus,
-        _station_value("ocpp_status"),
+        _station_ocpp,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
-    *(
-        enum_sensor(
-            f"connector_{connector}_status",
-            "evce_connector_status",
-            STATION,
-            EvceConnectorStatus,
-            _connector_status(connector),
-            translation_placeholders={"connector": str(connector)},
-            exists_fn=_has_connector(connector),
-        )
-        for connector in range(1, MAX_CONNECTORS + 1)
-    ),
-    power_sensor(
-        "power", "power", STATION, _station_value("power_w"), exists_fn=_reported("power_w")
-    ),
-    energy_sensor(
-        "energy",
-        "meter_energy",
-        STATION,
-        _station_value("energy_wh"),
-        exists_fn=_reported("energy_wh"),
-    ),
-    energy_sensor(
-        "session_energy",
-        "session_energy",
-        STATION,
-        _station_value("session_energy_wh"),
-        exists_fn=_reported("session_energy_wh"),
+    EvseBridgeSensorEntityDescription(
+        key="zone",
+        translation_key="evce_station_zone",
+        device_kind=STATION,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.zone,
+        exists_fn=lambda data: data.zone is not None,
     ),
     EvseBridgeSwitchEntityDescription(
         key="availability",
@@ -491,6 +783,68 @@ STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         press_fn=_restart,
+    ),
+)
+
+# --- connector -----------------------------------------------------------------------------
+
+
+def _connector_label(data: EvceConnectorData) -> str:
+    return f"{data.station_name} {data.connector_id}"
+
+
+async def _set_connector_availability(site: EvceSite, device: DeviceData, on: bool) -> None:
+    data: EvceConnectorData = device.data
+    await _run(
+        device.identity.name,
+        "change_availability",
+        lambda: site.client.change_availability(
+            data.station.id, operative=on, connector_id=data.connector_id
+        ),
+    )
+
+
+def _connector_available(data: EvceConnectorData) -> bool | None:
+    if data.status is None:
+        return None
+    return data.status is not EvceConnectorStatus.INOPERATIVE
+
+
+def _connector_attributes(data: EvceConnectorData) -> dict[str, Any]:
+    return {
+        ATTR_TRANSACTION_ID: data.transaction_id,
+        ATTR_SESSION_START: data.session_start.isoformat() if data.session_start else None,
+    }
+
+
+CONNECTOR_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    enum_sensor(
+        "status",
+        "evce_connector_status",
+        CONNECTOR,
+        EvceConnectorStatus,
+        lambda data: data.status,
+        attributes_fn=_connector_attributes,
+    ),
+    power_sensor("power", "power", CONNECTOR, lambda data: data.power_w),
+    energy_sensor(
+        "session_energy", "session_energy", CONNECTOR, lambda data: data.session_energy_wh
+    ),
+    energy_sensor(
+        "energy",
+        "meter_energy",
+        CONNECTOR,
+        lambda data: data.energy_wh,
+        exists_fn=lambda data: data.state is None or data.state.energy_wh is not None,
+    ),
+    EvseBridgeSwitchEntityDescription(
+        key="availability",
+        translation_key="evce_availability",
+        device_kind=CONNECTOR,
+        is_on_fn=_connector_available,
+        set_fn=_set_connector_availability,
+        # One connector's own switch only where the station has several.
+        exists_fn=lambda data: len(data.station.connectors) > 1,
     ),
 )
 
@@ -511,8 +865,8 @@ HUB_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
 # --- zone ----------------------------------------------------------------------------------
 
 
-def _reduction_max(data: EvceZoneData) -> float:
-    if data.reduction_type is EvceReductionType.POWER:
+def _reduction_max(data: EvceZoneData, reduction_type: EvceReductionType | None = None) -> float:
+    if (reduction_type or data.reduction_type) is EvceReductionType.POWER:
         limit = data.zone.max_power_kw
     else:
         limit = data.zone.max_current_a
@@ -537,6 +891,18 @@ async def _set_reduction(site: EvceSite, device: DeviceData, value: float) -> No
     await site.client.set_zone_reduction(data.zone.id, value, data.reduction_type)
 
 
+class ReductionMode(StrEnum):
+    """The document's ``valid_mode`` of a zone reduction."""
+
+    PERMANENT = "permanent"
+    TEMPORARY = "temporary"
+
+
+def _reduction_mode(data: EvceZoneData) -> ReductionMode | None:
+    mode = (data.reduction.valid_mode or "").lower()
+    return ReductionMode(mode) if mode in set(ReductionMode) else None
+
+
 ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     *phase_sensors(
         current_sensor, "current_phase", ZONE, lambda data: data.status.currents_a, precision=1
@@ -544,6 +910,22 @@ ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     power_sensor("power", "power", ZONE, lambda data: data.status.power_w),
     current_sensor(
         "setpoint", "evce_zone_setpoint", ZONE, lambda data: data.status.setpoint_a, precision=1
+    ),
+    EvseBridgeSensorEntityDescription(
+        key="stations",
+        translation_key="evce_zone_stations",
+        device_kind=ZONE,
+        value_fn=lambda data: None if data.stations is None else len(data.stations),
+        attributes_fn=lambda data: {ATTR_STATIONS: list(data.stations or ())},
+        exists_fn=lambda data: data.stations is not None,
+    ),
+    enum_sensor(
+        "reduction_mode",
+        "evce_reduction_mode",
+        ZONE,
+        ReductionMode,
+        _reduction_mode,
+        attributes_fn=lambda data: {"duration_s": data.reduction.duration_s},
     ),
     EvseBridgeNumberEntityDescription(
         key="reduction",
@@ -606,30 +988,69 @@ POWER_METER_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
 # --- actions -------------------------------------------------------------------------------
 
 
-def _station_for_command(device: DeviceData | None) -> EvceStationData:
-    """The targeted station, which must be online to take a command."""
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """The station and connector an action is for, and how the user knows them."""
+
+    station: EvceStation
+    connector: EvceConnectorData | None
+    name: str
+
+
+def _target(
+    runtime: EvseBridgeRuntimeData, device: DeviceData | None, connector: int | None
+) -> _Target:
+    """The station (online) and connector of a station or connector device target."""
     assert device is not None
-    data: EvceStationData = device.data
-    if not data.online:
+    site = runtime.site
+    assert isinstance(site, EvceSite)
+    data: EvceStationData | EvceConnectorData = device.data
+    if isinstance(data, EvceConnectorData):
+        online, station = data.online, data.station
+        station_name = data.station_name
+        if connector is not None and connector != data.connector_id:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="evce_connector_mismatch",
+                translation_placeholders={"target": device.identity.name},
+            )
+        connector = data.connector_id
+    else:
+        online, station = data.online, data.station
+        station_name = device.identity.name
+    if not online:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="evce_station_offline",
-            translation_placeholders={"station": device.identity.name},
+            translation_placeholders={"station": station_name},
         )
-    return data
-
-
-def _check_connector(device: DeviceData, data: EvceStationData, connector: int) -> None:
-    if connector not in data.station.connectors:
+    if connector is None:
+        return _Target(station, None, station_name)
+    if connector not in station.connectors:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="evce_unknown_connector",
             translation_placeholders={
                 "connector": str(connector),
-                "station": device.identity.name,
-                "connectors": ", ".join(str(item) for item in data.station.connectors) or "-",
+                "station": station_name,
+                "connectors": ", ".join(str(item) for item in station.connectors) or "-",
             },
         )
+    connector_key = next(
+        key
+        for key, item in runtime.coordinator.data.devices.items()
+        if isinstance(item.data, EvceConnectorData)
+        and item.data.station.id == station.id
+        and item.data.connector_id == connector
+    )
+    connector_device = runtime.coordinator.data.devices[connector_key]
+    return _Target(station, connector_device.data, connector_device.identity.name)
+
+
+def _site(runtime: EvseBridgeRuntimeData) -> EvceSite:
+    site = runtime.site
+    assert isinstance(site, EvceSite)
+    return site
 
 
 async def _async_remote_start(
@@ -638,13 +1059,21 @@ async def _async_remote_start(
     runtime: EvseBridgeRuntimeData,
     device: DeviceData | None,
 ) -> ServiceResponse:
-    data = _station_for_command(device)
-    assert device is not None
-    connector: int = call.data[ATTR_CONNECTOR]
-    _check_connector(device, data, connector)
-    site = runtime.site
-    assert isinstance(site, EvceSite)
-    await site.client.remote_start(data.station.id, connector, call.data.get(ATTR_ID_TAG))
+    target = _target(runtime, device, call.data.get(ATTR_CONNECTOR))
+    if target.connector is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="evce_connector_required",
+            translation_placeholders={"station": target.name},
+        )
+    connector = target.connector.connector_id
+    await _run(
+        target.name,
+        "remote_start",
+        lambda: _site(runtime).client.remote_start(
+            target.station.id, connector, call.data.get(ATTR_ID_TAG)
+        ),
+    )
     return None
 
 
@@ -654,21 +1083,93 @@ async def _async_remote_stop(
     runtime: EvseBridgeRuntimeData,
     device: DeviceData | None,
 ) -> ServiceResponse:
-    data = _station_for_command(device)
-    assert device is not None
-    connector: int | None = call.data.get(ATTR_CONNECTOR)
+    """Stop a transaction given by id, else the one running on the given connector."""
+    target = _target(runtime, device, call.data.get(ATTR_CONNECTOR))
     transaction: int | None = call.data.get(ATTR_TRANSACTION_ID)
-    if connector is None and transaction is None:
+    client = _site(runtime).client
+    if transaction is not None:
+        await _run(
+            target.name,
+            "remote_stop",
+            lambda: client.remote_stop(target.station.id, transaction_id=transaction),
+        )
+        return None
+    if target.connector is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="evce_connector_or_transaction"
         )
-    if connector is not None:
-        _check_connector(device, data, connector)
-    site = runtime.site
-    assert isinstance(site, EvceSite)
-    await site.client.remote_stop(
-        data.station.id, connector_id=connector, transaction_id=transaction
+    if not target.connector.in_session:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="evce_no_session",
+            translation_placeholders={"target": target.name},
+        )
+    # The document's remote stop takes a transaction: the connector's running one.
+    running = target.connector.transaction_id
+    connector = target.connector.connector_id
+    await _run(
+        target.name,
+        "remote_stop",
+        lambda: (
+            client.remote_stop(target.station.id, transaction_id=running)
+            if running is not None
+            else client.remote_stop(target.station.id, connector_id=connector)
+        ),
     )
+    return None
+
+
+async def _async_reset(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    runtime: EvseBridgeRuntimeData,
+    device: DeviceData | None,
+) -> ServiceResponse:
+    target = _target(runtime, device, None)
+    hard = call.data[ATTR_TYPE] == "hard"
+    await _run(
+        target.name,
+        "reset",
+        lambda: _site(runtime).client.reset(target.station.id, hard=hard),
+    )
+    return None
+
+
+async def _async_set_zone_reduction(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    runtime: EvseBridgeRuntimeData,
+    device: DeviceData | None,
+) -> ServiceResponse:
+    """A permanent reduction, or a temporary one for ``duration`` (``valid_mode`` temporary)."""
+    assert device is not None
+    data: EvceZoneData = device.data
+    unit = call.data.get(ATTR_UNIT)
+    reduction_type = EvceReductionType(unit) if unit else data.reduction_type
+    value: float = call.data[ATTR_VALUE]
+    maximum = _reduction_max(data, reduction_type)
+    if value > maximum:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="evce_reduction_too_high",
+            translation_placeholders={
+                "zone": device.identity.name,
+                "value": f"{value:g}",
+                "maximum": f"{maximum:g}",
+            },
+        )
+    duration: timedelta | None = call.data.get(ATTR_DURATION)
+    seconds = None if duration is None else int(duration.total_seconds())
+    try:
+        await _site(runtime).client.set_zone_reduction(
+            data.zone.id, value, reduction_type, duration_s=seconds
+        )
+    except EvseCommandRejectedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="evce_reduction_rejected",
+            translation_placeholders={"zone": device.identity.name},
+        ) from err
     return None
 
 
@@ -676,11 +1177,11 @@ SERVICES = (
     VendorService(
         name="remote_start",
         fields={
-            vol.Required(ATTR_CONNECTOR): vol.All(vol.Coerce(int), vol.Range(min=1)),
+            vol.Optional(ATTR_CONNECTOR): vol.All(vol.Coerce(int), vol.Range(min=1)),
             vol.Optional(ATTR_ID_TAG): cv.string,
         },
         handler=_async_remote_start,
-        device_kinds=(STATION,),
+        device_kinds=(STATION, CONNECTOR),
     ),
     VendorService(
         name="remote_stop",
@@ -689,9 +1190,77 @@ SERVICES = (
             vol.Optional(ATTR_TRANSACTION_ID): vol.All(vol.Coerce(int), vol.Range(min=0)),
         },
         handler=_async_remote_stop,
+        device_kinds=(STATION, CONNECTOR),
+    ),
+    VendorService(
+        name="reset_station",
+        fields={vol.Optional(ATTR_TYPE, default="soft"): vol.In(["soft", "hard"])},
+        handler=_async_reset,
         device_kinds=(STATION,),
     ),
+    VendorService(
+        name="set_zone_reduction",
+        fields={
+            vol.Required(ATTR_VALUE): vol.All(vol.Coerce(float), vol.Range(min=0)),
+            vol.Optional(ATTR_UNIT): vol.In([item.value for item in EvceReductionType]),
+            vol.Optional(ATTR_DURATION): vol.All(
+                cv.positive_time_period, vol.Range(min=timedelta(seconds=1))
+            ),
+        },
+        handler=_async_set_zone_reduction,
+        device_kinds=(ZONE,),
+    ),
 )
+
+
+async def _async_migrate(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
+    """Bring an entry of an earlier version to today's data and registry (version 1.2).
+
+    - The entry remembers where its unique id came from (a serial, then: every
+      earlier entry took the serial of ``/maintenance/product_infos``).
+    - The name <-> ID dictionary starts from the registered devices.
+    - Station-level power, energy and session energy were sums over the
+      connectors. On a one-connector station they are that connector's values
+      and move to its device with their history; on a station with several they
+      are removed (their sums would make the Energy statistics count twice).
+      The per-connector status sensors already have the connector devices'
+      unique ids.
+    """
+    data = dict(entry.data)
+    data.setdefault(CONF_HUB_ID, entry.unique_id)
+    data.setdefault(CONF_HUB_ID_SOURCE, "serial")
+    registry = er.async_get(hass)
+    prefix = f"{entry.unique_id}_"
+    entities = er.async_entries_for_config_entry(registry, entry.entry_id)
+    unique_ids = {item.unique_id for item in entities}
+    stations = {
+        item.unique_id[len(prefix) :].removesuffix("_status")
+        for item in entities
+        if item.unique_id.startswith(f"{prefix}{STATION}_")
+        and item.unique_id.endswith("_status")
+        and "_connector_" not in item.unique_id
+        and not item.unique_id.endswith("_ocpp_status")
+    }
+    keys: dict[str, dict[str, Any]] = dict(data.get(CONF_DEVICE_KEYS, {}))
+    for station_key in sorted(stations):
+        station_id = station_key.removeprefix(f"{STATION}_")
+        if station_id.isdigit():
+            keys.setdefault(station_key, {"id": int(station_id), "name": None})
+        several = f"{prefix}{station_key}_connector_2_status" in unique_ids
+        for key in ("power", "energy", "session_energy"):
+            old = f"{prefix}{station_key}_{key}"
+            entity_id = registry.async_get_entity_id("sensor", DOMAIN, old)
+            if entity_id is None:
+                continue
+            if several:
+                registry.async_remove(entity_id)
+            else:
+                registry.async_update_entity(
+                    entity_id, new_unique_id=f"{prefix}{station_key}_{CONNECTOR}_1_{key}"
+                )
+    data[CONF_DEVICE_KEYS] = keys
+    hass.config_entries.async_update_entry(entry, data=data)
+
 
 SCHNEIDER_EVCE = Vendor(
     key="schneider_evce",
@@ -703,18 +1272,20 @@ SCHNEIDER_EVCE = Vendor(
     descriptions=(
         *HUB_DESCRIPTIONS,
         *STATION_DESCRIPTIONS,
+        *CONNECTOR_DESCRIPTIONS,
         *ZONE_DESCRIPTIONS,
         *POWER_METER_DESCRIPTIONS,
     ),
     services=SERVICES,
     form_errors={
-        EvceAccountBlockedError: ("base", "evce_account_blocked"),
+        EvcePermissionError: (CONF_USERNAME, "evce_no_permission"),
         EvseAuthenticationError: (CONF_PASSWORD, "invalid_auth"),
         EvseCertificateError: (CONF_CERTIFICATE, "evce_certificate_untrusted"),
         EvseNotSupportedError: (CONF_HOST, "not_supported"),
         EvseResponseError: (CONF_HOST, "unexpected_answer"),
         EvseConnectionError: (CONF_HOST, "cannot_connect"),
     },
-    redact=frozenset({CONF_TOKEN, ATTR_ID_TAG, "serial_number", "tcp_address"}),
+    redact=frozenset({CONF_TOKEN, ATTR_ID_TAG, "serial_number", "tcp_address", CONF_HUB_ID}),
     async_certificate_fingerprint=_async_certificate_fingerprint,
+    async_migrate_entry=_async_migrate,
 )
