@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.writes import CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S
-from simulator import kempower_chargeye, schneider_evce
+from simulator import bender_v1, kempower_chargeye, schneider_evce
 from simulator.clock import SimClock
 from simulator.device import SimDevice
 from tests.common import entity_id
@@ -82,6 +82,22 @@ def _evce() -> Target:
     )
 
 
+def _v1() -> Target:
+    return Target(
+        vendor="bender_v1 (charging current limit, A)",
+        make_device=lambda clock: bender_v1.BenderV1Device(clock),
+        entry_data=lambda host, _: {
+            CONF_VENDOR: "bender_v1",
+            "host": host,
+            "username": bender_v1.DEFAULT_USERNAME,
+            "password": bender_v1.DEFAULT_PASSWORD,
+        },
+        unique_id=bender_v1.SERIAL,
+        number_unique_id=f"{bender_v1.SERIAL}_controller_charging_current_limit",
+        write_path="POST /v1/settings/validate",
+    )
+
+
 def _surplus(step: int) -> float:
     """Solar surplus in whole amperes: a new value every 10-15 s, repeats in between."""
     return float(round(16 + 8 * math.sin(step / 12)))
@@ -105,7 +121,9 @@ PATTERNS: dict[str, tuple[int, Callable[[int], float]]] = {
 
 @pytest.mark.parametrize("interval_s", [DEFAULT_WRITE_INTERVAL_S, 0.0])
 @pytest.mark.parametrize("pattern", list(PATTERNS))
-@pytest.mark.parametrize("make_target", [_chargeye, _evce], ids=["chargeye", "evce"])
+@pytest.mark.parametrize(
+    "make_target", [_chargeye, _evce, _v1], ids=["chargeye", "evce", "bender_v1"]
+)
 async def test_writes_sent_versus_requested(
     hass: HomeAssistant,
     start_simulator: StartSimulator,

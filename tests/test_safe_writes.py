@@ -77,7 +77,7 @@ def writer(
     async def after() -> None:
         refreshed.append(True)
 
-    return WriteCoalescer(hass, timedelta(seconds=30), after_deferred=after)
+    return WriteCoalescer(hass, lambda: timedelta(seconds=30), after_deferred=after)
 
 
 async def test_same_value_is_not_sent_again(
@@ -320,3 +320,21 @@ async def test_waiting_writes_end_with_the_entry(
     assert await hass.config_entries.async_unload(loaded.entry_id)
     await tick(hass, frozen, 60)
     assert len(limit_writes(sim)) == 1
+
+
+async def test_interval_set_in_the_options_flow(
+    hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer, frozen: FrozenDateTimeFactory
+) -> None:
+    """The interval applies at once, without reloading the entry."""
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    assert result["data_schema"]({})[CONF_WRITE_INTERVAL] == DEFAULT_WRITE_INTERVAL_S
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_WRITE_INTERVAL: 120}
+    )
+    assert loaded.options[CONF_WRITE_INTERVAL] == 120
+    await set_limit(hass, 100)
+    await set_limit(hass, 110)
+    await tick(hass, frozen, 60)
+    assert len(limit_writes(sim)) == 1
+    await tick(hass, frozen, 60)
+    assert limit_writes(sim)[1:] == [("PUT", {"limit": {"dcMaxPowerKw": 110.0}})]

@@ -91,7 +91,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
         raise
     writes = WriteCoalescer(
         hass,
-        timedelta(seconds=float(entry.options.get(CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S))),
+        lambda: timedelta(
+            seconds=float(entry.options.get(CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S))
+        ),
         after_deferred=coordinator.async_request_refresh,
     )
     entry.async_on_unload(writes.async_cancel)

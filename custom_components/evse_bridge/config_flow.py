@@ -19,7 +19,12 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_HOST
 from homeassistant.core import callback
-from homeassistant.helpers.selector import BooleanSelector
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
 import voluptuous as vol
 
 from .const import (
@@ -35,6 +40,7 @@ from .const import (
 from .coordinator import display_fingerprint
 from .vendors import VENDORS
 from .vendors.base import ProbeResult, Vendor
+from .writes import CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S, MAX_WRITE_INTERVAL_S
 
 
 @dataclass(slots=True)
@@ -254,17 +260,33 @@ def _entry_data(vendor: Vendor, result: ProbeResult) -> dict[str, Any]:
 
 
 class EvseBridgeOptionsFlow(OptionsFlow):
-    """Whether session events and history carry tag ids (personal data) or pseudonyms."""
+    """Session events' tag ids (personal data) or pseudonyms; the safe-write interval."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One switch, off by default."""
+        """A switch, off by default, and the write interval."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
-        current = self.config_entry.options.get(CONF_INCLUDE_TAG_IDS, False)
+        options = self.config_entry.options
         return self.async_show_form(
             step_id="init",
             data_schema=vol.Schema(
-                {vol.Required(CONF_INCLUDE_TAG_IDS, default=current): BooleanSelector()}
+                {
+                    vol.Required(
+                        CONF_INCLUDE_TAG_IDS, default=options.get(CONF_INCLUDE_TAG_IDS, False)
+                    ): BooleanSelector(),
+                    vol.Required(
+                        CONF_WRITE_INTERVAL,
+                        default=options.get(CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S),
+                    ): NumberSelector(
+                        NumberSelectorConfig(
+                            min=0,
+                            max=MAX_WRITE_INTERVAL_S,
+                            step=1,
+                            mode=NumberSelectorMode.BOX,
+                            unit_of_measurement="s",
+                        )
+                    ),
+                }
             ),
         )
 

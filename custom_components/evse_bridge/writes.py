@@ -33,6 +33,8 @@ _LOGGER = logging.getLogger(__name__)
 CONF_WRITE_INTERVAL = "write_interval"
 #: At most one write per target in this many seconds unless the entry's options say otherwise.
 DEFAULT_WRITE_INTERVAL_S = 30.0
+#: The options flow offers intervals up to an hour.
+MAX_WRITE_INTERVAL_S = 3600.0
 
 type Send = Callable[[], Awaitable[Any]]
 
@@ -92,7 +94,8 @@ class WriteCoalescer:
     """
 
     hass: HomeAssistant
-    interval: timedelta
+    #: The interval now (read on every write: the options may change while loaded).
+    interval_fn: Callable[[], timedelta]
     #: Called after a deferred write was sent (or failed), to show the device's new state.
     after_deferred: Callable[[], Awaitable[None]] | None = None
     stats: WriteStats = field(default_factory=WriteStats)
@@ -129,9 +132,9 @@ class WriteCoalescer:
             self.stats.skipped += 1
             return WriteOutcome.SKIPPED
         now = dt_util.utcnow()
-        if state.last_sent is not None and now < state.last_sent + self.interval:
+        if state.last_sent is not None and now < state.last_sent + (interval := self.interval_fn()):
             state.pending_value, state.pending_send = value, send
-            delay = (state.last_sent + self.interval - now).total_seconds()
+            delay = (state.last_sent + interval - now).total_seconds()
             state.timer = async_call_later(self.hass, delay, self._due(target))
             return WriteOutcome.DEFERRED
         await self._send(state, value, send, now)
@@ -186,4 +189,4 @@ class WriteCoalescer:
 
     def diagnostics(self) -> dict[str, Any]:
         """Interval and counts."""
-        return {"interval_s": self.interval.total_seconds(), **self.stats.as_dict()}
+        return {"interval_s": self.interval_fn().total_seconds(), **self.stats.as_dict()}
