@@ -9,7 +9,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -17,7 +16,7 @@ from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.schneider_evce import PASSWORD, SERIAL
 
-from ..common import entity_state, find_entity_id, get_device
+from ..common import entity_state, find_device, find_entity_id, get_device
 from ..conftest import SimServer
 from .conftest import (
     LOGIN_PATH,
@@ -211,24 +210,23 @@ async def test_stored_token_is_reused_after_a_restart(
 async def test_stations_zones_and_meters_come_and_go(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
 ) -> None:
-    registry = dr.async_get(hass)
     new_id = hub.control("add_station", {})["id"]
     await refresh(hass, loaded_entry)
     assert state(hass, f"sensor.bay_{new_id - 100}_status") in {"available", "charging"}
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_station_{new_id}")})
+    assert find_device(hass, f"{SERIAL}_station_{new_id}")
     hub.control("remove_station", {"id": 102})
     await refresh(hass, loaded_entry)
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_station_102")}) is None
+    assert find_device(hass, f"{SERIAL}_station_102") is None
     # Its entities go with the device.
     assert hass.states.get("sensor.bay_2_status") is None
     hub.control("remove_zone", {"id": 8})
     hub.control("remove_pm", {"id": 1234})
     await refresh(hass, loaded_entry)
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_zone_8")}) is None
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_power_meter_1234")}) is None
+    assert find_device(hass, f"{SERIAL}_zone_8") is None
+    assert find_device(hass, f"{SERIAL}_power_meter_1234") is None
     zone_id = hub.control("add_zone", {})["id"]
     await refresh(hass, loaded_entry)  # the zone list is read again after the 404s
-    assert registry.async_get_device(identifiers={(DOMAIN, f"{SERIAL}_zone_{zone_id}")})
+    assert find_device(hass, f"{SERIAL}_zone_{zone_id}")
 
 
 async def test_fault_makes_entities_unavailable_then_recovers(

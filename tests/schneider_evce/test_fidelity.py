@@ -21,6 +21,13 @@ from .conftest import TITLE, ScriptedEvceDevice, entry_data, refresh
 EVERY_READING = [f"{knob}={reading}" for knob, readings in VARIANTS.items() for reading in readings]
 
 
+def entry_devices(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    return {
+        device.id
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    }
+
+
 def value(hass: HomeAssistant, platform: str, key: str) -> str:
     return entity_state(hass, platform, f"{SERIAL}_{key}").state
 
@@ -65,11 +72,7 @@ async def test_every_reading_sets_up_polls_and_acts(
     assert stations.state == "2"
     assert stations.attributes["stations"] == ["Bay 1", "Bay 3"]
     assert entity_state(hass, "sensor", f"{prefix}station_102_zone").state == "Parking B"
-    model = next(
-        device.model
-        for device in dr.async_get(hass).devices.values()
-        if (DOMAIN, f"{prefix}power_meter_1234") in device.identifiers
-    )
+    model = get_device(hass, f"{prefix}power_meter_1234").model
     assert model == (None if variant == "pm_models=missing" else "Schneider Electric PM5560")
     # An action on every reading: a connector's availability.
     await hass.services.async_call(
@@ -113,18 +116,23 @@ async def test_diagnostics_record_the_readings(
 async def test_a_configuration_import_keeps_every_device_and_entity(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
 ) -> None:
-    devices = dr.async_get(hass)
     entities = er.async_get(hass)
-    before_devices = {device.id for device in devices.devices.values()}
-    before_entities = {item.entity_id for item in entities.entities.values()}
+    before_devices = entry_devices(hass, loaded_entry)
+    before_entities = {
+        item.entity_id
+        for item in er.async_entries_for_config_entry(entities, loaded_entry.entry_id)
+    }
     station = get_device(hass, f"{SERIAL}_station_102")
     switch = entity_id(hass, "switch", f"{SERIAL}_station_102_connector_2_availability")
     moved = hub.control("config_import", {})
     assert moved["stations"]["102"] == 105
     await refresh(hass, loaded_entry)
     # Same devices, same entities: the device keys follow the friendly names.
-    assert {device.id for device in devices.devices.values()} == before_devices
-    assert {item.entity_id for item in entities.entities.values()} == before_entities
+    assert entry_devices(hass, loaded_entry) == before_devices
+    assert {
+        item.entity_id
+        for item in er.async_entries_for_config_entry(entities, loaded_entry.entry_id)
+    } == before_entities
     assert get_device(hass, f"{SERIAL}_station_102").id == station.id
     assert value(hass, "sensor", "station_102_status") == "charging"
     # Commands go to the new ids.
@@ -136,7 +144,7 @@ async def test_a_configuration_import_keeps_every_device_and_entity(
     # After a restart too (the dictionary is kept in the entry).
     assert await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
-    assert {device.id for device in devices.devices.values()} == before_devices
+    assert entry_devices(hass, loaded_entry) == before_devices
     assert value(hass, "sensor", "station_102_status") == "charging"
 
 
