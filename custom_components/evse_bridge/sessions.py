@@ -94,6 +94,10 @@ class SessionEventDescription(EvseBridgeEventEntityDescription):
     #: The device is a connector of the station it is linked to (``via_key``); else it is
     #: the station (a single-point controller).
     connector: bool = True
+    #: The device's lifetime energy register in kWh, where it has one and keeps no record
+    #: of finished sessions: a session that ended unseen (between polls, during a
+    #: connection loss or a restart) gets what the register counted since its last reading.
+    meter_fn: Callable[[Any], float | None] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,9 +113,12 @@ def session_event(
     *,
     connector: bool = True,
     exists_fn: Callable[[Any], bool] | None = None,
+    meter_fn: Callable[[Any], float | None] | None = None,
 ) -> SessionEventDescription:
     """The "Session" event entity of every device of ``device_kind``."""
     extra: dict[str, Any] = {} if exists_fn is None else {"exists_fn": exists_fn}
+    if meter_fn is not None:
+        extra["meter_fn"] = meter_fn
     return SessionEventDescription(
         key=SESSION_KEY,
         translation_key=SESSION_KEY,
@@ -163,6 +170,8 @@ class _OpenSession:
     vehicle_soc: float | None
     stop_reason: str | None
     last_seen: str
+    #: The device's lifetime register at ``last_seen`` (``meter_fn``), in kWh.
+    meter_kwh: float | None = None
 
     @classmethod
     def from_dict(cls, value: dict[str, Any]) -> _OpenSession:
@@ -195,6 +204,25 @@ def _same(open_: _OpenSession, record: SessionRecord) -> bool:
     if start is not None and record.start is not None:
         return abs(record.start - start) <= SAME_START_TOLERANCE
     return True
+
+
+def _counted_since(
+    open_: _OpenSession, record: SessionRecord | None, meter_kwh: float | None
+) -> SessionRecord | None:
+    """The final energy of a session that ended unseen, from the lifetime register.
+
+    What the register counted since the session's last reading, less what a session
+    running now has charged, belongs to the one that ended. None when the register
+    is unknown, or when it went backwards (a reset): the last reading stands.
+    """
+    if meter_kwh is None or open_.meter_kwh is None or open_.energy_kwh is None:
+        return None
+    since = meter_kwh - open_.meter_kwh
+    if record is not None:
+        since -= record.energy_kwh or 0.0
+    if since <= ENERGY_TOLERANCE_KWH:
+        return None
+    return SessionRecord(energy_kwh=open_.energy_kwh + since)
 
 
 class SessionTracker:
@@ -260,7 +288,10 @@ class SessionTracker:
                     continue
                 record = description.record_fn(device.data)
                 if record is not SESSION_UNKNOWN:
-                    await self._async_process_device(description, key, record, now)
+                    meter = (
+                        None if description.meter_fn is None else description.meter_fn(device.data)
+                    )
+                    await self._async_process_device(description, key, record, now, meter)
 
     async def _async_process_device(
         self,
@@ -268,6 +299,7 @@ class SessionTracker:
         key: str,
         record: SessionRecord | None,
         now: datetime,
+        meter_kwh: float | None = None,
     ) -> None:
         open_ = self._open.get(key)
         if open_ is not None and (record is None or not _same(open_, record)):
@@ -283,6 +315,8 @@ class SessionTracker:
                     )
                 except EvseBridgeError as err:
                     LOGGER.debug("No final record of session %s: %s", open_.uid, err)
+            if final is None:
+                final = _counted_since(open_, record, meter_kwh)
             self._complete(description, open_, final, now)
             open_ = None
         if record is None:
@@ -292,6 +326,7 @@ class SessionTracker:
                 self._complete(description, open_, record, now)
             else:
                 self._update(open_, record, now)
+                open_.meter_kwh = meter_kwh
                 self._schedule_save()
             return
         if record.id is not None and record.id in self._completed_ids:
@@ -304,6 +339,7 @@ class SessionTracker:
             self._complete(description, self._open_from(key, record, now), record, now)
             return
         self._start(description, key, record, now)
+        self._open[key].meter_kwh = meter_kwh
 
     def _open_from(self, key: str, record: SessionRecord, now: datetime) -> _OpenSession:
         return _OpenSession(
@@ -324,6 +360,9 @@ class SessionTracker:
         self, description: SessionEventDescription, key: str, record: SessionRecord, now: datetime
     ) -> None:
         open_ = self._open_from(key, record, now)
+        if open_.start is None:
+            # A device that gives no start: the first poll that saw it (kept across restarts).
+            open_.start = _iso(now)
         self._open[key] = open_
         LOGGER.debug("Session %s started on %s", open_.uid, key)
         fire_device_event(

@@ -13,6 +13,7 @@ import yaml
 
 from custom_components.evse_bridge.descriptions import (
     EvseBridgeButtonEntityDescription,
+    EvseBridgeEventEntityDescription,
     EvseBridgeNumberEntityDescription,
     EvseBridgeSensorEntityDescription,
     EvseBridgeSwitchEntityDescription,
@@ -26,6 +27,7 @@ PLATFORMS = {
     EvseBridgeSwitchEntityDescription: "switch",
     EvseBridgeNumberEntityDescription: "number",
     EvseBridgeButtonEntityDescription: "button",
+    EvseBridgeEventEntityDescription: "event",
 }
 
 
@@ -50,7 +52,8 @@ def test_vendor_strings(language: str) -> None:
     for description in SCHNEIDER_EVCE.descriptions:
         if description.translation_key is None:
             continue
-        entity = strings["entity"][PLATFORMS[type(description)]][description.translation_key]
+        platform = next(value for kind, value in PLATFORMS.items() if isinstance(description, kind))
+        entity = strings["entity"][platform][description.translation_key]
         assert entity["name"]
         if getattr(description, "device_class", None) is SensorDeviceClass.ENUM:
             assert set(entity["state"]) >= set(description.options or [])  # type: ignore[attr-defined]

@@ -91,7 +91,16 @@ from ..descriptions import (
     EvseBridgeSwitchEntityDescription,
 )
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
-from ..site import DeviceData, DeviceIdentity, Site, SiteData
+from ..sessions import session_event
+from ..site import (
+    SESSION_UNKNOWN,
+    DeviceData,
+    DeviceIdentity,
+    SessionRecord,
+    SessionUnknown,
+    Site,
+    SiteData,
+)
 from .base import ProbeResult, Vendor, VendorService
 from .sensor_factories import (
     current_sensor,
@@ -559,7 +568,7 @@ class EvceSite(Site):
         if state is None or not state.in_session:
             self._session_starts.pop(key, None)
             return None
-        if state.session_start and (parsed := dt_util.parse_datetime(state.session_start)):
+        if (parsed := _hub_session_start(state)) is not None:
             return parsed
         known = self._session_starts.get(key)
         if known is None or known[0] != state.transaction_id:
@@ -810,6 +819,35 @@ def _connector_available(data: EvceConnectorData) -> bool | None:
     return data.status is not EvceConnectorStatus.INOPERATIVE
 
 
+def _hub_session_start(state: EvceConnectorState) -> datetime | None:
+    return dt_util.parse_datetime(state.session_start) if state.session_start else None
+
+
+def _session(data: EvceConnectorData) -> SessionRecord | SessionUnknown | None:
+    """The connector's running transaction; the hub keeps no record of finished ones.
+
+    While the station is offline the hub reports nothing current: the open session
+    neither ends nor changes until the station is back.
+    """
+    state = data.state
+    if state is None or not data.online:
+        return SESSION_UNKNOWN
+    if not state.in_session:
+        return None
+    return SessionRecord(
+        id=None if state.transaction_id is None else str(state.transaction_id),
+        # Only the hub's own start: a first sighting would move after a restart.
+        start=_hub_session_start(state),
+        energy_kwh=None if state.session_energy_wh is None else state.session_energy_wh / 1000,
+        power_w=state.power_w,
+    )
+
+
+def _meter_kwh(data: EvceConnectorData) -> float | None:
+    energy = data.energy_wh
+    return None if energy is None else energy / 1000
+
+
 def _connector_attributes(data: EvceConnectorData) -> dict[str, Any]:
     return {
         ATTR_TRANSACTION_ID: data.transaction_id,
@@ -818,6 +856,7 @@ def _connector_attributes(data: EvceConnectorData) -> dict[str, Any]:
 
 
 CONNECTOR_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    session_event(CONNECTOR, _session, meter_fn=_meter_kwh),
     enum_sensor(
         "status",
         "evce_connector_status",
