@@ -86,9 +86,10 @@ async def _async_handle(
                 await handler(call.hass, call, runtime, device)
 
             response = None
-            if await runtime.writes.async_write(write.key, write.value, send) is not (
-                WriteOutcome.SENT
-            ):
+            outcome = await runtime.writes.async_write(
+                write.key, write.value, send, current=write.current
+            )
+            if outcome is not WriteOutcome.SENT:
                 return None
     # Show what the action changed at once: actions are rare, and a debounced refresh
     # would show the state before a second action that follows within seconds.

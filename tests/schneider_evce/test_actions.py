@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.switch import SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.evse_bridge.const import DOMAIN
+from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
+from custom_components.evse_bridge.writes import DEFAULT_WRITE_INTERVAL_S
 from simulator.schneider_evce import SERIAL
 
 from ..common import entity_id, entity_state, get_device
@@ -165,6 +170,63 @@ async def test_zone_reduction_refused(
         await call(hass, "set_zone_reduction", {"device_id": device_id(hass, "zone_7"), **data})
     assert err.value.translation_key == key
     assert err.value.translation_placeholders["zone"] == "Parking A"
+
+
+async def test_zone_reduction_writes_are_coalesced(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: SimServer,
+    hub: ScriptedEvceDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The action and the number write one target: at most once per interval, last one wins."""
+    path = "PUT /api/v2/em/zones/7/reduction"
+    zone = {"device_id": device_id(hass, "zone_7")}
+    number = uid(hass, "number", "zone_7_reduction")
+    await call(hass, "set_zone_reduction", {**zone, "value": 20})
+    assert sim.requests(path) == 1
+    for value in (21, 22, 23):  # within the interval: only the last is sent, at its end
+        await call(hass, "set_zone_reduction", {**zone, "value": value})
+    await hass.services.async_call(
+        "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: number, ATTR_VALUE: 24}, blocking=True
+    )
+    assert sim.requests(path) == 1
+    assert hub.zones[7].reduction_value == 20
+    await _tick(hass, freezer, DEFAULT_WRITE_INTERVAL_S)
+    assert sim.requests(path) == 2
+    assert hub.zones[7].reduction_value == 24
+    assert state(hass, "number", "zone_7_reduction") == "24.0"
+    # The same value again is not sent; once changed on the hub, it is.
+    await _tick(hass, freezer, DEFAULT_WRITE_INTERVAL_S)
+    await call(hass, "set_zone_reduction", {**zone, "value": 24})
+    assert sim.requests(path) == 2
+    hub.zones[7].reduction_value = 0
+    await refresh(hass, loaded_entry)
+    await call(hass, "set_zone_reduction", {**zone, "value": 24})
+    assert sim.requests(path) == 3
+    assert hub.zones[7].reduction_value == 24
+    # A temporary reduction renewed before it lapses is sent again, once per interval.
+    await _tick(hass, freezer, DEFAULT_WRITE_INTERVAL_S)
+    temporary = {**zone, "value": 30, "duration": {"minutes": 10}}
+    await call(hass, "set_zone_reduction", temporary)
+    await call(hass, "set_zone_reduction", temporary)  # same end, to the minute
+    assert sim.requests(path) == 4
+    await _tick(hass, freezer, 120)
+    await call(hass, "set_zone_reduction", temporary)
+    assert sim.requests(path) == 5
+    assert (hub.zones[7].valid_mode, hub.zones[7].duration_s) == ("temporary", 600)
+    # A value above the zone's limit is refused before it is coalesced.
+    with pytest.raises(ServiceValidationError):
+        await call(hass, "set_zone_reduction", {**zone, "value": 500})
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
+    assert diagnostics["writes"]["requested"] == 10
+    assert diagnostics["writes"]["sent"] == 5
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass, dt_util.utcnow())
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_zone_reduced_in_kilowatts(

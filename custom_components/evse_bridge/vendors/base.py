@@ -19,6 +19,7 @@ from ..api import (
     EvseResponseError,
 )
 from ..descriptions import EvseBridgeEntityDescription
+from ..writes import UNKNOWN
 
 if TYPE_CHECKING:
     from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
@@ -43,10 +44,15 @@ type ServiceHandler = Callable[
 
 @dataclass(frozen=True, slots=True)
 class WriteTarget:
-    """What a set-point action writes: the target's key and the value (None: no limit)."""
+    """What a set-point action writes: the target's key and the value (None: no limit).
+
+    ``current`` is what the device reports for the target, where known: a value changed
+    elsewhere is written again even if it equals the last one sent.
+    """
 
     key: str
     value: Hashable
+    current: Hashable = UNKNOWN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -101,7 +101,8 @@ from ..site import (
     Site,
     SiteData,
 )
-from .base import ProbeResult, Vendor, VendorService
+from ..writes import UNKNOWN
+from .base import ProbeResult, Vendor, VendorService, WriteTarget
 from .sensor_factories import (
     current_sensor,
     energy_sensor,
@@ -137,6 +138,8 @@ ATTR_UNIT = "unit"
 ATTR_DURATION = "duration"
 ATTR_SESSION_START = "session_start"
 ATTR_STATIONS = "stations"
+#: The zone reduction number's key, also its safe-write target's.
+REDUCTION_KEY = "reduction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -967,7 +970,7 @@ ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         attributes_fn=lambda data: {"duration_s": data.reduction.duration_s},
     ),
     EvseBridgeNumberEntityDescription(
-        key="reduction",
+        key=REDUCTION_KEY,
         translation_key="evce_zone_reduction",
         device_kind=ZONE,
         mode=NumberMode.BOX,
@@ -1174,13 +1177,16 @@ async def _async_reset(
     return None
 
 
-async def _async_set_zone_reduction(
-    hass: HomeAssistant,
-    call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
-    device: DeviceData | None,
-) -> ServiceResponse:
-    """A permanent reduction, or a temporary one for ``duration`` (``valid_mode`` temporary)."""
+@dataclass(frozen=True, slots=True)
+class _ReductionRequest:
+    """A ``set_zone_reduction`` call, checked against the zone's limit."""
+
+    value: float
+    reduction_type: EvceReductionType
+    duration_s: int | None
+
+
+def _reduction_request(call: ServiceCall, device: DeviceData | None) -> _ReductionRequest:
     assert device is not None
     data: EvceZoneData = device.data
     unit = call.data.get(ATTR_UNIT)
@@ -1199,9 +1205,44 @@ async def _async_set_zone_reduction(
         )
     duration: timedelta | None = call.data.get(ATTR_DURATION)
     seconds = None if duration is None else int(duration.total_seconds())
+    return _ReductionRequest(value, reduction_type, seconds)
+
+
+def _reduction_write(call: ServiceCall, device: DeviceData | None) -> WriteTarget:
+    """The zone's reduction is the number's set-point: both are coalesced as one target.
+
+    A permanent reduction in the zone's unit is the number's value. A temporary one is
+    told apart by when it ends (to the minute), so an automation that renews it before
+    it lapses is sent again, at most once per interval.
+    """
+    assert device is not None
+    request = _reduction_request(call, device)
+    zone: EvceZoneData = device.data
+    key = f"{device.key}/{REDUCTION_KEY}"
+    if request.duration_s is not None:
+        ends = dt_util.utcnow() + timedelta(seconds=request.duration_s)
+        return WriteTarget(
+            key, (request.value, request.reduction_type.value, ends.isoformat(timespec="minutes"))
+        )
+    if request.reduction_type is not zone.reduction_type:
+        return WriteTarget(key, (request.value, request.reduction_type.value))
+    permanent = _reduction_mode(zone) in (None, ReductionMode.PERMANENT)
+    return WriteTarget(key, request.value, zone.reduction.value if permanent else UNKNOWN)
+
+
+async def _async_set_zone_reduction(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    runtime: EvseBridgeRuntimeData,
+    device: DeviceData | None,
+) -> ServiceResponse:
+    """A permanent reduction, or a temporary one for ``duration`` (``valid_mode`` temporary)."""
+    assert device is not None
+    data: EvceZoneData = device.data
+    request = _reduction_request(call, device)
     try:
         await _site(runtime).client.set_zone_reduction(
-            data.zone.id, value, reduction_type, duration_s=seconds
+            data.zone.id, request.value, request.reduction_type, duration_s=request.duration_s
         )
     except EvseCommandRejectedError as err:
         raise HomeAssistantError(
@@ -1248,6 +1289,7 @@ SERVICES = (
         },
         handler=_async_set_zone_reduction,
         device_kinds=(ZONE,),
+        write_target=_reduction_write,
     ),
 )
 
