@@ -31,6 +31,10 @@ def device_model_id(vendor_key: str, kind: str) -> str:
     return f"{vendor_key}.{kind}"
 
 
+#: The translated name of a connector device: "{station} connector {connector}".
+CONNECTOR_NAME_KEY: Final = "connector"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeviceIdentity:
     """How a device appears in the device registry."""

@@ -290,3 +290,17 @@ async def test_measurements_only_where_the_hub_reports_them(
     await hass.async_block_till_done()
     assert uid_state(hass, "sensor", "station_101_connector_1_session_energy") == "unknown"
     assert find_entity_id(hass, "sensor", f"{SERIAL}_station_101_connector_1_energy")
+
+
+@pytest.mark.parametrize(
+    ("language", "name"), [("en", "Bay 2 connector 2"), ("de", "Bay 2 Anschluss 2")]
+)
+async def test_connector_device_names_are_translated(
+    hass: HomeAssistant, entry: MockConfigEntry, language: str, name: str
+) -> None:
+    await hass.config.async_update(language=language)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert get_device(hass, f"{SERIAL}_station_102_connector_2").name == name
+    assert get_device(hass, f"{SERIAL}_station_102").name == "Bay 2"

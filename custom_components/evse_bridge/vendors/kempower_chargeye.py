@@ -90,6 +90,7 @@ from ..descriptions import (
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..sessions import delivered_energy_sensor, session_event
 from ..site import (
+    CONNECTOR_NAME_KEY,
     SESSION_UNKNOWN,
     DeviceData,
     DeviceIdentity,
@@ -345,7 +346,7 @@ class ChargEyeSite(Site):
                         manufacturer=MANUFACTURER,
                         model=station.model,
                         via_key=parent,
-                        translation_key="chargeye_connector",
+                        translation_key=CONNECTOR_NAME_KEY,
                         translation_placeholders={"station": name, "connector": label},
                         suggested_area=area,
                     ),

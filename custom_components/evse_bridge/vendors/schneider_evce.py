@@ -93,6 +93,7 @@ from ..descriptions import (
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..sessions import session_event
 from ..site import (
+    CONNECTOR_NAME_KEY,
     SESSION_UNKNOWN,
     DeviceData,
     DeviceIdentity,
@@ -639,6 +640,8 @@ class EvceSite(Site):
                         manufacturer=MANUFACTURER,
                         model=station.model,
                         via_key=key,
+                        translation_key=CONNECTOR_NAME_KEY,
+                        translation_placeholders={"station": name, "connector": str(connector)},
                     ),
                     data=EvceConnectorData(
                         station=station,
