@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+import json
 import logging
 from typing import Any
 
@@ -43,6 +44,7 @@ from custom_components.evse_bridge.api.kempower_chargeye import (
     charging_profile_problems,
     jwt_claims,
     parse_stations,
+    without_id_tokens,
 )
 from simulator.clock import SimClock
 from simulator.device import SimDevice
@@ -1070,6 +1072,68 @@ def test_start_time_timezone() -> None:
     transaction = station.connectors[0].latest_transaction
     assert transaction is not None
     assert transaction.start_time == datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+
+
+def test_id_token_readings() -> None:
+    """Every reading of the id token the document leaves open; none of it kept for diagnostics."""
+    transactions: list[dict[str, Any]] = [
+        {"txId": "text", "idToken": "  CARD-1 ", "idTokenType": "RFID"},
+        {"txId": "object", "IDTOKEN": {"idToken": "CARD-2", "type": "RFID"}},
+        {"txId": "id-tag", "idTag": "CARD-3"},
+        {"txId": "object-id", "idToken": {"id": "CARD-4", "type": "Central"}},
+        {"txId": "number", "id_token": 12345},
+        {"txId": "null", "idToken": None, "idTokenType": "APP_USER"},
+        {"txId": "object-null", "idToken": {"idToken": None, "type": "RFID"}},
+        {"txId": "bool", "idToken": True},
+        {"txId": "list", "idToken": ["CARD-5"]},
+        {"txId": "blank", "idTag": "   "},
+        {"txId": "absent"},
+    ]
+    payload = {
+        "stations": [
+            {
+                "stationId": "S",
+                "connectors": [
+                    {"connectorId": str(number), "latestTransaction": transaction}
+                    for number, transaction in enumerate(transactions)
+                ],
+            }
+        ]
+    }
+    station = parse_stations(payload)[0]
+    tokens = {}
+    for connector in station.connectors:
+        assert connector.latest_transaction is not None
+        tokens[connector.latest_transaction.transaction_id] = connector.latest_transaction.id_token
+    assert tokens == {
+        "text": "CARD-1",
+        "object": "CARD-2",
+        "id-tag": "CARD-3",
+        "object-id": "CARD-4",
+        "number": "12345",
+        "null": None,
+        "object-null": None,
+        "bool": None,
+        "list": None,
+        "blank": None,
+        "absent": None,
+    }
+    # Personal data: out of reprs, and replaced (in any letter case, at any depth) in what
+    # diagnostics keep; the other fields and a null token stay as they were.
+    assert "CARD-1" not in repr(station)
+    kept = without_id_tokens(payload)
+    text = json.dumps(kept)
+    for secret in ("CARD-1", "CARD-2", "CARD-3", "CARD-4", "CARD-5", "12345"):
+        assert secret not in text
+    kept_transactions = [c["latestTransaction"] for c in kept["stations"][0]["connectors"]]
+    assert kept_transactions[0] == {
+        "txId": "text",
+        "idToken": "**REDACTED**",
+        "idTokenType": "RFID",
+    }
+    assert kept_transactions[1] == {"txId": "object", "IDTOKEN": "**REDACTED**"}
+    assert kept_transactions[5] == {"txId": "null", "idToken": None, "idTokenType": "APP_USER"}
+    assert payload["stations"][0]["connectors"][0]["latestTransaction"]["idToken"] == "  CARD-1 "
 
 
 async def test_default_clocks_and_server(session: aiohttp.ClientSession) -> None:
