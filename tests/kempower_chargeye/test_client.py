@@ -48,7 +48,12 @@ from custom_components.evse_bridge.api.kempower_chargeye import (
 )
 from simulator.clock import SimClock
 from simulator.device import SimDevice
-from simulator.kempower_chargeye import DEFAULT_REFRESH_TOKEN, VARIANTS, ChargEyeDevice
+from simulator.kempower_chargeye import (
+    DEFAULT_REFRESH_TOKEN,
+    TAG_READINGS,
+    VARIANTS,
+    ChargEyeDevice,
+)
 
 from ..conftest import SimServer, StartSimulator
 from .conftest import EPOCH, utc_of
@@ -793,6 +798,43 @@ async def test_start_and_stop_transaction(
     _, _, other_tx = charging_connector(device)
     with pytest.raises(EvseCommandRejectedError):
         await client.stop_transaction(other_tx)
+
+
+@pytest.mark.parametrize("reading", TAG_READINGS)
+async def test_id_tokens_of_transactions(
+    sim: SimServer, make_client: MakeClient, clock: SimClock, reading: str
+) -> None:
+    """The id token of each simulated reading, a started session's own, none in raw payloads."""
+    sim.device.control("tag_reading", {"reading": reading})
+    client = make_client()
+    ac = await station_of(client, "KEMAC-0001")
+    tokens = {
+        (c.latest_transaction.transaction_id if c.latest_transaction else None): (
+            c.latest_transaction.id_token if c.latest_transaction else None
+        )
+        for c in ac.connectors
+    }
+    cards = {"TX-KEMAC-0001-1-2": "04A1B2C3D4E5F6", "TX-KEMAC-0001-2-2": "04C0FFEE123456"}
+    assert tokens == (dict.fromkeys(cards) if reading == "none" else cards)
+    await client.start_transaction(ac, plug(ac, 1), "APP-USER-42")
+    clock.advance(900)  # the session after the running one charges: the token's
+    ac = await station_of(client, "KEMAC-0001")
+    running = plug(ac, 1).running_transaction
+    assert running is not None
+    assert running.transaction_id == "TX-KEMAC-0001-1-3"
+    assert running.id_token == (None if reading == "none" else "APP-USER-42")
+    assert "APP-USER-42" not in repr(ac)
+    kept = json.dumps(client.raw_payloads)
+    for secret in (*cards.values(), "APP-USER-42"):
+        assert secret not in kept
+    # The field stays, with its value replaced: one per transaction listed.
+    listed = sum(
+        c.latest_transaction is not None for s in await client.get_stations() for c in s.connectors
+    )
+    assert listed == 6
+    assert json.dumps(client.raw_payloads).count("**REDACTED**") == (
+        0 if reading == "none" else listed
+    )
 
 
 # -- odd answers a real service might give ------------------------------------------
