@@ -42,6 +42,13 @@ OPERATIONS = (
 #: with / without the prefix, paths take it as listed; ``number`` lists like ``listed``
 #: but paths take only the connector's number (``evses/2``).
 VARIANTS = ("listed", "prefixed", "bare", "number")
+#: How ``latestTransaction`` names the id token that authorized it (the document is silent;
+#: ``tag_reading=``): ``none`` (default) not at all, ``string`` as ``idToken`` text (with
+#: ``idTokenType``), ``object`` as an OCPP 2.0.1 IdTokenType ``{"idToken": .., "type": ..}``,
+#: ``id_tag`` as ``idTag`` text (OCPP 1.6).
+TAG_READINGS = ("none", "string", "object", "id_tag")
+#: RFID cards of the simulated drivers: each session played on its own carries one.
+SIM_CARDS = ("04A1B2C3D4E5F6", "04C0FFEE123456", "049988776655AA")
 RESTART_S = 30.0
 AC_VOLTAGE = 230.0
 INPUT_VOLTAGE = 400.0
@@ -64,6 +71,22 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sim_card(session_number: int, connector_number: int) -> str:
+    """The RFID card of a session the simulator plays on its own."""
+    return SIM_CARDS[(session_number + connector_number) % len(SIM_CARDS)]
+
+
+def _checked_tag_reading(reading: str) -> str:
+    if reading not in TAG_READINGS:
+        raise ValueError(f"tag_reading must be one of {TAG_READINGS}, not {reading!r}")
+    return reading
+
+
+def _tx_name(station: SimStation, connector: SimConnector, session_number: int) -> str:
+    """The id of a connector's transaction number ``session_number``."""
+    return f"TX-{station.station_id}-{connector.name}-{session_number}"
 
 
 @dataclass
@@ -111,10 +134,15 @@ class ChargEyeDevice(SimDevice):
 
     Options: ``refresh_token``, ``org`` (organisation id in the JWT), ``dc`` and
     ``ac`` (how many stations of each kind, default 2 and 1), ``lifetime``
-    (JWT lifetime in s), ``variant`` (see VARIANTS). Control actions: ``reject``
-    (operations answered Rejected), ``rate_limit`` (429 for ``seconds``),
-    ``revoke_tokens``, ``set_refresh_token``, ``add_station``, ``remove_station``,
-    ``set_station`` (``status``; ``forbidden``: commands answer 401).
+    (JWT lifetime in s), ``variant`` (see VARIANTS), ``tag_reading`` (see TAG_READINGS).
+    Control actions: ``reject`` (operations answered Rejected), ``rate_limit`` (429 for
+    ``seconds``), ``revoke_tokens``, ``set_refresh_token``, ``add_station``,
+    ``remove_station``, ``set_station`` (``status``; ``forbidden``: commands answer 401),
+    ``tag_reading`` (``reading``: one of TAG_READINGS).
+
+    Id tokens: a session the simulator plays on its own (a car plugs in) carries one of
+    SIM_CARDS (type RFID); an accepted start transaction gives its ``idToken`` (and
+    ``idTokenType``; null for none) to the session waiting to charge, else to the next one.
     """
 
     kind = "kempower_chargeye"
@@ -130,12 +158,16 @@ class ChargEyeDevice(SimDevice):
         token_lifetime_s: float = TOKEN_LIFETIME_S,
         epoch: datetime | None = None,
         variant: str = "listed",
+        tag_reading: str = "none",
     ) -> None:
         """Create the account and its stations."""
         super().__init__(clock)
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
         self.variant = variant
+        self.tag_reading = _checked_tag_reading(tag_reading)
+        #: Id token and its type given by start transaction, by the transaction id it went to.
+        self.tx_tokens: dict[str, tuple[str | None, str | None]] = {}
         #: Limits of transactions, by transaction id (kW).
         self.tx_limits_kw: dict[str, float] = {}
         #: Charging profiles received, by target ("KEMDC-0001" or "KEMDC-0001/2").
@@ -173,6 +205,7 @@ class ChargEyeDevice(SimDevice):
             ac_stations=int(options.pop("ac", "1")),
             token_lifetime_s=float(options.pop("lifetime", str(TOKEN_LIFETIME_S))),
             variant=options.pop("variant", "listed"),
+            tag_reading=options.pop("tag_reading", "none"),
         )
         if options:
             raise ValueError(f"unknown kempower_chargeye options {sorted(options)}")
@@ -321,7 +354,21 @@ class ChargEyeDevice(SimDevice):
 
     @staticmethod
     def _tx_id(station: SimStation, connector: SimConnector, reading: Reading) -> str:
-        return f"TX-{station.station_id}-{connector.name}-{reading.session_number}"
+        return _tx_name(station, connector, reading.session_number)
+
+    def _id_token_fields(
+        self, tx_id: str, connector: SimConnector, reading: Reading
+    ) -> dict[str, Any]:
+        """The transaction's id token, written the way ``tag_reading`` says."""
+        if self.tag_reading == "none":
+            return {}
+        card = sim_card(reading.session_number, connector.number)
+        token, token_type = self.tx_tokens.get(tx_id, (card, "RFID"))
+        if self.tag_reading == "string":
+            return {"idToken": token, "idTokenType": token_type}
+        if self.tag_reading == "object":
+            return {"idToken": None if token is None else {"idToken": token, "type": token_type}}
+        return {"idTag": token}
 
     def _transaction(
         self, station: SimStation, connector: SimConnector, reading: Reading, status: str
@@ -338,6 +385,7 @@ class ChargEyeDevice(SimDevice):
             "powerKw": round(reading.power_w / 1000, 2) if charging else 0.0,
             "soc": reading.soc if station.kind == "dc" else None,
             "startTime": start.isoformat().replace("+00:00", "Z"),
+            **self._id_token_fields(tx_id, connector, reading),
         }
 
     def _render_connector(self, station: SimStation, connector: SimConnector) -> dict[str, Any]:
@@ -634,6 +682,13 @@ class ChargEyeDevice(SimDevice):
             and connector.operative
             and self.clock.now() >= station.offline_until
         )
+        if accepted:
+            # The token goes to the session waiting to charge, else to the next one.
+            reading = connector.cycle.reading(self.clock.now())
+            number = reading.session_number + (0 if reading.phase is Phase.CONNECTED else 1)
+            token = body.get("idToken")
+            token_type = body.get("idTokenType", "APP_USER") if token is not None else None
+            self.tx_tokens[_tx_name(station, connector, number)] = (token, token_type)
         status = "Accepted" if accepted else "Rejected"
         return web.json_response({"transactionStartResponse": {"status": status}})
 
@@ -728,6 +783,8 @@ class ChargEyeDevice(SimDevice):
         elif action == "remove_station":
             if self.stations.pop(str(params.get("station_id")), None) is None:
                 raise ValueError("no such station")
+        elif action == "tag_reading":
+            self.tag_reading = _checked_tag_reading(str(params.get("reading")))
         elif action == "set_station":
             station = self.stations.get(str(params.get("station_id")))
             if station is None:
@@ -748,6 +805,7 @@ class ChargEyeDevice(SimDevice):
             "rejected": sorted(self.rejected),
             "stations": [self.render_station(station) for station in self.stations.values()],
             "variant": self.variant,
+            "tag_reading": self.tag_reading,
             "transaction_limits_kw": dict(self.tx_limits_kw),
             "profiles": self.profiles,
             "limits_kw": {

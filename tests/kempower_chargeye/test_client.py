@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+import json
 import logging
 from typing import Any
 
@@ -43,10 +44,16 @@ from custom_components.evse_bridge.api.kempower_chargeye import (
     charging_profile_problems,
     jwt_claims,
     parse_stations,
+    without_id_tokens,
 )
 from simulator.clock import SimClock
 from simulator.device import SimDevice
-from simulator.kempower_chargeye import DEFAULT_REFRESH_TOKEN, VARIANTS, ChargEyeDevice
+from simulator.kempower_chargeye import (
+    DEFAULT_REFRESH_TOKEN,
+    TAG_READINGS,
+    VARIANTS,
+    ChargEyeDevice,
+)
 
 from ..conftest import SimServer, StartSimulator
 from .conftest import EPOCH, utc_of
@@ -793,6 +800,43 @@ async def test_start_and_stop_transaction(
         await client.stop_transaction(other_tx)
 
 
+@pytest.mark.parametrize("reading", TAG_READINGS)
+async def test_id_tokens_of_transactions(
+    sim: SimServer, make_client: MakeClient, clock: SimClock, reading: str
+) -> None:
+    """The id token of each simulated reading, a started session's own, none in raw payloads."""
+    sim.device.control("tag_reading", {"reading": reading})
+    client = make_client()
+    ac = await station_of(client, "KEMAC-0001")
+    tokens = {
+        (c.latest_transaction.transaction_id if c.latest_transaction else None): (
+            c.latest_transaction.id_token if c.latest_transaction else None
+        )
+        for c in ac.connectors
+    }
+    cards = {"TX-KEMAC-0001-1-2": "04A1B2C3D4E5F6", "TX-KEMAC-0001-2-2": "04C0FFEE123456"}
+    assert tokens == (dict.fromkeys(cards) if reading == "none" else cards)
+    await client.start_transaction(ac, plug(ac, 1), "APP-USER-42")
+    clock.advance(900)  # the session after the running one charges: the token's
+    ac = await station_of(client, "KEMAC-0001")
+    running = plug(ac, 1).running_transaction
+    assert running is not None
+    assert running.transaction_id == "TX-KEMAC-0001-1-3"
+    assert running.id_token == (None if reading == "none" else "APP-USER-42")
+    assert "APP-USER-42" not in repr(ac)
+    kept = json.dumps(client.raw_payloads)
+    for secret in (*cards.values(), "APP-USER-42"):
+        assert secret not in kept
+    # The field stays, with its value replaced: one per transaction listed.
+    listed = sum(
+        c.latest_transaction is not None for s in await client.get_stations() for c in s.connectors
+    )
+    assert listed == 6
+    assert json.dumps(client.raw_payloads).count("**REDACTED**") == (
+        0 if reading == "none" else listed
+    )
+
+
 # -- odd answers a real service might give ------------------------------------------
 
 
@@ -1070,6 +1114,68 @@ def test_start_time_timezone() -> None:
     transaction = station.connectors[0].latest_transaction
     assert transaction is not None
     assert transaction.start_time == datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+
+
+def test_id_token_readings() -> None:
+    """Every reading of the id token the document leaves open; none of it kept for diagnostics."""
+    transactions: list[dict[str, Any]] = [
+        {"txId": "text", "idToken": "  CARD-1 ", "idTokenType": "RFID"},
+        {"txId": "object", "IDTOKEN": {"idToken": "CARD-2", "type": "RFID"}},
+        {"txId": "id-tag", "idTag": "CARD-3"},
+        {"txId": "object-id", "idToken": {"id": "CARD-4", "type": "Central"}},
+        {"txId": "number", "id_token": 12345},
+        {"txId": "null", "idToken": None, "idTokenType": "APP_USER"},
+        {"txId": "object-null", "idToken": {"idToken": None, "type": "RFID"}},
+        {"txId": "bool", "idToken": True},
+        {"txId": "list", "idToken": ["CARD-5"]},
+        {"txId": "blank", "idTag": "   "},
+        {"txId": "absent"},
+    ]
+    payload = {
+        "stations": [
+            {
+                "stationId": "S",
+                "connectors": [
+                    {"connectorId": str(number), "latestTransaction": transaction}
+                    for number, transaction in enumerate(transactions)
+                ],
+            }
+        ]
+    }
+    station = parse_stations(payload)[0]
+    tokens = {}
+    for connector in station.connectors:
+        assert connector.latest_transaction is not None
+        tokens[connector.latest_transaction.transaction_id] = connector.latest_transaction.id_token
+    assert tokens == {
+        "text": "CARD-1",
+        "object": "CARD-2",
+        "id-tag": "CARD-3",
+        "object-id": "CARD-4",
+        "number": "12345",
+        "null": None,
+        "object-null": None,
+        "bool": None,
+        "list": None,
+        "blank": None,
+        "absent": None,
+    }
+    # Personal data: out of reprs, and replaced (in any letter case, at any depth) in what
+    # diagnostics keep; the other fields and a null token stay as they were.
+    assert "CARD-1" not in repr(station)
+    kept = without_id_tokens(payload)
+    text = json.dumps(kept)
+    for secret in ("CARD-1", "CARD-2", "CARD-3", "CARD-4", "CARD-5", "12345"):
+        assert secret not in text
+    kept_transactions = [c["latestTransaction"] for c in kept["stations"][0]["connectors"]]
+    assert kept_transactions[0] == {
+        "txId": "text",
+        "idToken": "**REDACTED**",
+        "idTokenType": "RFID",
+    }
+    assert kept_transactions[1] == {"txId": "object", "IDTOKEN": "**REDACTED**"}
+    assert kept_transactions[5] == {"txId": "null", "idToken": None, "idTokenType": "APP_USER"}
+    assert payload["stations"][0]["connectors"][0]["latestTransaction"]["idToken"] == "  CARD-1 "
 
 
 async def test_default_clocks_and_server(session: aiohttp.ClientSession) -> None:

@@ -26,6 +26,10 @@ claim, else ``sub``); a JWT without either falls back to the smallest station
 id of the account. The signature is not checked: the claim only names the
 account, it grants nothing.
 
+Id tokens (the RFID card or app user that authorized a transaction) are
+personal data: ``Transaction.id_token`` is kept out of reprs, nothing here logs
+it, and the payloads kept for diagnostics have every id-token field replaced.
+
 Paths and field names follow ``vendor-apis.md`` §4; they live only here.
 """
 
@@ -35,7 +39,7 @@ import asyncio
 import base64
 import binascii
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import logging
@@ -99,6 +103,12 @@ _AUTH_PATH = "/auth/refreshAccessToken"
 #: Fields of the token answer that carry secrets (compared in lower case).
 _TOKEN_FIELDS = frozenset({"token", "accesstoken", "refreshtoken"})
 _STATIONS_PATH = "/stations"
+#: Where a transaction may name the id token that authorized it (compared in lower case):
+#: the document is silent, see ``_id_token``.
+_ID_TOKEN_KEYS = ("idToken", "idTag", "id_token", "id_tag")
+_ID_TOKEN_FIELDS = frozenset(key.lower() for key in _ID_TOKEN_KEYS)
+#: What replaces an id token in the payloads kept for diagnostics.
+_REDACTED = "**REDACTED**"
 
 
 class StationStatus(StrEnum):
@@ -263,6 +273,8 @@ class Transaction:
     power_kw: float | None
     soc: int | None
     start_time: datetime | None
+    #: The id token (RFID card, app user) that authorized it: personal data, never logged.
+    id_token: str | None = field(default=None, repr=False)
 
     @property
     def running(self) -> bool:
@@ -397,6 +409,40 @@ def _parse_location(raw: Any) -> Location | None:
     )
 
 
+def _id_token(raw: Mapping[str, Any]) -> str | None:
+    """The id token that authorized a transaction, however the service writes it.
+
+    The document shows ``idToken`` (text or null) only in the start request, not
+    in ``latestTransaction``: accepted are ``idToken`` as text, ``idToken`` as an
+    OCPP 2.0.1 IdTokenType object (``{"idToken": "...", "type": "..."}``) and
+    ``idTag`` (OCPP 1.6), in any letter case.
+    """
+    value = get_ci(raw, *_ID_TOKEN_KEYS)
+    if isinstance(value, Mapping):
+        value = get_ci(value, *_ID_TOKEN_KEYS, "id", "value")
+    return None if isinstance(value, bool) else to_str(value)
+
+
+def without_id_tokens(payload: Any) -> Any:
+    """A copy of ``payload`` with the value of every id-token field replaced.
+
+    Raw payloads are kept for diagnostics; id tokens are personal data. Fields are
+    matched in any letter case (as ``_id_token`` reads them), at any depth.
+    """
+    if isinstance(payload, Mapping):
+        return {
+            key: (
+                _REDACTED
+                if isinstance(key, str) and key.lower() in _ID_TOKEN_FIELDS and value is not None
+                else without_id_tokens(value)
+            )
+            for key, value in payload.items()
+        }
+    if isinstance(payload, list):
+        return [without_id_tokens(item) for item in payload]
+    return payload
+
+
 def _parse_transaction(raw: Any) -> Transaction | None:
     if not isinstance(raw, Mapping):
         return None
@@ -407,6 +453,7 @@ def _parse_transaction(raw: Any) -> Transaction | None:
         power_kw=to_float(get_ci(raw, "powerKw", "currentPowerKw")),
         soc=to_int(get_ci(raw, "soc", "stateOfCharge")),
         start_time=_to_datetime(get_ci(raw, "startTime", "startedAt")),
+        id_token=_id_token(raw),
     )
 
 
@@ -550,7 +597,7 @@ class ChargEyeClient:
         self._blocked_until = 0.0
         self._poll_failures = 0
         self._poll_blocked_until = 0.0
-        #: Last raw JSON answer of every endpoint, for diagnostics.
+        #: Last raw JSON answer of every endpoint, for diagnostics (id tokens replaced).
         self.raw_payloads: dict[str, Any] = {}
         #: How many token exchanges this client made (diagnostics and tests).
         self.token_exchanges = 0
@@ -680,7 +727,7 @@ class ChargEyeClient:
     def _payload(self, answer: HttpAnswer, key: str, *, command: bool) -> Any:
         _raise_for_status(answer, command=command)
         payload: Any = answer.json() if answer.body.strip() else {}
-        self.raw_payloads[key] = payload
+        self.raw_payloads[key] = without_id_tokens(payload)
         return payload
 
     async def _call(

@@ -700,6 +700,7 @@ def _session(data: ConnectorData) -> SessionRecord | SessionUnknown | None:
         start=transaction.start_time,
         energy_kwh=transaction.energy_kwh,
         power_w=None if transaction.power_kw is None else transaction.power_kw * 1000,
+        tag=transaction.id_token,
         vehicle_soc=transaction.soc,
         ended=transaction.status is TransactionStatus.ENDED,
     )
@@ -1056,5 +1057,6 @@ KEMPOWER_CHARGEYE = Vendor(
         EvseResponseError: ("base", "not_chargeye"),
         EvseConnectionError: ("base", "cannot_connect_cloud"),
     },
-    redact=frozenset({CONF_REFRESH_TOKEN, "idToken", "address"}),
+    # Id tokens: the client already replaces them in raw payloads; parsed data has id_token.
+    redact=frozenset({CONF_REFRESH_TOKEN, "idToken", "idTag", "id_token", "address"}),
 )
