@@ -2,7 +2,7 @@
 
 ``python scripts/screenshot.py docs/screenshots`` (needs ``chromium``) writes
 ``<vendor>.<kind>.png`` for the first device of each kind in ``PAGES`` (devices are told
-apart by their model ID, which the integration sets to ``<vendor>.<kind>``). Logs in as
+apart by their model ID, which the integration sets to "<API label> <kind>"). Logs in as
 the development user and drives headless Chromium over its DevTools protocol.
 """
 
@@ -22,21 +22,22 @@ from dev_bootstrap import CLIENT_ID, HA_URL, HomeAssistantApi
 
 DEBUG_PORT = 9223
 
-#: The device pages shown, by model ID (``<vendor>.<kind>``).
-PAGES = (
-    "bender_legacy.controller",
-    "bender_v1.controller",
-    "schneider_evce.hub",
-    "schneider_evce.station",
-    "schneider_evce.zone",
-    "schneider_evce.power_meter",
-    "kempower_chargeye.station",
-    "kempower_chargeye.connector",
-)
+#: The device pages shown: file name (``<vendor>.<kind>``) -> model ID (``site.device_model_id``).
+PAGES = {
+    "bender_legacy.controller": "Legacy REST controller",
+    "bender_v1.controller": "REST API v1 controller",
+    "schneider_evce.hub": "EVCE hub",
+    "schneider_evce.station": "EVCE station",
+    "schneider_evce.connector": "EVCE connector",
+    "schneider_evce.zone": "EVCE zone",
+    "schneider_evce.power_meter": "EVCE power meter",
+    "kempower_chargeye.station": "ChargEye station",
+    "kempower_chargeye.connector": "ChargEye connector",
+}
 
 
 def device_pages(api: HomeAssistantApi) -> dict[str, str]:
-    """The first device of each model ID in ``PAGES``: model ID -> device ID."""
+    """The first device of each kind in ``PAGES``: file name -> device ID."""
     template = (
         "[{% for device in integration_entities('evse_bridge') | map('device_id') | unique %}"
         "[{{ device | tojson }}, {{ device_attr(device, 'model_id') | tojson }}]"
@@ -46,7 +47,7 @@ def device_pages(api: HomeAssistantApi) -> dict[str, str]:
     found: dict[str, str] = {}
     for device_id, model in json.loads(rendered) if isinstance(rendered, str) else rendered:
         found.setdefault(model, device_id)
-    return {model: found[model] for model in PAGES if model in found}
+    return {name: found[model] for name, model in PAGES.items() if model in found}
 
 
 async def capture(api: HomeAssistantApi, refresh_token: str, out: Path) -> list[Path]:
@@ -83,11 +84,11 @@ async def capture(api: HomeAssistantApi, refresh_token: str, out: Path) -> list[
                 expression=f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))})",
             )
             written = []
-            for model, device_id in device_pages(api).items():
+            for name, device_id in device_pages(api).items():
                 await send("Page.navigate", url=f"{HA_URL}/config/devices/device/{device_id}")
                 await asyncio.sleep(12)
                 shot = await send("Page.captureScreenshot", format="png")
-                path = out / f"{model}.png"
+                path = out / f"{name}.png"
                 path.write_bytes(base64.b64decode(shot["data"]))
                 written.append(path)
     return written

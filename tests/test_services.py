@@ -142,7 +142,7 @@ def _runs(name: str) -> set[str]:
         for service in vendor.services:
             if service.name == name:
                 model_ids |= {
-                    device_model_id(vendor.key, kind) for kind in service.device_kinds or kinds
+                    device_model_id(vendor.label, kind) for kind in service.device_kinds or kinds
                 }
     return model_ids
 
@@ -185,7 +185,7 @@ async def test_pickers_offer_only_devices_that_can_run_the_action(
         runtime = entry.runtime_data
         for key, device in runtime.coordinator.data.devices.items():
             registered = get_device(hass, runtime.site.device_identifier(key))
-            assert registered.model_id == device_model_id(runtime.vendor.key, device.kind)
+            assert registered.model_id == device_model_id(runtime.vendor.label, device.kind)
             offers[registered.id] = {
                 name
                 for name, action_filter in _picker_filters().items()

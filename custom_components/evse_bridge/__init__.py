@@ -80,7 +80,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
     """Connect to the device(s), fetch once, then set up the platforms."""
     vendor = VENDORS[entry.data[CONF_VENDOR]]
     site = vendor.create_site(hass, entry)
-    coordinator = EvseBridgeCoordinator(hass, entry, site, vendor.update_interval)
+    coordinator = EvseBridgeCoordinator(hass, entry, site, vendor)
     sessions = SessionTracker(hass, entry)
     await sessions.async_load()
     coordinator.sessions = sessions

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
@@ -13,12 +12,13 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .api import EvseAuthenticationError, EvseBridgeError, EvseCertificateMismatchError
 from .compat import remove_device
-from .const import CONF_VENDOR, DOMAIN, LOGGER
+from .const import DOMAIN, LOGGER
 from .runtime import EvseBridgeConfigEntry
 from .site import DeviceData, Site, SiteData, device_model_id
 
 if TYPE_CHECKING:
     from .sessions import SessionTracker
+    from .vendors.base import Vendor
 
 
 class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
@@ -35,17 +35,18 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         hass: HomeAssistant,
         entry: EvseBridgeConfigEntry,
         site: Site,
-        update_interval: timedelta,
+        vendor: Vendor,
     ) -> None:
-        """Poll ``site`` every ``update_interval``."""
+        """Poll ``site`` every ``vendor.update_interval``."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
-            update_interval=update_interval,
+            update_interval=vendor.update_interval,
         )
         self.site = site
+        self._vendor_label = vendor.label
         self._certificate_issue_checked = False
         self._registered: set[str] = set()
         #: Compares each successful poll with the open charging sessions.
@@ -108,7 +109,7 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
                 name=identity.name,
                 manufacturer=identity.manufacturer,
                 model=identity.model,
-                model_id=device_model_id(self.config_entry.data[CONF_VENDOR], device.kind),
+                model_id=device_model_id(self._vendor_label, device.kind),
                 serial_number=identity.serial_number,
                 sw_version=identity.sw_version,
                 hw_version=identity.hw_version,

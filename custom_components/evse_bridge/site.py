@@ -22,13 +22,14 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from .const import DOMAIN
 
 
-def device_model_id(vendor_key: str, kind: str) -> str:
-    """The registry model ID of a ``kind`` device of a vendor.
+def device_model_id(vendor_label: str, kind: str) -> str:
+    """The registry model ID of a ``kind`` device of a vendor: "EVCE station".
 
     The actions' device pickers (services.yaml) filter on it, so each offers only the
-    devices that can run the action; nothing else may set a device's model ID.
+    devices that can run the action; nothing else may set a device's model ID. Device
+    pages show it after the model, so it reads as words: "EVlink Pro AC (EVCE station)".
     """
-    return f"{vendor_key}.{kind}"
+    return f"{vendor_label} {kind.replace('_', ' ')}"
 
 
 #: The translated name of a connector device: "{station} connector {connector}".

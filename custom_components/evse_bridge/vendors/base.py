@@ -92,6 +92,9 @@ class Vendor:
     """
 
     key: str
+    #: The API's short name ("EVCE"): device pages show it with the device's kind after
+    #: the model (see ``site.device_model_id``), and the actions' pickers filter on that.
+    label: str
     #: Form of the vendor's config step, pre-filled with ``defaults``.
     user_schema: Callable[[Mapping[str, Any]], vol.Schema]
     #: Keys of ``user_schema`` that are secrets: asked again by reauth, left out of

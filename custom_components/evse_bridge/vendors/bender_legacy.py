@@ -465,6 +465,7 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
 
 BENDER_LEGACY = Vendor(
     key="bender_legacy",
+    label="Legacy REST",
     user_schema=_user_schema,
     secret_fields=(CONF_PASSWORD,),
     async_probe=_async_probe,

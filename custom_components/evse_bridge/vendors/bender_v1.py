@@ -616,6 +616,7 @@ async def _async_start_pairing(
 
 BENDER_V1 = Vendor(
     key="bender_v1",
+    label="REST API v1",
     user_schema=_user_schema,
     secret_fields=(CONF_PASSWORD,),
     async_probe=_async_probe,

@@ -1040,6 +1040,7 @@ SERVICES = (
 
 KEMPOWER_CHARGEYE = Vendor(
     key=KEY,
+    label="ChargEye",
     form_placeholders={"default_server_url": DEFAULT_BASE_URL},
     user_schema=_user_schema,
     secret_fields=(CONF_REFRESH_TOKEN,),

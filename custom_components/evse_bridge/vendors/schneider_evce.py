@@ -1348,6 +1348,7 @@ async def _async_migrate(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> N
 
 SCHNEIDER_EVCE = Vendor(
     key="schneider_evce",
+    label="EVCE",
     user_schema=_user_schema,
     secret_fields=(CONF_PASSWORD,),
     async_probe=_async_probe,
