@@ -13,7 +13,9 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 import pytest
 import yaml
 
-from custom_components.evse_bridge import PLATFORM_OF
+from custom_components.evse_bridge import platform_of
+from custom_components.evse_bridge.commands import LastCommandSensorDescription
+from custom_components.evse_bridge.descriptions import EvseBridgeButtonEntityDescription
 from custom_components.evse_bridge.sessions import SERVICE_GET_SESSIONS
 from custom_components.evse_bridge.vendors import VENDORS
 from custom_components.evse_bridge.vendors.base import Vendor
@@ -58,12 +60,28 @@ def test_vendor_translated(language: str, vendor: Vendor) -> None:
             # Named by its device class ("Restart"), translated by Home Assistant.
             assert description.device_class is not None, description.key  # type: ignore[attr-defined]
             continue
-        platform = PLATFORM_OF[type(description)]
+        platform = platform_of(description)
         entity = strings["entity"][platform][description.translation_key]
         assert entity["name"]
         if getattr(description, "device_class", None) is SensorDeviceClass.ENUM:
             options = getattr(description, "options", None) or []
             assert set(options) <= set(entity["state"]), description.key
+
+
+@pytest.mark.parametrize("vendor", VENDORS.values(), ids=list(VENDORS))
+def test_every_device_with_buttons_shows_the_answer(vendor: Vendor) -> None:
+    """A button's command is refused with an error; accepted, it shows on "Last command"."""
+    with_buttons = {
+        description.device_kind
+        for description in vendor.descriptions
+        if isinstance(description, EvseBridgeButtonEntityDescription)
+    }
+    with_feedback = {
+        description.device_kind
+        for description in vendor.descriptions
+        if isinstance(description, LastCommandSensorDescription)
+    }
+    assert with_buttons == with_feedback
 
 
 #: States Home Assistant gives an entity it cannot read (and templates' spelling of no value):

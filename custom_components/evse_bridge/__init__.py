@@ -28,8 +28,6 @@ from .descriptions import (
 from .runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from .services import async_setup_services
 from .sessions import (
-    DeliveredEnergySensorDescription,
-    SessionEventDescription,
     SessionTracker,
     async_remove_store,
     async_setup_session_services,
@@ -46,15 +44,18 @@ PLATFORM_OF: dict[type[EvseBridgeEntityDescription], Platform] = {
     EvseBridgeNumberEntityDescription: Platform.NUMBER,
     EvseBridgeSensorEntityDescription: Platform.SENSOR,
     EvseBridgeSwitchEntityDescription: Platform.SWITCH,
-    SessionEventDescription: Platform.EVENT,
-    DeliveredEnergySensorDescription: Platform.SENSOR,
 }
+
+
+def platform_of(description: EvseBridgeEntityDescription) -> Platform:
+    """The platform of a description; specialised ones (sessions) are their base class's."""
+    return next(PLATFORM_OF[cls] for cls in type(description).__mro__ if cls in PLATFORM_OF)
 
 
 def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
     """The platforms the entry's vendor has entities for."""
     vendor = VENDORS[entry.data[CONF_VENDOR]]
-    return sorted({PLATFORM_OF[type(description)] for description in vendor.descriptions})
+    return sorted({platform_of(description) for description in vendor.descriptions})
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from homeassistant.components.button import ButtonEntity
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
+from .commands import CommandOutcome, CommandResult, outcome_of
 from .descriptions import EvseBridgeButtonEntityDescription
 from .entity import EvseBridgeEntity, async_add_device_entities, translate_client_errors
 from .runtime import EvseBridgeConfigEntry
@@ -31,7 +34,17 @@ class EvseBridgeButton(EvseBridgeEntity, ButtonEntity):
     entity_description: EvseBridgeButtonEntityDescription
 
     async def async_press(self) -> None:
-        """Send the command."""
-        with translate_client_errors(self.coordinator.config_entry, self.device_name):
-            await self.entity_description.press_fn(self.coordinator.site, self.device)
+        """Send the command; the device's answer shows on its "Last command" sensor."""
+        outcome = CommandOutcome.ACCEPTED
+        try:
+            with translate_client_errors(self.coordinator.config_entry, self.device_name):
+                await self.entity_description.press_fn(self.coordinator.site, self.device)
+        except HomeAssistantError as err:
+            outcome = outcome_of(err.__cause__)
+            raise
+        finally:
+            self.coordinator.command_results[self.device_key] = CommandResult(
+                str(self.name), outcome, dt_util.utcnow()
+            )
+            self.coordinator.async_update_listeners()
         await self.coordinator.async_request_refresh()

@@ -17,6 +17,7 @@ from .runtime import EvseBridgeConfigEntry
 from .site import DeviceData, Site, SiteData, device_model_id
 
 if TYPE_CHECKING:
+    from .commands import CommandResult
     from .sessions import SessionTracker
     from .vendors.base import Vendor
 
@@ -51,6 +52,8 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self._registered: set[str] = set()
         #: Compares each successful poll with the open charging sessions.
         self.sessions: SessionTracker | None = None
+        #: Per device key, the answer to the last command sent from a button.
+        self.command_results: dict[str, CommandResult] = {}
 
     @property
     def certificate_issue_id(self) -> str:

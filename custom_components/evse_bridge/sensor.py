@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .commands import LastCommandSensorDescription
 from .coordinator import EvseBridgeCoordinator
 from .descriptions import EvseBridgeSensorEntityDescription
 from .entity import EvseBridgeEntity, async_add_device_entities
@@ -37,6 +38,8 @@ def _sensor(
 ) -> EvseBridgeEntity:
     if isinstance(description, DeliveredEnergySensorDescription):
         return DeliveredEnergySensor(coordinator, device_key, description)
+    if isinstance(description, LastCommandSensorDescription):
+        return LastCommandSensor(coordinator, device_key, description)
     return EvseBridgeSensor(coordinator, device_key, description)
 
 
@@ -67,3 +70,23 @@ class DeliveredEnergySensor(EvseBridgeEntity, SensorEntity):
     def native_value(self) -> float:
         """Completed sessions' final energy, each once, plus the running one."""
         return self.coordinator.config_entry.runtime_data.sessions.delivered_kwh(self.device_key)
+
+
+class LastCommandSensor(EvseBridgeEntity, SensorEntity):
+    """What the device answered to the last command sent from one of its buttons."""
+
+    entity_description: LastCommandSensorDescription
+
+    @property
+    def native_value(self) -> str | None:
+        """Accepted, refused, no answer or failed; unknown until a button is pressed."""
+        result = self.coordinator.command_results.get(self.device_key)
+        return None if result is None else result.outcome.value
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Which command, and when."""
+        result = self.coordinator.command_results.get(self.device_key)
+        if result is None:
+            return None
+        return {"command": result.command, "time": result.at.isoformat()}

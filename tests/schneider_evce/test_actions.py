@@ -248,6 +248,48 @@ async def test_zone_reduced_in_kilowatts(
     assert hub.zones[8].reduction_value == 10.5
 
 
+@pytest.mark.parametrize(
+    ("mode", "outcome", "error"),
+    [
+        ("accept", "accepted", None),
+        ("reject", "refused", "evce_command_rejected"),
+        ("timeout", "no_answer", "evce_command_timeout"),
+    ],
+)
+async def test_restart_button_shows_the_stations_answer(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: ScriptedEvceDevice,
+    mode: str,
+    outcome: str,
+    error: str | None,
+) -> None:
+    last = entity_state(hass, "sensor", f"{SERIAL}_station_102_last_command")
+    assert last.state == "unknown"
+    assert last.attributes["options"] == ["accepted", "refused", "no_answer", "failed"]
+    hub.control("commands", {"mode": mode})
+    press = hass.services.async_call(
+        "button",
+        SERVICE_PRESS,
+        {ATTR_ENTITY_ID: uid(hass, "button", "station_102_restart")},
+        blocking=True,
+    )
+    if error is None:
+        await press
+        assert hub.stations[102].resets == 1
+    else:
+        with pytest.raises(HomeAssistantError) as err:
+            await press
+        assert err.value.translation_key == error
+        assert err.value.translation_placeholders["target"] == "Bay 2"
+    last = entity_state(hass, "sensor", f"{SERIAL}_station_102_last_command")
+    assert last.state == outcome
+    assert last.attributes["command"] == "Restart"
+    assert last.attributes["time"] is not None
+    # Only the pressed station's sensor changed.
+    assert state(hass, "sensor", "station_101_last_command") == "unknown"
+
+
 async def test_restart_button_and_hard_reset(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: SimServer, hub: ScriptedEvceDevice
 ) -> None:

@@ -78,6 +78,7 @@ from ..api.kempower_chargeye import (
     TransactionStatus,
     charging_profile_problems,
 )
+from ..commands import last_command_sensor
 from ..const import DOMAIN
 from ..descriptions import (
     EvseBridgeBinarySensorEntityDescription,
@@ -711,6 +712,9 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     # No meter in the API: energy delivered since the integration was added, from sessions.
     delivered_energy_sensor(CONNECTOR),
     delivered_energy_sensor(STATION),
+    # What the cloud answered to the restart and remove-limit buttons.
+    last_command_sensor(STATION),
+    last_command_sensor(CONNECTOR),
     # Station
     enum_sensor(
         "station_status",

@@ -82,6 +82,7 @@ from ..api.schneider_evce import (
     fetch_certificate_fingerprint,
     split_host,
 )
+from ..commands import last_command_sensor
 from ..const import CONF_FINGERPRINT, DOMAIN
 from ..descriptions import (
     EvseBridgeButtonEntityDescription,
@@ -799,6 +800,7 @@ STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         press_fn=_restart,
     ),
+    last_command_sensor(STATION),
 )
 
 # --- connector -----------------------------------------------------------------------------
