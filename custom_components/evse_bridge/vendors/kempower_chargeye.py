@@ -874,6 +874,17 @@ def _limit_options(call: ServiceCall) -> LimitOptions:
     )
 
 
+def _limits_session(call: ServiceCall, device: DeviceData) -> bool:
+    """Whether the call is about the running transaction's limit (only a connector has one)."""
+    if not call.data[ATTR_SESSION]:
+        return False
+    if device.kind != CONNECTOR:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="chargeye_session_needs_connector"
+        )
+    return True
+
+
 async def _async_set_power_limit(
     hass: HomeAssistant,
     call: ServiceCall,
@@ -883,11 +894,7 @@ async def _async_set_power_limit(
     assert device is not None
     site = _site(runtime)
     limit = float(call.data[ATTR_LIMIT])
-    if call.data[ATTR_SESSION]:
-        if device.kind != CONNECTOR:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="chargeye_session_needs_connector"
-            )
+    if _limits_session(call, device):
         await site.async_set_session_limit(device, limit, _limit_options(call))
     else:
         await site.async_set_power_limit(device, limit, _limit_options(call))
@@ -902,11 +909,7 @@ async def _async_clear_power_limit(
 ) -> ServiceResponse:
     assert device is not None
     site = _site(runtime)
-    if call.data[ATTR_SESSION]:
-        if device.kind != CONNECTOR:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="chargeye_session_needs_connector"
-            )
+    if _limits_session(call, device):
         await site.async_clear_session_limit(device)
     else:
         await site.async_clear_power_limit(device)
