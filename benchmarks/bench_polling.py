@@ -9,23 +9,28 @@ machine, reported, never asserted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 import statistics
 import time
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from simulator import bender_legacy, bender_v1, kempower_chargeye, schneider_evce
-from simulator.clock import SimClock
-from simulator.device import SimDevice
 from tests.conftest import StartSimulator
+
+from .common import (
+    Simulated,
+    add_entry,
+    chargeye_entry_data,
+    evce_entry_data,
+    legacy_entry_data,
+    print_table,
+    v1_entry_data,
+)
 
 HOUR = 3600.0
 RESULTS: list[str] = []
@@ -35,13 +40,10 @@ _WALL_CLOCK = {"now": time.perf_counter}
 
 
 @dataclass(frozen=True)
-class Case:
+class Case(Simulated):
     """One vendor set-up to measure."""
 
     name: str
-    make_device: Callable[[SimClock], SimDevice]
-    entry_data: Callable[[str, SimDevice], dict[str, Any]]
-    unique_id: str
     login_paths: tuple[str, ...]
     interval_s: float
     hours: float = 1.0
@@ -51,7 +53,7 @@ def _legacy(size: int, hours: float) -> Case:
     return Case(
         name="bender_legacy",
         make_device=bender_legacy.LegacyDevice,
-        entry_data=lambda host, _: {CONF_VENDOR: "bender_legacy", "host": host},
+        entry_data=legacy_entry_data,
         unique_id=bender_legacy.SERIAL,
         login_paths=(),
         interval_s=15,
@@ -63,12 +65,7 @@ def _v1(size: int, hours: float) -> Case:
     return Case(
         name="bender_v1",
         make_device=bender_v1.BenderV1Device,
-        entry_data=lambda host, _: {
-            CONF_VENDOR: "bender_v1",
-            "host": host,
-            "username": bender_v1.DEFAULT_USERNAME,
-            "password": bender_v1.DEFAULT_PASSWORD,
-        },
+        entry_data=v1_entry_data,
         unique_id=bender_v1.SERIAL,
         login_paths=("POST /v1/login",),
         interval_s=15,
@@ -77,21 +74,10 @@ def _v1(size: int, hours: float) -> Case:
 
 
 def _evce(size: int, hours: float) -> Case:
-    def entry_data(host: str, device: SimDevice) -> dict[str, Any]:
-        assert isinstance(device, schneider_evce.EvceDevice)
-        return {
-            CONF_VENDOR: "schneider_evce",
-            "host": host,
-            "username": schneider_evce.LOGIN,
-            "password": schneider_evce.PASSWORD,
-            "certificate": "pinned",
-            "fingerprint": device.certificate.fingerprint,
-        }
-
     return Case(
         name=f"schneider_evce ({size} stations, 2 zones, 1 meter)",
         make_device=lambda clock: schneider_evce.EvceDevice(clock, stations=size),
-        entry_data=entry_data,
+        entry_data=evce_entry_data,
         unique_id=schneider_evce.SERIAL,
         login_paths=("POST /api/v2/login/login",),
         interval_s=15,
@@ -103,11 +89,7 @@ def _chargeye(size: int, hours: float) -> Case:
     return Case(
         name=f"kempower_chargeye ({size} DC + 1 AC stations)",
         make_device=lambda clock: kempower_chargeye.ChargEyeDevice(clock, dc_stations=size),
-        entry_data=lambda host, _: {
-            CONF_VENDOR: "kempower_chargeye",
-            "refresh_token": kempower_chargeye.DEFAULT_REFRESH_TOKEN,
-            "server_url": f"http://{host}/api",
-        },
+        entry_data=chargeye_entry_data,
         unique_id=kempower_chargeye.DEFAULT_ORGANIZATION,
         login_paths=("GET /api/auth/refreshAccessToken",),
         interval_s=60,
@@ -138,16 +120,7 @@ async def test_polling_cost(
 ) -> None:
     """Poll for the case's simulated hours and report what it cost."""
     case = factory(size, hours)
-    clock = SimClock(scale=0, start=200)
-    device = case.make_device(clock)
-    sim = await start_simulator(device)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=case.name,
-        unique_id=case.unique_id,
-        data=case.entry_data(sim.host, device),
-    )
-    entry.add_to_hass(hass)
+    entry, device, clock = await add_entry(hass, start_simulator, case, case.name)
     setup_start = _WALL_CLOCK["now"]()
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -179,14 +152,22 @@ async def test_polling_cost(
 
 
 @pytest.fixture(scope="session", autouse=True)
-def report() -> Any:
+def report() -> Iterator[None]:
     """Print the table once all cases ran."""
     yield
-    print("\n\nPolling cost per case (simulator on 127.0.0.1; times are this machine's):\n")
-    print(
-        "| case | entities | simulated h | polls | requests/poll | logins after set-up "
-        "| logins/hour | median update ms | max update ms | setup ms |"
+    print_table(
+        "Polling cost per case (simulator on 127.0.0.1; times are this machine's)",
+        (
+            "case",
+            "entities",
+            "simulated h",
+            "polls",
+            "requests/poll",
+            "logins after set-up",
+            "logins/hour",
+            "median update ms",
+            "max update ms",
+            "setup ms",
+        ),
+        RESULTS,
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for line in RESULTS:
-        print(line)

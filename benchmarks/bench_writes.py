@@ -10,37 +10,39 @@ The requests that reached the simulated device are counted: exact and repeatable
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 import math
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.writes import CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S
 from simulator import bender_v1, kempower_chargeye, schneider_evce
-from simulator.clock import SimClock
-from simulator.device import SimDevice
 from tests.common import entity_id
 from tests.conftest import StartSimulator
+
+from .common import (
+    Simulated,
+    add_entry,
+    chargeye_entry_data,
+    evce_entry_data,
+    print_table,
+    v1_entry_data,
+)
 
 HOUR = 3600
 RESULTS: list[str] = []
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(Simulated):
     """A number entity of one vendor and the device request that writes it."""
 
     vendor: str
-    make_device: Callable[[SimClock], SimDevice]
-    entry_data: Callable[[str, SimDevice], dict[str, Any]]
-    unique_id: str
     number_unique_id: str
     write_path: str
 
@@ -49,11 +51,7 @@ def _chargeye() -> Target:
     return Target(
         vendor="kempower_chargeye (AC station limit, A)",
         make_device=lambda clock: kempower_chargeye.ChargEyeDevice(clock),
-        entry_data=lambda host, _: {
-            CONF_VENDOR: "kempower_chargeye",
-            "refresh_token": kempower_chargeye.DEFAULT_REFRESH_TOKEN,
-            "server_url": f"http://{host}/api",
-        },
+        entry_data=chargeye_entry_data,
         unique_id=kempower_chargeye.DEFAULT_ORGANIZATION,
         number_unique_id=f"{kempower_chargeye.DEFAULT_ORGANIZATION}_station_KEMAC-0001_power_limit",
         write_path="PUT /api/chargingStations/KEMAC-0001/powerLimit",
@@ -61,21 +59,10 @@ def _chargeye() -> Target:
 
 
 def _evce() -> Target:
-    def entry_data(host: str, device: SimDevice) -> dict[str, Any]:
-        assert isinstance(device, schneider_evce.EvceDevice)
-        return {
-            CONF_VENDOR: "schneider_evce",
-            "host": host,
-            "username": schneider_evce.LOGIN,
-            "password": schneider_evce.PASSWORD,
-            "certificate": "pinned",
-            "fingerprint": device.certificate.fingerprint,
-        }
-
     return Target(
         vendor="schneider_evce (zone reduction, A)",
         make_device=lambda clock: schneider_evce.EvceDevice(clock, stations=2),
-        entry_data=entry_data,
+        entry_data=evce_entry_data,
         unique_id=schneider_evce.SERIAL,
         number_unique_id=f"{schneider_evce.SERIAL}_zone_7_reduction",
         write_path="PUT /api/v2/em/zones/7/reduction",
@@ -86,12 +73,7 @@ def _v1() -> Target:
     return Target(
         vendor="bender_v1 (charging current limit, A)",
         make_device=lambda clock: bender_v1.BenderV1Device(clock),
-        entry_data=lambda host, _: {
-            CONF_VENDOR: "bender_v1",
-            "host": host,
-            "username": bender_v1.DEFAULT_USERNAME,
-            "password": bender_v1.DEFAULT_PASSWORD,
-        },
+        entry_data=v1_entry_data,
         unique_id=bender_v1.SERIAL,
         number_unique_id=f"{bender_v1.SERIAL}_controller_charging_current_limit",
         write_path="POST /v1/settings/validate",
@@ -134,17 +116,9 @@ async def test_writes_sent_versus_requested(
 ) -> None:
     """Run the automation for a simulated hour; report requests and writes."""
     target = make_target()
-    clock = SimClock(scale=0, start=200)
-    device = target.make_device(clock)
-    sim = await start_simulator(device)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=target.vendor,
-        unique_id=target.unique_id,
-        data=target.entry_data(sim.host, device),
-        options={CONF_WRITE_INTERVAL: interval_s},
+    entry, device, clock = await add_entry(
+        hass, start_simulator, target, target.vendor, {CONF_WRITE_INTERVAL: interval_s}
     )
-    entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     number = entity_id(hass, "number", target.number_unique_id)
@@ -178,14 +152,21 @@ async def test_writes_sent_versus_requested(
 
 
 @pytest.fixture(scope="module", autouse=True)
-def report() -> Any:
+def report() -> Iterator[None]:
     """Print the table once all cases ran."""
     yield
-    print("\n\nSafe writes over one simulated hour (writes sent versus requested):\n")
-    print(
-        "| number | automation | interval s | requested | value changes | sent "
-        "| requested per write | skipped (same value) | superseded (last wins) |"
+    print_table(
+        "Safe writes over one simulated hour (writes sent versus requested)",
+        (
+            "number",
+            "automation",
+            "interval s",
+            "requested",
+            "value changes",
+            "sent",
+            "requested per write",
+            "skipped (same value)",
+            "superseded (last wins)",
+        ),
+        RESULTS,
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for line in RESULTS:
-        print(line)

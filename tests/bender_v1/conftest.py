@@ -19,6 +19,7 @@ from simulator.bender_v1 import (
     CHARGE_POINT_ID,
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
+    DEFAULT_VARIANT,
     SERIAL,
     BenderV1Device,
 )
@@ -84,12 +85,11 @@ async def http() -> AsyncGenerator[aiohttp.ClientSession]:
 
 @pytest.fixture
 async def v1(
-    start_simulator: StartSimulator, clock: SimClock, http: aiohttp.ClientSession
+    start_simulator: StartSimulator, device: BenderV1Device, http: aiohttp.ClientSession
 ) -> V1Setup:
-    """A v1 controller (firmware 5.33, /v1 paths) and a client for it."""
-    device = BenderV1Device(clock)
+    """The controller (by default firmware 5.33, /v1 paths) and a client for it."""
     sim = await start_simulator(device)
-    return V1Setup(clock, device, sim, make_client(http, sim, clock), http)
+    return V1Setup(device.clock, device, sim, make_client(http, sim, device.clock), http)
 
 
 # Home Assistant side
@@ -102,9 +102,15 @@ def device_class() -> type[BenderV1Device]:
 
 
 @pytest.fixture
-def device(clock: SimClock, device_class: type[BenderV1Device]) -> BenderV1Device:
-    """The controller behind the config entry."""
-    return device_class(clock)
+def variant() -> str:
+    """The reading of the API the simulated controller plays (parametrize for others)."""
+    return DEFAULT_VARIANT
+
+
+@pytest.fixture
+def device(clock: SimClock, device_class: type[BenderV1Device], variant: str) -> BenderV1Device:
+    """The controller behind the config entry and behind ``v1``."""
+    return device_class(clock, variant=variant)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -38,8 +37,8 @@ from simulator.bender_v1_controls import (
 from simulator.clock import SimClock
 
 from ..common import entity_state, find_entity_id, get_device
-from ..conftest import SimServer, StartSimulator
-from .conftest import TITLE, V1Setup, make_client
+from ..conftest import SimServer
+from .conftest import TITLE, V1Setup
 
 SETTINGS_VARIANTS = [
     "default",
@@ -55,21 +54,6 @@ NUMBER_ID = f"{SERIAL}_controller_charging_current_limit"
 def variant(request: pytest.FixtureRequest) -> str:
     """Every reading of the settings' shape and validating write."""
     return str(request.param)
-
-
-@pytest.fixture
-def device(clock: SimClock, variant: str) -> BenderV1Device:
-    """The controller behind the config entry, playing ``variant``."""
-    return BenderV1Device(clock, variant=variant)
-
-
-@pytest.fixture
-async def v1(
-    start_simulator: StartSimulator, device: BenderV1Device, http: aiohttp.ClientSession
-) -> V1Setup:
-    """The controller of the variant and a client for it."""
-    sim = await start_simulator(device)
-    return V1Setup(device.clock, device, sim, make_client(http, sim, device.clock), http)
 
 
 async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: SimClock) -> None:

@@ -47,21 +47,6 @@ def variant(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def device(clock: SimClock, variant: str) -> BenderV1Device:
-    """The controller behind the config entry, playing ``variant``."""
-    return BenderV1Device(clock, variant=variant)
-
-
-@pytest.fixture
-async def v1(
-    start_simulator: StartSimulator, device: BenderV1Device, http: aiohttp.ClientSession
-) -> V1Setup:
-    """The controller of the variant and a client for it."""
-    sim = await start_simulator(device)
-    return V1Setup(device.clock, device, sim, make_client(http, sim, device.clock), http)
-
-
 def home_assistant_log(caplog: pytest.LogCaptureFixture) -> str:
     """What Home Assistant logged: the simulated controller's access log is the device's own."""
     return "\n".join(

@@ -6,9 +6,6 @@ device names.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -17,40 +14,38 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.clock import SimClock
 from simulator.kempower_chargeye import (
     DEFAULT_ORGANIZATION,
-    DEFAULT_REFRESH_TOKEN,
     VARIANTS,
     ChargEyeDevice,
 )
 
-from ..common import entity_id, entity_state, get_device
+from ..common import entity_state, get_device
 from ..conftest import SimServer
-from .conftest import EPOCH
+from .conftest import (
+    AC,
+    AC_PLUG,
+    DC,
+    DC_PLUG,
+    EPOCH,
+    START,
+    advance,
+    commands,
+    device_id,
+    eid,
+)
 from .test_client import PROFILE
-from .test_ha import START, advance
 
-DC = "station_KEMDC-0001"
-DC_PLUG = "connector_KEMDC-0001_connector1"
 DC_PLUG_2 = "connector_KEMDC-0001_connector2"
-AC = "station_KEMAC-0001"
-AC_PLUG = "connector_KEMAC-0001_1"
 
 
 @pytest.fixture
 def clock() -> SimClock:
     """Simulated time, started where sessions are running."""
     return SimClock(scale=0, start=START)
-
-
-@pytest.fixture
-def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    """Home Assistant's clock at the simulator's current UTC time."""
-    freezer.move_to(EPOCH + timedelta(seconds=START))
-    return freezer
 
 
 @pytest.fixture(params=VARIANTS)
@@ -65,46 +60,8 @@ def device(clock: SimClock, variant: str) -> ChargEyeDevice:
     return ChargEyeDevice(clock, epoch=EPOCH, variant=variant)
 
 
-async def _setup(hass: HomeAssistant, sim: SimServer) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Kempower ChargEye",
-        unique_id=DEFAULT_ORGANIZATION,
-        data={
-            CONF_VENDOR: "kempower_chargeye",
-            "refresh_token": DEFAULT_REFRESH_TOKEN,
-            "server_url": f"{sim.url}/api",
-        },
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
-@pytest.fixture
-async def loaded(
-    hass: HomeAssistant, sim: SimServer, frozen: FrozenDateTimeFactory
-) -> MockConfigEntry:
-    """The entry, set up."""
-    return await _setup(hass, sim)
-
-
-def eid(hass: HomeAssistant, platform: str, device_key: str, key: str) -> str:
-    return entity_id(hass, platform, f"{DEFAULT_ORGANIZATION}_{device_key}_{key}")
-
-
 def value(hass: HomeAssistant, platform: str, device_key: str, key: str) -> str:
     return entity_state(hass, platform, f"{DEFAULT_ORGANIZATION}_{device_key}_{key}").state
-
-
-def device_id(hass: HomeAssistant, key: str) -> str:
-    return get_device(hass, f"{DEFAULT_ORGANIZATION}_{key}").id
-
-
-def commands(sim: SimServer) -> list[dict[str, Any]]:
-    assert isinstance(sim.device, ChargEyeDevice)
-    return sim.device.commands
 
 
 async def test_every_evse_id_reading(
@@ -391,11 +348,11 @@ async def test_charging_profile_action(
 
 
 @pytest.mark.parametrize("variant", ["listed"])
-async def test_device_names_in_german(
-    hass: HomeAssistant, sim: SimServer, frozen: FrozenDateTimeFactory
-) -> None:
+async def test_device_names_in_german(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.config.async_update(language="de")
-    await _setup(hass, sim)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     plug = get_device(hass, f"{DEFAULT_ORGANIZATION}_{DC_PLUG}")
     assert plug.name == "Depot charger 1 Anschluss 1"
     assert get_device(hass, f"{DEFAULT_ORGANIZATION}_{DC}").name == "Depot charger 1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 from typing import Any
 
@@ -13,12 +12,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
@@ -29,17 +24,21 @@ from simulator.kempower_chargeye import (
     ChargEyeDevice,
 )
 
-from ..common import entity_id, entity_state, find_device, find_entity_id, get_device
+from ..common import entity_state, find_device, find_entity_id
 from ..conftest import SimServer, StartSimulator
-from .conftest import EPOCH
+from .conftest import (
+    AC,
+    AC_PLUG,
+    DC,
+    DC_PLUG,
+    EPOCH,
+    START,
+    advance,
+    commands,
+    device_id,
+    eid,
+)
 
-#: 600 s in, the simulated account has DC and AC connectors charging.
-START = 600.0
-#: Device keys of the stations and connectors the tests look at.
-DC = "station_KEMDC-0001"
-DC_PLUG = "connector_KEMDC-0001_connector1"
-AC = "station_KEMAC-0001"
-AC_PLUG = "connector_KEMAC-0001_1"
 AC_PLUG_2 = "connector_KEMAC-0001_2"
 TOKEN_PATH = "GET /api/auth/refreshAccessToken"
 STATIONS_PATH = "GET /api/stations"
@@ -51,67 +50,10 @@ def clock() -> SimClock:
     return SimClock(scale=0, start=START)
 
 
-@pytest.fixture
-def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    """Home Assistant's clock at the simulator's current UTC time."""
-    freezer.move_to(EPOCH + timedelta(seconds=START))
-    return freezer
-
-
-@pytest.fixture
-def entry(sim: SimServer, frozen: FrozenDateTimeFactory) -> MockConfigEntry:
-    """An entry on the simulated account."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Kempower ChargEye",
-        unique_id=DEFAULT_ORGANIZATION,
-        data={
-            CONF_VENDOR: "kempower_chargeye",
-            "refresh_token": DEFAULT_REFRESH_TOKEN,
-            "server_url": f"{sim.url}/api",
-        },
-    )
-
-
-@pytest.fixture
-async def loaded(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
-    """The entry, set up."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: SimClock, seconds: float
-) -> None:
-    """Move simulated and Home Assistant time together and let polls run."""
-    clock.advance(seconds)
-    freezer.tick(timedelta(seconds=seconds))
-    # The coordinator adds a fraction of a second to its interval; fire just past it.
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
-    # Scheduled polls run as background tasks.
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def eid(hass: HomeAssistant, platform: str, device_key: str, key: str) -> str:
-    """The entity id of a device's entity, found by its unique id."""
-    return entity_id(hass, platform, f"{DEFAULT_ORGANIZATION}_{device_key}_{key}")
-
-
 def state(hass: HomeAssistant, entity_id: str) -> str:
     current = hass.states.get(entity_id)
     assert current is not None, entity_id
     return current.state
-
-
-def commands(sim: SimServer) -> list[dict[str, Any]]:
-    assert isinstance(sim.device, ChargEyeDevice)
-    return sim.device.commands
-
-
-def device_id(hass: HomeAssistant, key: str) -> str:
-    return get_device(hass, f"{DEFAULT_ORGANIZATION}_{key}").id
 
 
 # -- config flow ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ text; a refusal's cause is passed on with every tag id of the call replaced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,7 +36,7 @@ from ..const import DOMAIN
 from ..descriptions import EvseBridgeNumberEntityDescription
 from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
 from ..site import DeviceData
-from .base import VendorService
+from .base import ServiceHandler, VendorService
 
 ATTR_TAG_ID = "id"
 ATTR_TAG_IDS = "ids"
@@ -155,28 +155,27 @@ async def _async_get_whitelist(
     return {"tags": [entry_response(entry) for entry in entries]}
 
 
-async def _async_add_tag(
-    hass: HomeAssistant,
-    call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
-    device: DeviceData | None,
-) -> ServiceResponse:
-    entry = _entry(dict(call.data))
-    with whitelist_errors(runtime, device, [entry.id]):
-        await _client(runtime).whitelist_add([entry])
-    return None
+def _tag_writer(
+    write: Callable[[BenderV1Client, list[WhitelistEntry]], Awaitable[None]],
+) -> ServiceHandler:
+    """An action that sends the one whitelist entry its fields describe with ``write``."""
+
+    async def handler(
+        hass: HomeAssistant,
+        call: ServiceCall,
+        runtime: EvseBridgeRuntimeData,
+        device: DeviceData | None,
+    ) -> ServiceResponse:
+        entry = _entry(dict(call.data))
+        with whitelist_errors(runtime, device, [entry.id]):
+            await write(_client(runtime), [entry])
+        return None
+
+    return handler
 
 
-async def _async_edit_tag(
-    hass: HomeAssistant,
-    call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
-    device: DeviceData | None,
-) -> ServiceResponse:
-    entry = _entry(dict(call.data))
-    with whitelist_errors(runtime, device, [entry.id]):
-        await _client(runtime).whitelist_edit([entry])
-    return None
+_async_add_tag = _tag_writer(lambda client, entries: client.whitelist_add(entries))
+_async_edit_tag = _tag_writer(lambda client, entries: client.whitelist_edit(entries))
 
 
 async def _async_delete_tags(

@@ -23,11 +23,11 @@ sent (``api/kempower_chargeye.py`` tries every reading of ``evseId``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.button import ButtonDeviceClass
@@ -556,6 +556,38 @@ def _limited_in(*, ampere: bool) -> Callable[[StationData | ConnectorData], bool
     return lambda data: _is_ampere(data) is ampere
 
 
+class _LimitConditions(TypedDict, total=False):
+    """When a limit number exists and when it takes a value."""
+
+    exists_fn: Callable[[Any], bool]
+    available_fn: Callable[[Any], bool]
+
+
+def _limit_number(
+    key: str,
+    translation_key: str,
+    kind: str,
+    value_fn: Callable[[Any], float | None],
+    set_fn: Callable[[ChargEyeSite, DeviceData, float], Awaitable[None]],
+    **conditions: Unpack[_LimitConditions],
+) -> EvseBridgeNumberEntityDescription:
+    """A limit typed in a box, from 0 to the rating, in the unit the station is limited in."""
+    return EvseBridgeNumberEntityDescription(
+        key=key,
+        translation_key=translation_key,
+        device_kind=kind,
+        mode=NumberMode.BOX,
+        native_min_value=0,
+        native_step=1,
+        value_fn=value_fn,
+        set_fn=set_fn,
+        max_fn=_rating,
+        unit_fn=_limit_unit,
+        device_class_fn=_limit_device_class,
+        **conditions,
+    )
+
+
 def _limit_numbers(kind: str) -> tuple[EvseBridgeNumberEntityDescription, ...]:
     """The station's or connector's limit: in A on an AC station, in kW on a DC one.
 
@@ -563,19 +595,13 @@ def _limit_numbers(kind: str) -> tuple[EvseBridgeNumberEntityDescription, ...]:
     entity of an existing installation keeps its id and history.
     """
     return tuple(
-        EvseBridgeNumberEntityDescription(
-            key="power_limit",
-            translation_key=translation_key,
-            device_kind=kind,
-            mode=NumberMode.BOX,
-            native_min_value=0,
-            native_step=1,
+        _limit_number(
+            "power_limit",
+            translation_key,
+            kind,
+            _limit_value,
+            _set_limit,
             exists_fn=_limited_in(ampere=ampere),
-            value_fn=_limit_value,
-            set_fn=_set_limit,
-            max_fn=_rating,
-            unit_fn=_limit_unit,
-            device_class_fn=_limit_device_class,
         )
         for translation_key, ampere in (("current_limit", True), ("power_limit", False))
     )
@@ -585,19 +611,13 @@ def _session_limit_value(data: ConnectorData) -> float | None:
     return data.session_limit
 
 
-_SESSION_LIMIT = EvseBridgeNumberEntityDescription(
-    key="session_power_limit",
-    translation_key="session_limit",
-    device_kind=CONNECTOR,
-    mode=NumberMode.BOX,
-    native_min_value=0,
-    native_step=1,
+_SESSION_LIMIT = _limit_number(
+    "session_power_limit",
+    "session_limit",
+    CONNECTOR,
+    _session_limit_value,
+    _set_session_limit,
     available_fn=_has_running_transaction,
-    value_fn=_session_limit_value,
-    set_fn=_set_session_limit,
-    max_fn=_rating,
-    unit_fn=_limit_unit,
-    device_class_fn=_limit_device_class,
 )
 
 
@@ -880,6 +900,17 @@ def _limit_options(call: ServiceCall) -> LimitOptions:
     )
 
 
+def _limits_session(call: ServiceCall, device: DeviceData) -> bool:
+    """Whether the call is about the running transaction's limit (only a connector has one)."""
+    if not call.data[ATTR_SESSION]:
+        return False
+    if device.kind != CONNECTOR:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="chargeye_session_needs_connector"
+        )
+    return True
+
+
 async def _async_set_power_limit(
     hass: HomeAssistant,
     call: ServiceCall,
@@ -889,11 +920,7 @@ async def _async_set_power_limit(
     assert device is not None
     site = _site(runtime)
     limit = float(call.data[ATTR_LIMIT])
-    if call.data[ATTR_SESSION]:
-        if device.kind != CONNECTOR:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="chargeye_session_needs_connector"
-            )
+    if _limits_session(call, device):
         await site.async_set_session_limit(device, limit, _limit_options(call))
     else:
         await site.async_set_power_limit(device, limit, _limit_options(call))
@@ -908,11 +935,7 @@ async def _async_clear_power_limit(
 ) -> ServiceResponse:
     assert device is not None
     site = _site(runtime)
-    if call.data[ATTR_SESSION]:
-        if device.kind != CONNECTOR:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="chargeye_session_needs_connector"
-            )
+    if _limits_session(call, device):
         await site.async_clear_session_limit(device)
     else:
         await site.async_clear_power_limit(device)

@@ -1,0 +1,93 @@
+"""What the benchmarks share: each vendor's entry on the simulator, adding it, the report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from simulator import bender_v1, kempower_chargeye, schneider_evce
+from simulator.clock import SimClock
+from simulator.device import SimDevice
+from tests.conftest import StartSimulator
+
+
+def legacy_entry_data(host: str, device: SimDevice) -> dict[str, Any]:
+    """Entry data of a Bender legacy controller at ``host``."""
+    return {CONF_VENDOR: "bender_legacy", "host": host}
+
+
+def v1_entry_data(host: str, device: SimDevice) -> dict[str, Any]:
+    """Entry data of a Bender v1 controller at ``host``, with the simulator's credentials."""
+    return {
+        CONF_VENDOR: "bender_v1",
+        "host": host,
+        "username": bender_v1.DEFAULT_USERNAME,
+        "password": bender_v1.DEFAULT_PASSWORD,
+    }
+
+
+def evce_entry_data(host: str, device: SimDevice) -> dict[str, Any]:
+    """Entry data of a Schneider EVCE hub at ``host``, pinned to its certificate."""
+    assert isinstance(device, schneider_evce.EvceDevice)
+    return {
+        CONF_VENDOR: "schneider_evce",
+        "host": host,
+        "username": schneider_evce.LOGIN,
+        "password": schneider_evce.PASSWORD,
+        "certificate": "pinned",
+        "fingerprint": device.certificate.fingerprint,
+    }
+
+
+def chargeye_entry_data(host: str, device: SimDevice) -> dict[str, Any]:
+    """Entry data of the simulated ChargEye account served at ``host``."""
+    return {
+        CONF_VENDOR: "kempower_chargeye",
+        "refresh_token": kempower_chargeye.DEFAULT_REFRESH_TOKEN,
+        "server_url": f"http://{host}/api",
+    }
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """A simulated device and the config entry that reaches it."""
+
+    make_device: Callable[[SimClock], SimDevice]
+    entry_data: Callable[[str, SimDevice], dict[str, Any]]
+    unique_id: str
+
+
+async def add_entry(
+    hass: HomeAssistant,
+    start_simulator: StartSimulator,
+    simulated: Simulated,
+    title: str,
+    options: Mapping[str, Any] | None = None,
+) -> tuple[MockConfigEntry, SimDevice, SimClock]:
+    """Serve the device on simulated time and add (not yet set up) an entry for it."""
+    clock = SimClock(scale=0, start=200)
+    device = simulated.make_device(clock)
+    sim = await start_simulator(device)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        unique_id=simulated.unique_id,
+        data=simulated.entry_data(sim.host, device),
+        options=options,
+    )
+    entry.add_to_hass(hass)
+    return entry, device, clock
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[str]) -> None:
+    """Print a report: its title, then a Markdown table of ``columns`` and ``rows``."""
+    print(f"\n\n{title}:\n")
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for row in rows:
+        print(row)
