@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.vendors.bender_v1 import CONF_SUMMARY_UNITS
 from simulator import bender_v1, kempower_chargeye, schneider_evce
 from simulator.clock import SimClock
 from simulator.device import SimDevice
@@ -22,12 +23,17 @@ def legacy_entry_data(host: str, device: SimDevice) -> dict[str, Any]:
 
 
 def v1_entry_data(host: str, device: SimDevice) -> dict[str, Any]:
-    """Entry data of a Bender v1 controller at ``host``, with the simulator's credentials."""
+    """Entry data of a Bender v1 controller at ``host``, with the simulator's credentials.
+
+    The summary's units are already established (the simulator's): the steady state is
+    measured, not the one reload that establishing them costs a new entry.
+    """
     return {
         CONF_VENDOR: "bender_v1",
         "host": host,
         "username": bender_v1.DEFAULT_USERNAME,
         "password": bender_v1.DEFAULT_PASSWORD,
+        CONF_SUMMARY_UNITS: {"energy": "kWh", "duration": "min"},
     }
 
 
