@@ -418,11 +418,16 @@ async def test_restart(
     frozen: FrozenDateTimeFactory,
     clock: SimClock,
 ) -> None:
+    last_command = eid(hass, "sensor", DC, "last_command")
+    assert state(hass, last_command) == "unknown"
     await hass.services.async_call(
         "button", "press", {"entity_id": eid(hass, "button", DC, "restart")}, blocking=True
     )
     assert commands(sim)[-1]["path"] == "/chargingStations/KEMDC-0001/reset"
     assert commands(sim)[-1]["body"] == {"type": "OnIdle"}
+    # The station's answer shows on the device page.
+    assert state(hass, last_command) == "accepted"
+    assert hass.states.get(last_command).attributes["command"] == "Restart when idle"
     await hass.services.async_call(
         DOMAIN,
         "restart_station",
@@ -450,6 +455,19 @@ async def test_restart(
             "button", "press", {"entity_id": eid(hass, "button", DC, "restart")}, blocking=True
         )
     assert info.value.translation_key == "command_rejected"
+    assert state(hass, last_command) == "refused"
+    # A connector's own button answers on the connector.
+    plug_command = eid(hass, "sensor", DC_PLUG, "last_command")
+    sim.device.control("reject", {"operations": []})
+    await hass.services.async_call(
+        "button",
+        "press",
+        {"entity_id": eid(hass, "button", DC_PLUG, "clear_power_limit")},
+        blocking=True,
+    )
+    assert state(hass, plug_command) == "accepted"
+    assert hass.states.get(plug_command).attributes["command"] == "Remove limit"
+    assert state(hass, last_command) == "refused"
 
 
 async def test_start_and_stop_actions(
