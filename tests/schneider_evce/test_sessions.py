@@ -170,3 +170,34 @@ async def test_offline_station_keeps_its_session_open(
     done = [item for item in completed if item["session_id"].startswith("101")]
     assert len(done) == 1
     assert done[0]["energy_kwh"] == full_session_kwh(hub, int(done[0]["session_id"]))
+
+
+async def test_ended_during_a_connection_loss_while_the_next_one_runs(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: ScriptedEvceDevice,
+    completed: list[dict[str, Any]],  # noqa: F811
+    step: Step,
+) -> None:
+    """The register counted the end of one session and the start of the next unseen."""
+    evse = hub.stations[101].evses[0]
+    evse.jump(hub.clock.now(), 500)  # charging
+    await refresh(hass, loaded_entry)
+    await step(loaded_entry, 1)
+    completed.clear()
+    running = hub_transaction(hub)
+    hub.faults.update({"mode": "http_500"})
+    await step(loaded_entry, 30)  # 900 s: the session ends, the next one charges
+    hub.faults.update({"mode": "none"})
+    await step(loaded_entry, 1)
+    assert hub_transaction(hub) != running
+    done = [item for item in completed if item["session_id"] == str(running)]
+    assert len(done) == 1
+    assert done[0]["energy_kwh"] == full_session_kwh(hub, running)
+    started = entity_state(hass, "event", f"{SERIAL}_station_101_connector_1_session")
+    assert started.attributes["event_type"] == "started"
+
+
+def hub_transaction(hub: ScriptedEvceDevice) -> int:
+    station = hub.station_status(hub.stations[101])
+    return int(station["evses"][0]["transaction_id"])
