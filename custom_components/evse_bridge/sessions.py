@@ -338,8 +338,7 @@ class SessionTracker:
                 return
             self._complete(description, self._open_from(key, record, now), record, now)
             return
-        self._start(description, key, record, now)
-        self._open[key].meter_kwh = meter_kwh
+        self._start(description, key, record, now, meter_kwh)
 
     def _open_from(self, key: str, record: SessionRecord, now: datetime) -> _OpenSession:
         return _OpenSession(
@@ -357,9 +356,15 @@ class SessionTracker:
         )
 
     def _start(
-        self, description: SessionEventDescription, key: str, record: SessionRecord, now: datetime
+        self,
+        description: SessionEventDescription,
+        key: str,
+        record: SessionRecord,
+        now: datetime,
+        meter_kwh: float | None,
     ) -> None:
         open_ = self._open_from(key, record, now)
+        open_.meter_kwh = meter_kwh
         if open_.start is None:
             # A device that gives no start: the first poll that saw it (kept across restarts).
             open_.start = _iso(now)
