@@ -36,8 +36,16 @@ from custom_components.evse_bridge.api import (
     EvseRedirectError,
     EvseResponseError,
 )
-from custom_components.evse_bridge.api.bender_legacy import BenderLegacyClient, parse_body
-from custom_components.evse_bridge.api.bender_v1 import BenderV1Client, WhitelistEntry
+from custom_components.evse_bridge.api.bender_common import (
+    parse_body,
+)
+from custom_components.evse_bridge.api.bender_legacy import (
+    BenderLegacyClient,
+)
+from custom_components.evse_bridge.api.bender_v1 import (
+    BenderV1Client,
+    WhitelistEntry,
+)
 from custom_components.evse_bridge.api.errors import scrub, secrets_scrubbed
 from custom_components.evse_bridge.api.http import (
     MAX_BODY,
@@ -73,7 +81,10 @@ from custom_components.evse_bridge.api.schneider_evce import (
 )
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
-from simulator.bender_legacy import SERIAL as LEGACY_SERIAL, LegacyDevice
+from simulator.bender_legacy import (
+    SERIAL as LEGACY_SERIAL,
+    LegacyDevice,
+)
 from simulator.bender_v1 import (
     DEFAULT_PASSWORD as V1_PASSWORD,
     DEFAULT_USERNAME as V1_USERNAME,

@@ -13,16 +13,20 @@ from custom_components.evse_bridge.api import (
     EvseNotSupportedError,
     EvseResponseError,
 )
-from custom_components.evse_bridge.api.bender_legacy import (
-    BenderLegacyClient,
+from custom_components.evse_bridge.api.bender_common import (
     ConnectionState,
     OcppState,
-    Type2Proximity,
     base_url,
     parse_body,
+)
+from custom_components.evse_bridge.api.bender_legacy import (
+    BenderLegacyClient,
+    Type2Proximity,
     parse_full_state,
 )
-from simulator.bender_legacy import LegacyDevice
+from simulator.bender_legacy import (
+    LegacyDevice,
+)
 
 from ..conftest import SimServer
 

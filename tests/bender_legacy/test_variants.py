@@ -13,20 +13,26 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.api import EvseAuthenticationError
+from custom_components.evse_bridge.api.bender_common import (
+    OcppState,
+    offers_legacy_api,
+    parse_body,
+)
 from custom_components.evse_bridge.api.bender_legacy import (
     AUTH_BASIC,
     AUTH_HEADERS,
     AUTH_NONE,
     BenderLegacyClient,
     MeterConfiguration,
-    OcppState,
-    offers_legacy_api,
-    parse_body,
     parse_full_state,
 )
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
-from simulator.bender_legacy import SERIAL, VARIANTS, LegacyDevice
+from simulator.bender_legacy import (
+    SERIAL,
+    VARIANTS,
+    LegacyDevice,
+)
 from simulator.clock import SimClock
 
 from ..conftest import SimServer, StartSimulator

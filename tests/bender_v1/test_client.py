@@ -19,11 +19,12 @@ from custom_components.evse_bridge.api import (
     EvseNotSupportedError,
     EvseResponseError,
 )
-from custom_components.evse_bridge.api.bender_legacy import (
+from custom_components.evse_bridge.api.bender_common import (
     AuthorizationState,
     ConnectionState,
     OcppState,
     Type2State,
+    base_url,
 )
 from custom_components.evse_bridge.api.bender_v1 import (
     BenderV1Client,
@@ -32,7 +33,6 @@ from custom_components.evse_bridge.api.bender_v1 import (
     PairingTag,
     SystemState,
     TagType,
-    base_url,
     parse_charge_point_info,
     parse_log,
     parse_pairing_tag,
@@ -40,7 +40,12 @@ from custom_components.evse_bridge.api.bender_v1 import (
     parse_transaction_summary,
     password_hash,
 )
-from simulator.bender_v1 import DEFAULT_PASSWORD, DEFAULT_TAG_ID, SERIAL, BenderV1Device
+from simulator.bender_v1 import (
+    DEFAULT_PASSWORD,
+    DEFAULT_TAG_ID,
+    SERIAL,
+    BenderV1Device,
+)
 from simulator.clock import SimClock
 from simulator.device import SimDevice
 

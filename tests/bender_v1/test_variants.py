@@ -18,15 +18,19 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.evse_bridge.api.bender_common import (
+    offers_v1_api,
+)
 from custom_components.evse_bridge.api.bender_v1 import (
     SummaryUnits,
     Transaction,
     TransactionSummary,
-    offers_v1_api,
 )
 from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
-from simulator.bender_legacy import LegacyDevice
+from simulator.bender_legacy import (
+    LegacyDevice,
+)
 from simulator.bender_v1 import (
     CHARGE_POINT_ID,
     DEFAULT_PASSWORD,

@@ -17,74 +17,34 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
-import math
 from typing import Any
 
 import aiohttp
 
+from .bender_common import (
+    FULL_STATE_PATH,
+    LEGACY_IDENTITY_KEY,
+    AuthorizationState,
+    ConnectionState,
+    OcppState,
+    Type2State,
+    base_url,
+    parse_body,
+)
 from .errors import (
     EvseAuthenticationError,
-    EvseBridgeError,
     EvseNotSupportedError,
     EvseResponseError,
 )
-from .http import decode_json, http_request
+from .http import http_request
 from .parsing import report_once, to_enum, to_float, to_float_list, to_int, to_str
 
-FULL_STATE_PATH = "/rest/full_state"
 #: Schemes of ``auth_scheme``: no password configured, the document's headers, HTTP Basic.
 AUTH_NONE = "none"
 AUTH_HEADERS = "documented_headers"
 AUTH_BASIC = "http_basic"
-# Keys without which an answer is not a Bender controller's full state.
-_IDENTITY_KEY = "cc_serial_n"
 # Free text a controller sends in ``errors`` when nothing is wrong, per UI language.
 _NO_ERRORS = frozenset({"", "no_errors", "keine_fehler", "none", "aucune_erreur", "geen_fouten"})
-
-
-class ConnectionState(StrEnum):
-    """``conn_state``: what is plugged in and whether it charges."""
-
-    NO_VEHICLE_CONNECTED = "no_vehicle_connected"
-    VEHICLE_CONNECTED_SCHUKO = "vehicle_connected_schuko"
-    VEHICLE_CHARGING_SCHUKO = "vehicle_charging_schuko"
-    VEHICLE_CONNECTED_TYPE2 = "vehicle_connected_type2"
-    VEHICLE_CHARGING_TYPE2 = "vehicle_charging_type2"
-    VEHICLE_CONNECTOR_ERROR = "vehicle_connector_error"
-
-
-class AuthorizationState(StrEnum):
-    """``auth_state``."""
-
-    NOT_AUTHORIZED_FOR_CHARGING = "not_authorized_for_charging"
-    WAIT_FOR_AUTH = "wait_for_auth"
-    AUTHORIZED_FOR_CHARGING = "authorized_for_charging"
-    AUTH_TIMEOUT = "auth_timeout"
-
-
-class OcppState(StrEnum):
-    """``ocpp_state`` and ``slave_state``: the OCPP 1.6 connector status."""
-
-    AVAILABLE = "available"
-    OCCUPIED = "occupied"
-    RESERVED = "reserved"
-    UNAVAILABLE = "unavailable"
-    FAULTED = "faulted"
-    PREPARING = "preparing"
-    CHARGING = "charging"
-    SUSPENDEDEVSE = "suspendedevse"
-    SUSPENDEDEV = "suspendedev"
-    FINISHING = "finishing"
-
-
-class Type2State(StrEnum):
-    """``type2_state``: IEC 61851 control pilot state A to E."""
-
-    A = "a"
-    B = "b"
-    C = "c"
-    D = "d"
-    E = "e"
 
 
 class Type2Proximity(StrEnum):
@@ -257,36 +217,6 @@ class LegacyState:
     auth_uid: str | None = field(default=None, repr=False)
 
 
-def _finite(value: Any) -> Any:
-    """A JSON value with ``NaN``/``Infinity`` (and ``1e999``) as None, in lists too."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    return value
-
-
-def parse_body(body: str) -> dict[str, Any]:
-    """Key/value pairs from a JSON object or ``key:value`` lines.
-
-    JSON numbers stay numbers; ``NaN`` and ``Infinity``, which encoders such as
-    Python's emit, and numbers out of range become None (unknown).
-    """
-    text = body.strip()
-    if text.startswith("{"):
-        decoded = decode_json(text)
-        if not isinstance(decoded, dict):
-            raise EvseResponseError("JSON answer is not an object")
-        return {str(key): _finite(value) for key, value in decoded.items()}
-    values: dict[str, Any] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        key = key.strip()
-        if sep and key and key.replace("_", "").isalnum():
-            values[key] = value.strip()
-    return values
-
-
 class _Reader:
     """Reads typed values from the raw mapping, logging each unparsable key once."""
 
@@ -326,7 +256,7 @@ class _Reader:
 def parse_full_state(raw: dict[str, Any]) -> LegacyState:
     """Build a LegacyState; raise EvseResponseError if this is not a controller's state."""
     read = _Reader(raw)
-    serial = read.text(_IDENTITY_KEY)
+    serial = read.text(LEGACY_IDENTITY_KEY)
     if serial is None:
         raise EvseResponseError("answer lacks the controller serial (cc_serial_n)")
     errors: tuple[str, ...] | None = None
@@ -386,14 +316,6 @@ def parse_full_state(raw: dict[str, Any]) -> LegacyState:
         errors=errors,
         auth_uid=read.text("auth_uid"),
     )
-
-
-def base_url(host: str) -> str:
-    """``http://host[:port]`` from what a user typed (with or without scheme)."""
-    host = host.strip().rstrip("/")
-    if "://" not in host:
-        host = f"http://{host}"
-    return host
 
 
 class BenderLegacyClient:
@@ -462,27 +384,3 @@ class BenderLegacyClient:
         raw = parse_body(answer.text())
         self.raw_payloads[FULL_STATE_PATH] = raw
         return parse_full_state(raw)
-
-
-class BenderLegacyControllerError(EvseNotSupportedError):
-    """The controller serves the Legacy REST API (and not the API that was asked for)."""
-
-
-async def offers_legacy_api(
-    session: aiohttp.ClientSession, host: str, *, timeout_s: float = 10.0
-) -> bool:
-    """Whether ``host`` answers like a Legacy controller: its full state, or a refusal of it."""
-    try:
-        answer = await http_request(
-            session, "GET", base_url(host) + FULL_STATE_PATH, timeout_s=timeout_s
-        )
-    except EvseBridgeError:
-        return False
-    if answer.status in (401, 403):
-        return True
-    if answer.status != 200:
-        return False
-    try:
-        return _IDENTITY_KEY in parse_body(answer.text())
-    except EvseResponseError:
-        return False

@@ -46,7 +46,15 @@ import aiohttp
 from yarl import URL
 
 # connectionState, authState, ocppState and type2State take the legacy API's values.
-from .bender_legacy import AuthorizationState, ConnectionState, OcppState, Type2State
+from .bender_common import (
+    V1_API_PREFIX,
+    V1_LOGIN_PATH,
+    AuthorizationState,
+    ConnectionState,
+    OcppState,
+    Type2State,
+    base_url,
+)
 from .errors import (
     EvseAuthenticationError,
     EvseBridgeError,
@@ -61,8 +69,8 @@ from .parsing import error_object_text, get_ci, header_token, to_enum, to_float,
 _LOGGER = logging.getLogger(__name__)
 
 #: Firmware 5.33 prefixes every path; 5.32 serves the same paths without it.
-API_PREFIX = "/v1"
-LOGIN_PATH = "/login"
+API_PREFIX = V1_API_PREFIX
+LOGIN_PATH = V1_LOGIN_PATH
 LOGOUT_PATH = "/logout"
 SYSTEM_STATE_PATH = "/system_state"
 LOGGING_PATH = "/logging"
@@ -324,14 +332,6 @@ class PairingTag:
 
     id: str = field(repr=False)
     tag_type: TagType | None
-
-
-def base_url(host: str) -> str:
-    """``http://host[:port]`` from what a user typed: a host, host:port or a URL."""
-    text = host.strip().rstrip("/")
-    if "://" in text:
-        return text
-    return f"http://{text}"
 
 
 def password_hash(password: str, token: str) -> str:
@@ -1297,24 +1297,3 @@ def parse_completed_transactions(payload: Any) -> list[CompletedTransaction]:
         for item in payload
         if isinstance(item, Mapping)
     ]
-
-
-class BenderV1ControllerError(EvseNotSupportedError):
-    """The controller serves REST API v1 (and not the API that was asked for)."""
-
-
-async def offers_v1_api(
-    session: aiohttp.ClientSession, host: str, *, timeout_s: float = DEFAULT_TIMEOUT
-) -> bool:
-    """Whether ``host`` hands out a v1 login token (with or without the ``/v1`` prefix)."""
-    for prefix in (API_PREFIX, ""):
-        try:
-            answer = await http_request(
-                session, "GET", f"{base_url(host)}{prefix}{LOGIN_PATH}", timeout_s=timeout_s
-            )
-            payload = answer.json() if answer.status == 200 else None
-        except EvseBridgeError:
-            continue
-        if isinstance(payload, dict) and isinstance(get_ci(payload, "token"), str):
-            return True
-    return False

@@ -36,22 +36,25 @@ from ..api import (
     EvseNotSupportedError,
     EvseResponseError,
 )
-from ..api.bender_legacy import (
+from ..api.bender_common import (
     AuthorizationState,
+    BenderV1ControllerError,
+    ConnectionState,
+    OcppState,
+    Type2State,
+    base_url,
+    offers_v1_api,
+)
+from ..api.bender_legacy import (
     BackendConnectionState,
     BenderLegacyClient,
-    ConnectionState,
     LegacyState,
     MeterConfiguration,
-    OcppState,
     ProtectionState,
     RcmbState,
     SchukoState,
     Type2Proximity,
-    Type2State,
-    base_url,
 )
-from ..api.bender_v1 import BenderV1ControllerError, offers_v1_api
 from ..descriptions import (
     EvseBridgeBinarySensorEntityDescription,
     EvseBridgeEntityDescription,

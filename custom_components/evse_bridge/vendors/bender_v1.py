@@ -44,7 +44,7 @@ from ..api import (
     EvseNotSupportedError,
     EvseResponseError,
 )
-from ..api.bender_legacy import (
+from ..api.bender_common import (
     AuthorizationState,
     BenderLegacyControllerError,
     ConnectionState,
