@@ -18,8 +18,8 @@ import yaml
 
 from custom_components.evse_bridge import services
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
-from custom_components.evse_bridge.sessions import SERVICE_GET_SESSIONS
-from custom_components.evse_bridge.site import device_model_id
+from custom_components.evse_bridge.contract.site import device_model_id
+from custom_components.evse_bridge.sessions.action import SERVICE_GET_SESSIONS
 from custom_components.evse_bridge.vendors import VENDORS
 from simulator.bender_legacy import SERIAL, LegacyDevice
 from simulator.clock import SimClock

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.evse_bridge.const import CONF_INCLUDE_TAG_IDS, CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
-from custom_components.evse_bridge.sessions import EVENT_SESSION_COMPLETED, store_key
+from custom_components.evse_bridge.sessions.tracker import EVENT_SESSION_COMPLETED, store_key
 from custom_components.evse_bridge.writes import CONF_WRITE_INTERVAL
 from simulator.bender_legacy import SERIAL, LegacyDevice
 from simulator.clock import SimClock

@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
-from custom_components.evse_bridge.sessions import store_key
+from custom_components.evse_bridge.sessions.tracker import store_key
 from simulator.clock import SimClock
 from simulator.kempower_chargeye import (
     DEFAULT_ORGANIZATION,

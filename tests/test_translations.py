@@ -14,11 +14,11 @@ import pytest
 import yaml
 
 from custom_components.evse_bridge import platform_of
-from custom_components.evse_bridge.commands import LastCommandSensorDescription
-from custom_components.evse_bridge.descriptions import EvseBridgeButtonEntityDescription
-from custom_components.evse_bridge.sessions import SERVICE_GET_SESSIONS
+from custom_components.evse_bridge.contract.commands import LastCommandSensorDescription
+from custom_components.evse_bridge.contract.descriptions import EvseBridgeButtonEntityDescription
+from custom_components.evse_bridge.contract.vendor import Vendor
+from custom_components.evse_bridge.sessions.action import SERVICE_GET_SESSIONS
 from custom_components.evse_bridge.vendors import VENDORS
-from custom_components.evse_bridge.vendors.base import Vendor
 
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "evse_bridge"
 LANGUAGES = ["en", "de"]

@@ -15,8 +15,7 @@ from homeassistant.helpers.typing import ConfigType
 # the event loop ("Detected blocking call to import_module ... async_forward_entry_setups").
 from . import binary_sensor, button, event, number, sensor, switch  # noqa: F401
 from .const import CONF_VENDOR, CONFIG_MINOR_VERSION, CONFIG_VERSION, DOMAIN
-from .coordinator import EvseBridgeCoordinator
-from .descriptions import (
+from .contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
     EvseBridgeButtonEntityDescription,
     EvseBridgeEntityDescription,
@@ -25,15 +24,16 @@ from .descriptions import (
     EvseBridgeSensorEntityDescription,
     EvseBridgeSwitchEntityDescription,
 )
-from .runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
+from .coordinator import EvseBridgeConfigEntry, EvseBridgeCoordinator, EvseBridgeRuntimeData
 from .services import async_setup_services
-from .sessions import (
-    SessionTracker,
-    async_remove_store,
-    async_setup_session_services,
-)
+from .sessions.action import async_setup_session_services
+from .sessions.tracker import SessionTracker, async_remove_store
 from .vendors import VENDORS
-from .writes import CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S, WriteCoalescer
+from .writes import (
+    CONF_WRITE_INTERVAL,
+    DEFAULT_WRITE_INTERVAL_S,
+    WriteCoalescer,
+)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -81,10 +81,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
     """Connect to the device(s), fetch once, then set up the platforms."""
     vendor = VENDORS[entry.data[CONF_VENDOR]]
     site = vendor.create_site(hass, entry)
-    coordinator = EvseBridgeCoordinator(hass, entry, site, vendor)
-    sessions = SessionTracker(hass, entry)
+    sessions = SessionTracker(hass, entry, site, vendor.descriptions)
     await sessions.async_load()
-    coordinator.sessions = sessions
+    coordinator = EvseBridgeCoordinator(hass, entry, site, vendor, sessions)
     try:
         await coordinator.async_config_entry_first_refresh()
     except BaseException:
@@ -102,9 +101,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
         vendor=vendor, site=site, coordinator=coordinator, writes=writes, sessions=sessions
     )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
-    # Sessions are compared from now on, when their event entities exist to report them.
-    sessions.ready = True
-    await sessions.async_process(coordinator.data)
+    await sessions.async_start(coordinator.data)
     return True
 
 
@@ -127,7 +124,5 @@ async def async_remove_config_entry_device(
 ) -> bool:
     """Let the user delete a device only once the site no longer reports it."""
     runtime = entry.runtime_data
-    current = {
-        (DOMAIN, runtime.site.device_identifier(key)) for key in runtime.coordinator.data.devices
-    }
+    current = {runtime.site.registry_identifier(key) for key in runtime.coordinator.data.devices}
     return not device.identifiers & current

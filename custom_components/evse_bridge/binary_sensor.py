@@ -9,9 +9,16 @@ from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .descriptions import EvseBridgeBinarySensorEntityDescription
-from .entity import EvseBridgeEntity, async_add_device_entities
-from .runtime import EvseBridgeConfigEntry
+from .contract.descriptions import (
+    EvseBridgeBinarySensorEntityDescription,
+)
+from .coordinator import (
+    EvseBridgeConfigEntry,
+)
+from .entity import (
+    EvseBridgeEntity,
+    async_add_device_entities,
+)
 
 # The coordinator does all polling.
 PARALLEL_UPDATES = 0

@@ -8,10 +8,24 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .commands import CommandOutcome, CommandResult, outcome_of
-from .descriptions import EvseBridgeButtonEntityDescription
-from .entity import EvseBridgeEntity, async_add_device_entities, translate_client_errors
-from .runtime import EvseBridgeConfigEntry
+from .contract.commands import (
+    CommandOutcome,
+    CommandResult,
+    outcome_of,
+)
+from .contract.descriptions import (
+    EvseBridgeButtonEntityDescription,
+)
+from .contract.errors import (
+    translate_client_errors,
+)
+from .coordinator import (
+    EvseBridgeConfigEntry,
+)
+from .entity import (
+    EvseBridgeEntity,
+    async_add_device_entities,
+)
 
 # One command at a time per device.
 PARALLEL_UPDATES = 1
@@ -37,7 +51,9 @@ class EvseBridgeButton(EvseBridgeEntity, ButtonEntity):
         """Send the command; the device's answer shows on its "Last command" sensor."""
         outcome = CommandOutcome.ACCEPTED
         try:
-            with translate_client_errors(self.coordinator.config_entry, self.device_name):
+            with translate_client_errors(
+                self.hass, self.coordinator.config_entry, self.device_name
+            ):
                 await self.entity_description.press_fn(self.coordinator.site, self.device)
         except HomeAssistantError as err:
             outcome = outcome_of(err.__cause__)

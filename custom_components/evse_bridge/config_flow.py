@@ -37,10 +37,17 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .contract.vendor import (
+    ProbeResult,
+    Vendor,
+)
 from .coordinator import display_fingerprint
 from .vendors import VENDORS
-from .vendors.base import ProbeResult, Vendor
-from .writes import CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S, MAX_WRITE_INTERVAL_S
+from .writes import (
+    CONF_WRITE_INTERVAL,
+    DEFAULT_WRITE_INTERVAL_S,
+    MAX_WRITE_INTERVAL_S,
+)
 
 
 @dataclass(slots=True)

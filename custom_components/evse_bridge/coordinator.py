@@ -1,10 +1,10 @@
-"""The one coordinator per config entry, whatever the vendor."""
+"""The one coordinator per config entry, whatever the vendor, and what the entry keeps."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
@@ -13,13 +13,26 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .api import EvseAuthenticationError, EvseBridgeError, EvseCertificateMismatchError
 from .compat import remove_device
 from .const import DOMAIN, LOGGER
-from .runtime import EvseBridgeConfigEntry
-from .site import DeviceData, Site, SiteData, device_model_id
+from .contract.commands import CommandResult
+from .contract.site import DeviceData, Site, SiteData, device_model_id
+from .contract.vendor import Vendor
+from .registry import entry_devices
+from .sessions.tracker import SessionTracker
+from .writes import WriteCoalescer
 
-if TYPE_CHECKING:
-    from .commands import CommandResult
-    from .sessions import SessionTracker
-    from .vendors.base import Vendor
+
+@dataclass(slots=True)
+class EvseBridgeRuntimeData:
+    """The entry's vendor, site adapter, poller, writer and sessions."""
+
+    vendor: Vendor
+    site: Site
+    coordinator: EvseBridgeCoordinator
+    writes: WriteCoalescer
+    sessions: SessionTracker
+
+
+type EvseBridgeConfigEntry = ConfigEntry[EvseBridgeRuntimeData]
 
 
 class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
@@ -37,8 +50,9 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         entry: EvseBridgeConfigEntry,
         site: Site,
         vendor: Vendor,
+        sessions: SessionTracker,
     ) -> None:
-        """Poll ``site`` every ``vendor.update_interval``."""
+        """Poll ``site`` every ``vendor.update_interval``; compare each poll with ``sessions``."""
         super().__init__(
             hass,
             LOGGER,
@@ -51,7 +65,7 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self._certificate_issue_checked = False
         self._registered: set[str] = set()
         #: Compares each successful poll with the open charging sessions.
-        self.sessions: SessionTracker | None = None
+        self.sessions = sessions
         #: Per device key, the answer to the last command sent from a button.
         self.command_results: dict[str, CommandResult] = {}
 
@@ -81,8 +95,7 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
             self._certificate_issue_checked = True
         self._remove_stale_devices(data)
         self._register_new_devices(data)
-        if self.sessions is not None:
-            await self.sessions.async_process(data)
+        await self.sessions.async_process(data)
         return data
 
     def _register_new_devices(self, data: SiteData) -> None:
@@ -99,16 +112,14 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         entry_id = self.config_entry.entry_id
         registry_ids = {
             identifier: device.id
-            for device in dr.async_entries_for_config_entry(registry, entry_id)
-            for domain, identifier in device.identifiers
-            if domain == DOMAIN
+            for identifier, device in entry_devices(self.hass, entry_id).items()
         }
         for device in sorted(new, key=lambda item: _depth(data, item)):
             identity = device.identity
-            identifier = self.site.device_identifier(device.key)
+            identifier = self.site.registry_identifier(device.key)
             entry = registry.async_get_or_create(
                 config_entry_id=entry_id,
-                identifiers={(DOMAIN, identifier)},
+                identifiers={identifier},
                 name=identity.name,
                 manufacturer=identity.manufacturer,
                 model=identity.model,
@@ -124,7 +135,7 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
             registry_ids[identifier] = entry.id
             if identity.via_key is None:
                 continue
-            parent_id = registry_ids.get(self.site.device_identifier(identity.via_key))
+            parent_id = registry_ids.get(self.site.registry_identifier(identity.via_key))
             if parent_id is not None and entry.via_device_id != parent_id:
                 registry.async_update_device(entry.id, via_device_id=parent_id)
         self._registered = set(data.devices)
@@ -161,7 +172,7 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
 
     def _remove_stale_devices(self, data: SiteData) -> None:
         """Detach devices the site no longer reports (a station removed from a hub)."""
-        current = {(DOMAIN, self.site.device_identifier(key)) for key in data.devices}
+        current = {self.site.registry_identifier(key) for key in data.devices}
         registry = dr.async_get(self.hass)
         for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
             if device.identifiers and not device.identifiers & current:

@@ -9,7 +9,9 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .runtime import EvseBridgeConfigEntry
+from .coordinator import (
+    EvseBridgeConfigEntry,
+)
 
 # Redacted wherever they appear, whatever the vendor: credentials and personal data.
 ALWAYS_REDACT = frozenset({CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME, "session", "sessionId"})

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import (
-    EvseAuthenticationError,
-    EvseBridgeError,
-    EvseCommandRejectedError,
-    EvseCommandTimeoutError,
-    EvseNotSupportedError,
+from .contract.descriptions import (
+    EvseBridgeEntityDescription,
 )
-from .const import DOMAIN
-from .coordinator import EvseBridgeCoordinator
-from .descriptions import EvseBridgeEntityDescription
-from .runtime import EvseBridgeConfigEntry
-from .site import DeviceData
+from .contract.site import (
+    DeviceData,
+)
+from .coordinator import (
+    EvseBridgeConfigEntry,
+    EvseBridgeCoordinator,
+)
+from .registry import registry_name
 
 
 class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
@@ -69,64 +66,6 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
     def data(self) -> Any:
         """The vendor's parsed state of the device."""
         return self.device.data
-
-
-class RegisteredDevice(Protocol):
-    """What names a device registry entry (every Home Assistant's kinds of entry have it)."""
-
-    @property
-    def name_by_user(self) -> str | None:
-        """The name the user gave the device."""
-
-    @property
-    def name(self) -> str | None:
-        """The name the integration gave the device."""
-
-
-def registry_name(device: RegisteredDevice) -> str:
-    """A registered device as the user knows it: the name they gave it, else its own."""
-    return device.name_by_user or device.name or ""
-
-
-@contextmanager
-def translate_client_errors(entry: EvseBridgeConfigEntry, target: str) -> Iterator[None]:
-    """Turn a failed command into a translated HomeAssistantError that names ``target``.
-
-    ``target`` is the device as the user knows it, or the entry's title. A refused
-    login starts reauthentication, so the user is asked for new credentials once
-    instead of every action failing silently.
-    """
-    try:
-        yield
-    except EvseCommandRejectedError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="command_rejected",
-            translation_placeholders={"target": target, "reason": str(err) or "-"},
-        ) from err
-    except EvseCommandTimeoutError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="command_timeout",
-            translation_placeholders={"target": target},
-        ) from err
-    except EvseNotSupportedError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="command_not_supported",
-            translation_placeholders={"target": target},
-        ) from err
-    except EvseAuthenticationError as err:
-        entry.async_start_reauth(entry.runtime_data.coordinator.hass)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        ) from err
-    except EvseBridgeError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="command_failed",
-            translation_placeholders={"target": target, "error": str(err) or type(err).__name__},
-        ) from err
 
 
 def async_add_device_entities[D: EvseBridgeEntityDescription](

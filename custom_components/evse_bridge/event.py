@@ -6,35 +6,23 @@ from typing import Any
 
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN
-from .descriptions import EvseBridgeEventEntityDescription
-from .entity import EvseBridgeEntity, async_add_device_entities
-from .runtime import EvseBridgeConfigEntry
+from .contract.descriptions import (
+    EvseBridgeEventEntityDescription,
+)
+from .contract.events import event_signal
+from .coordinator import (
+    EvseBridgeConfigEntry,
+)
+from .entity import (
+    EvseBridgeEntity,
+    async_add_device_entities,
+)
 
 # Events are pushed by the integration itself.
 PARALLEL_UPDATES = 0
-
-
-def _signal(entry_id: str, device_key: str, description_key: str) -> str:
-    return f"{DOMAIN}_event_{entry_id}_{device_key}_{description_key}"
-
-
-@callback
-def fire_device_event(
-    hass: HomeAssistant,
-    entry: EvseBridgeConfigEntry,
-    device_key: str,
-    description_key: str,
-    event_type: str,
-    attributes: dict[str, Any],
-) -> None:
-    """Trigger the event entity ``description_key`` of a device."""
-    async_dispatcher_send(
-        hass, _signal(entry.entry_id, device_key, description_key), event_type, attributes
-    )
 
 
 async def async_setup_entry(
@@ -59,7 +47,7 @@ class EvseBridgeEvent(EvseBridgeEntity, EventEntity):
         self.async_on_remove(
             async_dispatcher_connect(
                 self.hass,
-                _signal(
+                event_signal(
                     self.coordinator.config_entry.entry_id,
                     self.device_key,
                     self.entity_description.key,

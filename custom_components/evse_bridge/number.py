@@ -6,10 +6,25 @@ from homeassistant.components.number import NumberDeviceClass, NumberEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .descriptions import EvseBridgeNumberEntityDescription
-from .entity import EvseBridgeEntity, async_add_device_entities, translate_client_errors
-from .runtime import EvseBridgeConfigEntry
-from .writes import UNKNOWN, WriteOutcome
+from .contract.descriptions import (
+    EvseBridgeNumberEntityDescription,
+)
+from .contract.errors import (
+    translate_client_errors,
+)
+from .contract.vendor import (
+    UNKNOWN,
+)
+from .coordinator import (
+    EvseBridgeConfigEntry,
+)
+from .entity import (
+    EvseBridgeEntity,
+    async_add_device_entities,
+)
+from .writes import (
+    WriteOutcome,
+)
 
 # One command at a time per device.
 PARALLEL_UPDATES = 1
@@ -91,7 +106,7 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
         async def send() -> None:
             await set_fn(site, device, value)
 
-        with translate_client_errors(entry, self.device_name):
+        with translate_client_errors(self.hass, entry, self.device_name):
             outcome = await entry.runtime_data.writes.async_write(
                 self._write_target,
                 value,

@@ -11,12 +11,23 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .commands import LastCommandSensorDescription
-from .coordinator import EvseBridgeCoordinator
-from .descriptions import EvseBridgeSensorEntityDescription
-from .entity import EvseBridgeEntity, async_add_device_entities
-from .runtime import EvseBridgeConfigEntry
-from .sessions import DeliveredEnergySensorDescription
+from .contract.commands import (
+    LastCommandSensorDescription,
+)
+from .contract.descriptions import (
+    EvseBridgeSensorEntityDescription,
+)
+from .contract.sessions import (
+    DeliveredEnergySensorDescription,
+)
+from .coordinator import (
+    EvseBridgeConfigEntry,
+    EvseBridgeCoordinator,
+)
+from .entity import (
+    EvseBridgeEntity,
+    async_add_device_entities,
+)
 
 # The coordinator does all polling.
 PARALLEL_UPDATES = 0

@@ -10,23 +10,25 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import partial
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from .compat import config_entry_ids, get_device
 from .const import DOMAIN
-from .entity import registry_name, translate_client_errors
-from .runtime import EvseBridgeConfigEntry
-from .site import DeviceData
+from .contract.errors import (
+    translate_client_errors,
+)
+from .contract.vendor import (
+    EntryContext,
+    Vendor,
+    VendorService,
+)
+from .targets import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, resolve_target
 from .vendors import VENDORS
-from .vendors.base import Vendor, VendorService
-from .writes import WriteOutcome
-
-ATTR_DEVICE_ID = "device_id"
-ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+from .writes import (
+    WriteOutcome,
+)
 
 
 @callback
@@ -60,8 +62,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
 async def _async_handle(
     services_by_vendor: dict[str, VendorService], call: ServiceCall
 ) -> ServiceResponse:
-    entry, device, target = _resolve_target(call)
+    entry, device, target = resolve_target(call)
     runtime = entry.runtime_data
+    context = EntryContext(entry=entry, site=runtime.site, devices=runtime.coordinator.data.devices)
     service = services_by_vendor.get(runtime.vendor.key)
     if service is None:
         raise ServiceValidationError(
@@ -76,14 +79,14 @@ async def _async_handle(
             translation_placeholders={"action": call.service, "target": target},
         )
     write = None if service.write_target is None else service.write_target(call, device)
-    with translate_client_errors(entry, target):
+    with translate_client_errors(call.hass, entry, target):
         if write is None:
-            response = await service.handler(call.hass, call, runtime, device)
+            response = await service.handler(call.hass, call, context, device)
         else:
             handler = service.handler
 
             async def send() -> None:
-                await handler(call.hass, call, runtime, device)
+                await handler(call.hass, call, context, device)
 
             response = None
             outcome = await runtime.writes.async_write(
@@ -95,48 +98,3 @@ async def _async_handle(
     # would show the state before a second action that follows within seconds.
     await runtime.coordinator.async_refresh()
     return response
-
-
-def _resolve_target(
-    call: ServiceCall,
-) -> tuple[EvseBridgeConfigEntry, DeviceData | None, str]:
-    """The loaded entry, the device the action is for (None for an entry) and its name.
-
-    The name is the target as the user knows it: the device's, else the entry's title.
-    """
-    hass = call.hass
-    device_id: str | None = call.data.get(ATTR_DEVICE_ID)
-    entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
-    if device_id is None and entry_id is None:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_target")
-    identifiers: set[tuple[str, str]] = set()
-    candidate_entries: set[str]
-    name = ""
-    if device_id is not None:
-        device_entry = get_device(hass, device_id)
-        if device_entry is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="unknown_device"
-            )
-        identifiers = device_entry.identifiers
-        name = registry_name(device_entry)
-        candidate_entries = config_entry_ids(device_entry)
-    else:
-        candidate_entries = {entry_id} if entry_id else set()
-    for candidate in candidate_entries:
-        entry: EvseBridgeConfigEntry | None = hass.config_entries.async_get_entry(candidate)
-        if entry is None or entry.domain != DOMAIN:
-            continue
-        if entry.state is not ConfigEntryState.LOADED:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="entry_not_loaded",
-                translation_placeholders={"entry": entry.title},
-            )
-        if device_id is None:
-            return entry, None, entry.title
-        runtime = entry.runtime_data
-        for key, device in runtime.coordinator.data.devices.items():
-            if (DOMAIN, runtime.site.device_identifier(key)) in identifiers:
-                return entry, device, name
-    raise ServiceValidationError(translation_domain=DOMAIN, translation_key="unknown_device")

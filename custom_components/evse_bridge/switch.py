@@ -8,9 +8,19 @@ from homeassistant.components.switch import SwitchEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .descriptions import EvseBridgeSwitchEntityDescription
-from .entity import EvseBridgeEntity, async_add_device_entities, translate_client_errors
-from .runtime import EvseBridgeConfigEntry
+from .contract.descriptions import (
+    EvseBridgeSwitchEntityDescription,
+)
+from .contract.errors import (
+    translate_client_errors,
+)
+from .coordinator import (
+    EvseBridgeConfigEntry,
+)
+from .entity import (
+    EvseBridgeEntity,
+    async_add_device_entities,
+)
 
 # One command at a time per device.
 PARALLEL_UPDATES = 1
@@ -53,7 +63,7 @@ class EvseBridgeSwitch(EvseBridgeEntity, SwitchEntity):
         await self._async_set(False)
 
     async def _async_set(self, on: bool) -> None:
-        with translate_client_errors(self.coordinator.config_entry, self.device_name):
+        with translate_client_errors(self.hass, self.coordinator.config_entry, self.device_name):
             await self.entity_description.set_fn(self.coordinator.site, self.device, on)
         self._optimistic = on
         self.async_write_ha_state()

@@ -28,6 +28,8 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from .contract.vendor import UNKNOWN
+
 _LOGGER = logging.getLogger(__name__)
 
 CONF_WRITE_INTERVAL = "write_interval"
@@ -45,14 +47,6 @@ class WriteOutcome(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"
     DEFERRED = "deferred"
-
-
-class _Unknown:
-    """No value known (``None`` is a value: "no limit")."""
-
-
-#: Nothing sent to the target yet, or nothing reported since our last write.
-UNKNOWN = _Unknown()
 
 
 @dataclass(slots=True)

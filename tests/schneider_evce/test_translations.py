@@ -11,7 +11,7 @@ from homeassistant.components.sensor import SensorDeviceClass
 import pytest
 import yaml
 
-from custom_components.evse_bridge.descriptions import (
+from custom_components.evse_bridge.contract.descriptions import (
     EvseBridgeButtonEntityDescription,
     EvseBridgeEventEntityDescription,
     EvseBridgeNumberEntityDescription,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .base import Vendor
+from ..contract.vendor import (
+    Vendor,
+)
 from .bender_legacy import BENDER_LEGACY
 from .bender_v1 import BENDER_V1
 from .kempower_chargeye import KEMPOWER_CHARGEYE

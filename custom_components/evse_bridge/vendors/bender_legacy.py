@@ -10,6 +10,7 @@ from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorStateClass
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -55,24 +56,17 @@ from ..api.bender_legacy import (
     SchukoState,
     Type2Proximity,
 )
-from ..descriptions import (
+from ..contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
     EvseBridgeEntityDescription,
     EvseBridgeSensorEntityDescription,
 )
-from ..runtime import EvseBridgeConfigEntry
-from ..sessions import session_event
-from ..site import (
+from ..contract.records import (
     SESSION_UNKNOWN,
-    DeviceData,
-    DeviceIdentity,
     SessionRecord,
     SessionUnknown,
-    Site,
-    SiteData,
 )
-from .base import ProbeResult, Vendor
-from .sensor_factories import (
+from ..contract.sensor_factories import (
     counter_sensor,
     current_sensor,
     diagnostic_sensor,
@@ -83,6 +77,19 @@ from .sensor_factories import (
     power_sensor,
     temperature_sensor,
     voltage_sensor,
+)
+from ..contract.sessions import (
+    session_event,
+)
+from ..contract.site import (
+    DeviceData,
+    DeviceIdentity,
+    Site,
+    SiteData,
+)
+from ..contract.vendor import (
+    ProbeResult,
+    Vendor,
 )
 
 CONTROLLER = "controller"
@@ -150,7 +157,7 @@ async def _async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult
 class BenderLegacySite(Site):
     """One controller: one device, one request per poll."""
 
-    def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Create the client from the entry's data."""
         assert entry.unique_id is not None
         super().__init__(entry.unique_id)

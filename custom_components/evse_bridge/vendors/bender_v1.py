@@ -24,6 +24,7 @@ from typing import Any
 import aiohttp
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorStateClass
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -65,17 +66,41 @@ from ..api.bender_v1 import (
     TransactionSummary,
 )
 from ..const import DOMAIN
-from ..descriptions import (
+from ..contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
     EvseBridgeEntityDescription,
     EvseBridgeEventEntityDescription,
     EvseBridgeSensorEntityDescription,
 )
-from ..event import fire_device_event
-from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
-from ..sessions import session_event
-from ..site import DeviceData, DeviceIdentity, SessionRecord, Site, SiteData
-from .base import ProbeResult, Vendor, VendorService
+from ..contract.events import (
+    fire_device_event,
+)
+from ..contract.records import (
+    SessionRecord,
+)
+from ..contract.sensor_factories import (
+    counter_sensor,
+    duration_sensor,
+    energy_sensor,
+    enum_sensor,
+    power_sensor,
+    temperature_sensor,
+)
+from ..contract.sessions import (
+    session_event,
+)
+from ..contract.site import (
+    DeviceData,
+    DeviceIdentity,
+    Site,
+    SiteData,
+)
+from ..contract.vendor import (
+    EntryContext,
+    ProbeResult,
+    Vendor,
+    VendorService,
+)
 from .bender_v1_controls import (
     ATTR_NAME,
     SETTINGS_SERVICES,
@@ -83,14 +108,6 @@ from .bender_v1_controls import (
     V1Controls,
     async_whitelist_scanned_tag,
     current_limit_number,
-)
-from .sensor_factories import (
-    counter_sensor,
-    duration_sensor,
-    energy_sensor,
-    enum_sensor,
-    power_sensor,
-    temperature_sensor,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -205,7 +222,7 @@ class BenderV1Data:
 class BenderV1Site(Site):
     """One controller; decides per poll which endpoints are due."""
 
-    def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Create the client, on an HTTP session of its own, from the entry's data."""
         assert entry.unique_id is not None
         super().__init__(entry.unique_id)
@@ -577,7 +594,7 @@ def _not_idle() -> ServiceValidationError:
 async def _async_start_pairing(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     """Read one tag in pairing mode; fire the device's event and answer with it.
@@ -586,7 +603,7 @@ async def _async_start_pairing(
     what pairing mode is for. The tag id goes to the event and the response
     only, never to the log.
     """
-    site = runtime.site
+    site = context.site
     assert isinstance(site, BenderV1Site)
     state = await site.client.system_state()
     if not state.idle or await site.transaction_running(state):
@@ -600,7 +617,7 @@ async def _async_start_pairing(
     tag_type = None if tag.tag_type is None else tag.tag_type.value
     fire_device_event(
         hass,
-        runtime.coordinator.config_entry,
+        context.entry.entry_id,
         CONTROLLER,
         TAG_SCANNED,
         TAG_SCANNED,
@@ -609,7 +626,7 @@ async def _async_start_pairing(
     response: dict[str, Any] = {"result": "tag_scanned", "id": tag.id, "tag_type": tag_type}
     if call.data[ATTR_ADD_TO_WHITELIST]:
         response["whitelist"] = await async_whitelist_scanned_tag(
-            runtime, device, tag, call.data.get(ATTR_NAME)
+            context, device, tag, call.data.get(ATTR_NAME)
         )
     return response
 

@@ -14,6 +14,7 @@ from typing import Any
 import uuid
 
 from homeassistant.components.number import NumberDeviceClass, NumberMode
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfElectricCurrent
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError
@@ -33,10 +34,17 @@ from ..api.bender_v1 import (
 )
 from ..api.parsing import to_float
 from ..const import DOMAIN
-from ..descriptions import EvseBridgeNumberEntityDescription
-from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
-from ..site import DeviceData
-from .base import ServiceHandler, VendorService
+from ..contract.descriptions import (
+    EvseBridgeNumberEntityDescription,
+)
+from ..contract.site import (
+    DeviceData,
+)
+from ..contract.vendor import (
+    EntryContext,
+    ServiceHandler,
+    VendorService,
+)
 
 ATTR_TAG_ID = "id"
 ATTR_TAG_IDS = "ids"
@@ -50,17 +58,17 @@ WHITELIST_ADDED = "added"
 WHITELIST_ALREADY_LISTED = "already_listed"
 
 
-def _client(runtime: EvseBridgeRuntimeData) -> BenderV1Client:
-    client = getattr(runtime.site, "client", None)
+def _client(context: EntryContext) -> BenderV1Client:
+    client = getattr(context.site, "client", None)
     assert isinstance(client, BenderV1Client)
     return client
 
 
-def _controller_name(runtime: EvseBridgeRuntimeData, device: DeviceData | None) -> str:
+def _controller_name(context: EntryContext, device: DeviceData | None) -> str:
     """The controller as the user knows it (its device name)."""
     if device is None:
-        device = next(iter(runtime.coordinator.data.devices.values()))
-    return device.identity.name or runtime.coordinator.config_entry.title
+        device = next(iter(context.devices.values()))
+    return device.identity.name or context.entry.title
 
 
 @contextmanager
@@ -83,10 +91,10 @@ def refused(key: str, controller: str, tag_ids: Iterable[str] = ()) -> Iterator[
 
 
 def whitelist_errors(
-    runtime: EvseBridgeRuntimeData, device: DeviceData | None, tag_ids: Iterable[str]
+    context: EntryContext, device: DeviceData | None, tag_ids: Iterable[str]
 ) -> Any:
     """``refused`` for a whitelist command."""
-    return refused("whitelist_rejected", _controller_name(runtime, device), tag_ids)
+    return refused("whitelist_rejected", _controller_name(context, device), tag_ids)
 
 
 def _tag_id(value: Any) -> str:
@@ -147,11 +155,11 @@ def entry_response(entry: WhitelistEntry) -> dict[str, Any]:
 async def _async_get_whitelist(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
-    with whitelist_errors(runtime, device, ()):
-        entries = await _client(runtime).whitelist()
+    with whitelist_errors(context, device, ()):
+        entries = await _client(context).whitelist()
     return {"tags": [entry_response(entry) for entry in entries]}
 
 
@@ -163,12 +171,12 @@ def _tag_writer(
     async def handler(
         hass: HomeAssistant,
         call: ServiceCall,
-        runtime: EvseBridgeRuntimeData,
+        context: EntryContext,
         device: DeviceData | None,
     ) -> ServiceResponse:
         entry = _entry(dict(call.data))
-        with whitelist_errors(runtime, device, [entry.id]):
-            await write(_client(runtime), [entry])
+        with whitelist_errors(context, device, [entry.id]):
+            await write(_client(context), [entry])
         return None
 
     return handler
@@ -181,32 +189,32 @@ _async_edit_tag = _tag_writer(lambda client, entries: client.whitelist_edit(entr
 async def _async_delete_tags(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     tag_ids: list[str] = list(dict.fromkeys(call.data[ATTR_TAG_IDS]))
-    with whitelist_errors(runtime, device, tag_ids):
-        await _client(runtime).whitelist_delete(tag_ids)
+    with whitelist_errors(context, device, tag_ids):
+        await _client(context).whitelist_delete(tag_ids)
     return None
 
 
 async def _async_clear(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
-    with whitelist_errors(runtime, device, ()):
-        await _client(runtime).whitelist_clear()
+    with whitelist_errors(context, device, ()):
+        await _client(context).whitelist_clear()
     return None
 
 
 async def async_whitelist_scanned_tag(
-    runtime: EvseBridgeRuntimeData, device: DeviceData | None, tag: PairingTag, name: str | None
+    context: EntryContext, device: DeviceData | None, tag: PairingTag, name: str | None
 ) -> str:
     """Add a tag read in pairing mode to the whitelist; a listed tag only gets its new name."""
-    client = _client(runtime)
-    with whitelist_errors(runtime, device, [tag.id]):
+    client = _client(context)
+    with whitelist_errors(context, device, [tag.id]):
         listed = {entry.id for entry in await client.whitelist()}
         if tag.id in listed:
             if name:
@@ -258,7 +266,7 @@ class V1Controls:
     its value is read, every ``CURRENT_LIMIT_INTERVAL`` or after a write.
     """
 
-    def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry, client: BenderV1Client):
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: BenderV1Client):
         """Keep what the poll and the repair issue need; an entry set up anew has no issue."""
         self._hass = hass
         self._entry = entry
@@ -325,8 +333,8 @@ class V1Controls:
             ir.async_delete_issue(self._hass, DOMAIN, self.reboot_issue_id)
 
 
-def _controls(runtime: EvseBridgeRuntimeData) -> V1Controls:
-    controls = getattr(runtime.site, "controls", None)
+def _controls(context: EntryContext) -> V1Controls:
+    controls = getattr(context.site, "controls", None)
     assert isinstance(controls, V1Controls)
     return controls
 
@@ -338,11 +346,11 @@ def _parameter_response(parameter: SettingParameter) -> dict[str, Any]:
 async def _async_get_settings(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     """Parameter names -> values with their meta (the meta from the full answer)."""
-    client = _client(runtime)
+    client = _client(context)
     wanted: list[str] = list(dict.fromkeys(call.data.get(ATTR_PARAMS, [])))
     found = await client.settings(wanted)
     if wanted and any(not parameter.meta for parameter in found.values()):
@@ -365,13 +373,13 @@ async def _async_get_settings(
 async def _async_set_settings(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     values: dict[str, Any] = dict(call.data[ATTR_SETTINGS])
-    name = _controller_name(runtime, device)
+    name = _controller_name(context, device)
     with refused("settings_rejected", name):
-        return await _controls(runtime).async_set(name, values)
+        return await _controls(context).async_set(name, values)
 
 
 def _settings_object(value: Any) -> dict[str, Any]:

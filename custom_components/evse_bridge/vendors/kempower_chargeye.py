@@ -33,6 +33,7 @@ from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.button import ButtonDeviceClass
 from homeassistant.components.number import NumberDeviceClass, NumberMode
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_TOKEN,
     PERCENTAGE,
@@ -78,9 +79,11 @@ from ..api.kempower_chargeye import (
     TransactionStatus,
     charging_profile_problems,
 )
-from ..commands import last_command_sensor
 from ..const import DOMAIN
-from ..descriptions import (
+from ..contract.commands import (
+    last_command_sensor,
+)
+from ..contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
     EvseBridgeButtonEntityDescription,
     EvseBridgeEntityDescription,
@@ -88,20 +91,35 @@ from ..descriptions import (
     EvseBridgeSensorEntityDescription,
     EvseBridgeSwitchEntityDescription,
 )
-from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
-from ..sessions import delivered_energy_sensor, session_event
-from ..site import (
-    CONNECTOR_NAME_KEY,
+from ..contract.records import (
     SESSION_UNKNOWN,
-    DeviceData,
-    DeviceIdentity,
     SessionRecord,
     SessionUnknown,
+)
+from ..contract.sensor_factories import (
+    current_sensor,
+    energy_sensor,
+    enum_sensor,
+    power_sensor,
+)
+from ..contract.sessions import (
+    delivered_energy_sensor,
+    session_event,
+)
+from ..contract.site import (
+    CONNECTOR_NAME_KEY,
+    DeviceData,
+    DeviceIdentity,
     Site,
     SiteData,
 )
-from .base import ProbeResult, Vendor, VendorService, WriteTarget
-from .sensor_factories import current_sensor, energy_sensor, enum_sensor, power_sensor
+from ..contract.vendor import (
+    EntryContext,
+    ProbeResult,
+    Vendor,
+    VendorService,
+    WriteTarget,
+)
 
 KEY = "kempower_chargeye"
 MANUFACTURER = "Kempower"
@@ -279,7 +297,7 @@ def connector_label(connector: Connector) -> str:
 class ChargEyeSite(Site):
     """The account's stations, one request per poll."""
 
-    def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Create the client from the entry's data (with the JWT the probe obtained)."""
         assert entry.unique_id is not None
         super().__init__(entry.unique_id)
@@ -844,8 +862,8 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
 # -- actions ---------------------------------------------------------------------------------
 
 
-def _site(runtime: EvseBridgeRuntimeData) -> ChargEyeSite:
-    site = runtime.site
+def _site(context: EntryContext) -> ChargEyeSite:
+    site = context.site
     assert isinstance(site, ChargEyeSite)
     return site
 
@@ -853,14 +871,14 @@ def _site(runtime: EvseBridgeRuntimeData) -> ChargEyeSite:
 async def _async_start_transaction(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     assert device is not None
     # The document allows no id token (null): the station starts without one.
     id_token = str(call.data.get(ATTR_ID_TOKEN) or "").strip() or None
     data: ConnectorData = device.data
-    site = _site(runtime)
+    site = _site(context)
     with site.command_errors(device):
         await site.client.start_transaction(
             data.station, data.connector, id_token, call.data[ATTR_ID_TOKEN_TYPE].upper()
@@ -871,10 +889,10 @@ async def _async_start_transaction(
 async def _async_stop_transaction(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
-    site = _site(runtime)
+    site = _site(context)
     transaction_id = str(call.data.get(ATTR_TRANSACTION_ID) or "").strip()
     if not transaction_id:
         if device is None or device.kind != CONNECTOR:
@@ -914,11 +932,11 @@ def _limits_session(call: ServiceCall, device: DeviceData) -> bool:
 async def _async_set_power_limit(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     assert device is not None
-    site = _site(runtime)
+    site = _site(context)
     limit = float(call.data[ATTR_LIMIT])
     if _limits_session(call, device):
         await site.async_set_session_limit(device, limit, _limit_options(call))
@@ -930,11 +948,11 @@ async def _async_set_power_limit(
 async def _async_clear_power_limit(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     assert device is not None
-    site = _site(runtime)
+    site = _site(context)
     if _limits_session(call, device):
         await site.async_clear_session_limit(device)
     else:
@@ -945,12 +963,12 @@ async def _async_clear_power_limit(
 async def _async_change_availability(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     assert device is not None
     data: ConnectorData = device.data
-    site = _site(runtime)
+    site = _site(context)
     reason = str(call.data.get(ATTR_REASON) or "").strip() or None
     with site.command_errors(device):
         await site.client.set_connector_availability(
@@ -962,7 +980,7 @@ async def _async_change_availability(
 async def _async_set_charging_profile(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     """Validate the OCPP 2.0.1 ChargingProfile, push it, return the station's answer."""
@@ -975,7 +993,7 @@ async def _async_set_charging_profile(
             translation_placeholders={"problems": "; ".join(problems)},
         )
     data = device.data
-    site = _site(runtime)
+    site = _site(context)
     connector = data.connector if isinstance(data, ConnectorData) else None
     with site.command_errors(device):
         answer = await site.client.set_charging_profile(data.station, connector, profile)
@@ -985,12 +1003,12 @@ async def _async_set_charging_profile(
 async def _async_restart_station(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     assert device is not None
     reset = ResetType.IMMEDIATE if call.data[ATTR_IMMEDIATE] else ResetType.ON_IDLE
-    site = _site(runtime)
+    site = _site(context)
     with site.command_errors(device):
         await site.client.restart_station(device.data.station, reset)
     return None

@@ -26,7 +26,7 @@ from typing import Any
 from homeassistant.components.button import ButtonDeviceClass
 from homeassistant.components.number import NumberDeviceClass, NumberMode
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -82,36 +82,47 @@ from ..api.schneider_evce import (
     fetch_certificate_fingerprint,
     split_host,
 )
-from ..commands import last_command_sensor
 from ..const import CONF_FINGERPRINT, DOMAIN
-from ..descriptions import (
+from ..contract.commands import (
+    last_command_sensor,
+)
+from ..contract.descriptions import (
     EvseBridgeButtonEntityDescription,
     EvseBridgeEntityDescription,
     EvseBridgeNumberEntityDescription,
     EvseBridgeSensorEntityDescription,
     EvseBridgeSwitchEntityDescription,
 )
-from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
-from ..sessions import session_event
-from ..site import (
-    CONNECTOR_NAME_KEY,
+from ..contract.records import (
     SESSION_UNKNOWN,
-    DeviceData,
-    DeviceIdentity,
     SessionRecord,
     SessionUnknown,
-    Site,
-    SiteData,
 )
-from ..writes import UNKNOWN
-from .base import ProbeResult, Vendor, VendorService, WriteTarget
-from .sensor_factories import (
+from ..contract.sensor_factories import (
     current_sensor,
     energy_sensor,
     enum_sensor,
     phase_sensors,
     power_sensor,
     voltage_sensor,
+)
+from ..contract.sessions import (
+    session_event,
+)
+from ..contract.site import (
+    CONNECTOR_NAME_KEY,
+    DeviceData,
+    DeviceIdentity,
+    Site,
+    SiteData,
+)
+from ..contract.vendor import (
+    UNKNOWN,
+    EntryContext,
+    ProbeResult,
+    Vendor,
+    VendorService,
+    WriteTarget,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -423,7 +434,7 @@ class _KeyBook:
 class EvceSite(Site):
     """One hub: the hub device, a device per station, connector, zone and power meter."""
 
-    def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Create the client; a token kept from an earlier run is used first."""
         assert entry.unique_id is not None
         super().__init__(entry.unique_id)
@@ -1044,12 +1055,10 @@ class _Target:
     name: str
 
 
-def _target(
-    runtime: EvseBridgeRuntimeData, device: DeviceData | None, connector: int | None
-) -> _Target:
+def _target(context: EntryContext, device: DeviceData | None, connector: int | None) -> _Target:
     """The station (online) and connector of a station or connector device target."""
     assert device is not None
-    site = runtime.site
+    site = context.site
     assert isinstance(site, EvceSite)
     data: EvceStationData | EvceConnectorData = device.data
     if isinstance(data, EvceConnectorData):
@@ -1085,17 +1094,17 @@ def _target(
         )
     connector_key = next(
         key
-        for key, item in runtime.coordinator.data.devices.items()
+        for key, item in context.devices.items()
         if isinstance(item.data, EvceConnectorData)
         and item.data.station.id == station.id
         and item.data.connector_id == connector
     )
-    connector_device = runtime.coordinator.data.devices[connector_key]
+    connector_device = context.devices[connector_key]
     return _Target(station, connector_device.data, connector_device.identity.name)
 
 
-def _site(runtime: EvseBridgeRuntimeData) -> EvceSite:
-    site = runtime.site
+def _site(context: EntryContext) -> EvceSite:
+    site = context.site
     assert isinstance(site, EvceSite)
     return site
 
@@ -1103,10 +1112,10 @@ def _site(runtime: EvseBridgeRuntimeData) -> EvceSite:
 async def _async_remote_start(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
-    target = _target(runtime, device, call.data.get(ATTR_CONNECTOR))
+    target = _target(context, device, call.data.get(ATTR_CONNECTOR))
     if target.connector is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -1117,7 +1126,7 @@ async def _async_remote_start(
     await _run(
         target.name,
         "remote_start",
-        lambda: _site(runtime).client.remote_start(
+        lambda: _site(context).client.remote_start(
             target.station.id, connector, call.data.get(ATTR_ID_TAG)
         ),
     )
@@ -1127,13 +1136,13 @@ async def _async_remote_start(
 async def _async_remote_stop(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     """Stop a transaction given by id, else the one running on the given connector."""
-    target = _target(runtime, device, call.data.get(ATTR_CONNECTOR))
+    target = _target(context, device, call.data.get(ATTR_CONNECTOR))
     transaction: int | None = call.data.get(ATTR_TRANSACTION_ID)
-    client = _site(runtime).client
+    client = _site(context).client
     if transaction is not None:
         await _run(
             target.name,
@@ -1169,15 +1178,15 @@ async def _async_remote_stop(
 async def _async_reset(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
-    target = _target(runtime, device, None)
+    target = _target(context, device, None)
     hard = call.data[ATTR_TYPE] == "hard"
     await _run(
         target.name,
         "reset",
-        lambda: _site(runtime).client.reset(target.station.id, hard=hard),
+        lambda: _site(context).client.reset(target.station.id, hard=hard),
     )
     return None
 
@@ -1238,7 +1247,7 @@ def _reduction_write(call: ServiceCall, device: DeviceData | None) -> WriteTarge
 async def _async_set_zone_reduction(
     hass: HomeAssistant,
     call: ServiceCall,
-    runtime: EvseBridgeRuntimeData,
+    context: EntryContext,
     device: DeviceData | None,
 ) -> ServiceResponse:
     """A permanent reduction, or a temporary one for ``duration`` (``valid_mode`` temporary)."""
@@ -1246,7 +1255,7 @@ async def _async_set_zone_reduction(
     data: EvceZoneData = device.data
     request = _reduction_request(call, device)
     try:
-        await _site(runtime).client.set_zone_reduction(
+        await _site(context).client.set_zone_reduction(
             data.zone.id, request.value, request.reduction_type, duration_s=request.duration_s
         )
     except EvseCommandRejectedError as err:
@@ -1299,7 +1308,7 @@ SERVICES = (
 )
 
 
-async def _async_migrate(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
+async def _async_migrate(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Bring an entry of an earlier version to today's data and registry (version 1.2).
 
     - The entry remembers where its unique id came from (a serial, then: every

@@ -14,12 +14,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
 from typing import Any, Final
 
 from homeassistant.helpers.device_registry import DeviceInfo
 
-from .const import DOMAIN
+from ..const import (
+    DOMAIN,
+)
+from .records import SessionRecord
 
 
 def device_model_id(vendor_label: str, kind: str) -> str:
@@ -65,41 +67,6 @@ class DeviceData:
     kind: str
     identity: DeviceIdentity
     data: Any
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SessionRecord:
-    """A charging session as one connector (or single-point controller) reports it.
-
-    Vendor-neutral: a vendor's ``record_fn`` (see ``sessions.session_event``) fills
-    in what its device says; ``None`` is "not reported". The generic side
-    (``sessions.py``) detects start and end across polls and takes the energy of
-    the last record it saw, or of the device's own record of the finished session.
-    """
-
-    #: The device's own id of the session (a transaction id), where it has one.
-    id: str | None = None
-    start: datetime | None = None
-    energy_kwh: float | None = None
-    power_w: float | None = None
-    duration_s: float | None = None
-    #: The RFID/NFC tag that authorized it: personal data, never logged.
-    tag: str | None = field(default=None, repr=False)
-    vehicle_soc: float | None = None
-    stop_reason: str | None = None
-    #: The device's record says the session is over; its values are final.
-    ended: bool = False
-    end: datetime | None = None
-
-
-class SessionUnknown(Enum):
-    """A poll that tells nothing about the session (a station offline, a state unread)."""
-
-    UNKNOWN = "unknown"
-
-
-#: What a ``record_fn`` returns when this poll cannot say whether a session runs.
-SESSION_UNKNOWN: Final = SessionUnknown.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +120,14 @@ class Site(ABC):
         """Registry identifier of a device: unique across entries and vendors."""
         return f"{self.unique_id}_{device_key}"
 
+    def registry_identifier(self, device_key: str) -> tuple[str, str]:
+        """The device's identifier in Home Assistant's device registry."""
+        return (DOMAIN, self.device_identifier(device_key))
+
     def device_info(self, device_key: str) -> DeviceInfo:
         """How an entity links to its device: by identifier only.
 
         The coordinator registers every device with its full description and its
         parent before the platforms add entities, so an entity only names which one.
         """
-        return DeviceInfo(identifiers={(DOMAIN, self.device_identifier(device_key))})
+        return DeviceInfo(identifiers={self.registry_identifier(device_key)})

@@ -28,7 +28,9 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.typing import StateType
 
-from ..descriptions import EvseBridgeSensorEntityDescription
+from .descriptions import (
+    EvseBridgeSensorEntityDescription,
+)
 
 type ValueFn = Callable[[Any], StateType | datetime]
 

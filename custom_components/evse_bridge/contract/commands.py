@@ -16,8 +16,13 @@ from typing import Any, Final
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import EntityCategory
 
-from .api import EvseCommandRejectedError, EvseCommandTimeoutError
-from .descriptions import EvseBridgeSensorEntityDescription
+from ..api import (
+    EvseCommandRejectedError,
+    EvseCommandTimeoutError,
+)
+from .descriptions import (
+    EvseBridgeSensorEntityDescription,
+)
 
 LAST_COMMAND_KEY: Final = "last_command"
 

@@ -1,14 +1,16 @@
-"""The contract between a vendor module and the generic Home Assistant side."""
+"""The contract between a vendor package and the generic Home Assistant side."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import ServiceValidationError
 import voluptuous as vol
 
 from ..api import (
@@ -18,12 +20,17 @@ from ..api import (
     EvseRedirectError,
     EvseResponseError,
 )
-from ..descriptions import EvseBridgeEntityDescription
-from ..writes import UNKNOWN
+from ..const import DOMAIN
+from .descriptions import EvseBridgeEntityDescription
+from .site import DeviceData, Site
 
-if TYPE_CHECKING:
-    from ..runtime import EvseBridgeConfigEntry, EvseBridgeRuntimeData
-    from ..site import DeviceData, Site
+
+class _Unknown:
+    """No value known (``None`` is a value: "no limit")."""
+
+
+#: Nothing sent to the target yet, or nothing reported since our last write.
+UNKNOWN = _Unknown()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,10 +43,40 @@ class ProbeResult:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryContext:
+    """What an action handler may use of the loaded entry it acts on."""
+
+    entry: ConfigEntry
+    #: The entry's site: a handler narrows it to its vendor's class (``isinstance``).
+    site: Site
+    #: Every device of the entry's latest poll, by key.
+    devices: Mapping[str, DeviceData]
+
+
 type ServiceHandler = Callable[
-    [HomeAssistant, ServiceCall, "EvseBridgeRuntimeData", "DeviceData | None"],
-    Awaitable[ServiceResponse],
+    [HomeAssistant, ServiceCall, EntryContext, DeviceData | None], Awaitable[ServiceResponse]
 ]
+type DeviceServiceHandler = Callable[
+    [HomeAssistant, ServiceCall, EntryContext, DeviceData], Awaitable[ServiceResponse]
+]
+
+
+def device_handler(handler: DeviceServiceHandler) -> ServiceHandler:
+    """A handler of an action that always targets a device (its ``device_kinds`` say which).
+
+    The action layer refuses other targets before it calls a handler; this keeps a
+    handler typed with the device it needs instead of asserting it.
+    """
+
+    async def handle(
+        hass: HomeAssistant, call: ServiceCall, context: EntryContext, device: DeviceData | None
+    ) -> ServiceResponse:
+        if device is None:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_target")
+        return await handler(hass, call, context, device)
+
+    return handle
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +139,7 @@ class Vendor:
     secret_fields: tuple[str, ...]
     #: Test the connection with this data; raises a client error on failure.
     async_probe: Callable[[HomeAssistant, dict[str, Any]], Awaitable[ProbeResult]]
-    create_site: Callable[[HomeAssistant, EvseBridgeConfigEntry], Site]
+    create_site: Callable[[HomeAssistant, ConfigEntry], Site]
     update_interval: timedelta
     descriptions: tuple[EvseBridgeEntityDescription, ...]
     services: tuple[VendorService, ...] = ()
@@ -124,9 +161,7 @@ class Vendor:
     ) = None
     #: Brings an entry stored by an earlier version (config entry version 1, minor < the
     #: flow's) to today's data and registry; runs before the entry is set up.
-    async_migrate_entry: (
-        Callable[[HomeAssistant, EvseBridgeConfigEntry], Awaitable[None]] | None
-    ) = None
+    async_migrate_entry: Callable[[HomeAssistant, ConfigEntry], Awaitable[None]] | None = None
 
     def form_error(self, err: Exception) -> tuple[str, str]:
         """The (field, error key) for a failed probe; ``("base", "unknown")`` if unmapped."""

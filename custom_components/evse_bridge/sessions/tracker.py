@@ -22,7 +22,7 @@ grouping per card. Nothing here logs a tag.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 import hashlib
@@ -31,43 +31,33 @@ import secrets
 from typing import Any, Final
 import uuid
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.const import UnitOfEnergy
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import (
     HomeAssistant,
-    ServiceCall,
-    ServiceResponse,
-    SupportsResponse,
-    callback,
 )
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
-from .api import EvseBridgeError
-from .const import CONF_INCLUDE_TAG_IDS, DOMAIN, LOGGER
-from .descriptions import (
-    EvseBridgeEventEntityDescription,
-    EvseBridgeSensorEntityDescription,
+from ..api import EvseBridgeError
+from ..const import CONF_INCLUDE_TAG_IDS, DOMAIN, LOGGER
+from ..contract.descriptions import EvseBridgeEntityDescription
+from ..contract.events import (
+    fire_device_event,
 )
-from .event import fire_device_event
-from .runtime import EvseBridgeConfigEntry
-from .site import SESSION_UNKNOWN, DeviceData, SessionRecord, SessionUnknown, SiteData
+from ..contract.records import (
+    SESSION_UNKNOWN,
+    SessionRecord,
+)
+from ..contract.sessions import COMPLETED, SESSION_KEY, STARTED, SessionEventDescription
+from ..contract.site import (
+    DeviceData,
+    Site,
+    SiteData,
+)
+from ..registry import entry_devices, registry_name
 
-STARTED: Final = "started"
-COMPLETED: Final = "completed"
-SESSION_KEY: Final = "session"
-LIFETIME_ENERGY_KEY: Final = "delivered_energy"
 EVENT_SESSION_COMPLETED: Final = f"{DOMAIN}_session_completed"
 
-SERVICE_GET_SESSIONS: Final = "get_sessions"
-ATTR_FROM: Final = "from"
-ATTR_TO: Final = "to"
-ATTR_TAG: Final = "tag"
-ATTR_GROUP_BY: Final = "group_by"
-GROUP_BY: Final = ("tag", "connector", "day", "month")
 
 STORE_VERSION: Final = 1
 #: Completed sessions are kept this long (13 months: a year compared month by month).
@@ -78,72 +68,6 @@ SAVE_DELAY_S: Final = 10.0
 SAME_START_TOLERANCE: Final = timedelta(minutes=5)
 #: Energy may read this much lower on a later poll of the same session (rounding).
 ENERGY_TOLERANCE_KWH: Final = 0.01
-
-
-def _no_value(_: Any) -> None:
-    return None
-
-
-@dataclass(frozen=True, kw_only=True)
-class SessionEventDescription(EvseBridgeEventEntityDescription):
-    """The "Session" event entity of a connector, and how its data reads as a session."""
-
-    #: The session running now (or the device's record of the one just ended); None if
-    #: idle; ``SESSION_UNKNOWN`` when this poll cannot tell (nothing changes then).
-    record_fn: Callable[[Any], SessionRecord | SessionUnknown | None]
-    #: The device is a connector of the station it is linked to (``via_key``); else it is
-    #: the station (a single-point controller).
-    connector: bool = True
-    #: The device's lifetime energy register in kWh, where it has one and keeps no record
-    #: of finished sessions: a session that ended unseen (between polls, during a
-    #: connection loss or a restart) gets what the register counted since its last reading.
-    meter_fn: Callable[[Any], float | None] | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class DeliveredEnergySensorDescription(EvseBridgeSensorEntityDescription):
-    """Energy delivered since the integration was added, summed from the sessions it saw."""
-
-    value_fn: Callable[[Any], None] = _no_value
-
-
-def session_event(
-    device_kind: str,
-    record_fn: Callable[[Any], SessionRecord | SessionUnknown | None],
-    *,
-    connector: bool = True,
-    exists_fn: Callable[[Any], bool] | None = None,
-    meter_fn: Callable[[Any], float | None] | None = None,
-) -> SessionEventDescription:
-    """The "Session" event entity of every device of ``device_kind``."""
-    extra: dict[str, Any] = {} if exists_fn is None else {"exists_fn": exists_fn}
-    if meter_fn is not None:
-        extra["meter_fn"] = meter_fn
-    return SessionEventDescription(
-        key=SESSION_KEY,
-        translation_key=SESSION_KEY,
-        device_kind=device_kind,
-        event_types=[STARTED, COMPLETED],
-        record_fn=record_fn,
-        connector=connector,
-        **extra,
-    )
-
-
-def delivered_energy_sensor(device_kind: str) -> DeliveredEnergySensorDescription:
-    """A lifetime energy counter built from the sessions seen, for devices without a meter.
-
-    On a station it sums its connectors' counters.
-    """
-    return DeliveredEnergySensorDescription(
-        key=LIFETIME_ENERGY_KEY,
-        translation_key=LIFETIME_ENERGY_KEY,
-        device_kind=device_kind,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-    )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -228,10 +152,22 @@ def _counted_since(
 class SessionTracker:
     """The sessions of one config entry: detection, events, store, history."""
 
-    def __init__(self, hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        site: Site,
+        descriptions: Iterable[EvseBridgeEntityDescription],
+    ) -> None:
         """Describe the entry's store; ``async_load`` reads it."""
         self.hass = hass
         self.entry = entry
+        self._site = site
+        self._session_descriptions = [
+            description
+            for description in descriptions
+            if isinstance(description, SessionEventDescription)
+        ]
         self._store: Store[dict[str, Any]] = Store(
             hass, STORE_VERSION, store_key(entry.entry_id), private=True
         )
@@ -262,6 +198,11 @@ class SessionTracker:
         if not secret:
             self._schedule_save()
 
+    async def async_start(self, data: SiteData) -> None:
+        """Compare polls from now on, starting with ``data``: the event entities exist."""
+        self.ready = True
+        await self.async_process(data)
+
     async def async_unload(self) -> None:
         """Stop comparing (a poll still under way must not complete a session) and write."""
         self.ready = False
@@ -270,11 +211,7 @@ class SessionTracker:
     # --- Detection -----------------------------------------------------------------------
 
     def _descriptions(self) -> list[SessionEventDescription]:
-        return [
-            description
-            for description in self.entry.runtime_data.vendor.descriptions
-            if isinstance(description, SessionEventDescription)
-        ]
+        return self._session_descriptions
 
     async def async_process(self, data: SiteData) -> None:
         """Compare one successful poll with the open sessions."""
@@ -310,9 +247,7 @@ class SessionTracker:
             final = None
             if open_.device_id is not None:
                 try:
-                    final = await self.entry.runtime_data.site.async_final_session(
-                        key, open_.device_id
-                    )
+                    final = await self._site.async_final_session(key, open_.device_id)
                 except EvseBridgeError as err:
                     LOGGER.debug("No final record of session %s: %s", open_.uid, err)
             if final is None:
@@ -372,7 +307,7 @@ class SessionTracker:
         LOGGER.debug("Session %s started on %s", open_.uid, key)
         fire_device_event(
             self.hass,
-            self.entry,
+            self.entry.entry_id,
             key,
             SESSION_KEY,
             STARTED,
@@ -441,7 +376,7 @@ class SessionTracker:
             {**payload, "device_key": key, "parent_key": self._parent_key(description, key)}
         )
         LOGGER.debug("Session %s completed on %s: %s kWh", open_.uid, key, energy)
-        fire_device_event(self.hass, self.entry, key, SESSION_KEY, COMPLETED, payload)
+        fire_device_event(self.hass, self.entry.entry_id, key, SESSION_KEY, COMPLETED, payload)
         self.hass.bus.async_fire(
             EVENT_SESSION_COMPLETED,
             {
@@ -461,24 +396,17 @@ class SessionTracker:
 
     def _names(self, description: SessionEventDescription, key: str) -> dict[str, Any]:
         """Station and connector as the user named them in the device registry."""
-        site = self.entry.runtime_data.site
-        registry = dr.async_get(self.hass)
-        by_identifier = {
-            identifier: device
-            for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id)
-            for identifier in device.identifiers
-        }
+        by_identifier = entry_devices(self.hass, self.entry.entry_id)
 
         def name(device_key: str | None) -> tuple[str | None, str | None]:
             if device_key is None:
                 return None, None
-            device = by_identifier.get((DOMAIN, site.device_identifier(device_key)))
-            if device is None:
-                known = self._devices.get(device_key)
-                return None, None if known is None else known.identity.name
             known = self._devices.get(device_key)
             fallback = None if known is None else known.identity.name
-            return device.id, device.name_by_user or device.name or fallback
+            device = by_identifier.get(self._site.registry_identifier(device_key))
+            if device is None:
+                return None, fallback
+            return device.id, registry_name(device) or fallback
 
         device_id, own = name(key)
         if not description.connector:
@@ -547,7 +475,7 @@ class SessionTracker:
 
     async def async_history(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Completed sessions that started in [start, end): the device's records, else ours."""
-        records = await self.entry.runtime_data.site.async_completed_sessions(start, end)
+        records = await self._site.async_completed_sessions(start, end)
         if records is None:
             return [
                 item
@@ -597,80 +525,3 @@ def store_key(entry_id: str) -> str:
 async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete an entry's sessions (and its tag secret) with the entry."""
     await Store[dict[str, Any]](hass, STORE_VERSION, store_key(entry_id)).async_remove()
-
-
-# --- The get_sessions action ---------------------------------------------------------------
-
-
-def _totals(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    listed = list(items)
-    return {
-        "energy_kwh": round(sum(item["energy_kwh"] or 0.0 for item in listed), 3),
-        "duration_s": sum(item["duration_s"] or 0 for item in listed),
-        "count": len(listed),
-    }
-
-
-def _group_key(item: dict[str, Any], group_by: str) -> str:
-    if group_by == "tag":
-        return item["tag"] or ""
-    if group_by == "connector":
-        return " ".join(part for part in (item["station"], item["connector"]) if part)
-    moment = dt_util.as_local(_parse(item["start"] or item["end"]) or dt_util.utcnow())
-    return moment.strftime("%Y-%m-%d" if group_by == "day" else "%Y-%m")
-
-
-async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
-    # Imported here: services.py imports the vendors, which import this module.
-    from .services import _resolve_target
-
-    entry, device, _ = _resolve_target(call)
-    tracker = entry.runtime_data.sessions
-    now = dt_util.utcnow()
-    end = dt_util.as_utc(call.data[ATTR_TO]) if ATTR_TO in call.data else now
-    start = dt_util.as_utc(call.data[ATTR_FROM]) if ATTR_FROM in call.data else end - KEEP
-    if start >= end:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="invalid_period")
-    sessions = await tracker.async_history(start, end)
-    if device is not None:
-        sessions = [
-            item for item in sessions if device.key in (item["device_key"], item["parent_key"])
-        ]
-    if tag := call.data.get(ATTR_TAG):
-        wanted = {tag.strip(), tracker.pseudonym(tag)}
-        sessions = [item for item in sessions if item["tag"] in wanted]
-    sessions.sort(key=lambda item: item["start"] or item["end"] or "")
-    public = [
-        {key: value for key, value in item.items() if key not in ("device_key", "parent_key")}
-        for item in sessions
-    ]
-    response: dict[str, Any] = {"sessions": public, "totals": _totals(public)}
-    if group_by := call.data.get(ATTR_GROUP_BY):
-        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for item in public:
-            groups[_group_key(item, group_by)].append(item)
-        response["groups"] = [
-            {"group": key, **_totals(items)} for key, items in sorted(groups.items())
-        ]
-    return response
-
-
-@callback
-def async_setup_session_services(hass: HomeAssistant) -> None:
-    """Register ``get_sessions`` for every entry, whatever its vendor."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_SESSIONS,
-        _async_get_sessions,
-        schema=vol.Schema(
-            {
-                vol.Exclusive("device_id", "target"): cv.string,
-                vol.Exclusive("config_entry_id", "target"): cv.string,
-                vol.Optional(ATTR_FROM): cv.datetime,
-                vol.Optional(ATTR_TO): cv.datetime,
-                vol.Optional(ATTR_TAG): cv.string,
-                vol.Optional(ATTR_GROUP_BY): vol.In(GROUP_BY),
-            }
-        ),
-        supports_response=SupportsResponse.ONLY,
-    )
