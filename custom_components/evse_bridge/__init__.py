@@ -26,7 +26,6 @@ from .contract.descriptions import (
 )
 from .coordinator import EvseBridgeConfigEntry, EvseBridgeCoordinator, EvseBridgeRuntimeData
 from .services import async_setup_services
-from .sessions.action import async_setup_session_services
 from .sessions.tracker import SessionTracker, async_remove_store
 from .vendors import VENDORS
 from .writes import (
@@ -61,7 +60,6 @@ def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:
     """Register the actions once, for every entry."""
     async_setup_services(hass)
-    async_setup_session_services(hass)
     return True
 
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import partial
 
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
@@ -24,6 +30,7 @@ from .contract.vendor import (
     Vendor,
     VendorService,
 )
+from .sessions.action import GET_SESSIONS_FIELDS, SERVICE_GET_SESSIONS, async_get_sessions
 from .targets import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, resolve_target
 from .vendors import VENDORS
 from .writes import (
@@ -33,7 +40,20 @@ from .writes import (
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register every action any vendor offers."""
+    """Register every action any vendor offers, and ``get_sessions`` for every entry."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_SESSIONS,
+        _async_get_sessions,
+        schema=vol.Schema(
+            {
+                vol.Exclusive(ATTR_DEVICE_ID, "target"): cv.string,
+                vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
+                **GET_SESSIONS_FIELDS,
+            }
+        ),
+        supports_response=SupportsResponse.ONLY,
+    )
     offers: dict[str, list[tuple[Vendor, VendorService]]] = defaultdict(list)
     for vendor in VENDORS.values():
         for service in vendor.services:
@@ -98,3 +118,10 @@ async def _async_handle(
     # would show the state before a second action that follows within seconds.
     await runtime.coordinator.async_refresh()
     return response
+
+
+async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
+    entry, device, _ = resolve_target(call)
+    return await async_get_sessions(
+        entry.runtime_data.sessions, None if device is None else device.key, call.data
+    )

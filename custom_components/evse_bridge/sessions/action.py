@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from homeassistant.core import (
-    HomeAssistant,
-    ServiceCall,
     ServiceResponse,
-    SupportsResponse,
-    callback,
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
@@ -19,8 +15,7 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ..const import DOMAIN
-from ..targets import resolve_target
-from .tracker import KEEP, _parse
+from .tracker import KEEP, SessionTracker, _parse
 
 SERVICE_GET_SESSIONS: Final = "get_sessions"
 ATTR_FROM: Final = "from"
@@ -48,20 +43,31 @@ def _group_key(item: dict[str, Any], group_by: str) -> str:
     return moment.strftime("%Y-%m-%d" if group_by == "day" else "%Y-%m")
 
 
-async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
-    entry, device, _ = resolve_target(call)
-    tracker = entry.runtime_data.sessions
+#: The action's fields besides its target (``device_id`` / ``config_entry_id``).
+GET_SESSIONS_FIELDS: Final[dict[vol.Marker, Any]] = {
+    vol.Optional(ATTR_FROM): cv.datetime,
+    vol.Optional(ATTR_TO): cv.datetime,
+    vol.Optional(ATTR_TAG): cv.string,
+    vol.Optional(ATTR_GROUP_BY): vol.In(GROUP_BY),
+}
+
+
+async def async_get_sessions(
+    tracker: SessionTracker, device_key: str | None, data: Mapping[str, Any]
+) -> ServiceResponse:
+    """The answer of ``get_sessions`` for an entry's ``tracker`` (one device's, if a key)."""
+    call_data = data
     now = dt_util.utcnow()
-    end = dt_util.as_utc(call.data[ATTR_TO]) if ATTR_TO in call.data else now
-    start = dt_util.as_utc(call.data[ATTR_FROM]) if ATTR_FROM in call.data else end - KEEP
+    end = dt_util.as_utc(call_data[ATTR_TO]) if ATTR_TO in call_data else now
+    start = dt_util.as_utc(call_data[ATTR_FROM]) if ATTR_FROM in call_data else end - KEEP
     if start >= end:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="invalid_period")
     sessions = await tracker.async_history(start, end)
-    if device is not None:
+    if device_key is not None:
         sessions = [
-            item for item in sessions if device.key in (item["device_key"], item["parent_key"])
+            item for item in sessions if device_key in (item["device_key"], item["parent_key"])
         ]
-    if tag := call.data.get(ATTR_TAG):
+    if tag := call_data.get(ATTR_TAG):
         wanted = {tag.strip(), tracker.pseudonym(tag)}
         sessions = [item for item in sessions if item["tag"] in wanted]
     sessions.sort(key=lambda item: item["start"] or item["end"] or "")
@@ -70,7 +76,7 @@ async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
         for item in sessions
     ]
     response: dict[str, Any] = {"sessions": public, "totals": _totals(public)}
-    if group_by := call.data.get(ATTR_GROUP_BY):
+    if group_by := call_data.get(ATTR_GROUP_BY):
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for item in public:
             groups[_group_key(item, group_by)].append(item)
@@ -78,24 +84,3 @@ async def _async_get_sessions(call: ServiceCall) -> ServiceResponse:
             {"group": key, **_totals(items)} for key, items in sorted(groups.items())
         ]
     return response
-
-
-@callback
-def async_setup_session_services(hass: HomeAssistant) -> None:
-    """Register ``get_sessions`` for every entry, whatever its vendor."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_SESSIONS,
-        _async_get_sessions,
-        schema=vol.Schema(
-            {
-                vol.Exclusive("device_id", "target"): cv.string,
-                vol.Exclusive("config_entry_id", "target"): cv.string,
-                vol.Optional(ATTR_FROM): cv.datetime,
-                vol.Optional(ATTR_TO): cv.datetime,
-                vol.Optional(ATTR_TAG): cv.string,
-                vol.Optional(ATTR_GROUP_BY): vol.In(GROUP_BY),
-            }
-        ),
-        supports_response=SupportsResponse.ONLY,
-    )
