@@ -6,6 +6,11 @@ belongs to (``controller``, ``station``, ``zone``, ...); ``exists_fn`` decides
 from the first data seen whether the device has it at all (a key an older
 firmware does not send creates no entity). The callables receive the device's
 parsed ``data`` and, for commands, the vendor's ``Site``.
+
+Each class is generic in the device data its callables read (``D``) and, for
+commands, the site they act on (``S``): a vendor writes
+``EvseBridgeSensorEntityDescription[LegacyState](value_fn=lambda state: ...)`` and
+mypy checks the lambda against ``LegacyState``. Unparametrised, both are ``Any``.
 """
 
 from __future__ import annotations
@@ -24,67 +29,79 @@ from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
+from .site import DeviceData
 
-def _always(_: Any) -> bool:
+
+def _always(_: object) -> bool:
     return True
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvseBridgeEntityDescription(EntityDescription):
+class EvseBridgeEntityDescription[D = Any](EntityDescription):
     """What every EVSE Bridge description has: the device kind it attaches to."""
 
     device_kind: str
-    exists_fn: Callable[[Any], bool] = _always
+    exists_fn: Callable[[D], bool] = _always
     #: Whether the entity is available with the device's current data (a control that
     #: acts on a running session exists always, usable only while one runs).
-    available_fn: Callable[[Any], bool] = _always
+    available_fn: Callable[[D], bool] = _always
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvseBridgeSensorEntityDescription(SensorEntityDescription, EvseBridgeEntityDescription):
+class EvseBridgeSensorEntityDescription[D = Any](
+    SensorEntityDescription, EvseBridgeEntityDescription[D]
+):
     """A sensor: its value and optional extra attributes."""
 
-    value_fn: Callable[[Any], StateType | datetime]
-    attributes_fn: Callable[[Any], Mapping[str, Any] | None] | None = None
+    value_fn: Callable[[D], StateType | datetime]
+    attributes_fn: Callable[[D], Mapping[str, Any] | None] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvseBridgeBinarySensorEntityDescription(
-    BinarySensorEntityDescription, EvseBridgeEntityDescription
+class EvseBridgeBinarySensorEntityDescription[D = Any](
+    BinarySensorEntityDescription, EvseBridgeEntityDescription[D]
 ):
     """A binary sensor: on, off, or None for unknown."""
 
-    is_on_fn: Callable[[Any], bool | None]
-    attributes_fn: Callable[[Any], Mapping[str, Any] | None] | None = None
+    is_on_fn: Callable[[D], bool | None]
+    attributes_fn: Callable[[D], Mapping[str, Any] | None] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvseBridgeSwitchEntityDescription(SwitchEntityDescription, EvseBridgeEntityDescription):
+class EvseBridgeSwitchEntityDescription[D = Any, S = Any](
+    SwitchEntityDescription, EvseBridgeEntityDescription[D]
+):
     """A switch whose state the device reports and a command sets."""
 
-    is_on_fn: Callable[[Any], bool | None]
-    set_fn: Callable[[Any, Any, bool], Awaitable[None]]
+    is_on_fn: Callable[[D], bool | None]
+    set_fn: Callable[[S, DeviceData, bool], Awaitable[None]]
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvseBridgeNumberEntityDescription(NumberEntityDescription, EvseBridgeEntityDescription):
+class EvseBridgeNumberEntityDescription[D = Any, S = Any](
+    NumberEntityDescription, EvseBridgeEntityDescription[D]
+):
     """A number written with a command; unit and bounds may depend on the device."""
 
-    value_fn: Callable[[Any], float | None]
-    set_fn: Callable[[Any, Any, float], Awaitable[None]]
-    min_fn: Callable[[Any], float] | None = None
-    max_fn: Callable[[Any], float] | None = None
-    unit_fn: Callable[[Any], str | None] | None = None
-    device_class_fn: Callable[[Any], NumberDeviceClass | None] | None = None
+    value_fn: Callable[[D], float | None]
+    set_fn: Callable[[S, DeviceData, float], Awaitable[None]]
+    min_fn: Callable[[D], float] | None = None
+    max_fn: Callable[[D], float] | None = None
+    unit_fn: Callable[[D], str | None] | None = None
+    device_class_fn: Callable[[D], NumberDeviceClass | None] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvseBridgeButtonEntityDescription(ButtonEntityDescription, EvseBridgeEntityDescription):
+class EvseBridgeButtonEntityDescription[D = Any, S = Any](
+    ButtonEntityDescription, EvseBridgeEntityDescription[D]
+):
     """A button that sends one command."""
 
-    press_fn: Callable[[Any, Any], Awaitable[None]]
+    press_fn: Callable[[S, DeviceData], Awaitable[None]]
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvseBridgeEventEntityDescription(EventEntityDescription, EvseBridgeEntityDescription):
+class EvseBridgeEventEntityDescription[D = Any](
+    EventEntityDescription, EvseBridgeEntityDescription[D]
+):
     """An event entity fired by the site through ``fire_device_event``."""
