@@ -22,7 +22,8 @@ from .entity import (
     async_add_device_entities,
 )
 
-# One command at a time per device.
+# One command at a time per platform and entry (Home Assistant keeps one semaphore per platform
+# per config entry): one hub or cloud account is never sent two commands of a kind at once.
 PARALLEL_UPDATES = 1
 
 
