@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from custom_components.evse_bridge.api.kempower_chargeye import parse_stations
-from custom_components.evse_bridge.vendors.kempower_chargeye import (
+from custom_components.evse_bridge.vendors.kempower_chargeye.limits import (
     FALLBACK_MAX_A,
     FALLBACK_MAX_KW,
-    ConnectorData,
-    StationData,
     _limit_device_class,
     _limit_unit,
     _limit_value,
     _rating,
+)
+from custom_components.evse_bridge.vendors.kempower_chargeye.model import (
+    ConnectorData,
+    StationData,
 )
 
 

@@ -1,0 +1,250 @@
+"""The ChargEye actions: transactions, limits, availability, charging profiles, restarts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
+
+from ...api.kempower_chargeye import LimitOptions, ResetType, charging_profile_problems
+from ...const import DOMAIN
+from ...contract.site import DeviceData
+from ...contract.vendor import EntryContext, VendorService, WriteTarget, device_handler
+from .model import ATTR_TRANSACTION_ID, CONNECTOR, STATION, ConnectorData, StationData
+from .site import ChargEyeSite, running_transaction_id
+
+ATTR_ID_TOKEN = "id_token"
+ATTR_ID_TOKEN_TYPE = "id_token_type"
+ATTR_IMMEDIATE = "immediate"
+ATTR_OPERATIVE = "operative"
+ATTR_REASON = "reason"
+ATTR_LIMIT = "limit"
+ATTR_SESSION = "session"
+ATTR_CHARGING_PROFILE_ID = "charging_profile_id"
+ATTR_COMMENT = "comment"
+ATTR_CONDITION = "condition"
+ATTR_RELATIVE_DELAY = "relative_delay"
+ATTR_STACK_LEVEL = "stack_level"
+ATTR_PROFILE = "profile"
+# Lower case in the action (translation keys must be); the API wants OCPP 2.0.1 upper case.
+ID_TOKEN_TYPES = ("app_user", "ad_hoc_user", "rfid", "other")
+
+
+def _site(context: EntryContext) -> ChargEyeSite:
+    site = context.site
+    assert isinstance(site, ChargEyeSite)
+    return site
+
+
+async def _async_start_transaction(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    # The document allows no id token (null): the station starts without one.
+    id_token = str(call.data.get(ATTR_ID_TOKEN) or "").strip() or None
+    data: ConnectorData = device.data
+    site = _site(context)
+    with site.chargeye_refusals(device):
+        await site.client.start_transaction(
+            data.station, data.connector, id_token, call.data[ATTR_ID_TOKEN_TYPE].upper()
+        )
+    return None
+
+
+async def _async_stop_transaction(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData | None,
+) -> ServiceResponse:
+    site = _site(context)
+    transaction_id = str(call.data.get(ATTR_TRANSACTION_ID) or "").strip()
+    if not transaction_id:
+        if device is None or device.kind != CONNECTOR:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="transaction_or_connector_required"
+            )
+        transaction_id = running_transaction_id(site, device)
+    if device is None:
+        await site.client.stop_transaction(transaction_id)
+        return None
+    with site.chargeye_refusals(device):
+        await site.client.stop_transaction(transaction_id)
+    return None
+
+
+def _limit_options(call: ServiceCall) -> LimitOptions:
+    return LimitOptions(
+        charging_profile_id=call.data.get(ATTR_CHARGING_PROFILE_ID),
+        comment=call.data.get(ATTR_COMMENT),
+        condition=call.data.get(ATTR_CONDITION),
+        relative_delay_s=call.data.get(ATTR_RELATIVE_DELAY),
+        stack_level=call.data.get(ATTR_STACK_LEVEL),
+    )
+
+
+def _limits_session(call: ServiceCall, device: DeviceData) -> bool:
+    """Whether the call is about the running transaction's limit (only a connector has one)."""
+    if not call.data[ATTR_SESSION]:
+        return False
+    if device.kind != CONNECTOR:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="chargeye_session_needs_connector"
+        )
+    return True
+
+
+async def _async_set_power_limit(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    site = _site(context)
+    limit = float(call.data[ATTR_LIMIT])
+    if _limits_session(call, device):
+        await site.async_set_session_limit(device, limit, _limit_options(call))
+    else:
+        await site.async_set_power_limit(device, limit, _limit_options(call))
+    return None
+
+
+async def _async_clear_power_limit(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    site = _site(context)
+    if _limits_session(call, device):
+        await site.async_clear_session_limit(device)
+    else:
+        await site.async_clear_power_limit(device)
+    return None
+
+
+async def _async_change_availability(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    data: ConnectorData = device.data
+    site = _site(context)
+    reason = str(call.data.get(ATTR_REASON) or "").strip() or None
+    with site.chargeye_refusals(device):
+        await site.client.set_connector_availability(
+            data.station, data.connector, operative=call.data[ATTR_OPERATIVE], reason=reason
+        )
+    return None
+
+
+async def _async_set_charging_profile(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    """Validate the OCPP 2.0.1 ChargingProfile, push it, return the station's answer."""
+    profile = call.data[ATTR_PROFILE]
+    if problems := charging_profile_problems(profile):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="chargeye_invalid_charging_profile",
+            translation_placeholders={"problems": "; ".join(problems)},
+        )
+    data: StationData | ConnectorData = device.data
+    site = _site(context)
+    connector = data.connector if isinstance(data, ConnectorData) else None
+    with site.chargeye_refusals(device):
+        answer = await site.client.set_charging_profile(data.station, connector, profile)
+    return {"response": answer.get("response"), "status_info": answer.get("statusInfo")}
+
+
+async def _async_restart_station(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    reset = ResetType.IMMEDIATE if call.data[ATTR_IMMEDIATE] else ResetType.ON_IDLE
+    data: StationData = device.data
+    site = _site(context)
+    with site.chargeye_refusals(device):
+        await site.client.restart_station(data.station, reset)
+    return None
+
+
+_LIMIT_OPTION_FIELDS: dict[vol.Marker, Any] = {
+    vol.Optional(ATTR_CHARGING_PROFILE_ID): vol.All(vol.Coerce(int), vol.Range(min=0)),
+    vol.Optional(ATTR_COMMENT): cv.string,
+    vol.Optional(ATTR_CONDITION): cv.string,
+    vol.Optional(ATTR_RELATIVE_DELAY): vol.All(vol.Coerce(int), vol.Range(min=0)),
+    vol.Optional(ATTR_STACK_LEVEL): vol.All(vol.Coerce(int), vol.Range(min=0)),
+}
+
+SERVICES = (
+    VendorService(
+        name="start_transaction",
+        fields={
+            vol.Optional(ATTR_ID_TOKEN): cv.string,
+            vol.Optional(ATTR_ID_TOKEN_TYPE, default="app_user"): vol.All(
+                vol.Lower, vol.In(ID_TOKEN_TYPES)
+            ),
+        },
+        handler=device_handler(_async_start_transaction),
+        device_kinds=(CONNECTOR,),
+    ),
+    VendorService(
+        name="stop_transaction",
+        fields={vol.Optional(ATTR_TRANSACTION_ID): cv.string},
+        handler=_async_stop_transaction,
+    ),
+    VendorService(
+        name="set_power_limit",
+        fields={
+            vol.Required(ATTR_LIMIT): vol.All(vol.Coerce(float), vol.Range(min=0)),
+            vol.Optional(ATTR_SESSION, default=False): cv.boolean,
+            **_LIMIT_OPTION_FIELDS,
+        },
+        handler=device_handler(_async_set_power_limit),
+        device_kinds=(STATION, CONNECTOR),
+    ),
+    VendorService(
+        name="clear_power_limit",
+        fields={vol.Optional(ATTR_SESSION, default=False): cv.boolean},
+        handler=device_handler(_async_clear_power_limit),
+        device_kinds=(STATION, CONNECTOR),
+        # Clearing writes "no limit" to the power limit number's target.
+        write_target=lambda call, device: (
+            None if device is None else WriteTarget(f"{device.key}/power_limit", None)
+        ),
+    ),
+    VendorService(
+        name="change_availability",
+        fields={
+            vol.Required(ATTR_OPERATIVE): cv.boolean,
+            vol.Optional(ATTR_REASON): cv.string,
+        },
+        handler=device_handler(_async_change_availability),
+        device_kinds=(CONNECTOR,),
+    ),
+    VendorService(
+        name="set_charging_profile",
+        fields={vol.Required(ATTR_PROFILE): dict},
+        handler=device_handler(_async_set_charging_profile),
+        supports_response=SupportsResponse.OPTIONAL,
+        device_kinds=(STATION, CONNECTOR),
+    ),
+    VendorService(
+        name="restart_station",
+        fields={vol.Optional(ATTR_IMMEDIATE, default=False): cv.boolean},
+        handler=device_handler(_async_restart_station),
+        device_kinds=(STATION,),
+    ),
+)

@@ -1,0 +1,164 @@
+"""The limit numbers and "Remove limit" buttons of stations and connectors.
+
+An AC station is limited in amperes ("Current limit"), a DC one in kW ("Power
+limit"). The API does not report a limit in force, so a limit number shows the
+last limit this entry set and had accepted, and is Unknown while none is set:
+"no limit" is never shown as a limit equal to the rating. "Remove limit" (a
+button, or the ``clear_power_limit`` action) clears it. A connector's "Session
+limit" limits the running transaction, and is unavailable while none runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypedDict, Unpack
+
+from homeassistant.components.number import NumberDeviceClass, NumberMode
+from homeassistant.const import EntityCategory, UnitOfElectricCurrent, UnitOfPower
+
+from ...api.kempower_chargeye import LimitUnit
+from ...contract.descriptions import (
+    EvseBridgeButtonEntityDescription,
+    EvseBridgeNumberEntityDescription,
+)
+from ...contract.site import DeviceData
+from .model import CONNECTOR, ConnectorData, StationData
+from .site import ChargEyeSite
+
+#: Bounds of a limit when the station reports no rating (the example answer has zeros).
+FALLBACK_MAX_A = 63.0
+FALLBACK_MAX_KW = 600.0
+AC_PHASE_VOLTAGE = 230.0
+
+type LimitedData = StationData | ConnectorData
+
+
+def _is_ampere(data: LimitedData) -> bool:
+    return data.station.limit_unit is LimitUnit.AC_AMPERE
+
+
+def _limit_unit(data: LimitedData) -> str:
+    return UnitOfElectricCurrent.AMPERE if _is_ampere(data) else UnitOfPower.KILO_WATT
+
+
+def _limit_device_class(data: LimitedData) -> NumberDeviceClass:
+    return NumberDeviceClass.CURRENT if _is_ampere(data) else NumberDeviceClass.POWER
+
+
+def _rating(data: LimitedData) -> float:
+    """The largest limit that makes sense: the station's or connector's rating."""
+    station = data.station
+    if isinstance(data, ConnectorData):
+        connector_kw = data.connector.max_power_kw
+        if _is_ampere(data):
+            if connector_kw:
+                return float(round(connector_kw * 1000 / (AC_PHASE_VOLTAGE * 3)))
+            return station.max_power_a or FALLBACK_MAX_A
+        return connector_kw or station.max_power_kw or FALLBACK_MAX_KW
+    if _is_ampere(data):
+        return station.max_power_a or FALLBACK_MAX_A
+    return station.max_power_kw or FALLBACK_MAX_KW
+
+
+def _limit_value(data: LimitedData) -> float | None:
+    """The accepted limit; None (Unknown) while no limit is set."""
+    return data.power_limit
+
+
+async def _set_limit(site: ChargEyeSite, device: DeviceData, value: float) -> None:
+    await site.async_set_power_limit(device, value)
+
+
+async def _clear_limit(site: ChargEyeSite, device: DeviceData) -> None:
+    await site.async_clear_power_limit(device)
+
+
+async def _set_session_limit(site: ChargEyeSite, device: DeviceData, value: float) -> None:
+    await site.async_set_session_limit(device, value)
+
+
+def _has_running_transaction(data: ConnectorData) -> bool:
+    running = data.connector.running_transaction
+    return running is not None and running.transaction_id is not None
+
+
+def _limited_in(*, ampere: bool) -> Callable[[LimitedData], bool]:
+    return lambda data: _is_ampere(data) is ampere
+
+
+class _LimitConditions[D](TypedDict, total=False):
+    """When a limit number exists and when it takes a value."""
+
+    exists_fn: Callable[[D], bool]
+    available_fn: Callable[[D], bool]
+
+
+def _limit_number[D: LimitedData](
+    key: str,
+    translation_key: str,
+    kind: str,
+    value_fn: Callable[[D], float | None],
+    set_fn: Callable[[ChargEyeSite, DeviceData, float], Awaitable[None]],
+    **conditions: Unpack[_LimitConditions[D]],
+) -> EvseBridgeNumberEntityDescription[D, ChargEyeSite]:
+    """A limit typed in a box, from 0 to the rating, in the unit the station is limited in."""
+    return EvseBridgeNumberEntityDescription[D, ChargEyeSite](
+        key=key,
+        translation_key=translation_key,
+        device_kind=kind,
+        mode=NumberMode.BOX,
+        native_min_value=0,
+        native_step=1,
+        value_fn=value_fn,
+        set_fn=set_fn,
+        max_fn=_rating,
+        unit_fn=_limit_unit,
+        device_class_fn=_limit_device_class,
+        **conditions,
+    )
+
+
+def limit_numbers(
+    kind: str,
+) -> tuple[EvseBridgeNumberEntityDescription[LimitedData, ChargEyeSite], ...]:
+    """The station's or connector's limit: in A on an AC station, in kW on a DC one.
+
+    Both keep the key ``power_limit`` (one of them exists per device), so the
+    entity of an existing installation keeps its id and history.
+    """
+    return tuple(
+        _limit_number(
+            "power_limit",
+            translation_key,
+            kind,
+            _limit_value,
+            _set_limit,
+            exists_fn=_limited_in(ampere=ampere),
+        )
+        for translation_key, ampere in (("current_limit", True), ("power_limit", False))
+    )
+
+
+def _session_limit_value(data: ConnectorData) -> float | None:
+    return data.session_limit
+
+
+SESSION_LIMIT = _limit_number(
+    "session_power_limit",
+    "session_limit",
+    CONNECTOR,
+    _session_limit_value,
+    _set_session_limit,
+    available_fn=_has_running_transaction,
+)
+
+
+def clear_limit_button(kind: str) -> EvseBridgeButtonEntityDescription[LimitedData, ChargEyeSite]:
+    """Remove the station's or connector's limit."""
+    return EvseBridgeButtonEntityDescription[LimitedData, ChargEyeSite](
+        key="clear_power_limit",
+        translation_key="remove_limit",
+        device_kind=kind,
+        entity_category=EntityCategory.CONFIG,
+        press_fn=_clear_limit,
+    )
