@@ -21,7 +21,7 @@ from custom_components.evse_bridge.contract.descriptions import (
 from custom_components.evse_bridge.vendors.schneider_evce import SCHNEIDER_EVCE
 
 COMPONENT = Path(__file__).parents[2] / "custom_components" / "evse_bridge"
-VENDOR_MODULE = COMPONENT / "vendors" / "schneider_evce.py"
+VENDOR_PACKAGE = COMPONENT / "vendors" / "schneider_evce"
 PLATFORMS = {
     EvseBridgeSensorEntityDescription: "sensor",
     EvseBridgeSwitchEntityDescription: "switch",
@@ -57,7 +57,7 @@ def test_vendor_strings(language: str) -> None:
         assert entity["name"]
         if getattr(description, "device_class", None) is SensorDeviceClass.ENUM:
             assert set(entity["state"]) >= set(description.options or [])  # type: ignore[attr-defined]
-    source = VENDOR_MODULE.read_text("utf-8")
+    source = "".join(path.read_text("utf-8") for path in sorted(VENDOR_PACKAGE.glob("*.py")))
     for key in set(re.findall(r'translation_key="(evce_[a-z_]+)"', source)):
         found = (
             key in strings["exceptions"]
