@@ -1,0 +1,282 @@
+"""The EVCE actions: remote start and stop, station reset, zone reduction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from ...api.schneider_evce import EvceReductionType, EvceStation
+from ...const import DOMAIN
+from ...contract.site import DeviceData
+from ...contract.vendor import UNKNOWN, EntryContext, VendorService, WriteTarget, device_handler
+from .errors import reduction_errors, station_command_errors
+from .model import (
+    ATTR_CONNECTOR,
+    ATTR_DURATION,
+    ATTR_ID_TAG,
+    ATTR_TRANSACTION_ID,
+    ATTR_TYPE,
+    ATTR_UNIT,
+    ATTR_VALUE,
+    CONNECTOR,
+    REDUCTION_KEY,
+    STATION,
+    ZONE,
+    EvceConnectorData,
+    EvceStationData,
+    EvceZoneData,
+    ReductionMode,
+    reduction_max,
+    reduction_mode,
+)
+from .site import EvceSite
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """The station and connector an action is for, and how the user knows them."""
+
+    station: EvceStation
+    connector: EvceConnectorData | None
+    name: str
+
+
+def _target(context: EntryContext, device: DeviceData, connector: int | None) -> _Target:
+    """The station (online) and connector of a station or connector device target."""
+    data: EvceStationData | EvceConnectorData = device.data
+    if isinstance(data, EvceConnectorData):
+        online, station = data.online, data.station
+        station_name = data.station_name
+        if connector is not None and connector != data.connector_id:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="evce_connector_mismatch",
+                translation_placeholders={"target": device.identity.name},
+            )
+        connector = data.connector_id
+    else:
+        online, station = data.online, data.station
+        station_name = device.identity.name
+    if not online:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="evce_station_offline",
+            translation_placeholders={"station": station_name},
+        )
+    if connector is None:
+        return _Target(station, None, station_name)
+    if connector not in station.connectors:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="evce_unknown_connector",
+            translation_placeholders={
+                "connector": str(connector),
+                "station": station_name,
+                "connectors": ", ".join(str(item) for item in station.connectors) or "-",
+            },
+        )
+    connector_key = next(
+        key
+        for key, item in context.devices.items()
+        if isinstance(item.data, EvceConnectorData)
+        and item.data.station.id == station.id
+        and item.data.connector_id == connector
+    )
+    connector_device = context.devices[connector_key]
+    return _Target(station, connector_device.data, connector_device.identity.name)
+
+
+def _site(context: EntryContext) -> EvceSite:
+    site = context.site
+    assert isinstance(site, EvceSite)
+    return site
+
+
+@device_handler
+async def _async_remote_start(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    target = _target(context, device, call.data.get(ATTR_CONNECTOR))
+    if target.connector is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="evce_connector_required",
+            translation_placeholders={"station": target.name},
+        )
+    connector = target.connector.connector_id
+    with station_command_errors(target.name, "remote_start"):
+        await _site(context).client.remote_start(
+            target.station.id, connector, call.data.get(ATTR_ID_TAG)
+        )
+    return None
+
+
+@device_handler
+async def _async_remote_stop(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    """Stop a transaction given by id, else the one running on the given connector."""
+    target = _target(context, device, call.data.get(ATTR_CONNECTOR))
+    transaction: int | None = call.data.get(ATTR_TRANSACTION_ID)
+    client = _site(context).client
+    if transaction is not None:
+        with station_command_errors(target.name, "remote_stop"):
+            await client.remote_stop(target.station.id, transaction_id=transaction)
+        return None
+    if target.connector is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="evce_connector_or_transaction"
+        )
+    if not target.connector.in_session:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="evce_no_session",
+            translation_placeholders={"target": target.name},
+        )
+    # The document's remote stop takes a transaction: the connector's running one.
+    running = target.connector.transaction_id
+    connector = target.connector.connector_id
+    with station_command_errors(target.name, "remote_stop"):
+        if running is not None:
+            await client.remote_stop(target.station.id, transaction_id=running)
+        else:
+            await client.remote_stop(target.station.id, connector_id=connector)
+    return None
+
+
+@device_handler
+async def _async_reset(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    target = _target(context, device, None)
+    hard = call.data[ATTR_TYPE] == "hard"
+    with station_command_errors(target.name, "reset"):
+        await _site(context).client.reset(target.station.id, hard=hard)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _ReductionRequest:
+    """A ``set_zone_reduction`` call, checked against the zone's limit."""
+
+    value: float
+    reduction_type: EvceReductionType
+    duration_s: int | None
+
+
+def _reduction_request(call: ServiceCall, device: DeviceData) -> _ReductionRequest:
+    data: EvceZoneData = device.data
+    unit = call.data.get(ATTR_UNIT)
+    reduction_type = EvceReductionType(unit) if unit else data.reduction_type
+    value: float = call.data[ATTR_VALUE]
+    maximum = reduction_max(data, reduction_type)
+    if value > maximum:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="evce_reduction_too_high",
+            translation_placeholders={
+                "zone": device.identity.name,
+                "value": f"{value:g}",
+                "maximum": f"{maximum:g}",
+            },
+        )
+    duration: timedelta | None = call.data.get(ATTR_DURATION)
+    seconds = None if duration is None else int(duration.total_seconds())
+    return _ReductionRequest(value, reduction_type, seconds)
+
+
+def _reduction_write(call: ServiceCall, device: DeviceData | None) -> WriteTarget | None:
+    """The zone's reduction is the number's set-point: both are coalesced as one target.
+
+    A permanent reduction in the zone's unit is the number's value. A temporary one is
+    told apart by when it ends (to the minute), so an automation that renews it before
+    it lapses is sent again, at most once per interval. Without a device it is no write:
+    the handler refuses the call.
+    """
+    if device is None:
+        return None
+    request = _reduction_request(call, device)
+    zone: EvceZoneData = device.data
+    key = f"{device.key}/{REDUCTION_KEY}"
+    if request.duration_s is not None:
+        ends = dt_util.utcnow() + timedelta(seconds=request.duration_s)
+        return WriteTarget(
+            key, (request.value, request.reduction_type.value, ends.isoformat(timespec="minutes"))
+        )
+    if request.reduction_type is not zone.reduction_type:
+        return WriteTarget(key, (request.value, request.reduction_type.value))
+    permanent = reduction_mode(zone) in (None, ReductionMode.PERMANENT)
+    return WriteTarget(key, request.value, zone.reduction.value if permanent else UNKNOWN)
+
+
+@device_handler
+async def _async_set_zone_reduction(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    """A permanent reduction, or a temporary one for ``duration`` (``valid_mode`` temporary)."""
+    data: EvceZoneData = device.data
+    request = _reduction_request(call, device)
+    with reduction_errors(device.identity.name):
+        await _site(context).client.set_zone_reduction(
+            data.zone.id, request.value, request.reduction_type, duration_s=request.duration_s
+        )
+    return None
+
+
+SERVICES = (
+    VendorService(
+        name="remote_start",
+        fields={
+            vol.Optional(ATTR_CONNECTOR): vol.All(vol.Coerce(int), vol.Range(min=1)),
+            vol.Optional(ATTR_ID_TAG): cv.string,
+        },
+        handler=_async_remote_start,
+        device_kinds=(STATION, CONNECTOR),
+    ),
+    VendorService(
+        name="remote_stop",
+        fields={
+            vol.Optional(ATTR_CONNECTOR): vol.All(vol.Coerce(int), vol.Range(min=1)),
+            vol.Optional(ATTR_TRANSACTION_ID): vol.All(vol.Coerce(int), vol.Range(min=0)),
+        },
+        handler=_async_remote_stop,
+        device_kinds=(STATION, CONNECTOR),
+    ),
+    VendorService(
+        name="reset_station",
+        fields={vol.Optional(ATTR_TYPE, default="soft"): vol.In(["soft", "hard"])},
+        handler=_async_reset,
+        device_kinds=(STATION,),
+    ),
+    VendorService(
+        name="set_zone_reduction",
+        fields={
+            vol.Required(ATTR_VALUE): vol.All(vol.Coerce(float), vol.Range(min=0)),
+            vol.Optional(ATTR_UNIT): vol.In([item.value for item in EvceReductionType]),
+            vol.Optional(ATTR_DURATION): vol.All(
+                cv.positive_time_period, vol.Range(min=timedelta(seconds=1))
+            ),
+        },
+        handler=_async_set_zone_reduction,
+        device_kinds=(ZONE,),
+        write_target=_reduction_write,
+    ),
+)

@@ -1,0 +1,302 @@
+"""The entities of an EVCE hub's devices: the hub, stations, connectors, zones, power meters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.button import ButtonDeviceClass
+from homeassistant.components.number import NumberDeviceClass, NumberMode
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import (
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfPower,
+)
+
+from ...api.schneider_evce import EvceConnectorStatus, EvceOcppStatus, EvceReductionType
+from ...contract.commands import last_command_sensor
+from ...contract.descriptions import (
+    EvseBridgeButtonEntityDescription,
+    EvseBridgeEntityDescription,
+    EvseBridgeNumberEntityDescription,
+    EvseBridgeSensorEntityDescription,
+    EvseBridgeSwitchEntityDescription,
+)
+from ...contract.sensor_factories import (
+    current_sensor,
+    energy_sensor,
+    enum_sensor,
+    phase_sensors,
+    power_sensor,
+    voltage_sensor,
+)
+from ...contract.sessions import session_event
+from ...contract.site import DeviceData
+from .errors import station_command_errors
+from .model import (
+    ATTR_SESSION_START,
+    ATTR_STATIONS,
+    ATTR_TRANSACTION_ID,
+    CONNECTOR,
+    HUB,
+    POWER_METER,
+    REDUCTION_KEY,
+    STATION,
+    ZONE,
+    EvceConnectorData,
+    EvceHubData,
+    EvcePowerMeterData,
+    EvceStationData,
+    EvceZoneData,
+    ReductionMode,
+    reduction_max,
+    reduction_mode,
+)
+from .sessions import meter_kwh, session_record
+from .site import EvceSite
+
+# --- station -------------------------------------------------------------------------------
+
+
+async def _set_availability(site: EvceSite, device: DeviceData, on: bool) -> None:
+    data: EvceStationData = device.data
+    with station_command_errors(device.identity.name, "change_availability"):
+        await site.client.change_availability(data.station.id, operative=on)
+
+
+def _available(data: EvceStationData) -> bool | None:
+    if data.status is None or data.status.status is None:
+        return None
+    return data.status.status is not EvceConnectorStatus.INOPERATIVE
+
+
+async def _restart(site: EvceSite, device: DeviceData) -> None:
+    data: EvceStationData = device.data
+    with station_command_errors(device.identity.name, "reset"):
+        await site.client.reset(data.station.id)
+
+
+def _station_status(data: EvceStationData) -> EvceConnectorStatus | None:
+    return None if data.status is None else data.status.status
+
+
+def _station_ocpp(data: EvceStationData) -> EvceOcppStatus | None:
+    return None if data.status is None else data.status.ocpp_status
+
+
+STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    enum_sensor("status", "evce_station_status", STATION, EvceConnectorStatus, _station_status),
+    enum_sensor(
+        "ocpp_status",
+        "evce_ocpp_connection",
+        STATION,
+        EvceOcppStatus,
+        _station_ocpp,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    EvseBridgeSensorEntityDescription[EvceStationData](
+        key="zone",
+        translation_key="evce_station_zone",
+        device_kind=STATION,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.zone,
+        exists_fn=lambda data: data.zone is not None,
+    ),
+    EvseBridgeSwitchEntityDescription[EvceStationData, EvceSite](
+        key="availability",
+        translation_key="evce_availability",
+        device_kind=STATION,
+        is_on_fn=_available,
+        set_fn=_set_availability,
+    ),
+    EvseBridgeButtonEntityDescription[EvceStationData, EvceSite](
+        key="restart",
+        device_kind=STATION,
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        press_fn=_restart,
+    ),
+    last_command_sensor(STATION),
+)
+
+# --- connector -----------------------------------------------------------------------------
+
+
+async def _set_connector_availability(site: EvceSite, device: DeviceData, on: bool) -> None:
+    data: EvceConnectorData = device.data
+    with station_command_errors(device.identity.name, "change_availability"):
+        await site.client.change_availability(
+            data.station.id, operative=on, connector_id=data.connector_id
+        )
+
+
+def _connector_available(data: EvceConnectorData) -> bool | None:
+    if data.status is None:
+        return None
+    return data.status is not EvceConnectorStatus.INOPERATIVE
+
+
+def _connector_attributes(data: EvceConnectorData) -> dict[str, Any]:
+    return {
+        ATTR_TRANSACTION_ID: data.transaction_id,
+        ATTR_SESSION_START: data.session_start.isoformat() if data.session_start else None,
+    }
+
+
+CONNECTOR_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    session_event(CONNECTOR, session_record, meter_fn=meter_kwh),
+    enum_sensor(
+        "status",
+        "evce_connector_status",
+        CONNECTOR,
+        EvceConnectorStatus,
+        lambda data: data.status,
+        attributes_fn=_connector_attributes,
+    ),
+    power_sensor("power", "power", CONNECTOR, lambda data: data.power_w),
+    energy_sensor(
+        "session_energy", "session_energy", CONNECTOR, lambda data: data.session_energy_wh
+    ),
+    energy_sensor(
+        "energy",
+        "meter_energy",
+        CONNECTOR,
+        lambda data: data.energy_wh,
+        exists_fn=lambda data: data.state is None or data.state.energy_wh is not None,
+    ),
+    EvseBridgeSwitchEntityDescription[EvceConnectorData, EvceSite](
+        key="availability",
+        translation_key="evce_availability",
+        device_kind=CONNECTOR,
+        is_on_fn=_connector_available,
+        set_fn=_set_connector_availability,
+        # One connector's own switch only where the station has several.
+        exists_fn=lambda data: len(data.station.connectors) > 1,
+    ),
+)
+
+# --- hub -----------------------------------------------------------------------------------
+
+HUB_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    EvseBridgeSensorEntityDescription[EvceHubData](
+        key="stations_connected",
+        translation_key="evce_stations_connected",
+        device_kind=HUB,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.stations_connected,
+        attributes_fn=lambda data: {"stations": data.stations},
+    ),
+    power_sensor("power", "evce_stations_power", HUB, lambda data: data.power_w),
+)
+
+# --- zone ----------------------------------------------------------------------------------
+
+
+def _reduction_unit(data: EvceZoneData) -> str:
+    if data.reduction_type is EvceReductionType.POWER:
+        return UnitOfPower.KILO_WATT
+    return UnitOfElectricCurrent.AMPERE
+
+
+def _reduction_device_class(data: EvceZoneData) -> NumberDeviceClass:
+    if data.reduction_type is EvceReductionType.POWER:
+        return NumberDeviceClass.POWER
+    return NumberDeviceClass.CURRENT
+
+
+async def _set_reduction(site: EvceSite, device: DeviceData, value: float) -> None:
+    data: EvceZoneData = device.data
+    await site.client.set_zone_reduction(data.zone.id, value, data.reduction_type)
+
+
+ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    *phase_sensors(
+        current_sensor, "current_phase", ZONE, lambda data: data.status.currents_a, precision=1
+    ),
+    power_sensor("power", "power", ZONE, lambda data: data.status.power_w),
+    current_sensor(
+        "setpoint", "evce_zone_setpoint", ZONE, lambda data: data.status.setpoint_a, precision=1
+    ),
+    EvseBridgeSensorEntityDescription[EvceZoneData](
+        key="stations",
+        translation_key="evce_zone_stations",
+        device_kind=ZONE,
+        value_fn=lambda data: None if data.stations is None else len(data.stations),
+        attributes_fn=lambda data: {ATTR_STATIONS: list(data.stations or ())},
+        exists_fn=lambda data: data.stations is not None,
+    ),
+    enum_sensor(
+        "reduction_mode",
+        "evce_reduction_mode",
+        ZONE,
+        ReductionMode,
+        reduction_mode,
+        attributes_fn=lambda data: {"duration_s": data.reduction.duration_s},
+    ),
+    EvseBridgeNumberEntityDescription[EvceZoneData, EvceSite](
+        key=REDUCTION_KEY,
+        translation_key="evce_zone_reduction",
+        device_kind=ZONE,
+        mode=NumberMode.BOX,
+        native_step=0.1,
+        value_fn=lambda data: data.reduction.value,
+        set_fn=_set_reduction,
+        min_fn=lambda data: 0.0,
+        max_fn=reduction_max,
+        unit_fn=_reduction_unit,
+        device_class_fn=_reduction_device_class,
+    ),
+)
+
+# --- power meter ---------------------------------------------------------------------------
+
+
+POWER_METER_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    *phase_sensors(
+        voltage_sensor,
+        "voltage_phase",
+        POWER_METER,
+        lambda data: data.values.voltages_v,
+        precision=1,
+    ),
+    *phase_sensors(
+        current_sensor,
+        "current_phase",
+        POWER_METER,
+        lambda data: data.values.currents_a,
+        precision=2,
+    ),
+    power_sensor(
+        "power",
+        "power",
+        POWER_METER,
+        lambda data: data.values.power_kw,
+        unit=UnitOfPower.KILO_WATT,
+    ),
+    energy_sensor(
+        "energy_import",
+        "evce_energy_import",
+        POWER_METER,
+        lambda data: data.values.energy_import_kwh,
+        unit=UnitOfEnergy.KILO_WATT_HOUR,
+    ),
+    EvseBridgeSensorEntityDescription[EvcePowerMeterData](
+        key="frequency",
+        device_kind=POWER_METER,
+        device_class=SensorDeviceClass.FREQUENCY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.values.frequency_hz,
+    ),
+)
+
+DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    *HUB_DESCRIPTIONS,
+    *STATION_DESCRIPTIONS,
+    *CONNECTOR_DESCRIPTIONS,
+    *ZONE_DESCRIPTIONS,
+    *POWER_METER_DESCRIPTIONS,
+)
