@@ -1,0 +1,369 @@
+"""Charging sessions across polls, decided without Home Assistant.
+
+What one poll of one device means for the session held open for it
+(``decide``), what a session that ended unseen delivered (``counted_since``),
+what its completion reports (``completion_payload``), and the book of an
+entry's sessions (``SessionBook``: open, completed for 13 months, energy
+delivered per device) in the form the store keeps. Times come in as
+arguments; they are aware datetimes, written as ISO 8601 in UTC.
+
+The tracker (``tracker.py``) does the rest: the store, the events, the device
+registry's names, and asking the device for its final record of a session.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Container, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any, Final
+import uuid
+
+from ..contract.records import SessionRecord
+
+#: Completed sessions are kept this long (13 months: a year compared month by month).
+KEEP: Final = timedelta(days=396)
+#: Two readings without a device id are the same session when their starts are this close.
+SAME_START_TOLERANCE: Final = timedelta(minutes=5)
+#: Energy may read this much lower on a later poll of the same session (rounding).
+ENERGY_TOLERANCE_KWH: Final = 0.01
+
+#: How events and history show a tag (a pseudonym unless the entry's option says otherwise).
+DisplayTag = Callable[[str | None], str | None]
+
+
+def to_iso(value: datetime | None) -> str | None:
+    """``value`` as the store, the events and the history write it: ISO 8601 in UTC."""
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """A time as ``to_iso`` wrote it; None if there is none or it cannot be read."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@dataclass(slots=True, kw_only=True)
+class OpenSession:
+    """A session seen running: what the last poll said, kept across restarts."""
+
+    uid: str
+    #: The device's own id, if it has one.
+    device_id: str | None
+    device_key: str
+    start: str | None
+    energy_kwh: float | None
+    duration_s: float | None
+    peak_power_w: float | None
+    tag: str | None = field(repr=False)
+    vehicle_soc: float | None
+    stop_reason: str | None
+    last_seen: str
+    #: The device's lifetime register at ``last_seen`` (``meter_fn``), in kWh.
+    meter_kwh: float | None = None
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any]) -> OpenSession:
+        """An open session as the store holds it (fields it lacks are None)."""
+        known: dict[str, Any] = {key: value.get(key) for key in cls.__dataclass_fields__}
+        return cls(**known)
+
+    @classmethod
+    def from_record(
+        cls, key: str, record: SessionRecord, now: datetime, display_tag: DisplayTag
+    ) -> OpenSession:
+        """The session ``record`` describes on device ``key``, first seen at ``now``."""
+        return cls(
+            uid=record.id if record.id is not None else uuid.uuid4().hex,
+            device_id=record.id,
+            device_key=key,
+            start=to_iso(record.start),
+            energy_kwh=record.energy_kwh,
+            duration_s=record.duration_s,
+            peak_power_w=record.power_w,
+            tag=display_tag(record.tag),
+            vehicle_soc=record.vehicle_soc,
+            stop_reason=record.stop_reason,
+            last_seen=now.isoformat(),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The open session as the store keeps it."""
+        return asdict(self)
+
+    def take(self, record: SessionRecord, now: datetime, display_tag: DisplayTag) -> None:
+        """What a later reading of this session says (what it leaves out stands)."""
+        if record.energy_kwh is not None:
+            self.energy_kwh = record.energy_kwh
+        if record.duration_s is not None:
+            self.duration_s = record.duration_s
+        self.peak_power_w = peak(self.peak_power_w, record.power_w)
+        if record.vehicle_soc is not None:
+            self.vehicle_soc = record.vehicle_soc
+        if record.stop_reason is not None:
+            self.stop_reason = record.stop_reason
+        if self.tag is None and record.tag is not None:
+            # Some devices report the tag only once the session is authorized.
+            self.tag = display_tag(record.tag)
+        self.last_seen = now.isoformat()
+
+
+def peak(*values: float | None) -> float | None:
+    """The highest of the known values, None if none is known."""
+    known = [value for value in values if value is not None]
+    return max(known) if known else None
+
+
+def same_session(open_: OpenSession, record: SessionRecord) -> bool:
+    """Whether ``record`` continues ``open_`` (after a poll, a restart or a connection loss)."""
+    if open_.device_id is not None and record.id is not None:
+        return open_.device_id == record.id
+    if (
+        open_.energy_kwh is not None
+        and record.energy_kwh is not None
+        and record.energy_kwh < open_.energy_kwh - ENERGY_TOLERANCE_KWH
+    ):
+        return False
+    if (
+        open_.duration_s is not None
+        and record.duration_s is not None
+        and record.duration_s < open_.duration_s
+    ):
+        return False
+    start = parse_time(open_.start)
+    if start is not None and record.start is not None:
+        return abs(record.start - start) <= SAME_START_TOLERANCE
+    return True
+
+
+def counted_since(
+    open_: OpenSession, record: SessionRecord | None, meter_kwh: float | None
+) -> SessionRecord | None:
+    """The final energy of a session that ended unseen, from the lifetime register.
+
+    What the register counted since the session's last reading, less what a session
+    running now has charged, belongs to the one that ended. None when the register
+    is unknown, or when it went backwards (a reset): the last reading stands.
+    """
+    if meter_kwh is None or open_.meter_kwh is None or open_.energy_kwh is None:
+        return None
+    since = meter_kwh - open_.meter_kwh
+    if record is not None:
+        since -= record.energy_kwh or 0.0
+    if since <= ENERGY_TOLERANCE_KWH:
+        return None
+    return SessionRecord(energy_kwh=open_.energy_kwh + since)
+
+
+class Next(Enum):
+    """What a poll's record does, once the session it ended (if any) is completed."""
+
+    #: Nothing to do: no session, one completed already, or one that ended before we watched.
+    NOTHING = "nothing"
+    #: The open session runs on: take the record's values.
+    UPDATE = "update"
+    #: The open session's record says it is over: complete it with the record's values.
+    COMPLETE = "complete"
+    #: A new session runs.
+    START = "start"
+    #: A session started and ended between polls: complete it from the record alone.
+    COMPLETE_UNSEEN = "complete_unseen"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What one poll of one device means."""
+
+    #: The open session that ended unseen (idle now, or another session runs): complete
+    #: it with the device's final record, else with what the register counted since.
+    ended: OpenSession | None = None
+    next: Next = Next.NOTHING
+
+
+def decide(
+    open_: OpenSession | None,
+    record: SessionRecord | None,
+    *,
+    completed_ids: Container[str],
+    since: datetime,
+) -> Decision:
+    """What ``record`` (None: no session) means for the session ``open_`` held open.
+
+    ``completed_ids`` are the device ids of sessions completed already; ``since`` is
+    when the entry began watching (a session that ended unseen before then is not ours).
+    """
+    ended = None
+    if open_ is not None and (record is None or not same_session(open_, record)):
+        ended, open_ = open_, None
+    if record is None:
+        return Decision(ended)
+    if open_ is not None:
+        return Decision(ended, Next.COMPLETE if record.ended else Next.UPDATE)
+    if record.id is not None and record.id in completed_ids:
+        return Decision(ended)
+    if record.ended:
+        ended_at = record.end or record.start
+        if record.id is None or ended_at is None or ended_at < since:
+            return Decision(ended)
+        return Decision(ended, Next.COMPLETE_UNSEEN)
+    return Decision(ended, Next.START)
+
+
+def completion_payload(
+    open_: OpenSession,
+    final: SessionRecord | None,
+    now: datetime,
+    names: Mapping[str, Any],
+    display_tag: DisplayTag,
+) -> dict[str, Any]:
+    """The ``completed`` event of ``open_``, ended with the ``final`` values if known.
+
+    The duration comes from start and end if the device gave none, the start from
+    the end and the duration if it gave no start; the end is the final record's,
+    else the last poll that saw the session. ``names`` are the device's (``device_id``,
+    ``station``, ``connector``).
+    """
+    if final is not None:
+        open_.take(final, now, display_tag)
+        if final.start is not None and open_.start is None:
+            open_.start = to_iso(final.start)
+    start = parse_time(open_.start)
+    end = (final.end if final is not None else None) or parse_time(open_.last_seen) or now
+    duration = open_.duration_s
+    if duration is None and start is not None:
+        duration = max(0.0, (end - start).total_seconds())
+    if start is None and duration is not None:
+        start = end - timedelta(seconds=duration)
+    return {
+        "session_id": open_.uid,
+        "start": to_iso(start),
+        "end": to_iso(end),
+        "duration_s": None if duration is None else round(duration),
+        "energy_kwh": round(open_.energy_kwh or 0.0, 3),
+        "peak_power_w": open_.peak_power_w,
+        "tag": open_.tag,
+        "vehicle_soc": open_.vehicle_soc,
+        "stop_reason": open_.stop_reason,
+        **names,
+    }
+
+
+def prune(completed: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The completed sessions that ended within ``KEEP`` of ``now`` (or have no end)."""
+    oldest = now - KEEP
+    return [item for item in completed if (parse_time(item.get("end")) or now) >= oldest]
+
+
+class SessionBook:
+    """An entry's sessions: open per device key, completed, energy delivered per device."""
+
+    def __init__(self, since: datetime, display_tag: DisplayTag) -> None:
+        """An empty book, watching from ``since``; ``display_tag`` shows a tag."""
+        self.since = since
+        self.display_tag = display_tag
+        self.open: dict[str, OpenSession] = {}
+        #: The completed sessions as the history lists them (with device and parent key).
+        self.completed: list[dict[str, Any]] = []
+        #: The device ids of the completed sessions (also of the pruned ones seen since).
+        self.completed_ids: set[str] = set()
+        #: Energy of the completed sessions per device key, in kWh.
+        self.delivered: dict[str, float] = defaultdict(float)
+
+    def load(self, stored: Mapping[str, Any], now: datetime) -> None:
+        """Take what the store holds (``to_store``); ``now`` prunes the old sessions."""
+        self.since = parse_time(stored.get("since")) or now
+        self.open = {
+            key: OpenSession.from_dict(value) for key, value in stored.get("open", {}).items()
+        }
+        self.completed = list(stored.get("completed", []))
+        self.delivered.update(stored.get("delivered", {}))
+        self.prune(now)
+
+    def to_store(self) -> dict[str, Any]:
+        """What the store keeps (besides the tag secret)."""
+        return {
+            "since": self.since.isoformat(),
+            "open": {key: value.to_dict() for key, value in self.open.items()},
+            "completed": self.completed,
+            "delivered": dict(self.delivered),
+        }
+
+    def decide(self, key: str, record: SessionRecord | None) -> Decision:
+        """What this poll of device ``key`` means; a session it ended is closed already.
+
+        Closed before the tracker waits for the device's final record, so a poll
+        that overlaps this one cannot complete it a second time.
+        """
+        decision = decide(
+            self.open.get(key), record, completed_ids=self.completed_ids, since=self.since
+        )
+        if decision.ended is not None:
+            self.open.pop(key, None)
+        return decision
+
+    def start(
+        self, key: str, record: SessionRecord, now: datetime, meter_kwh: float | None
+    ) -> OpenSession:
+        """Open the session ``record`` describes on device ``key``."""
+        open_ = OpenSession.from_record(key, record, now, self.display_tag)
+        open_.meter_kwh = meter_kwh
+        if open_.start is None:
+            # A device that gives no start: the first poll that saw it (kept across restarts).
+            open_.start = to_iso(now)
+        self.open[key] = open_
+        return open_
+
+    def update(
+        self, key: str, record: SessionRecord, now: datetime, meter_kwh: float | None
+    ) -> None:
+        """The open session of device ``key`` runs on, as ``record`` says."""
+        open_ = self.open[key]
+        open_.take(record, now, self.display_tag)
+        open_.meter_kwh = meter_kwh
+
+    def unseen(self, key: str, record: SessionRecord, now: datetime) -> OpenSession:
+        """The session ``record`` describes, started and ended between polls."""
+        return OpenSession.from_record(key, record, now, self.display_tag)
+
+    def complete(
+        self,
+        open_: OpenSession,
+        final: SessionRecord | None,
+        now: datetime,
+        names: Mapping[str, Any],
+        parent_key: str | None,
+    ) -> dict[str, Any]:
+        """Complete ``open_`` (see ``completion_payload``): the payload of its event."""
+        key = open_.device_key
+        self.open.pop(key, None)
+        payload = completion_payload(open_, final, now, names, self.display_tag)
+        if open_.device_id is not None:
+            self.completed_ids.add(open_.device_id)
+        self.delivered[key] += payload["energy_kwh"]
+        self.completed.append({**payload, "device_key": key, "parent_key": parent_key})
+        self.prune(now)
+        return payload
+
+    def prune(self, now: datetime) -> None:
+        """Forget the sessions that ended longer than ``KEEP`` ago (not their ids)."""
+        self.completed = prune(self.completed, now)
+        self.completed_ids |= {
+            item["session_id"] for item in self.completed if item.get("session_id")
+        }
+
+    def delivered_kwh(self, key: str, via: Mapping[str, str | None]) -> float:
+        """Energy delivered through ``key`` and the devices linked to it (``via``: parents)."""
+        total = self.delivered.get(key, 0.0)
+        open_ = self.open.get(key)
+        if open_ is not None and open_.energy_kwh is not None:
+            total += open_.energy_kwh
+        for child_key, parent_key in via.items():
+            if parent_key == key and child_key != key:
+                total += self.delivered_kwh(child_key, via)
+        return round(total, 3)

@@ -1,0 +1,124 @@
+"""The history of an entry's completed sessions: listed, filtered, totalled, grouped.
+
+Plain data, no Home Assistant: a history item is a completed session's event
+payload plus the ``device_key`` and ``parent_key`` it ran on (which the answer of
+``get_sessions`` leaves out).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Final
+
+from ..contract.records import SessionRecord
+from .core import parse_time, to_iso
+
+#: How ``get_sessions`` can group the sessions.
+GROUP_BY: Final = ("tag", "connector", "day", "month")
+
+
+def stored_history(
+    completed: Iterable[dict[str, Any]], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """The completed sessions that started (else ended) in [start, end)."""
+    return [
+        item
+        for item in completed
+        if (begin := parse_time(item.get("start") or item.get("end"))) is not None
+        and start <= begin < end
+    ]
+
+
+def device_history_item(
+    key: str,
+    record: SessionRecord,
+    tag: str | None,
+    names: Mapping[str, Any],
+    parent_key: str | None,
+) -> dict[str, Any]:
+    """A session from the device's own records, as the history lists ours.
+
+    ``tag`` is the record's tag as the history shows it; ``names`` are the device's
+    (``device_id``, ``station``, ``connector``).
+    """
+    duration = record.duration_s
+    if duration is None and record.start is not None and record.end is not None:
+        duration = (record.end - record.start).total_seconds()
+    return {
+        "session_id": record.id,
+        "start": to_iso(record.start),
+        "end": to_iso(record.end),
+        "duration_s": None if duration is None else round(duration),
+        "energy_kwh": round(record.energy_kwh or 0.0, 3),
+        "peak_power_w": record.power_w,
+        "tag": tag,
+        "vehicle_soc": record.vehicle_soc,
+        "stop_reason": record.stop_reason,
+        **names,
+        "device_key": key,
+        "parent_key": parent_key,
+    }
+
+
+def totals(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Energy, duration and number of ``items``."""
+    listed = list(items)
+    return {
+        "energy_kwh": round(sum(item["energy_kwh"] or 0.0 for item in listed), 3),
+        "duration_s": sum(item["duration_s"] or 0 for item in listed),
+        "count": len(listed),
+    }
+
+
+def group_key(item: Mapping[str, Any], group_by: str, time_zone: tzinfo, now: datetime) -> str:
+    """The group of ``item``: its tag, its station and connector, or its local day or month.
+
+    A session without start and end falls on ``now``'s day.
+    """
+    if group_by == "tag":
+        return str(item["tag"] or "")
+    if group_by == "connector":
+        return " ".join(part for part in (item["station"], item["connector"]) if part)
+    moment = parse_time(item["start"] or item["end"]) or now
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(time_zone).strftime("%Y-%m-%d" if group_by == "day" else "%Y-%m")
+
+
+def sessions_answer(
+    history: Iterable[Mapping[str, Any]],
+    *,
+    device_key: str | None,
+    tags: Collection[str] | None,
+    group_by: str | None,
+    time_zone: tzinfo,
+    now: datetime,
+) -> dict[str, Any]:
+    """The answer of ``get_sessions``: the sessions in order, their totals and groups.
+
+    Only those of ``device_key`` and the devices linked to it, if a key; only those
+    whose (shown) tag is one of ``tags``, if any.
+    """
+    sessions = list(history)
+    if device_key is not None:
+        sessions = [
+            item for item in sessions if device_key in (item["device_key"], item["parent_key"])
+        ]
+    if tags is not None:
+        sessions = [item for item in sessions if item["tag"] in tags]
+    sessions.sort(key=lambda item: item["start"] or item["end"] or "")
+    public = [
+        {key: value for key, value in item.items() if key not in ("device_key", "parent_key")}
+        for item in sessions
+    ]
+    answer: dict[str, Any] = {"sessions": public, "totals": totals(public)}
+    if group_by:
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for item in public:
+            groups[group_key(item, group_by, time_zone, now)].append(item)
+        answer["groups"] = [
+            {"group": key, **totals(items)} for key, items in sorted(groups.items())
+        ]
+    return answer
