@@ -1,0 +1,1 @@
+"""Tests of the session core, without Home Assistant."""

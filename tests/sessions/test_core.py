@@ -1,0 +1,336 @@
+"""The session core: plain data in, decisions and payloads out, no Home Assistant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from custom_components.evse_bridge.contract.records import SessionRecord
+from custom_components.evse_bridge.sessions.core import (
+    KEEP,
+    Decision,
+    Next,
+    OpenSession,
+    SessionBook,
+    completion_payload,
+    counted_since,
+    decide,
+    parse_time,
+    prune,
+    same_session,
+    to_iso,
+)
+from custom_components.evse_bridge.sessions.history import (
+    group_key,
+    sessions_answer,
+    stored_history,
+    totals,
+)
+from custom_components.evse_bridge.sessions.tags import display_tag, pseudonym
+
+NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
+NAMES = {"device_id": "dev1", "station": "Garage", "connector": "Left"}
+
+
+def _keep(tag: str | None) -> str | None:
+    return tag
+
+
+def _lower(tag: str | None) -> str | None:
+    return None if tag is None else tag.lower()
+
+
+def _open(**values: Any) -> OpenSession:
+    fields: dict[str, Any] = {
+        "uid": "u1",
+        "device_id": None,
+        "device_key": "c1",
+        "start": to_iso(NOW - timedelta(hours=1)),
+        "energy_kwh": 5.0,
+        "duration_s": 3600.0,
+        "peak_power_w": 7000.0,
+        "tag": None,
+        "vehicle_soc": None,
+        "stop_reason": None,
+        "last_seen": NOW.isoformat(),
+    }
+    return OpenSession(**(fields | values))
+
+
+class TestSameSession:
+    def test_device_ids_decide_when_both_have_one(self) -> None:
+        open_ = _open(device_id="tx1")
+        assert same_session(open_, SessionRecord(id="tx1", energy_kwh=0.0))
+        assert not same_session(open_, SessionRecord(id="tx2", energy_kwh=6.0))
+
+    def test_energy_going_backwards_is_another_session(self) -> None:
+        open_ = _open()
+        assert not same_session(open_, SessionRecord(energy_kwh=4.0))
+        # A rounding step down is still the same session.
+        assert same_session(open_, SessionRecord(energy_kwh=4.995))
+
+    def test_duration_going_backwards_is_another_session(self) -> None:
+        assert not same_session(_open(), SessionRecord(duration_s=60.0))
+        assert same_session(_open(), SessionRecord(duration_s=3660.0))
+
+    def test_starts_within_the_tolerance_are_the_same(self) -> None:
+        start = NOW - timedelta(hours=1)
+        assert same_session(_open(), SessionRecord(start=start + timedelta(minutes=4)))
+        assert not same_session(_open(), SessionRecord(start=start + timedelta(minutes=6)))
+
+    def test_nothing_to_compare_is_the_same(self) -> None:
+        assert same_session(_open(start=None, energy_kwh=None, duration_s=None), SessionRecord())
+
+
+class TestCountedSince:
+    def test_what_the_register_counted_since_belongs_to_the_ended_session(self) -> None:
+        final = counted_since(_open(meter_kwh=100.0), None, 102.5)
+        assert final == SessionRecord(energy_kwh=7.5)
+
+    def test_a_new_session_keeps_its_own_energy(self) -> None:
+        final = counted_since(_open(meter_kwh=100.0), SessionRecord(energy_kwh=1.5), 102.5)
+        assert final == SessionRecord(energy_kwh=6.0)
+
+    def test_a_reset_register_leaves_the_last_reading(self) -> None:
+        assert counted_since(_open(meter_kwh=100.0), None, 3.0) is None
+
+    def test_nothing_counted_or_no_register(self) -> None:
+        assert counted_since(_open(meter_kwh=100.0), None, 100.005) is None
+        assert counted_since(_open(meter_kwh=None), None, 102.0) is None
+        assert counted_since(_open(meter_kwh=100.0), None, None) is None
+
+
+class TestDecide:
+    def test_idle_without_an_open_session(self) -> None:
+        assert decide(None, None, completed_ids=set(), since=NOW) == Decision()
+
+    def test_a_new_session_starts(self) -> None:
+        decision = decide(None, SessionRecord(energy_kwh=0.1), completed_ids=set(), since=NOW)
+        assert decision == Decision(None, Next.START)
+
+    def test_the_same_session_updates_or_completes(self) -> None:
+        open_ = _open()
+        assert decide(open_, SessionRecord(energy_kwh=6.0), completed_ids=set(), since=NOW) == (
+            Decision(None, Next.UPDATE)
+        )
+        ended = SessionRecord(energy_kwh=6.0, ended=True)
+        assert decide(open_, ended, completed_ids=set(), since=NOW) == (
+            Decision(None, Next.COMPLETE)
+        )
+
+    def test_idle_ends_the_open_session(self) -> None:
+        open_ = _open()
+        assert decide(open_, None, completed_ids=set(), since=NOW) == Decision(open_)
+
+    def test_another_session_completes_the_open_one_then_starts(self) -> None:
+        open_ = _open(device_id="tx1")
+        decision = decide(open_, SessionRecord(id="tx2"), completed_ids=set(), since=NOW)
+        assert decision == Decision(open_, Next.START)
+
+    def test_a_completed_session_is_not_reported_again(self) -> None:
+        record = SessionRecord(id="tx1", ended=True, end=NOW)
+        assert decide(None, record, completed_ids={"tx1"}, since=NOW) == Decision()
+
+    def test_an_unseen_session_completes_only_if_it_ended_while_watched(self) -> None:
+        record = SessionRecord(id="tx1", ended=True, end=NOW)
+        since = NOW - timedelta(days=1)
+        assert decide(None, record, completed_ids=set(), since=since) == (
+            Decision(None, Next.COMPLETE_UNSEEN)
+        )
+        assert decide(None, record, completed_ids=set(), since=NOW + timedelta(seconds=1)) == (
+            Decision()
+        )
+        # Without a device id it cannot be told from one reported already.
+        anonymous = SessionRecord(ended=True, end=NOW)
+        assert decide(None, anonymous, completed_ids=set(), since=since) == Decision()
+
+
+class TestCompletionPayload:
+    def test_duration_from_start_and_end(self) -> None:
+        open_ = _open(duration_s=None, energy_kwh=7.12345, tag="tag_x")
+        final = SessionRecord(end=NOW + timedelta(minutes=30))
+        payload = completion_payload(open_, final, NOW, NAMES, _keep)
+        assert payload == {
+            "session_id": "u1",
+            "start": "2025-03-10T11:00:00+00:00",
+            "end": "2025-03-10T12:30:00+00:00",
+            "duration_s": 5400,
+            "energy_kwh": 7.123,
+            "peak_power_w": 7000.0,
+            "tag": "tag_x",
+            "vehicle_soc": None,
+            "stop_reason": None,
+            "device_id": "dev1",
+            "station": "Garage",
+            "connector": "Left",
+        }
+
+    def test_start_from_duration_and_last_seen(self) -> None:
+        open_ = _open(start=None, duration_s=1800.4, energy_kwh=None)
+        payload = completion_payload(open_, None, NOW, NAMES, _keep)
+        assert payload["start"] == "2025-03-10T11:29:59.600000+00:00"
+        assert payload["end"] == NOW.isoformat()
+        assert payload["duration_s"] == 1800
+        assert payload["energy_kwh"] == 0.0
+
+    def test_the_final_record_wins(self) -> None:
+        open_ = _open(start=None)
+        final = SessionRecord(
+            start=NOW - timedelta(hours=2),
+            energy_kwh=9.0,
+            power_w=11000.0,
+            tag="CARD",
+            stop_reason="ev",
+            ended=True,
+        )
+        payload = completion_payload(open_, final, NOW, NAMES, _lower)
+        assert payload["start"] == "2025-03-10T10:00:00+00:00"
+        assert payload["energy_kwh"] == 9.0
+        assert payload["peak_power_w"] == 11000.0
+        assert payload["tag"] == "card"
+        assert payload["stop_reason"] == "ev"
+
+
+class TestSessionBook:
+    def test_a_session_runs_and_completes_into_the_history(self) -> None:
+        book = SessionBook(NOW - timedelta(days=1), _keep)
+        record = SessionRecord(id="tx1", start=NOW, energy_kwh=1.0, power_w=3000.0)
+        assert book.decide("c1", record) == Decision(None, Next.START)
+        book.start("c1", record, NOW, 10.0)
+        later = NOW + timedelta(minutes=10)
+        book.update("c1", SessionRecord(id="tx1", energy_kwh=2.0, power_w=7000.0), later, 11.0)
+        assert book.delivered_kwh("c1", {}) == 2.0
+        assert book.open["c1"].peak_power_w == 7000.0
+        assert book.open["c1"].meter_kwh == 11.0
+
+        decision = book.decide("c1", None)
+        assert decision.ended is not None
+        assert "c1" not in book.open
+        payload = book.complete(decision.ended, None, later, NAMES, "station1")
+        assert payload["energy_kwh"] == 2.0
+        assert book.completed == [{**payload, "device_key": "c1", "parent_key": "station1"}]
+        assert book.completed_ids == {"tx1"}
+        assert book.delivered_kwh("station1", {"c1": "station1", "station1": None}) == 2.0
+
+    def test_the_store_round_trips(self) -> None:
+        book = SessionBook(NOW - timedelta(days=1), _keep)
+        book.start("c1", SessionRecord(energy_kwh=1.0), NOW, None)
+        stored = book.to_store()
+        assert stored["since"] == "2025-03-09T12:00:00+00:00"
+        assert stored["open"]["c1"]["start"] == NOW.isoformat()
+        loaded = SessionBook(NOW, _keep)
+        loaded.load(stored, NOW)
+        assert loaded.to_store() == stored
+
+    def test_loading_prunes_and_keeps_the_ids(self) -> None:
+        old = {"session_id": "tx0", "end": to_iso(NOW - KEEP - timedelta(days=1))}
+        kept = {"session_id": "tx1", "end": to_iso(NOW - KEEP + timedelta(days=1))}
+        book = SessionBook(NOW, _keep)
+        book.load({"completed": [old, kept]}, NOW)
+        assert book.completed == [kept]
+        assert book.since == NOW
+
+
+def test_prune_keeps_13_months_and_sessions_without_end() -> None:
+    edge = {"end": to_iso(NOW - KEEP)}
+    old = {"end": to_iso(NOW - KEEP - timedelta(seconds=1))}
+    endless: dict[str, Any] = {"end": None}
+    assert timedelta(days=396) == KEEP
+    assert prune([edge, old, endless], NOW) == [edge, endless]
+
+
+def test_times_as_the_store_writes_them() -> None:
+    local = datetime(2025, 3, 10, 13, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert to_iso(local) == "2025-03-10T12:00:00+00:00"
+    assert parse_time("2025-03-10T12:00:00+00:00") == NOW
+    assert parse_time("not a time") is None
+    assert parse_time(None) is None
+
+
+class TestTags:
+    def test_pseudonym_is_stable_per_secret_whatever_the_case_and_space(self) -> None:
+        first = pseudonym(b"a" * 32, "04ab12")
+        assert first == pseudonym(b"a" * 32, "  04AB12 ")
+        assert first.startswith("tag_")
+        assert len(first) == 20
+        assert first != pseudonym(b"b" * 32, "04ab12")
+        assert first != pseudonym(b"a" * 32, "04ab13")
+
+    def test_display_tag(self) -> None:
+        secret = b"s" * 32
+        assert display_tag(" 04ab ", secret, include_ids=True) == "04ab"
+        assert display_tag("04ab", secret, include_ids=False) == pseudonym(secret, "04ab")
+        assert display_tag("  ", secret, include_ids=False) is None
+        assert display_tag(None, secret, include_ids=True) is None
+
+
+def _item(start: str | None, energy: float, **values: Any) -> dict[str, Any]:
+    return {
+        "session_id": values.get("session_id"),
+        "start": start,
+        "end": values.get("end"),
+        "duration_s": values.get("duration_s", 600),
+        "energy_kwh": energy,
+        "tag": values.get("tag"),
+        "station": values.get("station", "Garage"),
+        "connector": values.get("connector", "Left"),
+        "device_key": values.get("device_key", "c1"),
+        "parent_key": values.get("parent_key", "s1"),
+    }
+
+
+class TestHistory:
+    def test_stored_history_by_start_else_end(self) -> None:
+        inside = _item("2025-03-10T10:00:00+00:00", 1.0)
+        by_end = _item(None, 1.0, end="2025-03-10T11:00:00+00:00")
+        before = _item("2025-03-09T10:00:00+00:00", 1.0)
+        at_end = _item(NOW.isoformat(), 1.0)
+        window = stored_history([inside, by_end, before, at_end], NOW - timedelta(hours=3), NOW)
+        assert window == [inside, by_end]
+
+    def test_totals(self) -> None:
+        items = [_item(None, 1.2345, duration_s=None), _item(None, 2.0, duration_s=60)]
+        assert totals(items) == {"energy_kwh": 3.234, "duration_s": 60, "count": 2}
+        assert totals([]) == {"energy_kwh": 0, "duration_s": 0, "count": 0}
+
+    def test_group_keys(self) -> None:
+        berlin = ZoneInfo("Europe/Berlin")
+        late = _item("2025-03-31T22:30:00+00:00", 1.0, tag="tag_a")
+        assert group_key(late, "day", berlin, NOW) == "2025-04-01"
+        assert group_key(late, "month", berlin, NOW) == "2025-04"
+        assert group_key(late, "month", UTC, NOW) == "2025-03"
+        assert group_key(late, "tag", UTC, NOW) == "tag_a"
+        assert group_key(_item(None, 1.0), "tag", UTC, NOW) == ""
+        assert group_key(late, "connector", UTC, NOW) == "Garage Left"
+        assert group_key(_item(None, 1.0, station=None), "connector", UTC, NOW) == "Left"
+        assert group_key(_item(None, 1.0), "day", UTC, NOW) == "2025-03-10"
+
+    def test_answer_filters_sorts_totals_and_groups(self) -> None:
+        history = [
+            _item("2025-03-02T10:00:00+00:00", 2.0, tag="tag_a", device_key="c2"),
+            _item("2025-03-01T10:00:00+00:00", 1.0, tag="tag_b"),
+            _item("2025-02-01T10:00:00+00:00", 4.0, tag="tag_a"),
+            _item("2025-03-03T10:00:00+00:00", 8.0, tag="tag_a", device_key="x", parent_key="y"),
+        ]
+        answer = sessions_answer(
+            history, device_key="s1", tags={"tag_a"}, group_by="month", time_zone=UTC, now=NOW
+        )
+        assert [item["start"] for item in answer["sessions"]] == [
+            "2025-02-01T10:00:00+00:00",
+            "2025-03-02T10:00:00+00:00",
+        ]
+        assert all("device_key" not in item for item in answer["sessions"])
+        assert answer["totals"] == {"energy_kwh": 6.0, "duration_s": 1200, "count": 2}
+        assert answer["groups"] == [
+            {"group": "2025-02", "energy_kwh": 4.0, "duration_s": 600, "count": 1},
+            {"group": "2025-03", "energy_kwh": 2.0, "duration_s": 600, "count": 1},
+        ]
+
+    def test_answer_without_filters_has_no_groups(self) -> None:
+        history = [_item("2025-03-01T10:00:00+00:00", 1.0)]
+        answer = sessions_answer(
+            history, device_key=None, tags=None, group_by=None, time_zone=UTC, now=NOW
+        )
+        assert answer["totals"]["count"] == 1
+        assert "groups" not in answer
