@@ -21,8 +21,8 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 import voluptuous as vol
 
-from ..api import EvseCommandRejectedError, EvseNotSupportedError
-from ..api.bender_v1 import (
+from ...api import EvseCommandRejectedError, EvseNotSupportedError
+from ...api.bender_v1 import (
     BenderV1Client,
     PairingTag,
     SettingParameter,
@@ -32,15 +32,15 @@ from ..api.bender_v1 import (
     find_current_limit,
     scrub_tags,
 )
-from ..api.parsing import to_float
-from ..const import DOMAIN
-from ..contract.descriptions import (
+from ...api.parsing import to_float
+from ...const import DOMAIN
+from ...contract.descriptions import (
     EvseBridgeNumberEntityDescription,
 )
-from ..contract.site import (
+from ...contract.site import (
     DeviceData,
 )
-from ..contract.vendor import (
+from ...contract.vendor import (
     EntryContext,
     ServiceHandler,
     VendorService,

@@ -38,14 +38,14 @@ from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, Tex
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from ..api import (
+from ...api import (
     EvseAuthenticationError,
     EvseCommandRejectedError,
     EvseConnectionError,
     EvseNotSupportedError,
     EvseResponseError,
 )
-from ..api.bender_common import (
+from ...api.bender_common import (
     AuthorizationState,
     BenderLegacyControllerError,
     ConnectionState,
@@ -53,7 +53,7 @@ from ..api.bender_common import (
     Type2State,
     offers_legacy_api,
 )
-from ..api.bender_v1 import (
+from ...api.bender_v1 import (
     BenderV1Client,
     ChargePointInfo,
     CompletedTransaction,
@@ -65,20 +65,20 @@ from ..api.bender_v1 import (
     Transaction,
     TransactionSummary,
 )
-from ..const import DOMAIN
-from ..contract.descriptions import (
+from ...const import DOMAIN
+from ...contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
     EvseBridgeEntityDescription,
     EvseBridgeEventEntityDescription,
     EvseBridgeSensorEntityDescription,
 )
-from ..contract.events import (
+from ...contract.events import (
     fire_device_event,
 )
-from ..contract.records import (
+from ...contract.records import (
     SessionRecord,
 )
-from ..contract.sensor_factories import (
+from ...contract.sensor_factories import (
     counter_sensor,
     duration_sensor,
     energy_sensor,
@@ -86,22 +86,22 @@ from ..contract.sensor_factories import (
     power_sensor,
     temperature_sensor,
 )
-from ..contract.sessions import (
+from ...contract.sessions import (
     session_event,
 )
-from ..contract.site import (
+from ...contract.site import (
     DeviceData,
     DeviceIdentity,
     Site,
     SiteData,
 )
-from ..contract.vendor import (
+from ...contract.vendor import (
     EntryContext,
     ProbeResult,
     Vendor,
     VendorService,
 )
-from .bender_v1_controls import (
+from .settings import (
     ATTR_NAME,
     SETTINGS_SERVICES,
     WHITELIST_SERVICES,

@@ -31,13 +31,13 @@ from homeassistant.helpers.selector import (
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from ..api import (
+from ...api import (
     EvseAuthenticationError,
     EvseConnectionError,
     EvseNotSupportedError,
     EvseResponseError,
 )
-from ..api.bender_common import (
+from ...api.bender_common import (
     AuthorizationState,
     BenderV1ControllerError,
     ConnectionState,
@@ -46,7 +46,7 @@ from ..api.bender_common import (
     base_url,
     offers_v1_api,
 )
-from ..api.bender_legacy import (
+from ...api.bender_legacy import (
     BackendConnectionState,
     BenderLegacyClient,
     LegacyState,
@@ -56,17 +56,17 @@ from ..api.bender_legacy import (
     SchukoState,
     Type2Proximity,
 )
-from ..contract.descriptions import (
+from ...contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
     EvseBridgeEntityDescription,
     EvseBridgeSensorEntityDescription,
 )
-from ..contract.records import (
+from ...contract.records import (
     SESSION_UNKNOWN,
     SessionRecord,
     SessionUnknown,
 )
-from ..contract.sensor_factories import (
+from ...contract.sensor_factories import (
     counter_sensor,
     current_sensor,
     diagnostic_sensor,
@@ -78,16 +78,16 @@ from ..contract.sensor_factories import (
     temperature_sensor,
     voltage_sensor,
 )
-from ..contract.sessions import (
+from ...contract.sessions import (
     session_event,
 )
-from ..contract.site import (
+from ...contract.site import (
     DeviceData,
     DeviceIdentity,
     Site,
     SiteData,
 )
-from ..contract.vendor import (
+from ...contract.vendor import (
     ProbeResult,
     Vendor,
 )
