@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
-from custom_components.evse_bridge.vendors.bender_v1 import CONF_SUMMARY_UNITS
+from custom_components.evse_bridge.vendors.bender_v1.config import CONF_SUMMARY_UNITS
 from simulator import bender_v1, kempower_chargeye, schneider_evce
 from simulator.clock import SimClock
 from simulator.device import SimDevice

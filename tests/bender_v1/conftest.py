@@ -127,7 +127,7 @@ def paced_by_simulated_time(clock: SimClock) -> Iterator[None]:
         clock.advance(seconds)
 
     with patch(
-        "custom_components.evse_bridge.vendors.bender_v1.BenderV1Client",
+        "custom_components.evse_bridge.vendors.bender_v1.config.BenderV1Client",
         partial(BenderV1Client, sleep=sleep, monotonic=clock.now),
     ):
         yield
