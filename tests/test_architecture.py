@@ -87,9 +87,9 @@ def _layer(module: str) -> int:
     best, best_len = -1, -1
     for index, prefixes in enumerate(LAYERS):
         for prefix in prefixes:
-            if (
-                module == prefix or module.startswith(prefix + ".") or prefix == ""
-            ) and len(prefix) > best_len:
+            if (module == prefix or module.startswith(prefix + ".") or prefix == "") and len(
+                prefix
+            ) > best_len:
                 best, best_len = index, len(prefix)
     return best
 
@@ -177,9 +177,7 @@ def test_pure_modules_import_no_home_assistant(prefix: str) -> None:
     wrong = []
     for name in pure:
         for target, _, line in EDGES[name]:
-            if target.startswith("<external>homeassistant") or target.startswith(
-                "<external>voluptuous"
-            ):
+            if target.startswith(("<external>homeassistant", "<external>voluptuous")):
                 wrong.append(f"{name}:{line} imports {target.removeprefix('<external>')}")
             elif target in MODULES and not any(
                 target == allowed or target.startswith(allowed + ".")
@@ -198,7 +196,7 @@ def test_a_vendor_never_imports_another_vendor_or_the_glue() -> None:
             continue
         own = _group(name)
         for target, _, line in edges:
-            if target.startswith("<external>") or target.startswith(own + ".") or target == own:
+            if target.startswith(("<external>", own + ".")) or target == own:
                 continue
             if not any(target == a or target.startswith(a + ".") for a in allowed):
                 wrong.append(f"{name}:{line} -> {target}")
