@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -26,6 +27,8 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
 
     _attr_has_entity_name = True
     entity_description: EvseBridgeEntityDescription
+    #: What the entity showed at its last state write (see ``_shown``).
+    _last_shown: tuple[Any, ...] | None = None
 
     def __init__(
         self,
@@ -49,6 +52,38 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
             and self.device_key in self.coordinator.data.devices
             and self.entity_description.available_fn(self.data)
         )
+
+    def _shown(self) -> tuple[Any, ...]:
+        """Everything of the entity's state that a poll can change.
+
+        Compared with what the last write showed, so a poll writes only the entities
+        whose state, attributes, unit, bounds or availability changed.
+        """
+        if not self.available:
+            return (False,)
+        return (
+            True,
+            self.state,
+            self.extra_state_attributes,
+            self.capability_attributes,
+            self.unit_of_measurement,
+            self.device_class,
+        )
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state and remember what it showed."""
+        self._last_shown = self._shown()
+        super().async_write_ha_state()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when the poll changed what the entity shows."""
+        shown = self._shown()
+        if shown == self._last_shown:
+            return
+        self._last_shown = shown
+        super().async_write_ha_state()
 
     @property
     def device_name(self) -> str:

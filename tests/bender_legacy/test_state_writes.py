@@ -1,0 +1,99 @@
+"""A poll writes the state of exactly the entities whose state changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from simulator.bender_legacy import LegacyDevice
+
+
+async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(timedelta(seconds=15))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.fixture
+def writes(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> list[Event]:
+    """Every state write of the entry's entities after setup: changed or only reported."""
+    written: list[Event] = []
+    registry = er.async_get(hass)
+    ours = {
+        item.entity_id
+        for item in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
+    }
+
+    @callback
+    def is_ours(data: Mapping[str, Any]) -> bool:
+        return data["entity_id"] in ours
+
+    @callback
+    def collect(event: Event) -> None:
+        written.append(event)
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, collect, event_filter=is_ours)
+    hass.bus.async_listen(EVENT_STATE_REPORTED, collect, event_filter=is_ours)
+    return written
+
+
+async def test_unchanged_poll_writes_nothing(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    writes: list[Event],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # The simulated clock stands still: every poll answers the same values.
+    for _ in range(3):
+        await _poll(hass, freezer)
+    assert writes == []
+
+
+async def test_changed_value_writes_exactly_that_entity(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device: LegacyDevice,
+    writes: list[Event],
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    full_state = device.full_state
+    monkeypatch.setattr(device, "full_state", lambda: full_state() | {"ambient_temp": "+31.25"})
+    await _poll(hass, freezer)
+    assert [event.event_type for event in writes] == [EVENT_STATE_CHANGED]
+    assert writes[0].data["new_state"].state == "31.25"
+    assert writes[0].data["old_state"].state != "31.25"
+
+    await _poll(hass, freezer)
+    assert len(writes) == 1
+
+
+async def test_availability_change_is_written(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device: LegacyDevice,
+    writes: list[Event],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entities = len(er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id))
+    device.faults.update({"mode": "http_500"})
+    await _poll(hass, freezer)
+    unavailable = [e for e in writes if e.data["new_state"].state == STATE_UNAVAILABLE]
+    enabled = len(hass.states.async_all())
+    assert 0 < len(unavailable) == len(writes) <= entities
+    assert len(unavailable) == enabled
+    writes.clear()
+    await _poll(hass, freezer)
+    assert writes == []
+    device.faults.update({"mode": "none"})
+    await _poll(hass, freezer)
+    assert len(writes) == enabled
+    assert all(event.data["new_state"].state != STATE_UNAVAILABLE for event in writes)
