@@ -1,10 +1,11 @@
-"""Device registry calls that differ between the Home Assistant releases this integration supports.
+"""Calls that differ between the Home Assistant releases this integration supports.
 
 The minimum release (2025.4) gives a device a set of config entries (``config_entries``)
 and detaches a device from an entry with ``remove_config_entry_id``. Home Assistant 2026.8+
 gives a device exactly one config entry (``config_entry_id``), removes it with
 ``async_remove_device`` and reports the old names as deprecated; 2026.9+ also has child
-devices, which a device ID can name. Each difference is one branch here, chosen by what
+devices, which a device ID can name. Home Assistant 2025.11+ lets ``UpdateFailed`` carry
+a ``retry_after`` that delays the next poll. Each difference is one branch here, chosen by what
 the running Home Assistant has: when the minimum release reaches 2026.9, keep the new
 branches and inline them where this module is used.
 
@@ -15,15 +16,29 @@ Home Assistant has.
 
 from __future__ import annotations
 
-from typing import Final
+import inspect
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 #: A device belongs to exactly one config entry (Home Assistant 2026.8+).
 SINGLE_CONFIG_ENTRY: Final = hasattr(dr.DeviceEntry, "config_entry_id")
 #: A device ID can name a child device (Home Assistant 2026.9+).
 CHILD_DEVICES: Final = hasattr(dr, "ChildDeviceEntry")
+#: ``UpdateFailed(retry_after=...)`` delays the coordinator's next poll (Home Assistant 2025.11+).
+UPDATE_FAILED_RETRY_AFTER: Final = "retry_after" in inspect.signature(UpdateFailed).parameters
+
+
+def update_failed(retry_after: float | None = None, **kwargs: Any) -> UpdateFailed:
+    """``UpdateFailed`` that asks for the next poll in ``retry_after`` s where Home Assistant can.
+
+    Where it cannot, the coordinator delays the poll itself (``EvseBridgeCoordinator``).
+    """
+    if UPDATE_FAILED_RETRY_AFTER and retry_after is not None:
+        kwargs["retry_after"] = retry_after
+    return UpdateFailed(**kwargs)
 
 
 def get_device(hass: HomeAssistant, device_id: str) -> dr.DeviceEntry | None:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import EvseAuthenticationError, EvseBridgeError, EvseCertificateMismatchError
-from .compat import remove_device
+from .api import (
+    EvseAuthenticationError,
+    EvseBridgeError,
+    EvseCertificateMismatchError,
+    EvseRateLimitedError,
+)
+from .compat import UPDATE_FAILED_RETRY_AFTER, remove_device, update_failed
 from .const import DOMAIN, LOGGER
 from .contract.commands import CommandResult
 from .contract.site import DeviceData, Site, SiteData, device_model_id
@@ -39,7 +45,10 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
     """Polls the entry's site and turns client errors into Home Assistant's.
 
     The base class logs once when updates start failing and once when they
-    recover, and marks the entities unavailable in between.
+    recover, and marks the entities unavailable in between. A service that
+    answers 429 gets its ``Retry-After`` before the next poll; the first 429
+    after a good poll keeps the last data (entities stay available), a second
+    one in a row fails the update.
     """
 
     config_entry: EvseBridgeConfigEntry
@@ -68,6 +77,10 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self.sessions = sessions
         #: Per device key, the answer to the last command sent from a button.
         self.command_results: dict[str, CommandResult] = {}
+        #: Whether the last poll was answered 429 (and kept the data before it).
+        self._rate_limited = False
+        #: Seconds until the next poll, once, instead of the update interval.
+        self._next_poll_delay_s: float | None = None
 
     @property
     def certificate_issue_id(self) -> str:
@@ -77,6 +90,8 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
     async def _async_update_data(self) -> SiteData:
         try:
             data = await self.site.async_fetch()
+        except EvseRateLimitedError as err:
+            return self._rate_limited_answer(err)
         except EvseCertificateMismatchError as err:
             raise self._certificate_changed(err) from err
         except EvseAuthenticationError as err:
@@ -89,6 +104,7 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
                 translation_key="communication_error",
                 translation_placeholders={"error": str(err) or type(err).__name__},
             ) from err
+        self._rate_limited = False
         if not self._certificate_issue_checked:
             # The entry works again (the user accepted the new certificate).
             ir.async_delete_issue(self.hass, DOMAIN, self.certificate_issue_id)
@@ -97,6 +113,40 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self._register_new_devices(data)
         await self.sessions.async_process(data)
         return data
+
+    def _rate_limited_answer(self, err: EvseRateLimitedError) -> SiteData:
+        """Wait what the service asked before the next poll; keep the data of a good poll once."""
+        interval = self.update_interval.total_seconds() if self.update_interval else 0.0
+        delay = max(err.retry_after, interval)
+        if not self._rate_limited and self.data is not None and self.last_update_success:
+            self._rate_limited = True
+            self._next_poll_delay_s = delay
+            LOGGER.info(
+                "%s is rate limited; keeping the last data, next poll in %.0f s", self.name, delay
+            )
+            return self.data
+        if not UPDATE_FAILED_RETRY_AFTER:
+            self._next_poll_delay_s = delay
+        raise update_failed(
+            retry_after=delay,
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    @callback
+    def _schedule_refresh(self) -> None:
+        """Schedule the next poll, after a rate-limited one when the service asked for a wait."""
+        delay, self._next_poll_delay_s = self._next_poll_delay_s, None
+        interval = self.update_interval
+        if delay is None or interval is None:
+            super()._schedule_refresh()
+            return
+        self.update_interval = timedelta(seconds=delay)
+        try:
+            super()._schedule_refresh()
+        finally:
+            self.update_interval = interval
 
     def _register_new_devices(self, data: SiteData) -> None:
         """Register new devices, parents first, and link each to its parent.

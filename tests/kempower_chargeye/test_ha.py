@@ -629,16 +629,45 @@ async def test_rate_limited_poll(
     frozen: FrozenDateTimeFactory,
     clock: SimClock,
 ) -> None:
+    power = eid(hass, "sensor", DC, "output_power")
+    before = state(hass, power)
     sim.device.control("rate_limit", {"seconds": 150})
     await advance(hass, frozen, clock, 60)
-    assert state(hass, eid(hass, "sensor", DC, "output_power")) == STATE_UNAVAILABLE
     assert sim.requests(STATIONS_PATH) == 2
+    # A single 429 keeps the last data: nothing goes unavailable.
+    assert state(hass, power) == before
+    # The next poll waits the 90 s of Retry-After left, not the 60 s interval.
     await advance(hass, frozen, clock, 60)
-    # Retry-After (150 s) still running: nothing sent.
     assert sim.requests(STATIONS_PATH) == 2
     await advance(hass, frozen, clock, 60)
     assert sim.requests(STATIONS_PATH) == 3
-    assert state(hass, eid(hass, "sensor", DC, "output_power")) != STATE_UNAVAILABLE
+    assert state(hass, power) != STATE_UNAVAILABLE
+
+
+async def test_rate_limited_twice_in_a_row(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    sim: SimServer,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+) -> None:
+    power = eid(hass, "sensor", DC, "output_power")
+    sim.device.control("rate_limit", {"seconds": 90})
+    await advance(hass, frozen, clock, 60)
+    assert sim.requests(STATIONS_PATH) == 2
+    assert state(hass, power) != STATE_UNAVAILABLE
+    # Retry-After (30 s) is shorter than the interval: the next poll comes at the interval.
+    sim.device.control("rate_limit", {"seconds": 200})
+    await advance(hass, frozen, clock, 60)
+    assert sim.requests(STATIONS_PATH) == 3
+    # The second 429 in a row fails the update; the next poll waits its 140 s Retry-After.
+    assert state(hass, power) == STATE_UNAVAILABLE
+    for _ in range(2):
+        await advance(hass, frozen, clock, 60)
+        assert sim.requests(STATIONS_PATH) == 3
+    await advance(hass, frozen, clock, 30)
+    assert sim.requests(STATIONS_PATH) == 4
+    assert state(hass, power) != STATE_UNAVAILABLE
 
 
 async def test_diagnostics(hass: HomeAssistant, loaded: MockConfigEntry) -> None:
