@@ -7,6 +7,8 @@ which write the same targets).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 import logging
 from typing import Any
@@ -77,7 +79,12 @@ def writer(
     async def after() -> None:
         refreshed.append(True)
 
-    return WriteCoalescer(hass, lambda: timedelta(seconds=30), after_deferred=after)
+    return WriteCoalescer(
+        hass,
+        lambda: timedelta(seconds=30),
+        lambda coro, name: hass.async_create_background_task(coro, name),
+        after_deferred=after,
+    )
 
 
 async def test_same_value_is_not_sent_again(
@@ -163,10 +170,37 @@ async def test_cancel_drops_waiting_writes(
     send = Recorder()
     await writer.async_write("a", 1, send(1))
     await writer.async_write("a", 2, send(2))
-    writer.async_cancel()
+    await writer.async_shutdown()
     await tick(hass, freezer, 60)
     assert send.sent == [1]
     assert writer.pending("a") == (False, None)
+
+
+async def test_shutdown_cancels_a_write_under_way(
+    hass: HomeAssistant, writer: WriteCoalescer, freezer: FrozenDateTimeFactory
+) -> None:
+    send = Recorder()
+    started, release = asyncio.Event(), asyncio.Event()
+
+    def slow(value: int) -> Any:
+        async def send_slowly() -> None:
+            started.set()
+            await release.wait()
+            send.sent.append(value)
+
+        return send_slowly
+
+    await writer.async_write("a", 1, send(1))
+    await writer.async_write("a", 2, slow(2))
+    freezer.tick(timedelta(seconds=30))
+    async_fire_time_changed(hass, dt_util.utcnow())
+    await started.wait()
+    await writer.async_shutdown()
+    release.set()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert send.sent == [1]
+    assert writer.stats.failed == 1
+    assert not [task for task in asyncio.all_tasks() if "deferred write" in task.get_name()]
 
 
 # -- in Home Assistant, against the simulated ChargEye account ---------------------------------
@@ -320,6 +354,39 @@ async def test_waiting_writes_end_with_the_entry(
     assert await hass.config_entries.async_unload(loaded.entry_id)
     await tick(hass, frozen, 60)
     assert len(limit_writes(sim)) == 1
+
+
+async def yield_until(condition: Callable[[], bool]) -> None:
+    """Let the event loop run (time frozen) until ``condition`` holds."""
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition never met")
+
+
+async def test_a_write_under_way_ends_with_the_entry(
+    hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer, frozen: FrozenDateTimeFactory
+) -> None:
+    """A deferred write whose request is under way at unload is cancelled, and nothing follows."""
+    await set_limit(hass, 100)
+    await set_limit(hass, 110)
+    requests = sim.requests()
+    writes = loaded.runtime_data.writes
+    sim.device.faults.update({"latency": 5})
+    frozen.tick(timedelta(seconds=30))
+    async_fire_time_changed(hass, dt_util.utcnow())
+    # The write reached the simulator, which holds its answer.
+    await yield_until(lambda: sim.requests() == requests + 1)
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    assert not [task for task in asyncio.all_tasks() if "deferred write" in task.get_name()]
+    sim.device.faults.update({"latency": 0})
+    frozen.tick(timedelta(seconds=60))
+    async_fire_time_changed(hass, dt_util.utcnow())
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # No retry, no refresh after it, no new login: the simulator heard nothing more.
+    assert sim.requests() == requests + 1
+    assert writes.stats.failed == 1
 
 
 async def test_interval_set_in_the_options_flow(

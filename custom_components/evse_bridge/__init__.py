@@ -92,9 +92,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
         lambda: timedelta(
             seconds=float(entry.options.get(CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S))
         ),
+        lambda coro, name: entry.async_create_background_task(hass, coro, name),
         after_deferred=coordinator.async_request_refresh,
     )
-    entry.async_on_unload(writes.async_cancel)
     entry.runtime_data = EvseBridgeRuntimeData(
         vendor=vendor, site=site, coordinator=coordinator, writes=writes, sessions=sessions
     )
@@ -107,6 +107,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) 
     """Unload the platforms and log out."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
     if unloaded:
+        await entry.runtime_data.writes.async_shutdown()
         await entry.runtime_data.sessions.async_unload()
         await entry.runtime_data.site.async_close()
     return unloaded

@@ -13,11 +13,14 @@ of a vendor action that declares a ``write_target``, goes through the entry's
 
 A write sent at once raises its errors to the caller; a deferred write can only
 log them (the caller has returned) and refreshes the entry's data either way.
+Deferred writes run as tasks of the entry: when it unloads, the ones waiting and
+the ones under way are cancelled before the site logs out, so none logs in again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -39,6 +42,8 @@ DEFAULT_WRITE_INTERVAL_S = 30.0
 MAX_WRITE_INTERVAL_S = 3600.0
 
 type Send = Callable[[], Awaitable[Any]]
+#: Runs a coroutine as a task of the entry (``entry.async_create_background_task``).
+type CreateTask = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
 
 
 class WriteOutcome(StrEnum):
@@ -90,10 +95,13 @@ class WriteCoalescer:
     hass: HomeAssistant
     #: The interval now (read on every write: the options may change while loaded).
     interval_fn: Callable[[], timedelta]
+    #: Starts a deferred write as a task bound to the entry.
+    create_task: CreateTask
     #: Called after a deferred write was sent (or failed), to show the device's new state.
     after_deferred: Callable[[], Awaitable[None]] | None = None
     stats: WriteStats = field(default_factory=WriteStats)
     _targets: dict[str, _Target] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def pending(self, target: str) -> tuple[bool, Hashable]:
         """Whether a write to ``target`` waits, and its value."""
@@ -149,9 +157,12 @@ class WriteCoalescer:
     def _due(self, target: str) -> Callable[[datetime], None]:
         @callback
         def due(_: datetime) -> None:
-            self.hass.async_create_background_task(
+            task = self.create_task(
                 self._send_pending(target), f"evse_bridge deferred write {target}"
             )
+            if not task.done():
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
 
         return due
 
@@ -173,13 +184,17 @@ class WriteCoalescer:
         if self.after_deferred is not None:
             await self.after_deferred()
 
-    @callback
-    def async_cancel(self) -> None:
-        """Drop writes still waiting (the entry unloads)."""
+    async def async_shutdown(self) -> None:
+        """Drop writes still waiting and cancel those under way (the entry unloads)."""
         for state in self._targets.values():
             if state.timer is not None:
                 state.timer()
             state.timer, state.pending_send, state.pending_value = None, None, UNKNOWN
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        # Returned only once they ended: the site logs out next, and must stay logged out.
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def diagnostics(self) -> dict[str, Any]:
         """Interval and counts."""
