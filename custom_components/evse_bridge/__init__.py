@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -121,7 +122,13 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: EvseBridgeConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Let the user delete a device only once the site no longer reports it."""
+    """Let the user delete a device once the site no longer reports it.
+
+    An entry that is not loaded reports nothing: its devices may go (one the site
+    still has is registered again when the entry is set up).
+    """
+    if entry.state is not ConfigEntryState.LOADED:
+        return True
     runtime = entry.runtime_data
     current = {runtime.site.registry_identifier(key) for key in runtime.coordinator.data.devices}
     return not device.identifiers & current

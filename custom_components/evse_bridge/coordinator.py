@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Final
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
@@ -25,6 +26,10 @@ from .contract.vendor import Vendor
 from .registry import entry_devices
 from .sessions.tracker import SessionTracker
 from .writes import WriteCoalescer
+
+#: A device missing from this many successful polls in a row is removed, unless a list
+#: read says so sooner: one failed status read must not cost its entities' settings.
+STALE_AFTER_POLLS: Final = 3
 
 
 @dataclass(slots=True)
@@ -73,6 +78,8 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self._vendor_label = vendor.label
         self._certificate_issue_checked = False
         self._registered: set[str] = set()
+        #: Per registry device ID, how many successful polls in a row have not reported it.
+        self._absent: dict[str, int] = {}
         #: Compares each successful poll with the open charging sessions.
         self.sessions = sessions
         #: Per device key, the answer to the last command sent from a button.
@@ -221,13 +228,32 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         )
 
     def _remove_stale_devices(self, data: SiteData) -> None:
-        """Detach devices the site no longer reports (a station removed from a hub)."""
-        current = {self.site.registry_identifier(key) for key in data.devices}
+        """Remove devices the site no longer reports (a station removed from a hub).
+
+        Gone when this poll's list read lacks them, or when absent from
+        ``STALE_AFTER_POLLS`` successful polls in a row.
+        """
+        identifier = self.site.registry_identifier
+        current = {identifier(key) for key in data.devices}
+        listed = None if data.inventory is None else {identifier(key) for key in data.inventory}
         registry = dr.async_get(self.hass)
+        absent: dict[str, int] = {}
         for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
-            if device.identifiers and not device.identifiers & current:
-                LOGGER.info("Removing %s: no longer reported by %s", device.name, self.name)
-                remove_device(registry, device, self.config_entry.entry_id)
+            if not device.identifiers or device.identifiers & current:
+                continue
+            if listed is not None:
+                if device.identifiers & listed:
+                    # Listed, only its status failed: it exists.
+                    continue
+                polls = STALE_AFTER_POLLS
+            else:
+                polls = self._absent.get(device.id, 0) + 1
+            if polls < STALE_AFTER_POLLS:
+                absent[device.id] = polls
+                continue
+            LOGGER.info("Removing %s: no longer reported by %s", device.name, self.name)
+            remove_device(registry, device, self.config_entry.entry_id)
+        self._absent = absent
 
 
 def _depth(data: SiteData, device: DeviceData) -> int:

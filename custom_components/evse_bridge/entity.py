@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -43,6 +44,8 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         site = coordinator.site
         self._attr_unique_id = f"{site.device_identifier(device_key)}_{description.key}"
         self._attr_device_info = site.device_info(device_key)
+        # Entities are made for devices the last poll reported.
+        self._device = coordinator.data.devices[device_key]
 
     @property
     def available(self) -> bool:
@@ -94,8 +97,15 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
 
     @property
     def device(self) -> DeviceData:
-        """The device's latest data (only read while available)."""
-        return self.coordinator.data.devices[self.device_key]
+        """The device's latest data; while polls miss it (unavailable), the last one seen.
+
+        Home Assistant reads static attributes (a number's range, a device class) of an
+        unavailable entity too.
+        """
+        device = self.coordinator.data.devices.get(self.device_key)
+        if device is not None:
+            self._device = device
+        return self._device
 
     @property
     def data(self) -> Any:
@@ -112,6 +122,7 @@ def async_add_device_entities[D: EvseBridgeEntityDescription](
     """Add the platform's entities for every device now, and for devices that appear later."""
     runtime = entry.runtime_data
     coordinator = runtime.coordinator
+    site = coordinator.site
     descriptions = [
         description
         for description in runtime.vendor.descriptions
@@ -123,8 +134,16 @@ def async_add_device_entities[D: EvseBridgeEntityDescription](
         if not coordinator.last_update_success:
             return
         devices = coordinator.data.devices
-        # A device that disappears and comes back gets its entities again.
-        known.intersection_update(devices)
+        # A device removed as stale that comes back gets its entities again; one only
+        # missing from a poll or two kept its entities (unavailable meanwhile).
+        missing = known.difference(devices)
+        if missing:
+            registry = dr.async_get(coordinator.hass)
+            known.difference_update(
+                key
+                for key in missing
+                if registry.async_get_device(identifiers={site.registry_identifier(key)}) is None
+            )
         entities = [
             entity_factory(coordinator, key, description)
             for key, device in devices.items()

@@ -14,6 +14,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.evse_bridge.coordinator import STALE_AFTER_POLLS
 from simulator.bender_legacy import LegacyDevice
 from simulator.clock import SimClock
 
@@ -144,6 +145,7 @@ async def test_stale_device_is_removed(
 
     assert await async_remove_config_entry_device(hass, loaded_entry, stale)
     assert not await async_remove_config_entry_device(hass, loaded_entry, current)
-    await _poll(hass, freezer)
+    for _ in range(STALE_AFTER_POLLS):
+        await _poll(hass, freezer)
     assert registry.async_get(stale.id) is None
     assert registry.async_get(current.id) is not None

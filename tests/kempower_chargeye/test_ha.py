@@ -16,6 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.coordinator import STALE_AFTER_POLLS
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.clock import SimClock
 from simulator.kempower_chargeye import (
@@ -184,6 +185,8 @@ async def test_reconfigure(
     await hass.async_block_till_done()
     assert state(hass, eid(hass, "sensor", AC, "output_power")) != STATE_UNAVAILABLE
     # The depot's stations are no longer part of this entry.
+    for _ in range(STALE_AFTER_POLLS - 1):
+        await loaded.runtime_data.coordinator.async_refresh()
     assert find_device(hass, f"{DEFAULT_ORGANIZATION}_station_KEMDC-0001") is None
 
     # Emptying the location brings back every station of the account.
@@ -577,7 +580,8 @@ async def test_stations_appear_and_disappear(
     )
     sim.device.control("add_station", {"kind": "dc"})
     sim.device.control("remove_station", {"station_id": "KEMDC-0002"})
-    await advance(hass, frozen, clock, 60)
+    for _ in range(STALE_AFTER_POLLS):
+        await advance(hass, frozen, clock, 60)
     assert state(hass, eid(hass, "sensor", "station_KEMDC-0003", "station_status")) == "operative"
     assert (
         state(hass, eid(hass, "sensor", "connector_KEMDC-0003_connector1", "connector_type"))

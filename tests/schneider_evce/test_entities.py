@@ -13,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
+from custom_components.evse_bridge.coordinator import STALE_AFTER_POLLS
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.schneider_evce import PASSWORD, SERIAL
 
@@ -215,18 +216,21 @@ async def test_stations_zones_and_meters_come_and_go(
     assert state(hass, f"sensor.bay_{new_id - 100}_status") in {"available", "charging"}
     assert find_device(hass, f"{SERIAL}_station_{new_id}")
     hub.control("remove_station", {"id": 102})
-    await refresh(hass, loaded_entry)
+    for _ in range(STALE_AFTER_POLLS):
+        await refresh(hass, loaded_entry)
     assert find_device(hass, f"{SERIAL}_station_102") is None
     # Its entities go with the device.
     assert hass.states.get("sensor.bay_2_status") is None
     hub.control("remove_zone", {"id": 8})
     hub.control("remove_pm", {"id": 1234})
-    await refresh(hass, loaded_entry)
-    assert find_device(hass, f"{SERIAL}_zone_8") is None
-    assert find_device(hass, f"{SERIAL}_power_meter_1234") is None
     zone_id = hub.control("add_zone", {})["id"]
+    await refresh(hass, loaded_entry)
     await refresh(hass, loaded_entry)  # the zone list is read again after the 404s
     assert find_device(hass, f"{SERIAL}_zone_{zone_id}")
+    for _ in range(STALE_AFTER_POLLS - 2):
+        await refresh(hass, loaded_entry)
+    assert find_device(hass, f"{SERIAL}_zone_8") is None
+    assert find_device(hass, f"{SERIAL}_power_meter_1234") is None
 
 
 async def test_fault_makes_entities_unavailable_then_recovers(

@@ -74,6 +74,11 @@ class SiteData:
     """Everything one poll found, by device key."""
 
     devices: dict[str, DeviceData] = field(default_factory=dict)
+    #: The device keys a list read of this poll confirmed (stations, zones, meters of the
+    #: hub's inventory); None when this poll read no list. A device the list lacks is
+    #: removed at once; one only missing from ``devices`` (a failed status read) is
+    #: removed after several polls.
+    inventory: frozenset[str] | None = None
 
 
 class Site(ABC):
