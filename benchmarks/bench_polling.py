@@ -5,6 +5,11 @@ simulator over HTTP(S) on 127.0.0.1 and polls it for one simulated hour (time
 is simulated on both sides, so the hour takes seconds). Request counts are
 exact and repeatable; update times are wall-clock measurements of this
 machine, reported, never asserted.
+
+The event-loop cases measure what a poll costs Home Assistant's event loop apart
+from the HTTP exchange (the simulator shares the loop): each poll's data is
+fetched from the simulator first, untimed, then handed to the coordinator, and
+the refresh with its entity updates is timed.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+import gc
 import statistics
 import time
 
@@ -19,6 +25,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
+from custom_components.evse_bridge.contract.site import SiteData
 from simulator import bender_legacy, bender_v1, kempower_chargeye, schneider_evce
 from tests.conftest import StartSimulator
 
@@ -34,6 +41,7 @@ from .common import (
 
 HOUR = 3600.0
 RESULTS: list[str] = []
+LOOP_RESULTS: list[str] = []
 # Held in a dict so that freezegun, which replaces module attributes that are the
 # real clock functions, leaves this one alone: update times are real wall-clock.
 _WALL_CLOCK = {"now": time.perf_counter}
@@ -151,10 +159,63 @@ async def test_polling_cost(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+LOOP_CASES = [(_chargeye, 1000, 10)]
+
+
+@pytest.mark.parametrize(("factory", "size", "polls"), LOOP_CASES)
+async def test_event_loop_time_per_poll(
+    hass: HomeAssistant,
+    start_simulator: StartSimulator,
+    freezer: FrozenDateTimeFactory,
+    factory: Callable[[int, float], Case],
+    size: int,
+    polls: int,
+) -> None:
+    """Time the coordinator's refresh (entity updates included) on data already fetched."""
+    case = factory(size, 1)
+    entry, device, clock = await add_entry(hass, start_simulator, case, case.name)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    site = entry.runtime_data.site
+    fetch = site.async_fetch
+    fetched: list[SiteData] = []
+
+    async def replay() -> SiteData:
+        return fetched.pop()
+
+    site.async_fetch = replay  # type: ignore[method-assign]
+    durations: list[float] = []
+    for _ in range(polls):
+        freezer.tick(timedelta(seconds=case.interval_s))
+        clock.advance(case.interval_s)
+        fetched.append(await fetch())
+        gc.collect()
+        start = _WALL_CLOCK["now"]()
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+        durations.append(_WALL_CLOCK["now"]() - start)
+        assert coordinator.last_update_success
+    LOOP_RESULTS.append(
+        f"| {case.name} | {len(coordinator.data.devices)} | {len(hass.states.async_entity_ids())} "
+        f"| {polls} | {statistics.median(durations) * 1000:.1f} | {max(durations) * 1000:.1f} |"
+    )
+    site.async_fetch = fetch  # type: ignore[method-assign]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def report() -> Iterator[None]:
-    """Print the table once all cases ran."""
+    """Print the tables once all cases ran."""
     yield
+    if LOOP_RESULTS:
+        print_table(
+            "Event-loop time per poll, HTTP exchange excluded (this machine's)",
+            ("case", "devices", "entities", "polls", "median ms", "max ms"),
+            LOOP_RESULTS,
+        )
+    if not RESULTS:
+        return
     print_table(
         "Polling cost per case (simulator on 127.0.0.1; times are this machine's)",
         (
