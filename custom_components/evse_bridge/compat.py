@@ -16,12 +16,15 @@ Home Assistant has.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 import inspect
 from typing import Any, Final
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import Unauthorized, UnknownUser
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import UpdateFailed
+import voluptuous as vol
 
 #: A device belongs to exactly one config entry (Home Assistant 2026.8+).
 SINGLE_CONFIG_ENTRY: Final = hasattr(dr.DeviceEntry, "config_entry_id")
@@ -64,3 +67,33 @@ def remove_device(registry: dr.DeviceRegistry, device: dr.DeviceEntry, entry_id:
         registry.async_remove_device(device.id)
     else:
         registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+
+
+def async_register_admin_service(
+    hass: HomeAssistant,
+    domain: str,
+    service: str,
+    handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
+    schema: vol.Schema,
+    supports_response: SupportsResponse,
+) -> None:
+    """Register an action only administrators may call, as core's helper of that name does.
+
+    The minimum release's ``homeassistant.helpers.service.async_register_admin_service``
+    takes no ``supports_response`` (newer releases do), and several admin actions answer
+    with data. A call without a user (an automation, a script) is allowed, as in core.
+    When the minimum release has the parameter, call core's helper instead.
+    """
+
+    async def admin_handler(call: ServiceCall) -> ServiceResponse:
+        if call.context.user_id:
+            user = await hass.auth.async_get_user(call.context.user_id)
+            if user is None:
+                raise UnknownUser(context=call.context)
+            if not user.is_admin:
+                raise Unauthorized(context=call.context)
+        return await handler(call)
+
+    hass.services.async_register(
+        domain, service, admin_handler, schema=schema, supports_response=supports_response
+    )

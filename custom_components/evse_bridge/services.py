@@ -3,12 +3,19 @@
 An action targets a device (``device_id``) or a whole config entry
 (``config_entry_id``); the entry's vendor must offer it, else a translated
 validation error says so.
+
+Who may call an action is decided before anything reaches a device: an admin-only
+action (``Permission.ADMIN``, and ``get_sessions``) refuses every user but an
+administrator, an operational one (``Permission.CONTROL``) every user who may not
+control the target's entities (``targets.async_check_control``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Coroutine
 from functools import partial
+from typing import Any, Final
 
 from homeassistant.core import (
     HomeAssistant,
@@ -21,38 +28,67 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
+from .compat import async_register_admin_service
 from .const import DOMAIN
 from .contract.errors import (
     translate_client_errors,
 )
 from .contract.vendor import (
     EntryContext,
+    Permission,
     Vendor,
     VendorService,
 )
 from .sessions.action import GET_SESSIONS_FIELDS, SERVICE_GET_SESSIONS, async_get_sessions
-from .targets import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, resolve_target
+from .targets import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, async_check_control, resolve_target
 from .vendors import VENDORS
 from .writes import (
     WriteOutcome,
 )
 
+#: A registry ID (device: 32 hex digits; config entry: a ULID or, if older, hex digits).
+REGISTRY_ID: Final = vol.All(cv.string, vol.Length(min=1, max=64), vol.Match(r"^[0-9A-Za-z_-]+$"))
+
+#: The target fields every action has.
+TARGET_FIELDS: Final[dict[vol.Marker, Any]] = {
+    vol.Exclusive(ATTR_DEVICE_ID, "target"): REGISTRY_ID,
+    vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): REGISTRY_ID,
+}
+
+#: Operational actions the vendor packages do not mark yet (``VendorService.permission``
+#: says it once they do, and this table goes): every other vendor action is admin-only.
+OPERATIONAL_ACTIONS: Final = frozenset(
+    {
+        "remote_start",
+        "remote_stop",
+        "start_transaction",
+        "stop_transaction",
+        "set_power_limit",
+        "clear_power_limit",
+        "change_availability",
+        "set_zone_reduction",
+    }
+)
+
+
+def permission_of(service: VendorService) -> Permission:
+    """Who may call ``service``: what the vendor declares, or operational if listed above."""
+    if service.name in OPERATIONAL_ACTIONS:
+        return Permission.CONTROL
+    return service.permission
+
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action any vendor offers, and ``get_sessions`` for every entry."""
-    hass.services.async_register(
+    # 13 months of per-card billing data: an export, for administrators only.
+    async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_GET_SESSIONS,
         _async_get_sessions,
-        schema=vol.Schema(
-            {
-                vol.Exclusive(ATTR_DEVICE_ID, "target"): cv.string,
-                vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
-                **GET_SESSIONS_FIELDS,
-            }
-        ),
-        supports_response=SupportsResponse.ONLY,
+        vol.Schema({**TARGET_FIELDS, **GET_SESSIONS_FIELDS}),
+        SupportsResponse.ONLY,
     )
     offers: dict[str, list[tuple[Vendor, VendorService]]] = defaultdict(list)
     for vendor in VENDORS.values():
@@ -63,26 +99,32 @@ def async_setup_services(hass: HomeAssistant) -> None:
         # One action, one schema: vendors sharing an action name must agree on its fields.
         if any(service.fields != first.fields for _, service in vendor_services):
             raise ValueError(f"vendors offer action {name} with different fields")
-        schema = vol.Schema(
-            {
-                vol.Exclusive(ATTR_DEVICE_ID, "target"): cv.string,
-                vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
-                **first.fields,
-            }
+        permission = permission_of(first)
+        if any(permission_of(service) != permission for _, service in vendor_services):
+            raise ValueError(f"vendors offer action {name} with different permissions")
+        schema = vol.Schema({**TARGET_FIELDS, **first.fields})
+        handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]] = partial(
+            _async_handle,
+            {vendor.key: service for vendor, service in vendor_services},
+            permission,
         )
-        hass.services.async_register(
-            DOMAIN,
-            name,
-            partial(_async_handle, {vendor.key: service for vendor, service in vendor_services}),
-            schema=schema,
-            supports_response=first.supports_response,
-        )
+        if permission is Permission.ADMIN:
+            async_register_admin_service(
+                hass, DOMAIN, name, handler, schema, first.supports_response
+            )
+        else:
+            hass.services.async_register(
+                DOMAIN, name, handler, schema=schema, supports_response=first.supports_response
+            )
 
 
 async def _async_handle(
-    services_by_vendor: dict[str, VendorService], call: ServiceCall
+    services_by_vendor: dict[str, VendorService], permission: Permission, call: ServiceCall
 ) -> ServiceResponse:
     entry, device, target = resolve_target(call)
+    if permission is Permission.CONTROL:
+        # Only registry look-ups so far: a refused call reaches no device.
+        await async_check_control(call, entry)
     runtime = entry.runtime_data
     context = EntryContext(entry=entry, site=runtime.site, devices=runtime.coordinator.data.devices)
     service = services_by_vendor.get(runtime.vendor.key)

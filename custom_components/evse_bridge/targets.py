@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from homeassistant.auth.permissions.const import CAT_ENTITIES, POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import ServiceCall
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
+from homeassistant.helpers import entity_registry as er
 
 from .compat import config_entry_ids, get_device
 from .const import DOMAIN
@@ -59,3 +61,37 @@ def resolve_target(
             if runtime.site.registry_identifier(key) in identifiers:
                 return entry, device, name
     raise ServiceValidationError(translation_domain=DOMAIN, translation_key="unknown_device")
+
+
+async def async_check_control(call: ServiceCall, entry: EvseBridgeConfigEntry) -> None:
+    """Refuse a user who may not control every entity of the action's target.
+
+    Core's entity actions require control of every entity a call references; an action
+    here acts on a device (or on all of an entry's devices), so it requires control of
+    every entity of that device (of the entry), and at least one: a non-admin is never
+    allowed to act on something no permission can be granted for. Administrators and
+    calls without a user (automations, scripts) are allowed, as in core.
+    """
+    if not call.context.user_id:
+        return
+    user = await call.hass.auth.async_get_user(call.context.user_id)
+    if user is None:
+        raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
+    if user.is_admin:
+        return
+    registry = er.async_get(call.hass)
+    device_id: str | None = call.data.get(ATTR_DEVICE_ID)
+    entities = (
+        er.async_entries_for_config_entry(registry, entry.entry_id)
+        if device_id is None
+        else er.async_entries_for_device(registry, device_id, include_disabled_entities=True)
+    )
+    if not entities:
+        raise Unauthorized(
+            context=call.context, permission=POLICY_CONTROL, perm_category=CAT_ENTITIES
+        )
+    for entity in entities:
+        if not user.permissions.check_entity(entity.entity_id, POLICY_CONTROL):
+            raise Unauthorized(
+                context=call.context, entity_id=entity.entity_id, permission=POLICY_CONTROL
+            )

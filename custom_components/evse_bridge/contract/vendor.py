@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -92,6 +93,15 @@ class WriteTarget:
     current: Hashable = UNKNOWN
 
 
+class Permission(StrEnum):
+    """Who may call an action, as Home Assistant core decides it for its own actions."""
+
+    #: Configuration, access control, data export, resets: administrators only.
+    ADMIN = "admin"
+    #: Operating the charger: whoever may control the target device's entities.
+    CONTROL = "control"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VendorService:
     """An action a vendor offers; targets a device or a config entry of that vendor."""
@@ -103,6 +113,8 @@ class VendorService:
     supports_response: SupportsResponse = SupportsResponse.NONE
     #: Device kinds the action may target; empty means the entry's devices of any kind.
     device_kinds: tuple[str, ...] = ()
+    #: Who may call it; administrators only unless the vendor marks it operational.
+    permission: Permission = Permission.ADMIN
     #: For an action that writes a set-point (a limit, a reduction): the target and value it
     #: writes, so that the entry's ``WriteCoalescer`` coalesces it with every other write to
     #: that target (a number entity's target is ``f"{device_key}/{description.key}"``).
