@@ -7,7 +7,11 @@ from datetime import timedelta
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.typing import ConfigType
 
 # Every platform is imported with the integration (in Home Assistant's import executor).
@@ -115,8 +119,15 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
-    """Forget the entry's sessions and its tag secret."""
+    """Forget the entry's sessions, its tag secret and its repair issues."""
     await async_remove_store(hass, entry.entry_id)
+    # Every repair issue of an entry ends with its ID (``certificate_changed_<id>``,
+    # ``reboot_required_<id>``): none may outlive the entry it asks to repair.
+    suffix = f"_{entry.entry_id}"
+    issues = ir.async_get(hass)
+    for domain, issue_id in list(issues.issues):
+        if domain == DOMAIN and issue_id.endswith(suffix):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 async def async_remove_config_entry_device(
