@@ -1,20 +1,80 @@
-"""Diagnostics: the entry, the devices' parsed data and every raw payload, secrets redacted."""
+"""Diagnostics: the entry, the devices' parsed data and every raw payload, secrets redacted.
+
+Raw payloads are whatever a device sends, and a firmware may add a key any day: a key is
+redacted by what its name says (any word of it a credential or an RFID tag), not only
+when it is one of the keys known today.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 import dataclasses
-from typing import Any
+import re
+from typing import Any, Final
 
-from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from homeassistant.components.diagnostics import REDACTED
+from homeassistant.const import CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .coordinator import (
     EvseBridgeConfigEntry,
 )
 
-# Redacted wherever they appear, whatever the vendor: credentials and personal data.
-ALWAYS_REDACT = frozenset({CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME, "session", "sessionId"})
+#: Redacted wherever they appear, whatever the vendor: personal data.
+ALWAYS_REDACT: Final = frozenset({CONF_USERNAME, "session", "sessionId"})
+
+#: A key with one of these words (snake_case, camelCase or run together with "id") is
+#: a credential or an RFID tag: ``password``, ``OcppServerPassword_ocpp``, ``auth_uid``,
+#: ``idToken``, ``authorizationToken``, ``id_tag``, ``idtag``, ``refresh_token``.
+SENSITIVE_WORDS: Final = frozenset(
+    {
+        "authorization",
+        "idtag",
+        "idtoken",
+        "passwd",
+        "password",
+        "pin",
+        "pwd",
+        "secret",
+        "tag",
+        "token",
+        "uid",
+    }
+)
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def is_sensitive(key: str, exact: Collection[str] = ()) -> bool:
+    """Whether diagnostics hide the value of ``key``."""
+    if key in exact or key in ALWAYS_REDACT:
+        return True
+    return any(word.lower() in SENSITIVE_WORDS for word in _WORD.findall(key))
+
+
+def _hides(key: Any, value: Any, exact: Collection[str]) -> bool:
+    # An empty value has nothing to hide (as in core's ``async_redact_data``); a key named
+    # exactly (``address``) hides its whole value.
+    if not isinstance(key, str) or value is None or value == "":
+        return False
+    if key in exact or key in ALWAYS_REDACT:
+        return True
+    # Numbers and flags are counts and states (``token_exchanges``), never a secret; an
+    # object's own keys say what of it is secret (``token_exchange.validUntil`` is not).
+    if isinstance(value, bool | int | float | dict):
+        return False
+    return is_sensitive(key)
+
+
+def redact(value: Any, exact: Collection[str] = ()) -> Any:
+    """``value`` with every sensitive key's value replaced, at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if _hides(key, item, exact) else redact(item, exact)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(item, exact) for item in value]
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -35,18 +95,18 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Everything a bug report needs to correct a vendor assumption."""
     runtime = entry.runtime_data
-    to_redact = ALWAYS_REDACT | set(runtime.vendor.secret_fields) | runtime.vendor.redact
+    to_redact = set(runtime.vendor.secret_fields) | runtime.vendor.redact
     coordinator = runtime.coordinator
     return {
         "entry": {
             "title": entry.title,
             "vendor": runtime.vendor.key,
-            "data": async_redact_data(dict(entry.data), to_redact),
-            "options": async_redact_data(dict(entry.options), to_redact),
+            "data": redact(dict(entry.data), to_redact),
+            "options": redact(dict(entry.options), to_redact),
         },
         "last_update_success": coordinator.last_update_success,
         "devices": {
-            key: async_redact_data(
+            key: redact(
                 {
                     "kind": device.kind,
                     "identity": _plain(device.identity),
@@ -56,6 +116,6 @@ async def async_get_config_entry_diagnostics(
             )
             for key, device in coordinator.data.devices.items()
         },
-        "raw_payloads": async_redact_data(runtime.site.diagnostics(), to_redact),
+        "raw_payloads": redact(runtime.site.diagnostics(), to_redact),
         "writes": runtime.writes.diagnostics(),
     }
