@@ -13,7 +13,9 @@ runs pinned to what the user confirmed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+import contextlib
 from dataclasses import dataclass
+import ipaddress
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
@@ -26,6 +28,7 @@ from homeassistant.helpers.selector import (
     NumberSelectorMode,
 )
 import voluptuous as vol
+from yarl import URL
 
 from .const import (
     CONF_AUTOMATIC_TITLE,
@@ -87,6 +90,8 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the vendor's connection data, test it, create the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            user_input = _checked_host(user_input, errors)
+        if user_input is not None and not errors:
             trusted = None
             if self._trusted is not None and self._trusted[0] == user_input.get(CONF_HOST):
                 trusted = self._trusted[1]
@@ -216,6 +221,8 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         vendor = VENDORS[entry.data[CONF_VENDOR]]
         errors: dict[str, str] = {}
         if user_input is not None:
+            user_input = _checked_host(user_input, errors)
+        if user_input is not None and not errors:
             data = {**entry.data, **user_input}
             fingerprint = await self._async_fingerprint(
                 vendor, data, errors, known=entry.data.get(CONF_FINGERPRINT)
@@ -259,6 +266,39 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         except Exception as err:
             _fill_form_error(vendor, err, errors)
             return None
+
+
+def normalize_host(text: str) -> str | None:
+    """The host the user typed as the clients take it, None if it is no host.
+
+    ``host``, ``host:port`` and an IPv6 address (bracketed, with a port, or bare: then
+    bracketed) are hosts. A scheme, path, query, fragment or user-info is refused: the
+    clients choose the scheme and path themselves, credentials have their own fields.
+    """
+    host = text.strip()
+    with contextlib.suppress(ValueError):
+        host = f"[{ipaddress.IPv6Address(host)}]"
+    if not host or any(char in host for char in "/?#@\\ \t"):
+        return None
+    try:
+        url = URL(f"http://{host}")
+        port = url.port
+    except ValueError:
+        return None
+    if not url.raw_host or port is None:
+        return None
+    return host
+
+
+def _checked_host(user_input: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The form's data with its host (where it has one) normalised, else ``invalid_host``."""
+    if CONF_HOST not in user_input:
+        return user_input
+    host = normalize_host(str(user_input[CONF_HOST]))
+    if host is None:
+        errors[CONF_HOST] = "invalid_host"
+        return user_input
+    return {**user_input, CONF_HOST: host}
 
 
 def _entry_data(vendor: Vendor, result: ProbeResult) -> dict[str, Any]:
