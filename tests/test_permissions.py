@@ -303,3 +303,32 @@ async def test_control_requires_every_entity_of_the_target(
     # With every entity of the target, it is allowed.
     user.mock_policy({"entities": {"entity_ids": {entity.entity_id: True for entity in entities}}})
     assert not isinstance(await _call(hass, action, data, user.id), Unauthorized)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"device_id": "d" * 100_000},
+        {"config_entry_id": "../other"},
+        {"config_entry_id": ""},
+        {"config_entry_id": "{entry}", "tag": "T" * 65},
+        {"config_entry_id": "{entry}", "tag": ""},
+    ],
+)
+@pytest.mark.parametrize("loaded", ["schneider_evce"], indirect=True)
+async def test_targets_and_tag_are_bounded(
+    hass: HomeAssistant,
+    loaded: tuple[str, MockConfigEntry, SimServer],
+    hass_admin_user: MockUser,
+    data: dict[str, str],
+) -> None:
+    """Over-long or malformed ids and tags are refused by the schema, before any look-up."""
+    _, entry, sim = loaded
+    data = {key: value.format(entry=entry.entry_id) for key, value in data.items()}
+    before = sim.requests()
+    for action in (SERVICE_GET_SESSIONS, "remote_start"):
+        if action != SERVICE_GET_SESSIONS and "tag" in data:
+            continue
+        refused = await _call(hass, action, data, hass_admin_user.id)
+        assert isinstance(refused, vol.Invalid), (action, refused)
+    assert sim.requests() == before

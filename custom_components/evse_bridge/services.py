@@ -39,7 +39,12 @@ from .contract.vendor import (
     Vendor,
     VendorService,
 )
-from .sessions.action import GET_SESSIONS_FIELDS, SERVICE_GET_SESSIONS, async_get_sessions
+from .sessions.action import (
+    ATTR_TAG,
+    GET_SESSIONS_FIELDS,
+    SERVICE_GET_SESSIONS,
+    async_get_sessions,
+)
 from .targets import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, async_check_control, resolve_target
 from .vendors import VENDORS
 from .writes import (
@@ -53,6 +58,12 @@ REGISTRY_ID: Final = vol.All(cv.string, vol.Length(min=1, max=64), vol.Match(r"^
 TARGET_FIELDS: Final[dict[vol.Marker, Any]] = {
     vol.Exclusive(ATTR_DEVICE_ID, "target"): REGISTRY_ID,
     vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): REGISTRY_ID,
+}
+
+#: ``get_sessions``'s fields, its tag bounded: a raw UID or a pseudonym is far shorter.
+SESSIONS_FIELDS: Final[dict[vol.Marker, Any]] = {
+    **GET_SESSIONS_FIELDS,
+    vol.Optional(ATTR_TAG): vol.All(cv.string, vol.Length(min=1, max=64)),
 }
 
 #: Operational actions the vendor packages do not mark yet (``VendorService.permission``
@@ -87,7 +98,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_GET_SESSIONS,
         _async_get_sessions,
-        vol.Schema({**TARGET_FIELDS, **GET_SESSIONS_FIELDS}),
+        vol.Schema({**TARGET_FIELDS, **SESSIONS_FIELDS}),
         SupportsResponse.ONLY,
     )
     offers: dict[str, list[tuple[Vendor, VendorService]]] = defaultdict(list)
