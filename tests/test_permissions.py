@@ -25,7 +25,6 @@ import voluptuous as vol
 from custom_components.evse_bridge.api.bender_v1 import BenderV1Client
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.contract.vendor import Permission
-from custom_components.evse_bridge.services import permission_of
 from custom_components.evse_bridge.sessions.action import SERVICE_GET_SESSIONS
 from custom_components.evse_bridge.vendors import VENDORS
 from simulator import bender_v1, kempower_chargeye, schneider_evce
@@ -219,7 +218,7 @@ async def test_every_action_is_tested(hass: HomeAssistant) -> None:
     for vendor in VENDORS.values():
         for service in vendor.services:
             expected = Permission.CONTROL if service.name in CONTROL_ACTIONS else Permission.ADMIN
-            assert permission_of(service) is expected, service.name
+            assert service.permission is expected, service.name
 
 
 async def test_who_may_call_each_action(

@@ -66,28 +66,6 @@ SESSIONS_FIELDS: Final[dict[vol.Marker, Any]] = {
     vol.Optional(ATTR_TAG): vol.All(cv.string, vol.Length(min=1, max=64)),
 }
 
-#: Operational actions the vendor packages do not mark yet (``VendorService.permission``
-#: says it once they do, and this table goes): every other vendor action is admin-only.
-OPERATIONAL_ACTIONS: Final = frozenset(
-    {
-        "remote_start",
-        "remote_stop",
-        "start_transaction",
-        "stop_transaction",
-        "set_power_limit",
-        "clear_power_limit",
-        "change_availability",
-        "set_zone_reduction",
-    }
-)
-
-
-def permission_of(service: VendorService) -> Permission:
-    """Who may call ``service``: what the vendor declares, or operational if listed above."""
-    if service.name in OPERATIONAL_ACTIONS:
-        return Permission.CONTROL
-    return service.permission
-
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
@@ -110,8 +88,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
         # One action, one schema: vendors sharing an action name must agree on its fields.
         if any(service.fields != first.fields for _, service in vendor_services):
             raise ValueError(f"vendors offer action {name} with different fields")
-        permission = permission_of(first)
-        if any(permission_of(service) != permission for _, service in vendor_services):
+        permission = first.permission
+        if any(service.permission != permission for _, service in vendor_services):
             raise ValueError(f"vendors offer action {name} with different permissions")
         schema = vol.Schema({**TARGET_FIELDS, **first.fields})
         handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]] = partial(

@@ -12,7 +12,7 @@ import voluptuous as vol
 from ...api.kempower_chargeye import LimitOptions, ResetType, charging_profile_problems
 from ...const import DOMAIN
 from ...contract.site import DeviceData
-from ...contract.vendor import EntryContext, VendorService, WriteTarget, device_handler
+from ...contract.vendor import EntryContext, Permission, VendorService, WriteTarget, device_handler
 from .model import ATTR_TRANSACTION_ID, CONNECTOR, STATION, ConnectorData, StationData
 from .site import ChargEyeSite, running_transaction_id
 
@@ -191,6 +191,7 @@ _LIMIT_OPTION_FIELDS: dict[vol.Marker, Any] = {
 SERVICES = (
     VendorService(
         name="start_transaction",
+        permission=Permission.CONTROL,
         fields={
             vol.Optional(ATTR_ID_TOKEN): cv.string,
             vol.Optional(ATTR_ID_TOKEN_TYPE, default="app_user"): vol.All(
@@ -202,11 +203,13 @@ SERVICES = (
     ),
     VendorService(
         name="stop_transaction",
+        permission=Permission.CONTROL,
         fields={vol.Optional(ATTR_TRANSACTION_ID): cv.string},
         handler=_async_stop_transaction,
     ),
     VendorService(
         name="set_power_limit",
+        permission=Permission.CONTROL,
         fields={
             vol.Required(ATTR_LIMIT): vol.All(vol.Coerce(float), vol.Range(min=0)),
             vol.Optional(ATTR_SESSION, default=False): cv.boolean,
@@ -217,6 +220,7 @@ SERVICES = (
     ),
     VendorService(
         name="clear_power_limit",
+        permission=Permission.CONTROL,
         fields={vol.Optional(ATTR_SESSION, default=False): cv.boolean},
         handler=device_handler(_async_clear_power_limit),
         device_kinds=(STATION, CONNECTOR),
@@ -227,6 +231,7 @@ SERVICES = (
     ),
     VendorService(
         name="change_availability",
+        permission=Permission.CONTROL,
         fields={
             vol.Required(ATTR_OPERATIVE): cv.boolean,
             vol.Optional(ATTR_REASON): cv.string,

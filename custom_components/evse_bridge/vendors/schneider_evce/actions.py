@@ -14,7 +14,14 @@ import voluptuous as vol
 from ...api.schneider_evce import EvceReductionType, EvceStation
 from ...const import DOMAIN
 from ...contract.site import DeviceData
-from ...contract.vendor import UNKNOWN, EntryContext, VendorService, WriteTarget, device_handler
+from ...contract.vendor import (
+    UNKNOWN,
+    EntryContext,
+    Permission,
+    VendorService,
+    WriteTarget,
+    device_handler,
+)
 from .errors import reduction_errors, station_command_errors
 from .model import (
     ATTR_CONNECTOR,
@@ -244,6 +251,7 @@ async def _async_set_zone_reduction(
 SERVICES = (
     VendorService(
         name="remote_start",
+        permission=Permission.CONTROL,
         fields={
             vol.Optional(ATTR_CONNECTOR): vol.All(vol.Coerce(int), vol.Range(min=1)),
             vol.Optional(ATTR_ID_TAG): cv.string,
@@ -253,6 +261,7 @@ SERVICES = (
     ),
     VendorService(
         name="remote_stop",
+        permission=Permission.CONTROL,
         fields={
             vol.Optional(ATTR_CONNECTOR): vol.All(vol.Coerce(int), vol.Range(min=1)),
             vol.Optional(ATTR_TRANSACTION_ID): vol.All(vol.Coerce(int), vol.Range(min=0)),
@@ -268,6 +277,7 @@ SERVICES = (
     ),
     VendorService(
         name="set_zone_reduction",
+        permission=Permission.CONTROL,
         fields={
             vol.Required(ATTR_VALUE): vol.All(vol.Coerce(float), vol.Range(min=0)),
             vol.Optional(ATTR_UNIT): vol.In([item.value for item in EvceReductionType]),
