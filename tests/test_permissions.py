@@ -149,7 +149,7 @@ async def loaded(
 
     vendor_key: str = request.param
     with patch(
-        "custom_components.evse_bridge.vendors.bender_v1.BenderV1Client",
+        "custom_components.evse_bridge.vendors.bender_v1.config.BenderV1Client",
         partial(BenderV1Client, sleep=sleep, monotonic=clock.now),
     ):
         sim = await ENTRIES[vendor_key](hass, start_simulator, clock)
