@@ -13,6 +13,9 @@ from aiohttp import web
 CONTROL_PREFIX = "/_sim"
 
 FAULT_MODES = ("none", "http_500", "http_401", "garbage", "truncated", "drop")
+#: What one path may do instead of answering (``Faults.paths``): an error status, an
+#: answer that never comes (the client times out) or a connection reset.
+PATH_FAULT_MODES = ("http_404", "http_405", "http_500", "http_503", "timeout", "drop")
 
 
 @dataclass
@@ -20,11 +23,14 @@ class Faults:
     """What goes wrong with the next answers of a device.
 
     ``mode`` applies to every request outside the control API until it is
-    reset to ``none``; ``latency`` delays every answer by that many seconds.
+    reset to ``none``; ``latency`` delays every answer by that many seconds;
+    ``paths`` maps a request path (as the device serves it) to one of
+    ``PATH_FAULT_MODES`` for that path alone, the others answering normally.
     """
 
     mode: str = "none"
     latency: float = 0.0
+    paths: dict[str, str] = field(default_factory=dict)
 
     def update(self, values: dict[str, Any]) -> None:
         """Set the knobs named in ``values``; unknown names or modes raise ValueError."""
@@ -35,8 +41,12 @@ class Faults:
         mode = values.get("mode", self.mode)
         if mode not in FAULT_MODES:
             raise ValueError(f"unknown fault mode {mode!r}")
+        paths = dict(values.get("paths", self.paths))
+        if bad := sorted(mode for mode in paths.values() if mode not in PATH_FAULT_MODES):
+            raise ValueError(f"unknown path fault modes {bad}")
         self.mode = mode
         self.latency = float(values.get("latency", self.latency))
+        self.paths = paths
 
 
 @dataclass
@@ -63,6 +73,8 @@ def fault_middleware(faults: Faults, stats: RequestStats) -> Any:
         stats.by_path[f"{request.method} {request.path}"] += 1
         if faults.latency:
             await asyncio.sleep(faults.latency)
+        if (path_mode := faults.paths.get(request.path)) is not None:
+            return await _path_fault(request, path_mode)
         mode = faults.mode
         if mode == "http_500":
             return web.Response(status=500, text="internal error")
@@ -83,6 +95,22 @@ def fault_middleware(faults: Faults, stats: RequestStats) -> Any:
         return response
 
     return middleware
+
+
+#: How long a path in ``timeout`` mode keeps the client waiting: longer than any client waits.
+PATH_TIMEOUT_S = 3600.0
+
+
+async def _path_fault(request: web.Request, mode: str) -> web.StreamResponse:
+    """Answer one path as ``mode`` says, whatever the handler would have answered."""
+    if mode == "timeout":
+        await asyncio.sleep(PATH_TIMEOUT_S)
+    if mode in ("timeout", "drop"):
+        if request.transport is not None:
+            request.transport.abort()
+        raise asyncio.CancelledError
+    status = int(mode.removeprefix("http_"))
+    return web.json_response({"message": f"simulated HTTP {status}"}, status=status)
 
 
 async def _truncated(request: web.Request, response: web.Response) -> web.StreamResponse:

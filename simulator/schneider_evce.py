@@ -19,7 +19,18 @@ Where the document is silent the hub plays one reading per variant knob
 - ``pm_units``: ``kilo`` (default: kW and kWh), ``base`` (W and Wh), ``none``
   (values without a ``unit`` field);
 - ``zone_stations``: ``objects`` (default: station objects) or ``ids``;
-- ``pm_models``: ``served`` (default) or ``missing`` (``/pms/models/{id}`` 404).
+- ``pm_models``: ``served`` (default) or ``missing`` (``/pms/models/{id}`` 404);
+- ``stations_path``: ``slash`` (default: the PDF's ``/stations/``) or ``strict``
+  (only ``/stations``, as the router of a hub of API 3.0.0);
+- ``transactions``: the hub's own session records (``/transactions/ongoing|ended``,
+  also per station) under ``snake`` names (default: ``id``, ``station_id``,
+  ``evse_id``, ``start_time``, ``end_time``, ``energy_wh``, ``id_tag``,
+  ``stop_reason``), ``alternate`` names (wrapped in ``{"transactions": [...]}``:
+  ``transaction_id``, ``station``, ``connector_id``, ``start_date``, ``stop_date``,
+  ``energy_kwh``, ``badge``, ``reason``), or ``missing`` (404).
+
+Any single path can also fail on its own (``faults.paths``: 404, 405, 5xx, timeout,
+reset), for the optional endpoints a real hub may not answer.
 """
 
 from __future__ import annotations
@@ -68,7 +79,13 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "pm_units": ("kilo", "base", "none"),
     "zone_stations": ("objects", "ids"),
     "pm_models": ("served", "missing"),
+    "stations_path": ("slash", "strict"),
+    "transactions": ("snake", "alternate", "missing"),
 }
+#: How many ended sessions per EVSE the hub keeps in its records.
+ENDED_KEPT = 5
+#: The badge the simulated sessions were authorized with.
+SESSION_ID_TAG = "04E1A2B3C4D5E6"
 PM_MODEL_ID = 234
 PM_MODEL_NAME = "PM5560"
 
@@ -84,6 +101,12 @@ def parse_variant(variant: str | dict[str, str] | None) -> dict[str, str]:
             raise ValueError(f"unknown schneider_evce variant {knob}={reading}")
         chosen[knob] = reading
     return chosen
+
+
+def _iso(seconds: float) -> str:
+    """Simulated time as the hub writes it: ISO 8601 in UTC, no offset."""
+    moment = datetime.datetime.fromtimestamp(EPOCH_BASE + seconds, datetime.UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def _b64(data: bytes) -> str:
@@ -526,7 +549,15 @@ class EvceDevice(SimDevice):
         router.add_get(f"{API}/config/em", self._config_em)
         router.add_post(f"{API}/login/login", self._login)
         router.add_post(f"{API}/login/logout", self._logout)
-        router.add_get(f"{API}/stations/", self._stations)
+        router.add_get(
+            f"{API}/stations" if self.variant["stations_path"] == "strict" else f"{API}/stations/",
+            self._stations,
+        )
+        if self.variant["transactions"] != "missing":
+            router.add_get(f"{API}/transactions/{{which:ongoing|ended}}", self._transactions)
+            router.add_get(
+                f"{API}/transactions/{{sid:\\d+}}/{{which:ongoing|ended}}", self._transactions
+            )
         router.add_get(f"{API}/stations/statuses", self._statuses)
         router.add_get(f"{API}/stations/{{sid:\\d+}}/status", self._station_status)
         router.add_post(f"{API}/stations/{{sid:\\d+}}/cmds/{{cmd}}", self._command)
@@ -656,6 +687,73 @@ class EvceDevice(SimDevice):
         if reading.phase is not Phase.IDLE and status not in ("faulted", "unavailable"):
             item["transaction_id"] = station.id * 10000 + evse.id * 1000 + reading.session_number
         return item
+
+    def session_records(self, which: str, station_id: int | None = None) -> list[dict[str, Any]]:
+        """The hub's records of ongoing or ended sessions, in the ``snake`` reading."""
+        now = self.clock.now()
+        records: list[dict[str, Any]] = []
+        for station in self.stations.values():
+            if station_id is not None and station.id != station_id:
+                continue
+            for evse in station.evses:
+                cycle = evse.cycle
+                at = evse.effective_now(now)
+                reading = cycle.reading(at)
+                times = cycle.times
+
+                def record(number: int, start: float, energy_wh: float) -> dict[str, Any]:
+                    return {
+                        "id": station.id * 10000 + evse.id * 1000 + number,  # noqa: B023
+                        "station_id": station.id,  # noqa: B023
+                        "evse_id": evse.id,  # noqa: B023
+                        "start_time": _iso(start),
+                        "energy_wh": round(energy_wh, 1),
+                        "id_tag": SESSION_ID_TAG,
+                    }
+
+                if which == "ongoing":
+                    if reading.phase is not Phase.IDLE:
+                        records.append(
+                            record(
+                                reading.session_number, at - reading.session_s, reading.session_wh
+                            )
+                        )
+                    continue
+                # Session n ran from the end of cycle n-1's idle phase to the end of cycle n.
+                per_session = cycle._energy_of_charging(times.charging)
+                ended = reading.session_number - (0 if reading.phase is Phase.IDLE else 1)
+                for number in range(max(1, ended - ENDED_KEPT + 1), ended + 1):
+                    start = (number - 1) * times.period + times.idle - cycle.offset_s
+                    item = record(number, start, per_session)
+                    item["end_time"] = _iso(number * times.period - cycle.offset_s)
+                    item["stop_reason"] = "EVDisconnected"
+                    records.append(item)
+        return records
+
+    async def _transactions(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        sid = request.match_info.get("sid")
+        records = self.session_records(
+            request.match_info["which"], None if sid is None else int(sid)
+        )
+        if self.variant["transactions"] == "alternate":
+            renamed = {
+                "id": "transaction_id",
+                "station_id": "station",
+                "evse_id": "connector_id",
+                "start_time": "start_date",
+                "end_time": "stop_date",
+                "id_tag": "badge",
+                "stop_reason": "reason",
+            }
+            alternate = []
+            for item in records:
+                moved = {renamed.get(key, key): value for key, value in item.items()}
+                moved["energy_kwh"] = round(moved.pop("energy_wh") / 1000, 4)
+                alternate.append(moved)
+            return web.json_response({"transactions": alternate})
+        return web.json_response(records)
 
     def station_status(self, station: SimStation) -> dict[str, Any]:
         """The ``station_status`` object of one station."""

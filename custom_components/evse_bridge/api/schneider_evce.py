@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 import hashlib
 import logging
@@ -31,6 +32,7 @@ from yarl import URL
 
 from .errors import (
     EvseAuthenticationError,
+    EvseCertificateError,
     EvseCommandRejectedError,
     EvseCommandTimeoutError,
     EvseConnectionError,
@@ -58,8 +60,11 @@ API_PREFIX = "/api/v2"
 DEFAULT_PORT = 443
 COMMAND_POLL_INTERVAL_S = 1.0
 COMMAND_TIMEOUT_S = 30.0
+#: Where the station list may be: the PDF's path (trailing slash) first, then the hub's own
+#: OpenAPI 3.0.0 path, which a strict router serves only without the slash.
+STATION_LIST_PATHS = ("/stations/", "/stations")
 #: Answers that grow with the hub's installation (300 stations) get the larger body cap.
-_LIST_PATHS = frozenset({"/stations/", "/stations/statuses", "/em/zones", "/pms"})
+_LIST_PATHS = frozenset({*STATION_LIST_PATHS, "/stations/statuses", "/em/zones", "/pms"})
 
 
 class EvceSslMode(StrEnum):
@@ -192,6 +197,58 @@ class EvceProductInfo:
     name: str | None
     #: Per field, ``endpoint.key`` it was read from (for diagnostics).
     sources: Mapping[str, str] = field(default_factory=dict)
+
+
+#: The hub's own session records (its OpenAPI 3.0.0; no body shape published): where they
+#: are, and per field the names a record may use, in order of preference, with the factor
+#: to Wh for energies.
+TRANSACTIONS_PATHS = {"ongoing": "/transactions/ongoing", "ended": "/transactions/ended"}
+_TRANSACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "transaction_id", "tx_id", "transactionId", "session_id"),
+    "station": ("station_id", "stationId", "station", "cs_id"),
+    "evse": ("evse_id", "evseId", "connector_id", "connectorId", "connector", "evse"),
+    "start": ("start_time", "start_date", "started_at", "startTime", "start", "begin"),
+    "end": ("end_time", "stop_time", "end_date", "stop_date", "ended_at", "endTime", "end"),
+    "id_tag": ("id_tag", "idTag", "badge", "badge_id", "card_uid", "rfid", "tag"),
+    "stop_reason": ("stop_reason", "stopReason", "reason", "end_reason"),
+}
+_TRANSACTION_ENERGY: tuple[tuple[str, float], ...] = (
+    ("energy_wh", 1.0),
+    ("energy_kwh", 1000.0),
+    ("consumption_wh", 1.0),
+    ("consumption_kwh", 1000.0),
+    ("energy", 1.0),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EvceTransaction:
+    """One session as the hub records it (ongoing or ended)."""
+
+    id: str | None
+    station_id: int | None
+    evse_id: int | None
+    start: datetime | None
+    end: datetime | None
+    energy_wh: float | None
+    stop_reason: str | None
+    #: The badge that authorized it: personal data, kept out of reprs and logs.
+    id_tag: str | None = field(default=None, repr=False)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """ISO 8601 (naive read as UTC) or UNIX seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = to_float(value)
+        return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    text = to_str(value)
+    if text is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +441,25 @@ def normalize_fingerprint(fingerprint: str) -> str:
     return text
 
 
+_TAG_FIELDS = frozenset(key.lower() for key in _TRANSACTION_FIELDS["id_tag"])
+
+
+def _without_tags(record: Any) -> Any:
+    """Session records with every badge id redacted, at any depth (kept for diagnostics)."""
+    if isinstance(record, list):
+        return [_without_tags(item) for item in record]
+    if not isinstance(record, Mapping):
+        return record
+    return {
+        key: (
+            "**REDACTED**"
+            if isinstance(key, str) and key.lower() in _TAG_FIELDS and value is not None
+            else _without_tags(value)
+        )
+        for key, value in record.items()
+    }
+
+
 def _items(payload: Any, *keys: str) -> list[Mapping[str, Any]]:
     """Return the objects of a list answer, also when wrapped as ``{"stations": [...]}``."""
     if isinstance(payload, Mapping):
@@ -443,6 +519,22 @@ class EvceClient:
         self.command_timeout_s = command_timeout_s
         self.sleep = sleep
         self.raw_payloads: dict[str, Any] = {}
+        #: The station list path this hub answered, once known.
+        self.station_list_path: str | None = None
+        #: Optional paths whose last request failed, and how (for diagnostics); each is
+        #: logged once when it starts failing and asked again at its next turn.
+        self.unavailable: dict[str, str] = {}
+        #: Per field of the hub's session records, the name it was read under.
+        self.transaction_readings: dict[str, str] = {}
+
+    @property
+    def readings(self) -> dict[str, Any]:
+        """How this hub answered where the documents are silent (for diagnostics)."""
+        return {
+            "station_list_path": self.station_list_path,
+            "unavailable": dict(self.unavailable),
+            **self.transaction_readings,
+        }
 
     @property
     def token(self) -> str | None:
@@ -576,20 +668,33 @@ class EvceClient:
         return payload
 
     async def _optional_json(self, path: str, raw_key: str) -> Any:
-        """An answer that only adds detail: None when the hub does not give it."""
+        """An answer that only adds detail: None when the hub does not give it now.
+
+        Whatever goes wrong (404, another status, a 5xx, a timeout, a reset, a body
+        that is not JSON) the detail is unknown until the next time it is asked;
+        only a certificate problem or a refused fresh login propagates.
+        """
         try:
             answer = await self._request("GET", path)
-        except (EvseNotSupportedError, EvseResponseError) as err:
-            _LOGGER.debug("EVCE hub gives no %s: %s", path, err)
-            return None
-        if answer.status != 200:
-            return None
-        try:
+            if answer.status != 200:
+                raise EvseResponseError(f"GET {path} answered HTTP {answer.status}")
             payload = answer.json()
-        except EvseResponseError:
+        except EvseCertificateError:
+            raise
+        except (EvseNotSupportedError, EvseResponseError, EvseConnectionError) as err:
+            self._note_unavailable(path, err)
             return None
+        if self.unavailable.pop(path, None) is not None:
+            _LOGGER.debug("EVCE hub answers %s again", path)
         self.raw_payloads[raw_key] = payload
         return payload
+
+    def _note_unavailable(self, path: str, err: Exception) -> None:
+        """Remember (and log, once per change) that an optional path gave nothing."""
+        reason = "not offered (404)" if isinstance(err, EvseNotSupportedError) else str(err)
+        if self.unavailable.get(path) != reason:
+            _LOGGER.debug("EVCE hub gives no %s for now: %s", path, reason)
+        self.unavailable[path] = reason
 
     async def product_info(self) -> EvceProductInfo:
         """Serial number, model, firmware and name of the hub, where any answer has them.
@@ -624,7 +729,7 @@ class EvceClient:
 
     async def stations(self) -> list[EvceStation]:
         """Read the stations configured on the hub."""
-        payload = await self._get_json("/stations/", "stations")
+        payload = await self._station_list()
         stations: list[EvceStation] = []
         for item in _items(payload, "stations"):
             station_id = to_int(get_ci(item, "id", "station_id"))
@@ -646,6 +751,65 @@ class EvceClient:
                 )
             )
         return stations
+
+    async def transactions(
+        self, which: str, station_id: int | None = None
+    ) -> list[EvceTransaction] | None:
+        """The hub's ``ongoing`` or ``ended`` session records (of one station, or all).
+
+        Optional: None when the hub does not answer them now (404, 5xx, timeout).
+        Which name each field was read under is kept in ``transaction_readings``.
+        """
+        path = TRANSACTIONS_PATHS[which]
+        if station_id is not None:
+            path = f"/transactions/{station_id}/{which}"
+        payload = await self._optional_json(path, f"transactions_{which}")
+        if payload is None:
+            return None
+        self.raw_payloads[f"transactions_{which}"] = _without_tags(payload)
+        try:
+            items = _items(payload, "transactions", which)
+        except EvseResponseError as err:
+            self._note_unavailable(path, err)
+            return None
+        return [self._parse_transaction(item) for item in items]
+
+    def _parse_transaction(self, item: Mapping[str, Any]) -> EvceTransaction:
+        found: dict[str, Any] = {}
+        for name, keys in _TRANSACTION_FIELDS.items():
+            key = next((key for key in keys if get_ci(item, key) is not None), None)
+            if key is not None:
+                found[name] = get_ci(item, key)
+                self.transaction_readings[f"transaction_{name}"] = key
+        energy: float | None = None
+        for key, factor in _TRANSACTION_ENERGY:
+            if (value := to_float(get_ci(item, key))) is not None:
+                energy = value * factor
+                self.transaction_readings["transaction_energy"] = key
+                break
+        return EvceTransaction(
+            id=to_str(found.get("id")),
+            station_id=to_int(found.get("station")),
+            evse_id=to_int(found.get("evse")),
+            start=_timestamp(found.get("start")),
+            end=_timestamp(found.get("end")),
+            energy_wh=energy,
+            stop_reason=to_str(found.get("stop_reason")),
+            id_tag=to_str(found.get("id_tag")),
+        )
+
+    async def _station_list(self) -> Any:
+        """The station list, from the path this hub serves it at (found once, then kept)."""
+        if self.station_list_path is not None:
+            return await self._get_json(self.station_list_path, "stations")
+        for path in STATION_LIST_PATHS:
+            try:
+                payload = await self._get_json(path, "stations")
+            except EvseNotSupportedError:
+                continue
+            self.station_list_path = path
+            return payload
+        raise EvseNotSupportedError("the hub lists no stations at /stations/ nor /stations")
 
     async def station_statuses(self) -> dict[int, EvceStationStatus]:
         """Read the live state of every station, in one request."""
