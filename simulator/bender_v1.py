@@ -61,6 +61,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     **{name: {} for name in sorted(CONTROL_VARIANTS)},
 }
 DEFAULT_VARIANT = "default"
+#: Where a controller may state its serial (``serial_at``).
+SERIAL_PLACES = ("info", "settings", "none")
 
 _SYSTEM_STATE = {
     Phase.IDLE: "idle",
@@ -103,6 +105,7 @@ class BenderV1Device(SimDevice):
         offset_s: float = 0.0,
         charge_point_id: str = CHARGE_POINT_ID,
         variant: str = DEFAULT_VARIANT,
+        serial_at: str = "info",
     ) -> None:
         """Set up the controller's identity, its credentials and its charging cycle."""
         super().__init__(clock)
@@ -117,6 +120,14 @@ class BenderV1Device(SimDevice):
         self.summary_units: str = knobs.get("summary", "kwh_min")
         self.pairing_method: str = knobs.get("pairing", "POST")
         self.charge_point_id = charge_point_id
+        if serial_at not in SERIAL_PLACES:
+            raise ValueError(f"serial_at must be one of {SERIAL_PLACES}")
+        #: Where the controller states its serial: ``info`` (``ChargePointInfo``, as the
+        #: variant spells it, and the ``SerialNumber_hw`` parameter), ``settings`` (only that
+        #: parameter) or ``none`` (nowhere).
+        self.serial_at = serial_at
+        if serial_at == "none":
+            del self.settings.parameters["SerialNumber_hw"]
         if charge_point_id:
             self.settings.parameters["ChargeBoxIdentity_ocpp"] = {
                 "value": charge_point_id,
@@ -165,6 +176,7 @@ class BenderV1Device(SimDevice):
             offset_s=float(options.pop("offset", "0")),
             charge_point_id=options.pop("cp_id", CHARGE_POINT_ID),
             variant=options.pop("variant", DEFAULT_VARIANT),
+            serial_at=options.pop("serial_at", "info"),
         )
         if options:
             raise ValueError(f"unknown bender_v1 options {sorted(options)}")
@@ -267,7 +279,9 @@ class BenderV1Device(SimDevice):
             "chargeBoxSerialNumber": f"{self.serial}/b94060042",
             "firmwareVersion": "5.33.5-20112" if self.prefixed else "5.32.1-19870",
         }
-        if self.serial_key == "chargeBoxSerialNumber":
+        if self.serial_at != "info":
+            del info["chargePointSerialNumber"], info["chargeBoxSerialNumber"]
+        elif self.serial_key == "chargeBoxSerialNumber":
             del info["chargePointSerialNumber"]
         elif self.serial_key != "chargePointSerialNumber":
             del info["chargePointSerialNumber"], info["chargeBoxSerialNumber"]

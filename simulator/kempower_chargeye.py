@@ -35,6 +35,7 @@ OPERATIONS = (
     "start",
     "stop",
     "charging_profile",
+    "clear_charging_profile",
 )
 #: How the account lists connector ids and which ``evseId`` the command paths take (the
 #: document leaves both open): ``listed`` (default) lists DC ids with the station prefix and
@@ -45,8 +46,13 @@ VARIANTS = ("listed", "prefixed", "bare", "number")
 #: How ``latestTransaction`` names the id token that authorized it (the document is silent;
 #: ``tag_reading=``): ``none`` (default) not at all, ``string`` as ``idToken`` text (with
 #: ``idTokenType``), ``object`` as an OCPP 2.0.1 IdTokenType ``{"idToken": .., "type": ..}``,
-#: ``id_tag`` as ``idTag`` text (OCPP 1.6).
-TAG_READINGS = ("none", "string", "object", "id_tag")
+#: ``id_tag`` as ``idTag`` text (OCPP 1.6), ``authorization_token`` as
+#: ``authorizationToken`` text (Kempower's own ``GET /stations`` example).
+TAG_READINGS = ("none", "string", "object", "id_tag", "authorization_token")
+#: How a transaction names its id and writes its start (``transaction_reading``):
+#: ``standard`` (default) ``txId`` and a UTC time with ``Z``; ``reference`` (a public
+#: app's object) ``transactionId`` and a start time without any offset (UTC).
+TRANSACTION_READINGS = ("standard", "reference")
 #: RFID cards of the simulated drivers: each session played on its own carries one.
 SIM_CARDS = ("04A1B2C3D4E5F6", "04C0FFEE123456", "049988776655AA")
 RESTART_S = 30.0
@@ -76,6 +82,11 @@ def _unb64(text: str) -> bytes:
 def sim_card(session_number: int, connector_number: int) -> str:
     """The RFID card of a session the simulator plays on its own."""
     return SIM_CARDS[(session_number + connector_number) % len(SIM_CARDS)]
+
+
+def _listed_tx_id(transaction: dict[str, Any]) -> str | None:
+    """A listed transaction's id, in either reading."""
+    return transaction.get("txId", transaction.get("transactionId"))
 
 
 def _checked_tag_reading(reading: str) -> str:
@@ -159,6 +170,7 @@ class ChargEyeDevice(SimDevice):
         epoch: datetime | None = None,
         variant: str = "listed",
         tag_reading: str = "none",
+        transaction_reading: str = "standard",
     ) -> None:
         """Create the account and its stations."""
         super().__init__(clock)
@@ -166,6 +178,9 @@ class ChargEyeDevice(SimDevice):
             raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
         self.variant = variant
         self.tag_reading = _checked_tag_reading(tag_reading)
+        if transaction_reading not in TRANSACTION_READINGS:
+            raise ValueError(f"transaction_reading must be one of {TRANSACTION_READINGS}")
+        self.transaction_reading = transaction_reading
         #: Id token and its type given by start transaction, by the transaction id it went to.
         self.tx_tokens: dict[str, tuple[str | None, str | None]] = {}
         #: Limits of transactions, by transaction id (kW).
@@ -206,6 +221,7 @@ class ChargEyeDevice(SimDevice):
             token_lifetime_s=float(options.pop("lifetime", str(TOKEN_LIFETIME_S))),
             variant=options.pop("variant", "listed"),
             tag_reading=options.pop("tag_reading", "none"),
+            transaction_reading=options.pop("transaction_reading", "standard"),
         )
         if options:
             raise ValueError(f"unknown kempower_chargeye options {sorted(options)}")
@@ -368,6 +384,8 @@ class ChargEyeDevice(SimDevice):
             return {"idToken": token, "idTokenType": token_type}
         if self.tag_reading == "object":
             return {"idToken": None if token is None else {"idToken": token, "type": token_type}}
+        if self.tag_reading == "authorization_token":
+            return {"authorizationToken": token}
         return {"idTag": token}
 
     def _transaction(
@@ -378,13 +396,16 @@ class ChargEyeDevice(SimDevice):
             status = "Ended"
         charging = status == "Charging"
         start = self._now_utc(-reading.session_s).replace(microsecond=0)
+        started = start.isoformat().replace("+00:00", "Z")
+        if self.transaction_reading == "reference":
+            started = start.replace(tzinfo=None).isoformat()
         return {
-            "txId": tx_id,
+            "transactionId" if self.transaction_reading == "reference" else "txId": tx_id,
             "status": status,
             "chargedEnergyKwh": round(reading.session_wh / 1000, 3),
             "powerKw": round(reading.power_w / 1000, 2) if charging else 0.0,
             "soc": reading.soc if station.kind == "dc" else None,
-            "startTime": start.isoformat().replace("+00:00", "Z"),
+            "startTime": started,
             **self._id_token_fields(tx_id, connector, reading),
         }
 
@@ -492,6 +513,9 @@ class ChargEyeDevice(SimDevice):
         app.router.add_put(PREFIX + "/transactions/{tx}/powerLimit", self._guard(self._tx_limit))
         app.router.add_delete(PREFIX + "/transactions/{tx}/powerLimit", self._guard(self._tx_limit))
         app.router.add_put(station + "/chargingProfile", self._guard(self._station_profile))
+        app.router.add_delete(
+            station + "/chargingProfile", self._guard(self._clear_station_profiles)
+        )
         app.router.add_put(evse + "/chargingProfile", self._guard(self._connector_profile))
 
     def _guard(self, handler: Handler, needs_jwt: bool = True) -> Handler:
@@ -530,10 +554,13 @@ class ChargEyeDevice(SimDevice):
 
     async def _stations(self, request: web.Request) -> web.Response:
         location = request.query.get("locationUid")
+        wanted = request.query.get("stationIds")
+        only = None if wanted is None else set(wanted.split(","))
         stations = [
             self.render_station(station)
             for station in self.stations.values()
-            if location is None or station.location["locationUid"] == location
+            if (location is None or station.location["locationUid"] == location)
+            and (only is None or station.station_id in only)
         ]
         return web.json_response({"stations": stations})
 
@@ -698,7 +725,7 @@ class ChargEyeDevice(SimDevice):
         for station in self.stations.values():
             for connector in station.connectors:
                 latest = self._render_connector(station, connector)["latestTransaction"]
-                if latest is None or latest["txId"] != tx_id:
+                if latest is None or _listed_tx_id(latest) != tx_id:
                     continue
                 if "stop" in self.rejected or latest["status"] == "Ended":
                     return web.json_response({"transactionStopResponse": {"status": "Rejected"}})
@@ -711,7 +738,7 @@ class ChargEyeDevice(SimDevice):
         for station in self.stations.values():
             for connector in station.connectors:
                 latest = self._render_connector(station, connector)["latestTransaction"]
-                if latest is not None and latest["txId"] == tx_id:
+                if latest is not None and _listed_tx_id(latest) == tx_id:
                     return (station, latest) if latest["status"] != "Ended" else None
         return None
 
@@ -735,6 +762,21 @@ class ChargEyeDevice(SimDevice):
     async def _station_profile(self, request: web.Request) -> web.Response:
         station = self._station_or_404(request)
         return await self._set_profile(request, station.station_id)
+
+    async def _clear_station_profiles(self, request: web.Request) -> web.Response:
+        """Remove the station's profiles (one by id, or all); Unknown when none matched."""
+        station = self._station_or_404(request)
+        await self._record(request, "clear_charging_profile")
+        if "clear_charging_profile" in self.rejected:
+            raise web.HTTPForbidden(
+                text='{"message":"not permitted for this station"}',
+                content_type="application/json",
+            )
+        prefix = station.station_id
+        matched = [key for key in self.profiles if key == prefix or key.startswith(prefix + "/")]
+        for key in matched:
+            del self.profiles[key]
+        return web.json_response({"response": "Accepted" if matched else "Unknown"})
 
     async def _connector_profile(self, request: web.Request) -> web.Response:
         station, connector = self._connector_or_404(request)

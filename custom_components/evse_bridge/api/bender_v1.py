@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 import hashlib
@@ -58,8 +58,10 @@ from .bender_common import (
 from .errors import (
     EvseAuthenticationError,
     EvseBridgeError,
+    EvseCertificateError,
     EvseCommandRejectedError,
     EvseConnectionError,
+    EvseDetailUnavailableError,
     EvseNotSupportedError,
     EvseResponseError,
 )
@@ -98,6 +100,8 @@ _RESERVED_STATES = {"unavailable": "inoperative", "unknown": "status_unknown"}
 #: Longest state Home Assistant stores.
 _MAX_STATE_LENGTH = 255
 
+#: Answers of ``GET /v1/login`` that mean "no login here": try the unprefixed path.
+_NO_LOGIN_HERE = frozenset({400, 404, 405, 501})
 #: ``ChargePointInfo`` keys of the serial, in order of preference; then any key naming one.
 _SERIAL_KEYS = (
     "chargePointSerialNumber",
@@ -324,6 +328,10 @@ class ChargePointInfo:
     serial_key: str | None
     firmware: str | None
     charge_point_id: str | None = None
+    #: A stable identifier for the controller: the serial wherever the controller states
+    #: it, else its OCPP charge point id, else its host; ``identity_source`` says which.
+    identifier: str | None = None
+    identity_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,32 +456,60 @@ def _serial(payload: Mapping[str, Any]) -> tuple[str, str] | None:
     return _first_key(payload, tuple(sorted(others)))
 
 
-def _charge_point_id(info: Mapping[str, Any], settings: Mapping[str, Any]) -> str | None:
-    if (found := _first_key(info, _CHARGE_POINT_ID_KEYS)) is not None:
-        return found[1]
-    # Settings are named ``Key_group`` (``OcppServerUrl_ocpp``); a value may come with its
-    # meta (``{"value": ..., "type": ...}``).
-    by_name = {
+def _settings_by_name(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings values by key without the group (``OcppServerUrl_ocpp`` -> ``OcppServerUrl``).
+
+    A value may come with its meta (``{"value": ..., "type": ...}``).
+    """
+    return {
         key.split("_", 1)[0]: get_ci(value, "value") if isinstance(value, Mapping) else value
         for key, value in settings.items()
         if isinstance(key, str)
     }
-    found = _first_key(by_name, _CHARGE_POINT_ID_KEYS)
+
+
+def _charge_point_id(info: Mapping[str, Any], settings: Mapping[str, Any]) -> str | None:
+    if (found := _first_key(info, _CHARGE_POINT_ID_KEYS)) is not None:
+        return found[1]
+    found = _first_key(_settings_by_name(settings), _CHARGE_POINT_ID_KEYS)
     return None if found is None else found[1]
+
+
+def _settings_serial(settings: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A serial among the settings parameters: (parameter key as sent, value)."""
+    by_name = _settings_by_name(settings)
+    found = _serial(by_name)
+    if found is None:
+        return None
+    full_key = next(
+        (key for key in settings if isinstance(key, str) and key.split("_", 1)[0] == found[0]),
+        found[0],
+    )
+    return full_key, found[1]
 
 
 def parse_charge_point_info(
     payload: Mapping[str, Any], settings: Mapping[str, Any] | None = None
 ) -> ChargePointInfo:
     """Tolerant parse of ``ChargePointInfo``; ``settings`` (the result) may name the station."""
+    settings = settings or {}
     serial = _serial(payload)
+    source = None if serial is None else f"ChargePointInfo.{serial[0]}"
+    if serial is None and (serial := _settings_serial(settings)) is not None:
+        source = f"settings.{serial[0]}"
+    charge_point_id = _charge_point_id(payload, settings)
+    identifier = None if serial is None else serial[1]
+    if identifier is None and charge_point_id is not None:
+        identifier, source = charge_point_id, "charge_point_id"
     return ChargePointInfo(
         vendor=to_str(get_ci(payload, "chargePointVendor")),
         model=to_str(get_ci(payload, "chargePointModel")),
         serial=None if serial is None else serial[1],
         serial_key=None if serial is None else serial[0],
         firmware=to_str(get_ci(payload, "firmwareVersion")),
-        charge_point_id=_charge_point_id(payload, settings or {}),
+        charge_point_id=charge_point_id,
+        identifier=identifier,
+        identity_source=source,
     )
 
 
@@ -799,6 +835,11 @@ class BenderV1Client:
         self.pairing_method = "POST"
         #: The key ``ChargePointInfo`` carried the serial under, as last read.
         self.serial_key: str | None = None
+        #: Where the identifier came from (``ChargePointInfo.<key>``, ``settings.<key>``,
+        #: ``charge_point_id``, ``host``), as last read.
+        self.identity_source: str | None = None
+        #: Optional paths whose last request failed, and how (for diagnostics).
+        self.unavailable: dict[str, str] = {}
         self._login_lock = asyncio.Lock()
         #: Last JSON answer of every polled endpoint, for diagnostics.
         self.raw_payloads: dict[str, Any] = {}
@@ -823,6 +864,8 @@ class BenderV1Client:
             "session_id_location": self.session_id_location,
             "serial_key": self.serial_key,
             "pairing_method": self.pairing_method,
+            "identity_source": self.identity_source,
+            "unavailable": dict(self.unavailable),
         }
 
     @property
@@ -870,6 +913,9 @@ class BenderV1Client:
         prefixes = (API_PREFIX, "") if self._prefix is None else (self._prefix,)
         for prefix in prefixes:
             answer = await self._request("GET", prefix + LOGIN_PATH)
+            if answer.status in _NO_LOGIN_HERE and prefix != prefixes[-1]:
+                # Firmware without the prefix may answer the unknown path otherwise than 404.
+                continue
             if answer.status == 404:
                 continue
             payload = _object(answer, "a login token")
@@ -964,23 +1010,49 @@ class BenderV1Client:
 
     async def logging(self) -> ControllerLog:
         """Return the active errors and warnings."""
-        payload = _object(await self._call("GET", LOGGING_PATH), "logging")
+        payload = await self._optional_object(LOGGING_PATH, "logging")
         self.raw_payloads["logging"] = payload
         return parse_log(payload)
 
     async def transaction_summary(self) -> TransactionSummary:
         """Count, duration and energy of all completed transactions."""
-        answer = await self._call("GET", TRANSACTION_SUMMARY_PATH)
-        payload = _object(answer, "transactions/summary")
+        payload = await self._optional_object(TRANSACTION_SUMMARY_PATH, "transactions/summary")
         self.raw_payloads["transactions_summary"] = payload
         return parse_transaction_summary(payload)
 
     async def transaction_active(self) -> bool | None:
         """Whether a transaction runs, per ``transactions/active``; None when it does not tell."""
-        payload = _object(await self._call("GET", TRANSACTIONS_ACTIVE_PATH), "transactions/active")
+        payload = await self._optional_object(TRANSACTIONS_ACTIVE_PATH, "transactions/active")
         self.raw_payloads["transactions_active"] = payload
         active = get_ci(payload, "success", "active")
         return active if isinstance(active, bool) else None
+
+    async def _optional_object(self, path: str, what: str) -> dict[str, Any]:
+        """The answer of an endpoint no feature depends on.
+
+        A 404 raises EvseNotSupportedError (this firmware lacks it); any other
+        failure (405, another status, 5xx, timeout, reset, no JSON object) raises
+        EvseDetailUnavailableError, logged once until it answers again: ask later.
+        A refused fresh login and certificate errors still propagate.
+        """
+        try:
+            payload = _object(await self._call("GET", path), what)
+        except EvseDetailUnavailableError:
+            raise
+        except EvseNotSupportedError:
+            self.unavailable[path] = "not offered (404)"
+            raise
+        except EvseCertificateError:
+            raise
+        except (EvseConnectionError, EvseResponseError) as err:
+            reason = str(err)
+            if self.unavailable.get(path) != reason:
+                _LOGGER.debug("%s gives no %s for now: %s", self._base_url, what, reason)
+            self.unavailable[path] = reason
+            raise EvseDetailUnavailableError(f"{what} unavailable for now: {reason}") from err
+        if self.unavailable.pop(path, None) is not None:
+            _LOGGER.debug("%s answers %s again", self._base_url, what)
+        return payload
 
     async def charge_point_info(self) -> ChargePointInfo:
         """Vendor, model, serial, firmware and charge point id from the settings.
@@ -992,7 +1064,13 @@ class BenderV1Client:
         info = _mapping(get_ci(payload, "ChargePointInfo", "chargePointInfo"))
         self.raw_payloads["settings"] = {"ChargePointInfo": dict(info)}
         parsed = parse_charge_point_info(info, _mapping(get_ci(payload, "result")))
+        if parsed.identifier is None:
+            # A controller that logged in is never refused: its address names it instead.
+            parsed = replace(
+                parsed, identifier=f"host:{URL(self._base_url).host}", identity_source="host"
+            )
         self.serial_key = parsed.serial_key
+        self.identity_source = parsed.identity_source
         return parsed
 
     async def start_pairing(self) -> None:

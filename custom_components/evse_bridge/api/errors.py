@@ -63,6 +63,15 @@ class EvseNotSupportedError(EvseBridgeError):
     """The device does not offer this endpoint (HTTP 404): firmware or setting."""
 
 
+class EvseDetailUnavailableError(EvseNotSupportedError):
+    """An optional endpoint gave nothing this time (405, 5xx, timeout, reset, garbage).
+
+    The detail it adds is unknown for now and worth asking again later; unlike a
+    404 it says nothing about the firmware. A subclass of the 404 error so that a
+    caller that only knows that one still never fails on it.
+    """
+
+
 class EvseCommandRejectedError(EvseBridgeError):
     """The device received a command and answered that it rejects it."""
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -103,9 +103,12 @@ _AUTH_PATH = "/auth/refreshAccessToken"
 #: Fields of the token answer that carry secrets (compared in lower case).
 _TOKEN_FIELDS = frozenset({"token", "accesstoken", "refreshtoken"})
 _STATIONS_PATH = "/stations"
+#: Removing a station's charging profile(s): the seed documents the body
+#: (``chargingProfileId`` or ``chargingProfileCriteria``) and the answer, not the path [A].
+_CLEAR_PROFILE_PATH = "/chargingStations/{station_id}/chargingProfile"
 #: Where a transaction may name the id token that authorized it (compared in lower case):
 #: the document is silent, see ``_id_token``.
-_ID_TOKEN_KEYS = ("idToken", "idTag", "id_token", "id_tag")
+_ID_TOKEN_KEYS = ("authorizationToken", "idToken", "idTag", "id_token", "id_tag")
 _ID_TOKEN_FIELDS = frozenset(key.lower() for key in _ID_TOKEN_KEYS)
 #: What replaces an id token in the payloads kept for diagnostics.
 _REDACTED = "**REDACTED**"
@@ -412,8 +415,9 @@ def _parse_location(raw: Any) -> Location | None:
 def _id_token(raw: Mapping[str, Any]) -> str | None:
     """The id token that authorized a transaction, however the service writes it.
 
-    The document shows ``idToken`` (text or null) only in the start request, not
-    in ``latestTransaction``: accepted are ``idToken`` as text, ``idToken`` as an
+    Kempower's own ``GET /stations`` example names it ``authorizationToken``; the
+    seed shows ``idToken`` (text or null) only in the start request. Accepted are
+    ``authorizationToken``, ``idToken`` as text, ``idToken`` as an
     OCPP 2.0.1 IdTokenType object (``{"idToken": "...", "type": "..."}``) and
     ``idTag`` (OCPP 1.6), in any letter case.
     """
@@ -771,7 +775,9 @@ class ChargEyeClient:
             return payload
         raise ChargEyeConnectorRefusedError(station.station_id, connector.connector_id, tuple(sent))
 
-    async def get_stations(self, location_uid: str | None = None) -> list[Station]:
+    async def get_stations(
+        self, location_uid: str | None = None, station_ids: Sequence[str] = ()
+    ) -> list[Station]:
         """All stations of the account (one request), optionally of one location.
 
         This is the poll: after it fails, later polls are refused without a
@@ -779,10 +785,15 @@ class ChargEyeClient:
         """
         if (wait := self.poll_backoff_for) > 0:
             raise EvseConnectionError(f"backing off for {wait:.0f} s after failed polls")
-        params = {"locationUid": location_uid} if location_uid else None
+        params: dict[str, str] = {}
+        if location_uid:
+            params["locationUid"] = location_uid
+        if station_ids:
+            # Kempower's reference: only these stations (comma-separated).
+            params["stationIds"] = ",".join(station_ids)
         try:
             stations = parse_stations(
-                await self._call("GET", _STATIONS_PATH, "stations", params=params)
+                await self._call("GET", _STATIONS_PATH, "stations", params=params or None)
             )
         except EvseRateLimitedError:
             raise
@@ -890,6 +901,34 @@ class ChargEyeClient:
             )
         _check_status(payload, ("response",))
         return dict(payload)
+
+    async def clear_charging_profiles(
+        self,
+        station: Station,
+        *,
+        profile_id: int | None = None,
+        criteria: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Remove one charging profile (by id) or every one matching ``criteria``.
+
+        Without either, the station's profiles of every purpose go (the seed's
+        criteria are all optional). ``Unknown`` (nothing matched) counts as done.
+        """
+        body: dict[str, Any] = {}
+        if profile_id is not None:
+            body["chargingProfileId"] = profile_id
+        if criteria is not None:
+            body["chargingProfileCriteria"] = dict(criteria)
+        path = _CLEAR_PROFILE_PATH.format(station_id=station.station_id)
+        try:
+            payload = await self._call("DELETE", path, "charging_profile_clear", body=body)
+            _check_status(payload, ("response",), clearing=True)
+        except ChargEyePermissionError:
+            raise
+        except EvseCommandRejectedError as err:
+            raise EvseCommandRejectedError(
+                f"station {station.station_id} kept its charging profile: {err}"
+            ) from err
 
     async def set_connector_availability(
         self, station: Station, connector: Connector, operative: bool, reason: str | None = None
