@@ -97,8 +97,15 @@ class LegacyDevice(SimDevice):
         serial: str = SERIAL,
         charge_point_id: str = CHARGE_POINT_ID,
         variant: str = "text",
+        meter_cfg: str = "internal_meter",
+        phases: int = 3,
     ) -> None:
-        """Set up the controller's identity and its charging cycle."""
+        """Set up the controller's identity and its charging cycle.
+
+        ``meter_cfg`` is the ``ocpp_meter_cfg`` it reports (a real 5.33.9 reports
+        ``modbus_meter_nzr_ecocount_s85_or_sl85``, not in the document's list);
+        ``phases=1`` plays a single-phase installation (``current_a`` with one value).
+        """
         super().__init__(clock)
         if variant not in VARIANTS:
             raise ValueError(f"unknown legacy variant {variant!r}; one of {VARIANTS}")
@@ -109,7 +116,9 @@ class LegacyDevice(SimDevice):
         self.password = password
         self.rest_enabled = rest_enabled
         self.serial = serial
-        self.cycle = ChargingCycle(max_power_w=11000.0)
+        self.meter_cfg = meter_cfg
+        self.phases = phases
+        self.cycle = ChargingCycle(max_power_w=11000.0 if phases == 3 else 3680.0, phases=phases)
         self.errors: list[str] = []
 
     @classmethod
@@ -158,9 +167,9 @@ class LegacyDevice(SimDevice):
             "backend_conn_state": "connected",
             "free_charging": "off",
             "slave_state": "",
-            "ocpp_meter_cfg": "internal_meter",
+            "ocpp_meter_cfg": self.meter_cfg,
             "ocpp_meter_serial": "65465484ds",
-            "current_a": ",".join(f"{value:.2f}" for value in reading.currents_a),
+            "current_a": ",".join(f"{value:.2f}" for value in reading.currents_a[: self.phases]),
             "energy_man_current": "16",
             "ambient_temp": f"{23.5 + (reading.power_w / 11000.0) * 4:+.2f}",
             "firmware_ver": "5.33.5-20112" if self.firmware == "new" else "5.22.1-13295",

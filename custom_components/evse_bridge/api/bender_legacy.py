@@ -15,8 +15,10 @@ and the scheme that worked is kept (``auth_scheme``).
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+import logging
 from typing import Any
 
 import aiohttp
@@ -37,7 +39,7 @@ from .errors import (
     EvseResponseError,
 )
 from .http import http_request
-from .parsing import report_once, to_enum, to_float, to_float_list, to_int, to_str
+from .parsing import report_once, to_float, to_float_list, to_int, to_str
 
 #: Schemes of ``auth_scheme``: no password configured, the document's headers, HTTP Basic.
 AUTH_NONE = "none"
@@ -215,6 +217,10 @@ class LegacyState:
     meter_serial: str | None
     errors: tuple[str, ...] | None
     auth_uid: str | None = field(default=None, repr=False)
+    #: Enum-like keys whose value is not in the document's list, with the value as sent:
+    #: the lists are not complete (a real 5.33.9 sends an unlisted ``ocpp_meter_cfg``), so
+    #: such a value is real data to show, while the typed field above reads None.
+    unlisted: Mapping[str, str] = field(default_factory=dict)
 
 
 class _Reader:
@@ -222,6 +228,7 @@ class _Reader:
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
+        self.unlisted: dict[str, str] = {}
 
     def text(self, key: str) -> str | None:
         return to_str(self.raw.get(key))
@@ -250,7 +257,23 @@ class _Reader:
         return ()
 
     def enum[E: StrEnum](self, enum: type[E], key: str) -> E | None:
-        return to_enum(enum, self.raw.get(key))
+        """The listed value, else None with the value kept in ``unlisted`` (logged once, debug)."""
+        text = to_str(self.raw.get(key))
+        if text is None:
+            return None
+        try:
+            return enum(text.lower())
+        except ValueError:
+            self.unlisted[key] = text
+            report_once(
+                key,
+                text,
+                "Value %r of %s is not in the document's list; shown as sent",
+                text,
+                key,
+                level=logging.DEBUG,
+            )
+            return None
 
 
 def parse_full_state(raw: dict[str, Any]) -> LegacyState:
@@ -315,6 +338,7 @@ def parse_full_state(raw: dict[str, Any]) -> LegacyState:
         meter_serial=read.text("ocpp_meter_serial"),
         errors=errors,
         auth_uid=read.text("auth_uid"),
+        unlisted=read.unlisted,
     )
 
 

@@ -20,12 +20,14 @@ _LOGGER = logging.getLogger(__package__)
 _REPORTED: set[tuple[str, str]] = set()
 
 
-def report_once(kind: str, value: str, message: str, *args: object) -> None:
+def report_once(
+    kind: str, value: str, message: str, *args: object, level: int = logging.WARNING
+) -> None:
     """Log an unexpected value once per process, not once per poll."""
     if (kind, value) in _REPORTED:
         return
     _REPORTED.add((kind, value))
-    _LOGGER.warning(message, *args)
+    _LOGGER.log(level, message, *args)
 
 
 #: Largest magnitude a reading may have. No charger quantity comes near it (1e15 W, Wh, A or
