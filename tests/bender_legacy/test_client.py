@@ -152,13 +152,15 @@ def test_tolerant_parsing(caplog: pytest.LogCaptureFixture) -> None:
         "ocpp_state:dancing\nmeter_wh:+1200\ncable_attached:maybe\n\ngarbage line\n"
         "current_a:1.5,,x\nrcmb_max:0.1, 0.2\nerrors:\n"
     )
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG):
         state = parse_full_state(parse_body(body))
         parse_full_state(parse_body(body))
     assert state.serial == "42/x"
     assert state.connection_state is ConnectionState.VEHICLE_CHARGING_TYPE2
     assert state.power_w is None
     assert state.ocpp_state is None
+    # A value outside the document's list is kept as sent (the lists are not complete).
+    assert state.unlisted == {"ocpp_state": "dancing"}
     assert state.meter_wh == 1200
     assert state.cable_attached is None
     assert state.currents_a == (1.5, None, None)
@@ -168,6 +170,8 @@ def test_tolerant_parsing(caplog: pytest.LogCaptureFixture) -> None:
     assert caplog.text.count("'abc'") == 1
     assert caplog.text.count("'dancing'") == 1
     assert caplog.text.count("'maybe'") == 1
+    unlisted = [record for record in caplog.records if "'dancing'" in record.getMessage()]
+    assert unlisted[0].levelno == logging.DEBUG
 
 
 @pytest.mark.parametrize(

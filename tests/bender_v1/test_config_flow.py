@@ -96,7 +96,10 @@ async def test_not_a_bender_controller(
 
 
 class ControllerWithoutSerial(BenderV1Device):
-    """Settings without a charge point serial: nothing to identify the controller by."""
+    """Neither ``ChargePointInfo`` nor the settings state a serial."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs, serial_at="none")
 
     def charge_point_info(self) -> dict[str, str]:
         return {"chargePointVendor": "Bender GmbH Co. KG"}
@@ -107,6 +110,16 @@ async def test_controller_without_serial(hass: HomeAssistant, sim: SimServer) ->
     flow_id = await open_vendor_step(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, form(sim.host))
     assert result["errors"] == {CONF_HOST: "not_bender_controller"}
+
+
+async def test_serial_stated_only_among_the_settings(
+    hass: HomeAssistant, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(BenderV1Device(SimClock(scale=0), serial_at="settings"))
+    flow_id = await open_vendor_step(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, form(sim.host))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == SERIAL
 
 
 async def test_already_configured(
