@@ -327,6 +327,8 @@ async def test_charge_point_info_from_settings(v1: V1Setup) -> None:
         serial_key="chargePointSerialNumber",
         firmware="5.33.5-20112",
         charge_point_id="+4983900000000042",
+        identifier=SERIAL,
+        identity_source="ChargePointInfo.chargePointSerialNumber",
     )
     assert info.serial == SERIAL
     # Only the identity is kept: the other settings may hold secrets.

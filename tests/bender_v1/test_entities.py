@@ -288,6 +288,8 @@ async def test_diagnostics_redacted(hass: HomeAssistant, loaded_entry: MockConfi
         "session_id_location": "session.id",
         "serial_key": "chargePointSerialNumber",
         "pairing_method": "POST",
+        "identity_source": "ChargePointInfo.chargePointSerialNumber",
+        "unavailable": {},
         "logins": 1,
         "summary_units": {
             "energy": None,

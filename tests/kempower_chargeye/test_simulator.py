@@ -72,16 +72,19 @@ def _latest(device: ChargEyeDevice, station_id: str, number: int) -> dict[str, A
         ("string", {"idToken": "04A1B2C3D4E5F6", "idTokenType": "RFID"}),
         ("object", {"idToken": {"idToken": "04A1B2C3D4E5F6", "type": "RFID"}}),
         ("id_tag", {"idTag": "04A1B2C3D4E5F6"}),
+        ("authorization_token", {}),
     ],
 )
 def test_tag_readings(clock: SimClock, reading: str, fields: dict[str, Any]) -> None:
     device = ChargEyeDevice(clock, tag_reading=reading)
-    assert list(TAG_READINGS) == ["none", "string", "object", "id_tag"]
+    assert list(TAG_READINGS) == ["none", "string", "object", "id_tag", "authorization_token"]
     # At 0 s the AC station's first plug charges its second session, with a simulated card.
     latest = _latest(device, "KEMAC-0001", 1)
     assert latest["txId"] == "TX-KEMAC-0001-1-2"
     assert latest["status"] == "Charging"
     assert {key: latest[key] for key in latest if key.lower().startswith("id")} == fields
+    if reading == "authorization_token":
+        assert latest["authorizationToken"] == "04A1B2C3D4E5F6"
     assert sim_card(2, 1) == "04A1B2C3D4E5F6"
     # Its other plug charges with another card; the ended session keeps its card.
     second = _latest(device, "KEMAC-0001", 2)
