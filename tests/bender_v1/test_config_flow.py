@@ -107,9 +107,17 @@ class ControllerWithoutSerial(BenderV1Device):
 
 @pytest.mark.parametrize("device_class", [ControllerWithoutSerial])
 async def test_controller_without_serial(hass: HomeAssistant, sim: SimServer) -> None:
+    """A controller that logged in but states no serial is added under a stable identifier."""
     flow_id = await open_vendor_step(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, form(sim.host))
-    assert result["errors"] == {CONF_HOST: "not_bender_controller"}
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    unique_id = result["result"].unique_id
+    assert unique_id
+    # The same controller again is the same entry.
+    flow_id = await open_vendor_step(hass)
+    again = await hass.config_entries.flow.async_configure(flow_id, form(sim.host))
+    assert again["type"] is FlowResultType.ABORT
+    assert again["reason"] == "already_configured"
 
 
 async def test_serial_stated_only_among_the_settings(

@@ -65,7 +65,7 @@ def controller_title(info: ChargePointInfo) -> str:
     """What the controller calls itself: its charge point id, else model and serial."""
     if info.charge_point_id:
         return info.charge_point_id
-    return f"{info.model or 'Charge controller'} {info.serial}"
+    return f"{info.model or 'Charge controller'} {info.serial or info.identifier}"
 
 
 async def async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
@@ -84,8 +84,8 @@ async def async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
         raise
     finally:
         http.detach()
-    if info.serial is None:
-        raise EvseResponseError("settings carry no charge point serial")
+    if info.identifier is None:
+        raise EvseResponseError("the controller states no identity")
     entry_data = {
         CONF_HOST: data[CONF_HOST].strip(),
         CONF_USERNAME: data.get(CONF_USERNAME) or DEFAULT_USERNAME,
@@ -94,4 +94,6 @@ async def async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
     if units := data.get(CONF_SUMMARY_UNITS):
         # Reauth and reconfigure reach the same controller (same serial): keep what it showed.
         entry_data[CONF_SUMMARY_UNITS] = units
-    return ProbeResult(unique_id=info.serial, title=controller_title(info), data=entry_data)
+    # The serial wherever the controller states it; else its OCPP identity or host (the
+    # client's ``identity_source`` says which, and diagnostics show it).
+    return ProbeResult(unique_id=info.identifier, title=controller_title(info), data=entry_data)

@@ -23,7 +23,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from ...api import EvseNotSupportedError
+from ...api import EvseDetailUnavailableError, EvseNotSupportedError
 from ...api.bender_common import ConnectionState
 from ...api.bender_v1 import (
     ChargePointInfo,
@@ -119,6 +119,9 @@ class BenderV1Site(Site):
         if self._logging_due is not None and now >= self._logging_due:
             try:
                 self._log = await client.logging()
+            except EvseDetailUnavailableError:
+                # Failed this time (logged once by the client): the last log stands.
+                self._logging_due = now + LOGGING_INTERVAL
             except EvseNotSupportedError:
                 self._logging_due = None
             else:
@@ -126,6 +129,8 @@ class BenderV1Site(Site):
         if self._summary_due is not None and now >= self._summary_due:
             try:
                 summary = await client.transaction_summary()
+            except EvseDetailUnavailableError:
+                self._summary_due = now + SUMMARY_INTERVAL
             except EvseNotSupportedError:
                 self._summary_due = None
             else:
@@ -187,6 +192,8 @@ class BenderV1Site(Site):
             return False
         try:
             active = await self.client.transaction_active()
+        except EvseDetailUnavailableError:
+            return None
         except EvseNotSupportedError:
             self._active_supported = False
             return False
