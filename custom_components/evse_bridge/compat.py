@@ -18,13 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 import inspect
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import Unauthorized, UnknownUser
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import aiohttp_client, device_registry as dr
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import voluptuous as vol
+
+if TYPE_CHECKING:
+    from aiohttp.abc import AbstractResolver
 
 #: A device belongs to exactly one config entry (Home Assistant 2026.8+).
 SINGLE_CONFIG_ENTRY: Final = hasattr(dr.DeviceEntry, "config_entry_id")
@@ -97,3 +100,13 @@ def async_register_admin_service(
     hass.services.async_register(
         domain, service, admin_handler, schema=schema, supports_response=supports_response
     )
+
+
+def connection_resolver(hass: HomeAssistant) -> AbstractResolver | None:
+    """The resolver Home Assistant's own sessions use (mDNS for ``.local`` names), if it has one.
+
+    Home Assistant offers no public factory for it; without one aiohttp's default
+    resolver is used.
+    """
+    factory = getattr(aiohttp_client, "_async_make_resolver", None)
+    return None if factory is None else cast("AbstractResolver", factory(hass))

@@ -7,7 +7,6 @@ from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
@@ -21,6 +20,7 @@ import voluptuous as vol
 from ...api import EvseNotSupportedError
 from ...api.bender_common import BenderV1ControllerError, offers_v1_api
 from ...api.bender_legacy import BenderLegacyClient, LegacyState
+from ...contract.http import device_clientsession
 from ...contract.vendor import ProbeResult
 
 #: Entry data: the authentication scheme the controller accepted (``auth_scheme``).
@@ -52,7 +52,7 @@ def user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
 def legacy_client(hass: HomeAssistant, data: Mapping[str, Any]) -> BenderLegacyClient:
     """A client for the controller the entry (or the form) names."""
     return BenderLegacyClient(
-        async_get_clientsession(hass),
+        device_clientsession(hass),
         data[CONF_HOST],
         username=data.get(CONF_USERNAME),
         password=data.get(CONF_PASSWORD),
@@ -74,7 +74,7 @@ async def async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
         state = await client.full_state()
     except EvseNotSupportedError as err:
         # No Legacy API: tell a v1 controller apart from one with REST disabled.
-        if await offers_v1_api(async_get_clientsession(hass), data[CONF_HOST]):
+        if await offers_v1_api(device_clientsession(hass), data[CONF_HOST]):
             raise BenderV1ControllerError("the controller serves REST API v1") from err
         raise
     entry_data = {CONF_HOST: data[CONF_HOST].strip()}

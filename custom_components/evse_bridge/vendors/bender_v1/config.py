@@ -8,13 +8,13 @@ from typing import Any
 import aiohttp
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 import voluptuous as vol
 
 from ...api import EvseNotSupportedError, EvseResponseError
 from ...api.bender_common import BenderLegacyControllerError, offers_legacy_api
 from ...api.bender_v1 import BenderV1Client, ChargePointInfo
+from ...contract.http import device_cookie_session
 from ...contract.vendor import ProbeResult
 
 DEFAULT_USERNAME = "operator"
@@ -41,14 +41,11 @@ def user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
 
 
 def http_session(hass: HomeAssistant) -> aiohttp.ClientSession:
-    """A session of its own for one controller: Home Assistant's connector, cookies kept.
+    """A session of its own for one controller (its login cookie) on the devices' pool.
 
-    The shared session drops cookies; ``unsafe`` keeps them for IP-address hosts too.
     The owner detaches it when done.
     """
-    return async_create_clientsession(
-        hass, auto_cleanup=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
-    )
+    return device_cookie_session(hass)
 
 
 def v1_client(http: aiohttp.ClientSession, data: Mapping[str, Any]) -> BenderV1Client:

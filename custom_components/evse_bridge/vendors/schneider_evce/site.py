@@ -17,7 +17,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
 from ...api import EvseBridgeError, EvseNotSupportedError
@@ -34,6 +33,7 @@ from ...api.schneider_evce import (
     split_host,
 )
 from ...const import CONF_FINGERPRINT
+from ...contract.http import device_clientsession
 from ...contract.site import CONNECTOR_NAME_KEY, DeviceData, DeviceIdentity, Site, SiteData
 from .model import (
     CONF_CERTIFICATE,
@@ -67,7 +67,7 @@ def create_client(hass: HomeAssistant, data: Mapping[str, Any], token: str | Non
     """A client for the hub of this entry data, starting with ``token`` if given."""
     mode = ssl_mode(data)
     return EvceClient(
-        async_get_clientsession(hass),
+        device_clientsession(hass),
         data[CONF_HOST],
         data[CONF_USERNAME],
         data[CONF_PASSWORD],
