@@ -559,6 +559,26 @@ class LimitOptions:
 NO_LIMIT_OPTIONS = LimitOptions()
 
 
+class ChargEyeAccount:
+    """What every client of one organisation shares: its JWT and its request budget.
+
+    Two clients of one organisation (two entries, or an entry and its config flow)
+    then exchange the refresh token once, and a ``Retry-After`` the service gave one
+    of them holds back the other too.
+    """
+
+    def __init__(self) -> None:
+        """No JWT yet, no wait."""
+        self.token: str | None = None
+        #: When to renew the JWT (on the clients' monotonic clock).
+        self.token_renew_at = 0.0
+        #: When the JWT expires (UTC), to hand it over to another client.
+        self.token_valid_until: datetime | None = None
+        #: Until when the service asked to send nothing (on the monotonic clock).
+        self.blocked_until = 0.0
+        self.token_lock = asyncio.Lock()
+
+
 class ChargEyeClient:
     """Client of one ChargEye organisation, authenticated by a refresh token."""
 
@@ -573,13 +593,15 @@ class ChargEyeClient:
         utcnow: Callable[[], datetime] = _utcnow,
         token: str | None = None,
         token_valid_until: datetime | None = None,
+        account: ChargEyeAccount | None = None,
     ) -> None:
         """Keep the session and the secret; nothing is sent yet.
 
         ``monotonic`` and ``utcnow`` are the clocks: injectable so tests drive
         token expiry and Retry-After without sleeping. ``token`` and
         ``token_valid_until`` hand over a JWT obtained earlier (by the config
-        flow's probe), so a new entry needs no second token exchange.
+        flow's probe), so a new entry needs no second token exchange. ``account``
+        is the JWT and request budget shared with the organisation's other clients.
         """
         self._session = session
         self._refresh_token = refresh_token
@@ -587,18 +609,13 @@ class ChargEyeClient:
         self._timeout_s = timeout_s
         self._monotonic = monotonic
         self._utcnow = utcnow
-        self._token: str | None = None
-        self._token_renew_at = 0.0
-        #: When the current JWT expires (UTC), to hand it over to another client.
-        self.token_valid_until: datetime | None = None
-        if token is not None and token_valid_until is not None:
+        self._account = account or ChargEyeAccount()
+        if self._account.token is None and token is not None and token_valid_until is not None:
             remaining = (token_valid_until - utcnow()).total_seconds() - TOKEN_RENEW_MARGIN_S
             if remaining > 0:
                 self._token = token
                 self._token_renew_at = monotonic() + remaining
                 self.token_valid_until = token_valid_until
-        self._token_lock = asyncio.Lock()
-        self._blocked_until = 0.0
         self._poll_failures = 0
         self._poll_blocked_until = 0.0
         #: Last raw JSON answer of every endpoint, for diagnostics (id tokens replaced).
@@ -607,6 +624,45 @@ class ChargEyeClient:
         self.token_exchanges = 0
         #: The reading of ``evseId`` the service accepted last (tried first next time).
         self.evse_id_form: EvseIdForm | None = None
+
+    # -- what the organisation's clients share -----------------------------
+
+    @property
+    def _token(self) -> str | None:
+        return self._account.token
+
+    @_token.setter
+    def _token(self, value: str | None) -> None:
+        self._account.token = value
+
+    @property
+    def _token_renew_at(self) -> float:
+        return self._account.token_renew_at
+
+    @_token_renew_at.setter
+    def _token_renew_at(self, value: float) -> None:
+        self._account.token_renew_at = value
+
+    @property
+    def token_valid_until(self) -> datetime | None:
+        """When the current JWT expires (UTC), to hand it over to another client."""
+        return self._account.token_valid_until
+
+    @token_valid_until.setter
+    def token_valid_until(self, value: datetime | None) -> None:
+        self._account.token_valid_until = value
+
+    @property
+    def _blocked_until(self) -> float:
+        return self._account.blocked_until
+
+    @_blocked_until.setter
+    def _blocked_until(self, value: float) -> None:
+        self._account.blocked_until = value
+
+    @property
+    def _token_lock(self) -> asyncio.Lock:
+        return self._account.token_lock
 
     # -- rate limit and back-off -------------------------------------------
 

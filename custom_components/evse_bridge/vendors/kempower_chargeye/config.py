@@ -19,10 +19,12 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util.hass_dict import HassKey
 import voluptuous as vol
 
 from ...api import EvseBridgeError
-from ...api.kempower_chargeye import DEFAULT_BASE_URL, ChargEyeClient
+from ...api.kempower_chargeye import DEFAULT_BASE_URL, ChargEyeAccount, ChargEyeClient
+from ...const import DOMAIN
 from ...contract.vendor import ProbeResult
 
 CONF_REFRESH_TOKEN = "refresh_token"
@@ -82,7 +84,41 @@ def _valid_until(data: Mapping[str, Any]) -> datetime | None:
         return None
 
 
-def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> ChargEyeClient:
+#: The shared state of each organisation in use, by (server, account id), and how many
+#: entries hold it.
+_ACCOUNTS: HassKey[dict[tuple[str, str], tuple[ChargEyeAccount, int]]] = HassKey(
+    f"{DOMAIN}_chargeye_accounts"
+)
+
+
+def account_key(data: Mapping[str, Any], account_id: str) -> tuple[str, str]:
+    """Which organisation on which server the entry data names."""
+    return (_server_url(data), account_id)
+
+
+def acquire_account(hass: HomeAssistant, key: tuple[str, str]) -> ChargEyeAccount:
+    """The JWT and request budget every entry of this organisation on this server shares."""
+    accounts = hass.data.setdefault(_ACCOUNTS, {})
+    account, holders = accounts.get(key, (ChargEyeAccount(), 0))
+    accounts[key] = (account, holders + 1)
+    return account
+
+
+def release_account(hass: HomeAssistant, key: tuple[str, str]) -> None:
+    """An entry no longer uses the organisation's shared state; the last one drops it."""
+    accounts = hass.data.get(_ACCOUNTS, {})
+    if key not in accounts:
+        return
+    account, holders = accounts[key]
+    if holders > 1:
+        accounts[key] = (account, holders - 1)
+    else:
+        del accounts[key]
+
+
+def create_client(
+    hass: HomeAssistant, data: Mapping[str, Any], account: ChargEyeAccount | None = None
+) -> ChargEyeClient:
     """A client for entry (or form) data, starting with the JWT stored there, if any."""
     token = data.get(CONF_TOKEN)
     return ChargEyeClient(
@@ -91,6 +127,7 @@ def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> ChargEyeClien
         base_url=_server_url(data),
         token=token if isinstance(token, str) else None,
         token_valid_until=_valid_until(data),
+        account=account,
     )
 
 

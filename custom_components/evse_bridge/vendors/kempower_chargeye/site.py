@@ -40,7 +40,10 @@ from .config import (
     CONF_LIMITS,
     CONF_LOCATION,
     CONF_TOKEN_VALID_UNTIL,
+    account_key,
+    acquire_account,
     create_client,
+    release_account,
     token_data,
 )
 from .model import (
@@ -65,7 +68,8 @@ class ChargEyeSite(Site):
         super().__init__(entry.unique_id)
         self._hass = hass
         self._entry = entry
-        self.client = create_client(hass, entry.data)
+        self._account_key = account_key(entry.data, entry.unique_id)
+        self.client = create_client(hass, entry.data, acquire_account(hass, self._account_key))
         self._location: str | None = entry.data.get(CONF_LOCATION)
         stored = entry.data.get(CONF_LIMITS)
         #: Device key -> last power limit the station accepted from this entry.
@@ -145,6 +149,10 @@ class ChargEyeSite(Site):
             del self._session_limits[tx_id]
         self._store()
         return SiteData(devices)
+
+    async def async_close(self) -> None:
+        """Leave the organisation's shared JWT and request budget to its other entries."""
+        release_account(self._hass, self._account_key)
 
     def diagnostics(self) -> dict[str, Any]:
         """The last answer of every endpoint and the readings the service used."""
