@@ -106,14 +106,10 @@ def acquire_account(hass: HomeAssistant, key: tuple[str, str]) -> ChargEyeAccoun
 
 def release_account(hass: HomeAssistant, key: tuple[str, str]) -> None:
     """An entry no longer uses the organisation's shared state; the last one drops it."""
-    accounts = hass.data.get(_ACCOUNTS, {})
-    if key not in accounts:
-        return
-    account, holders = accounts[key]
+    accounts = hass.data[_ACCOUNTS]
+    account, holders = accounts.pop(key)
     if holders > 1:
         accounts[key] = (account, holders - 1)
-    else:
-        del accounts[key]
 
 
 def create_client(
