@@ -74,19 +74,20 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         )
 
     @callback
-    def async_write_ha_state(self) -> None:
-        """Write the state and remember what it showed."""
+    def _async_write_ha_state(self) -> None:
+        """Write the state and remember what it showed (every write, whoever asked for it).
+
+        Home Assistant's own hook: ``async_write_ha_state`` is final in newer releases.
+        """
         self._last_shown = self._shown()
-        super().async_write_ha_state()
+        super()._async_write_ha_state()
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state only when the poll changed what the entity shows."""
-        shown = self._shown()
-        if shown == self._last_shown:
+        if self._shown() == self._last_shown:
             return
-        self._last_shown = shown
-        super().async_write_ha_state()
+        self.async_write_ha_state()
 
     @property
     def device_name(self) -> str:
