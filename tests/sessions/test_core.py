@@ -213,6 +213,57 @@ class TestSessionBook:
         assert book.completed_ids == {"tx1"}
         assert book.delivered_kwh("station1", {"c1": "station1", "station1": None}) == 2.0
 
+    def test_the_lifetime_counter_never_decreases_when_the_reading_does(self) -> None:
+        """A cloud recomputes a capped session lower: the counter holds, then rises again."""
+        book = SessionBook(NOW - timedelta(hours=1), _keep)
+        book.start("c1", SessionRecord(id="tx1", start=NOW, energy_kwh=30.0), NOW, None)
+        counts = [book.delivered_kwh("c1", {})]
+        for minute, energy in enumerate((83.9, 48.3, 60.0, 84.5, 90.0), start=1):
+            later = NOW + timedelta(minutes=minute)
+            book.update("c1", SessionRecord(id="tx1", energy_kwh=energy), later, None)
+            counts.append(book.delivered_kwh("c1", {}))
+        assert counts == [30.0, 83.9, 83.9, 83.9, 84.5, 90.0]
+
+        # The device's final record is lower again: the completed session keeps its credit,
+        # while its event reports what the device says.
+        decision = book.decide("c1", None)
+        assert decision.ended is not None
+        final = SessionRecord(id="tx1", energy_kwh=70.0, ended=True)
+        payload = book.complete(decision.ended, final, NOW + timedelta(hours=1), NAMES, None)
+        assert payload["energy_kwh"] == 70.0
+        assert book.delivered_kwh("c1", {}) == 90.0
+
+    def test_a_session_under_way_before_the_entry_counts_from_its_first_reading(self) -> None:
+        book = SessionBook(NOW, _keep)
+        earlier = NOW - timedelta(minutes=30)
+        book.start("c1", SessionRecord(id="tx1", start=earlier, energy_kwh=58.0), NOW, None)
+        assert book.delivered_kwh("c1", {}) == 0.0
+        later = NOW + timedelta(minutes=5)
+        book.update("c1", SessionRecord(id="tx1", energy_kwh=59.5), later, None)
+        assert book.delivered_kwh("c1", {}) == 1.5
+
+        # Across a restart (the store) it is still counted from there.
+        loaded = SessionBook(NOW, _keep)
+        loaded.load(book.to_store(), later)
+        assert loaded.delivered_kwh("c1", {}) == 1.5
+        decision = loaded.decide("c1", None)
+        assert decision.ended is not None
+        payload = loaded.complete(decision.ended, None, later, NAMES, None)
+        assert payload["energy_kwh"] == 59.5
+        assert loaded.delivered_kwh("c1", {}) == 1.5
+
+    def test_a_session_started_after_the_entry_counts_in_full(self) -> None:
+        book = SessionBook(NOW - timedelta(hours=1), _keep)
+        started = NOW - timedelta(minutes=2)
+        book.start("c1", SessionRecord(id="tx1", start=started, energy_kwh=0.4), NOW, None)
+        assert book.delivered_kwh("c1", {}) == 0.4
+
+    def test_an_open_session_stored_before_credits_counts_its_reading(self) -> None:
+        book = SessionBook(NOW, _keep)
+        stored_open = {"uid": "u1", "device_key": "c1", "energy_kwh": 3.0, "last_seen": "x"}
+        book.load({"since": to_iso(NOW), "open": {"c1": stored_open}}, NOW)
+        assert book.delivered_kwh("c1", {}) == 3.0
+
     def test_the_store_round_trips(self) -> None:
         book = SessionBook(NOW - timedelta(days=1), _keep)
         book.start("c1", SessionRecord(energy_kwh=1.0), NOW, None)

@@ -67,6 +67,11 @@ class OpenSession:
     last_seen: str
     #: The device's lifetime register at ``last_seen`` (``meter_fn``), in kWh.
     meter_kwh: float | None = None
+    #: Energy the session had charged before the entry watched (not credited), in kWh.
+    uncounted_kwh: float | None = None
+    #: The most the delivered counter credited this session so far, in kWh: a later,
+    #: lower reading (a cloud recomputing a capped session) never takes it back.
+    credited_kwh: float | None = None
 
     @classmethod
     def from_dict(cls, value: Mapping[str, Any]) -> OpenSession:
@@ -112,6 +117,13 @@ class OpenSession:
             # Some devices report the tag only once the session is authorized.
             self.tag = display_tag(record.tag)
         self.last_seen = now.isoformat()
+        self.credit(self.energy_kwh)
+
+    def credit(self, energy_kwh: float | None) -> float:
+        """What the delivered counter books for this session, at least as much as before."""
+        counted = max(0.0, (energy_kwh or 0.0) - (self.uncounted_kwh or 0.0))
+        self.credited_kwh = max(self.credited_kwh or 0.0, counted)
+        return self.credited_kwh
 
 
 def peak(*values: float | None) -> float | None:
@@ -281,6 +293,8 @@ class SessionBook:
         self.open = {
             key: OpenSession.from_dict(value) for key, value in stored.get("open", {}).items()
         }
+        for open_ in self.open.values():
+            open_.credit(open_.energy_kwh)  # a store written before sessions were credited
         self.completed = list(stored.get("completed", []))
         self.delivered.update(stored.get("delivered", {}))
         self.prune(now)
@@ -310,9 +324,16 @@ class SessionBook:
     def start(
         self, key: str, record: SessionRecord, now: datetime, meter_kwh: float | None
     ) -> OpenSession:
-        """Open the session ``record`` describes on device ``key``."""
+        """Open the session ``record`` describes on device ``key``.
+
+        A session that began before the entry watched (or gives no start) is counted
+        from this first reading: what it charged before is not the entry's to credit.
+        """
         open_ = OpenSession.from_record(key, record, now, self.display_tag)
         open_.meter_kwh = meter_kwh
+        if record.start is None or record.start < self.since:
+            open_.uncounted_kwh = record.energy_kwh
+        open_.credit(record.energy_kwh)
         if open_.start is None:
             # A device that gives no start: the first poll that saw it (kept across restarts).
             open_.start = to_iso(now)
@@ -345,7 +366,7 @@ class SessionBook:
         payload = completion_payload(open_, final, now, names, self.display_tag)
         if open_.device_id is not None:
             self.completed_ids.add(open_.device_id)
-        self.delivered[key] += payload["energy_kwh"]
+        self.delivered[key] += open_.credit(payload["energy_kwh"])
         self.completed.append({**payload, "device_key": key, "parent_key": parent_key})
         self.prune(now)
         return payload
@@ -361,8 +382,8 @@ class SessionBook:
         """Energy delivered through ``key`` and the devices linked to it (``via``: parents)."""
         total = self.delivered.get(key, 0.0)
         open_ = self.open.get(key)
-        if open_ is not None and open_.energy_kwh is not None:
-            total += open_.energy_kwh
+        if open_ is not None:
+            total += open_.credited_kwh or 0.0
         for child_key, parent_key in via.items():
             if parent_key == key and child_key != key:
                 total += self.delivered_kwh(child_key, via)
