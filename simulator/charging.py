@@ -74,6 +74,34 @@ class ChargingCycle:
         self.voltage_v = voltage_v
         #: Forced power cap in W (energy management); None for no cap.
         self.cap_w: float | None = None
+        #: Where ``set_cap`` changed the cap during a session: (session number, seconds
+        #: into its charging, energy in Wh charged by then), so the change acts from then on.
+        self._cap_changed: tuple[int, float, float] | None = None
+        #: The energy in Wh of sessions that were over when the cap changed, per number.
+        self._ended_wh: dict[int, float] = {}
+
+    def set_cap(self, cap_w: float | None, now: float) -> None:
+        """Cap the power from ``now`` on: what the session running has charged stands."""
+        if cap_w == self.cap_w:
+            return
+        reading = self.reading(now)
+        if reading.phase is Phase.CHARGING:
+            into = reading.session_s - self.times.connected
+            self._cap_changed = (reading.session_number, into, reading.session_wh)
+        elif reading.phase is not Phase.CONNECTED and reading.session_number > 0:
+            number = reading.session_number
+            self._ended_wh[number] = self._session_energy(number, self.times.charging)
+        self.cap_w = cap_w
+
+    def _session_energy(self, session_number: int, charging_s: float) -> float:
+        """Energy in Wh of session ``session_number`` after ``charging_s`` seconds of charging."""
+        if session_number in self._ended_wh:
+            return self._ended_wh[session_number]
+        changed = self._cap_changed
+        if changed is None or changed[0] != session_number or charging_s < changed[1]:
+            return self._energy_of_charging(charging_s)
+        _, at, charged = changed
+        return charged + self._energy_of_charging(charging_s) - self._energy_of_charging(at)
 
     def _power_at(self, charging_s: float) -> float:
         """Power during charging: full, then tapering over the last fifth."""
@@ -123,7 +151,7 @@ class ChargingCycle:
         into -= times.connected
         if into < times.charging:
             power = self._power_at(into)
-            session_wh = self._energy_of_charging(into)
+            session_wh = self._session_energy(session_number, into)
             per_phase = power / self.phases / self.voltage_v
             currents = tuple(
                 round(per_phase * factor, 2) if index < self.phases else 0.0
@@ -141,13 +169,14 @@ class ChargingCycle:
                 session_number,
                 soc,
             )
+        session_wh = self._session_energy(session_number, times.charging)
         return Reading(
             Phase.FINISHED,
             0.0,
             (0.0, 0.0, 0.0),
             volts,
-            meter + per_session_wh,
-            per_session_wh,
+            meter + session_wh,
+            session_wh,
             session_s,
             session_number,
             100,

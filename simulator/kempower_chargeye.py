@@ -411,13 +411,14 @@ class ChargEyeDevice(SimDevice):
 
     def _render_connector(self, station: SimStation, connector: SimConnector) -> dict[str, Any]:
         now = self.clock.now()
-        connector.cycle.cap_w = self._connector_cap_w(station, connector)
-        reading = connector.cycle.reading(now)
-        tx_limit = self.tx_limits_kw.get(self._tx_id(station, connector, reading))
+        cap = self._connector_cap_w(station, connector)
+        running = connector.cycle.reading(now)
+        tx_limit = self.tx_limits_kw.get(self._tx_id(station, connector, running))
         if tx_limit is not None:
-            cap = connector.cycle.cap_w
-            connector.cycle.cap_w = tx_limit * 1000 if cap is None else min(cap, tx_limit * 1000)
-            reading = connector.cycle.reading(now)
+            cap = tx_limit * 1000 if cap is None else min(cap, tx_limit * 1000)
+        # A limit acts from now on: the energy a running transaction has charged stands.
+        connector.cycle.set_cap(cap, now)
+        reading = connector.cycle.reading(now)
         offline = now < station.offline_until
         latest: dict[str, Any] | None = None
         if reading.phase is Phase.IDLE or offline or not connector.operative:
