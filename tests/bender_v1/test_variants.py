@@ -183,9 +183,15 @@ async def test_summary_units_established_from_a_watched_transaction(
     assert total.attributes["state_class"] == "total_increasing"
     assert float(total.state) == pytest.approx(total_kwh, abs=0.01)
     duration = entity_state(hass, "sensor", f"{SERIAL}_controller_total_duration")
-    # 2375 min + 16 min, or 2375 s + 960 s; shown in minutes.
+    # 2375 min + 16 min, or 2375 s + 960 s; shown in hours.
     expected_min = (2375 + 16) if units["duration"] == "min" else (2375 + 960) / 60
-    assert float(duration.state) == pytest.approx(expected_min, abs=0.1)
+    assert duration.attributes["unit_of_measurement"] == "h"
+    assert float(duration.state) == pytest.approx(expected_min / 60, abs=0.05)
+    # Only the lifetime meter is offered to the Energy dashboard, not the session's energy.
+    session_energy = entity_state(hass, "sensor", f"{SERIAL}_controller_session_energy")
+    assert session_energy.attributes["unit_of_measurement"] == "kWh"
+    assert session_energy.attributes["device_class"] == "energy"
+    assert "state_class" not in session_energy.attributes
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     assert diagnostics["raw_payloads"]["client"]["summary_units"]["energy"] == units["energy"]
 

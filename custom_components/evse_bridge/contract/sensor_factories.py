@@ -101,6 +101,35 @@ def energy_sensor(
     )
 
 
+def session_energy_sensor(
+    key: str,
+    translation_key: str,
+    device_kind: str,
+    value_fn: ValueFn,
+    *,
+    unit: UnitOfEnergy = UnitOfEnergy.WATT_HOUR,
+    **options: Unpack[SensorOptions],
+) -> EvseBridgeSensorEntityDescription:
+    """Energy of the session running now; watt-hours are shown as kWh.
+
+    No state class: the Energy dashboard offers only lifetime meters, and a session's
+    energy is kept in its "Session" event and ``get_sessions``, not in statistics.
+    """
+    return EvseBridgeSensorEntityDescription(
+        key=key,
+        translation_key=translation_key,
+        device_kind=device_kind,
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=unit,
+        suggested_unit_of_measurement=(
+            UnitOfEnergy.KILO_WATT_HOUR if unit == UnitOfEnergy.WATT_HOUR else None
+        ),
+        suggested_display_precision=2,
+        value_fn=value_fn,
+        **options,
+    )
+
+
 def current_sensor(
     key: str,
     translation_key: str,
@@ -209,17 +238,19 @@ def duration_sensor(
     translation_key: str,
     device_kind: str,
     value_fn: ValueFn,
+    *,
+    shown_in: UnitOfTime = UnitOfTime.MINUTES,
     **options: Unpack[SensorOptions],
 ) -> EvseBridgeSensorEntityDescription:
-    """How long something has lasted, reported in seconds and shown in minutes."""
+    """How long something has lasted, reported in seconds and shown in minutes (or hours)."""
     return EvseBridgeSensorEntityDescription(
         key=key,
         translation_key=translation_key,
         device_kind=device_kind,
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
-        suggested_unit_of_measurement=UnitOfTime.MINUTES,
-        suggested_display_precision=0,
+        suggested_unit_of_measurement=shown_in,
+        suggested_display_precision=0 if shown_in == UnitOfTime.MINUTES else 1,
         value_fn=value_fn,
         **options,
     )

@@ -42,6 +42,7 @@ from ...contract.sensor_factories import (
     enum_sensor,
     phase_sensors,
     power_sensor,
+    session_energy_sensor,
     temperature_sensor,
     voltage_sensor,
 )
@@ -99,7 +100,7 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription[LegacyState], ...] = (
     energy_sensor(
         "meter_wh", "meter_energy", CONTROLLER, attrgetter("meter_wh"), exists_fn=_sent("meter_wh")
     ),
-    energy_sensor(
+    session_energy_sensor(
         "transaction_wh",
         "session_energy",
         CONTROLLER,

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorStateClass
+from homeassistant.const import UnitOfTime
 
 from ...api.bender_common import AuthorizationState, ConnectionState, OcppState, Type2State
 from ...api.bender_v1 import ControllerLog, LogMessage
@@ -23,6 +24,7 @@ from ...contract.sensor_factories import (
     energy_sensor,
     enum_sensor,
     power_sensor,
+    session_energy_sensor,
     temperature_sensor,
 )
 from ...contract.sessions import session_event
@@ -87,7 +89,9 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription[BenderV1Data], ...] = (
         CONTROLLER,
         _state("ambient_temperature_c"),
     ),
-    energy_sensor("session_energy", "session_energy", CONTROLLER, _transaction_value("energy_wh")),
+    session_energy_sensor(
+        "session_energy", "session_energy", CONTROLLER, _transaction_value("energy_wh")
+    ),
     power_sensor("power", "power", CONTROLLER, _transaction_value("power_w")),
     duration_sensor(
         "transaction_duration",
@@ -124,6 +128,7 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription[BenderV1Data], ...] = (
         "total_charging_duration",
         CONTROLLER,
         lambda data: data.units.duration_s(data.summary),
+        shown_in=UnitOfTime.HOURS,
         exists_fn=lambda data: data.summary is not None and data.units.duration is not None,
     ),
 )

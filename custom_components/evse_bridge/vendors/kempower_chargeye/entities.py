@@ -31,7 +31,12 @@ from ...contract.descriptions import (
     EvseBridgeSwitchEntityDescription,
 )
 from ...contract.records import SESSION_UNKNOWN, SessionRecord, SessionUnknown
-from ...contract.sensor_factories import current_sensor, energy_sensor, enum_sensor, power_sensor
+from ...contract.sensor_factories import (
+    current_sensor,
+    enum_sensor,
+    power_sensor,
+    session_energy_sensor,
+)
 from ...contract.sessions import delivered_energy_sensor, session_event
 from ...contract.site import DeviceData
 from .limits import SESSION_LIMIT, clear_limit_button, limit_numbers
@@ -239,7 +244,7 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         unit=UnitOfPower.KILO_WATT,
         precision=1,
     ),
-    energy_sensor(
+    session_energy_sensor(
         "session_energy",
         "session_energy",
         CONNECTOR,

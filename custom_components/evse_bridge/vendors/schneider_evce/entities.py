@@ -30,6 +30,7 @@ from ...contract.sensor_factories import (
     enum_sensor,
     phase_sensors,
     power_sensor,
+    session_energy_sensor,
     voltage_sensor,
 )
 from ...contract.sessions import session_event
@@ -156,7 +157,7 @@ CONNECTOR_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         attributes_fn=_connector_attributes,
     ),
     power_sensor("power", "power", CONNECTOR, lambda data: data.power_w),
-    energy_sensor(
+    session_energy_sensor(
         "session_energy", "session_energy", CONNECTOR, lambda data: data.session_energy_wh
     ),
     energy_sensor(
