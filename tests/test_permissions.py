@@ -8,6 +8,7 @@ A refused call must reach no device: the simulators count every request they rec
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -22,6 +23,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 import voluptuous as vol
 
+from custom_components.evse_bridge import services
 from custom_components.evse_bridge.api.bender_v1 import BenderV1Client
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.contract.vendor import Permission
@@ -162,9 +164,14 @@ async def loaded(
 
 
 @pytest.fixture
-async def normal_user(hass: HomeAssistant) -> User:
-    """A user of the default group ``system-users``: controls every entity, no admin."""
-    return await hass.auth.async_create_user("Household", group_ids=["system-users"])
+async def normal_user(hass: HomeAssistant, hass_owner_user: MockUser) -> User:
+    """A user of the default group ``system-users``: controls every entity, no admin.
+
+    The owner exists first: Home Assistant makes the first user it creates the owner.
+    """
+    user = await hass.auth.async_create_user("Household", group_ids=["system-users"])
+    assert not user.is_admin
+    return user
 
 
 def _target(hass: HomeAssistant, entry: MockConfigEntry, action: str) -> dict[str, str]:
@@ -331,3 +338,36 @@ async def test_targets_and_tag_are_bounded(
         refused = await _call(hass, action, data, hass_admin_user.id)
         assert isinstance(refused, vol.Invalid), (action, refused)
     assert sim.requests() == before
+
+
+def test_vendors_sharing_an_action_must_agree_on_its_permission(hass: HomeAssistant) -> None:
+    legacy = VENDORS["bender_legacy"]
+    pairing = VENDORS["bender_v1"].services[0]
+    clashing = replace(pairing, permission=Permission.CONTROL)
+    vendors = {**VENDORS, "bender_legacy": replace(legacy, services=(clashing,))}
+    with (
+        patch.object(services, "VENDORS", vendors),
+        pytest.raises(ValueError, match="start_pairing with different permissions"),
+    ):
+        services.async_setup_services(hass)
+
+
+@pytest.mark.parametrize("loaded", ["schneider_evce"], indirect=True)
+async def test_a_device_without_entities_is_for_administrators(
+    hass: HomeAssistant,
+    loaded: tuple[str, MockConfigEntry, SimServer],
+    normal_user: User,
+    hass_admin_user: MockUser,
+) -> None:
+    """No entity, no permission to grant: only an administrator may act on such a device."""
+    _, entry, sim = loaded
+    data = {**_target(hass, entry, "set_zone_reduction"), **ACTION_DATA["set_zone_reduction"]}
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_device(registry, data["device_id"]):
+        registry.async_remove(entity.entity_id)
+    await hass.async_block_till_done()
+    before = sim.requests()
+    assert isinstance(await _call(hass, "set_zone_reduction", data, normal_user.id), Unauthorized)
+    assert sim.requests() == before
+    assert await _call(hass, "set_zone_reduction", data, hass_admin_user.id) is None
+    assert sim.requests() > before

@@ -282,11 +282,9 @@ def normalize_host(text: str) -> str | None:
     if not host or any(char in host for char in "/?#@\\ \t"):
         return None
     try:
-        url = URL(f"http://{host}")
-        port = url.port
-    except ValueError:
-        return None
-    if not url.raw_host or port is None:
+        # Parses host and port, and refuses an empty host or a port out of range.
+        URL(f"http://{host}").port  # noqa: B018
+    except (ValueError, IndexError):  # yarl raises IndexError for empty brackets ("[]")
         return None
     return host
 

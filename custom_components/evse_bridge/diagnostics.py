@@ -44,10 +44,8 @@ SENSITIVE_WORDS: Final = frozenset(
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
-def is_sensitive(key: str, exact: Collection[str] = ()) -> bool:
-    """Whether diagnostics hide the value of ``key``."""
-    if key in exact or key in ALWAYS_REDACT:
-        return True
+def is_sensitive(key: str) -> bool:
+    """Whether the words of ``key`` name a credential or an RFID tag."""
     return any(word.lower() in SENSITIVE_WORDS for word in _WORD.findall(key))
 
 

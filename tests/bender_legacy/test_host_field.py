@@ -28,6 +28,8 @@ HOSTILE_HOSTS = (
     "{host}:99999",
     "{host} other",
     "",
+    ":8080",
+    "[]:8080",
 )
 
 
