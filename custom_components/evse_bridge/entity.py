@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.core import callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -20,7 +19,7 @@ from .coordinator import (
     EvseBridgeConfigEntry,
     EvseBridgeCoordinator,
 )
-from .registry import registry_name
+from .registry import entry_devices, registry_name
 
 
 class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
@@ -139,11 +138,9 @@ def async_add_device_entities[D: EvseBridgeEntityDescription](
         # missing from a poll or two kept its entities (unavailable meanwhile).
         missing = known.difference(devices)
         if missing:
-            registry = dr.async_get(coordinator.hass)
+            registered = entry_devices(coordinator.hass, entry.entry_id)
             known.difference_update(
-                key
-                for key in missing
-                if registry.async_get_device(identifiers={site.registry_identifier(key)}) is None
+                key for key in missing if site.registry_identifier(key) not in registered
             )
         entities = [
             entity_factory(coordinator, key, description)
