@@ -14,7 +14,7 @@ from simulator.clock import SimClock
 from .conftest import StartSimulator
 
 #: The title the Legacy simulator's controller gets from what it says about itself.
-PROBED = "+4983900000000001"
+PROBED = "+4983900000000001 (Bender Legacy REST)"
 
 
 @pytest.mark.parametrize(

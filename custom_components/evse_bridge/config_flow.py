@@ -19,13 +19,14 @@ import ipaddress
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_HOST
+from homeassistant.const import CONF_HOST, CONF_NAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    TextSelector,
 )
 import voluptuous as vol
 from yarl import URL
@@ -52,6 +53,9 @@ from .writes import (
     MAX_WRITE_INTERVAL_S,
 )
 
+#: An entry name the user may give in the form instead of the automatic title.
+_NAME_FIELD = vol.All(TextSelector(), vol.Length(max=100))
+
 
 @dataclass(slots=True)
 class _CertificateToConfirm:
@@ -73,6 +77,8 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     #: (host, fingerprint) the user confirmed in this flow: not asked again after a
     #: failed connection test (a wrong password) as long as the device presents it.
     _trusted: tuple[str, str] | None = None
+    #: The name the user gave the entry in the form, if any.
+    _name: str | None = None
 
     @staticmethod
     @callback
@@ -90,6 +96,8 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the vendor's connection data, test it, create the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            user_input = dict(user_input)
+            self._name = str(user_input.pop(CONF_NAME, "")).strip() or None
             user_input = _checked_host(user_input, errors)
         if user_input is not None and not errors:
             trusted = None
@@ -115,7 +123,8 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id=vendor.key,
             data_schema=self.add_suggested_values_to_schema(
-                vendor.user_schema({}), user_input or {}
+                vendor.user_schema({}).extend({vol.Optional(CONF_NAME): _NAME_FIELD}),
+                {CONF_NAME: self._name or ""} | (user_input or {}),
             ),
             description_placeholders=dict(vendor.form_placeholders),
             errors=errors,
@@ -124,7 +133,10 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_create(self, vendor: Vendor, result: ProbeResult) -> ConfigFlowResult:
         await self.async_set_unique_id(result.unique_id)
         self._abort_if_unique_id_configured()
-        return self.async_create_entry(title=result.title, data=_entry_data(vendor, result))
+        return self.async_create_entry(
+            title=self._name or _automatic_title(vendor, result),
+            data=_entry_data(vendor, result),
+        )
 
     def _async_update_and_reload(
         self, entry: ConfigEntry, vendor: Vendor, result: ProbeResult
@@ -134,7 +146,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         automatic = entry.data.get(CONF_AUTOMATIC_TITLE, entry.title)
         return self.async_update_reload_and_abort(
             entry,
-            title=result.title if entry.title == automatic else entry.title,
+            title=_automatic_title(vendor, result) if entry.title == automatic else entry.title,
             data=_entry_data(vendor, result),
         )
 
@@ -299,9 +311,21 @@ def _checked_host(user_input: dict[str, Any], errors: dict[str, str]) -> dict[st
     return {**user_input, CONF_HOST: host}
 
 
+def _automatic_title(vendor: Vendor, result: ProbeResult) -> str:
+    """What the device says about itself, and the API: entry pickers show the vendor."""
+    api = f"{vendor.maker} {vendor.label}"
+    if vendor.label.casefold() in result.title.casefold():
+        return result.title
+    return f"{result.title} ({api})"
+
+
 def _entry_data(vendor: Vendor, result: ProbeResult) -> dict[str, Any]:
     """The entry's data: the vendor, what the probe found, and the title it suggested."""
-    return {CONF_VENDOR: vendor.key, **result.data, CONF_AUTOMATIC_TITLE: result.title}
+    return {
+        CONF_VENDOR: vendor.key,
+        **result.data,
+        CONF_AUTOMATIC_TITLE: _automatic_title(vendor, result),
+    }
 
 
 class EvseBridgeOptionsFlow(OptionsFlow):

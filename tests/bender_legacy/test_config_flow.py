@@ -34,7 +34,7 @@ async def test_user_flow_creates_entry(hass: HomeAssistant, sim: SimServer) -> N
     result = await hass.config_entries.flow.async_configure(flow_id, {"host": f" {sim.host} "})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # Titled by what the controller calls itself: its charge point id.
-    assert result["title"] == "+4983900000000001"
+    assert result["title"] == "+4983900000000001 (Bender Legacy REST)"
     assert result["data"] == {
         "vendor": "bender_legacy",
         "host": sim.host,
@@ -43,13 +43,36 @@ async def test_user_flow_creates_entry(hass: HomeAssistant, sim: SimServer) -> N
     assert result["result"].unique_id == SERIAL
 
 
+async def test_name_given_in_the_form_titles_the_entry(hass: HomeAssistant, sim: SimServer) -> None:
+    flow_id = await _legacy_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"host": "no-such-host.invalid", "name": " Garage bay 4 "}
+    )
+    # A failed test shows the form again with the name the user typed.
+    assert result["type"] is FlowResultType.FORM
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested["name"] == "Garage bay 4"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"host": sim.host, "name": " Garage bay 4 "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Garage bay 4"
+    # The automatic title is kept apart, so an update keeps the user's name.
+    assert result["data"]["automatic_title"] == "+4983900000000001 (Bender Legacy REST)"
+    assert "name" not in result["data"]
+
+
 async def test_title_falls_back_to_model_and_serial(
     hass: HomeAssistant, sim: SimServer, device: LegacyDevice
 ) -> None:
     device.charge_point_id = ""
     flow_id = await _legacy_form(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, {"host": sim.host})
-    assert result["title"] == "CC613_2M3PR 1703512493"
+    assert result["title"] == "CC613_2M3PR 1703512493 (Bender Legacy REST)"
 
 
 async def test_v1_controller_is_named(hass: HomeAssistant, start_simulator: StartSimulator) -> None:

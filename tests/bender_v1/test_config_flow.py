@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -32,6 +32,7 @@ async def open_vendor_step(hass: HomeAssistant) -> str:
         CONF_HOST,
         CONF_USERNAME,
         CONF_PASSWORD,
+        CONF_NAME,
     }
     flow_id: str = result["flow_id"]
     return flow_id
@@ -47,14 +48,14 @@ async def test_user_flow_creates_the_entry(
     flow_id = await open_vendor_step(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, form(f" {sim.host} "))
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == TITLE
+    assert result["title"] == f"{TITLE} (Bender REST API v1)"
     assert result["result"].unique_id == SERIAL
     assert result["data"] == {
         CONF_VENDOR: "bender_v1",
         CONF_HOST: sim.host,
         CONF_USERNAME: "operator",
         CONF_PASSWORD: DEFAULT_PASSWORD,
-        "automatic_title": TITLE,
+        "automatic_title": f"{TITLE} (Bender REST API v1)",
     }
     # The connection test logged out again, freeing the controller's single session.
     assert sim.requests("POST /v1/logout") == 1

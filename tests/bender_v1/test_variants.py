@@ -104,7 +104,7 @@ async def test_every_variant_sets_up_polls_and_pairs(
     sim = await start_simulator(device)
     result = await add_entry(hass, sim.host)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == CHARGE_POINT_ID
+    assert result["title"] == f"{CHARGE_POINT_ID} (Bender REST API v1)"
     entry = result["result"]
     serial = f"{SERIAL}/b94060042" if variant == "serial_charge_box" else SERIAL
     assert entry.unique_id == serial

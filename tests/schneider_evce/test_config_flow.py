@@ -68,7 +68,7 @@ async def test_pinned_hub_is_confirmed_then_created(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # No answer names the hub: model and serial (from product_status / product_caps).
-    assert result["title"] == f"HMIBSCEA53D1EDB {SERIAL}"
+    assert result["title"] == f"HMIBSCEA53D1EDB {SERIAL} (Schneider EVCE)"
     assert result["result"].unique_id == SERIAL
     data = result["data"]
     assert data[CONF_VENDOR] == "schneider_evce"
@@ -169,7 +169,7 @@ async def test_hub_without_serial_is_known_by_its_certificate(
     entry = result["result"]
     assert entry.unique_id == f"cert-{hub.certificate.fingerprint[:32]}"
     assert entry.data["hub_id_source"] == "certificate"
-    assert result["title"] == f"EV Charging Expert {sim.host}"
+    assert result["title"] == f"EV Charging Expert {sim.host} (Schneider EVCE)"
     # A renewed certificate keeps the entry's identity: reconfigure accepts it.
     await hass.config_entries.async_unload(entry.entry_id)
     hub.renew_certificate()

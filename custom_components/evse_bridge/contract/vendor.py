@@ -144,6 +144,9 @@ class Vendor:
     #: The API's short name ("EVCE"): device pages show it with the device's kind after
     #: the model (see ``site.device_model_id``), and the actions' pickers filter on that.
     label: str
+    #: Who makes the devices ("Schneider"): entry titles name it with ``label``, so
+    #: the entry pickers tell the vendors apart.
+    maker: str
     #: Form of the vendor's config step, pre-filled with ``defaults``.
     user_schema: Callable[[Mapping[str, Any]], vol.Schema]
     #: Keys of ``user_schema`` that are secrets: asked again by reauth, left out of

@@ -21,6 +21,7 @@ from .site import BenderLegacySite
 BENDER_LEGACY = Vendor(
     key="bender_legacy",
     label="Legacy REST",
+    maker="Bender",
     user_schema=user_schema,
     secret_fields=(CONF_PASSWORD,),
     async_probe=async_probe,

@@ -27,6 +27,7 @@ from .whitelist import WHITELIST_SERVICES
 BENDER_V1 = Vendor(
     key="bender_v1",
     label="REST API v1",
+    maker="Bender",
     user_schema=user_schema,
     secret_fields=(CONF_PASSWORD,),
     async_probe=async_probe,

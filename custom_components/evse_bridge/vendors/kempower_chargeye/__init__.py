@@ -32,6 +32,7 @@ from .site import ChargEyeSite
 KEMPOWER_CHARGEYE = Vendor(
     key=KEY,
     label="ChargEye",
+    maker="Kempower",
     form_placeholders={"default_server_url": DEFAULT_BASE_URL},
     user_schema=user_schema,
     secret_fields=(CONF_REFRESH_TOKEN,),

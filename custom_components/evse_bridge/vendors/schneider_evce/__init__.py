@@ -30,6 +30,7 @@ from .site import EvceSite
 SCHNEIDER_EVCE = Vendor(
     key="schneider_evce",
     label="EVCE",
+    maker="Schneider",
     user_schema=user_schema,
     secret_fields=(CONF_PASSWORD,),
     async_probe=async_probe,
