@@ -21,7 +21,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.evse_bridge.const import CONF_INCLUDE_TAG_IDS, CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from custom_components.evse_bridge.sessions.tracker import EVENT_SESSION_COMPLETED, store_key
-from custom_components.evse_bridge.writes import CONF_WRITE_INTERVAL
 from simulator.bender_legacy import SERIAL, LegacyDevice
 from simulator.clock import SimClock
 
@@ -266,12 +265,13 @@ async def test_tag_pseudonym_is_stable_and_the_option_shows_the_id(
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
-    assert result["data_schema"]({}) == {CONF_INCLUDE_TAG_IDS: False, CONF_WRITE_INTERVAL: 30.0}
+    # The read-only Legacy API writes nothing: no write interval is offered.
+    assert result["data_schema"]({}) == {CONF_INCLUDE_TAG_IDS: False}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_INCLUDE_TAG_IDS: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_INCLUDE_TAG_IDS: True, CONF_WRITE_INTERVAL: 30.0}
+    assert entry.options == {CONF_INCLUDE_TAG_IDS: True}
     await hass.async_block_till_done()
 
     await step.to(2200 + 1050)

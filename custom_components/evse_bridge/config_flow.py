@@ -336,28 +336,27 @@ class EvseBridgeOptionsFlow(OptionsFlow):
         if user_input is not None:
             return self.async_create_entry(data=user_input)
         options = self.config_entry.options
-        return self.async_show_form(
-            step_id="init",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(
-                        CONF_INCLUDE_TAG_IDS, default=options.get(CONF_INCLUDE_TAG_IDS, False)
-                    ): BooleanSelector(),
-                    vol.Required(
-                        CONF_WRITE_INTERVAL,
-                        default=options.get(CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S),
-                    ): NumberSelector(
-                        NumberSelectorConfig(
-                            min=0,
-                            max=MAX_WRITE_INTERVAL_S,
-                            step=1,
-                            mode=NumberSelectorMode.BOX,
-                            unit_of_measurement="s",
-                        )
-                    ),
-                }
-            ),
-        )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(
+                CONF_INCLUDE_TAG_IDS, default=options.get(CONF_INCLUDE_TAG_IDS, False)
+            ): BooleanSelector(),
+        }
+        if not VENDORS[self.config_entry.data[CONF_VENDOR]].read_only:
+            fields[
+                vol.Required(
+                    CONF_WRITE_INTERVAL,
+                    default=options.get(CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S),
+                )
+            ] = NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=MAX_WRITE_INTERVAL_S,
+                    step=1,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="s",
+                )
+            )
+        return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))
 
 
 def _fill_form_error(vendor: Vendor, err: Exception, errors: dict[str, str]) -> None:

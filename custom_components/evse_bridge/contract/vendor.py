@@ -174,6 +174,8 @@ class Vendor:
     async_certificate_fingerprint: (
         Callable[[HomeAssistant, dict[str, Any]], Awaitable[str | None]] | None
     ) = None
+    #: A read-only API: nothing is ever written, so no write interval is offered.
+    read_only: bool = False
     #: Brings an entry stored by an earlier version (config entry version 1, minor < the
     #: flow's) to today's data and registry; runs before the entry is set up.
     async_migrate_entry: Callable[[HomeAssistant, ConfigEntry], Awaitable[None]] | None = None

@@ -36,4 +36,5 @@ BENDER_LEGACY = Vendor(
         EvseConnectionError: (CONF_HOST, "cannot_connect"),
     },
     redact=frozenset({"auth_uid"}),
+    read_only=True,
 )
