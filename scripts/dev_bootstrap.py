@@ -82,6 +82,8 @@ CONTROLLERS: tuple[SimulatedController, ...] = (
     SimulatedController(
         kind="kempower_chargeye",
         port=8084,
+        # Transactions carry their id token, so the per-card report has something to show.
+        options={"tag_reading": "string"},
         form={
             "refresh_token": "chargeye-sim-refresh-token",
             "location_uid": "",
