@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("writes", "vendors", "sessions.tracker"),
     ("sessions.action",),
     ("coordinator",),
-    ("entity", "targets", "diagnostics"),
+    ("entity", "targets", "diagnostics", "alerts"),
     ("sensor", "binary_sensor", "switch", "number", "button", "event", "services", "config_flow"),
     ("",),  # the integration's __init__
 )

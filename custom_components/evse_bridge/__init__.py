@@ -19,6 +19,7 @@ from homeassistant.helpers.typing import ConfigType
 # others not, two entries forwarding at once made Home Assistant import the rest inside
 # the event loop ("Detected blocking call to import_module ... async_forward_entry_setups").
 from . import binary_sensor, button, event, number, sensor, switch  # noqa: F401
+from .alerts import ChargePointAlerts, async_delete_entry_issues
 from .const import CONF_VENDOR, CONFIG_MINOR_VERSION, CONFIG_VERSION, DOMAIN
 from .contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
@@ -105,6 +106,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
     )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     await sessions.async_start(coordinator.data)
+    entry.async_on_unload(ChargePointAlerts(hass, entry, coordinator).async_start())
     return True
 
 
@@ -119,7 +121,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
-    """Forget the entry's sessions, its tag secret and its repair issues."""
+    """Forget the entry's sessions, its tag secret and every repair issue of it."""
     await async_remove_store(hass, entry.entry_id)
     # Every repair issue of an entry ends with its ID (``certificate_changed_<id>``,
     # ``reboot_required_<id>``): none may outlive the entry it asks to repair.
@@ -128,6 +130,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) 
     for domain, issue_id in list(issues.issues):
         if domain == DOMAIN and issue_id.endswith(suffix):
             ir.async_delete_issue(hass, DOMAIN, issue_id)
+    async_delete_entry_issues(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

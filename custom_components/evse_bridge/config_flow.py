@@ -31,6 +31,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 from yarl import URL
 
+from .alerts import CONF_ALERT_DELAY, DEFAULT_ALERT_DELAY_MIN, MAX_ALERT_DELAY_MIN
 from .const import (
     CONF_AUTOMATIC_TITLE,
     CONF_FINGERPRINT,
@@ -329,7 +330,7 @@ def _entry_data(vendor: Vendor, result: ProbeResult) -> dict[str, Any]:
 
 
 class EvseBridgeOptionsFlow(OptionsFlow):
-    """Session events' tag ids (personal data) or pseudonyms; the safe-write interval."""
+    """Session events' tag ids (personal data) or pseudonyms; the safe-write interval; alerts."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A switch, off by default, and the write interval."""
@@ -356,6 +357,20 @@ class EvseBridgeOptionsFlow(OptionsFlow):
                     unit_of_measurement="s",
                 )
             )
+        fields[
+            vol.Required(
+                CONF_ALERT_DELAY,
+                default=options.get(CONF_ALERT_DELAY, DEFAULT_ALERT_DELAY_MIN),
+            )
+        ] = NumberSelector(
+            NumberSelectorConfig(
+                min=1,
+                max=MAX_ALERT_DELAY_MIN,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="min",
+            )
+        )
         return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))
 
 

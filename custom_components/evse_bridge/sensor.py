@@ -17,6 +17,12 @@ from .contract.commands import (
 from .contract.descriptions import (
     EvseBridgeSensorEntityDescription,
 )
+from .contract.overview import (
+    EnergyTodaySensorDescription,
+    SiteOverview,
+    SiteSummarySensorDescription,
+    charge_points,
+)
 from .contract.sessions import (
     DeliveredEnergySensorDescription,
 )
@@ -49,6 +55,10 @@ def _sensor(
 ) -> EvseBridgeEntity:
     if isinstance(description, DeliveredEnergySensorDescription):
         return DeliveredEnergySensor(coordinator, device_key, description)
+    if isinstance(description, SiteSummarySensorDescription):
+        return SiteSummarySensor(coordinator, device_key, description)
+    if isinstance(description, EnergyTodaySensorDescription):
+        return EnergyTodaySensor(coordinator, device_key, description)
     if isinstance(description, LastCommandSensorDescription):
         return LastCommandSensor(coordinator, device_key, description)
     return EvseBridgeSensor(coordinator, device_key, description)
@@ -101,3 +111,27 @@ class LastCommandSensor(EvseBridgeEntity, SensorEntity):
         if result is None:
             return None
         return {"command": result.command, "time": result.at.isoformat()}
+
+
+class SiteSummarySensor(EvseBridgeEntity, SensorEntity):
+    """A count or a total over every charge point of the entry."""
+
+    entity_description: SiteSummarySensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """The described figure of the site's latest poll."""
+        runtime = self.coordinator.config_entry.runtime_data
+        points = charge_points(self.coordinator.data.devices, runtime.vendor.descriptions)
+        return self.entity_description.summary_fn(SiteOverview.of(points.values()))
+
+
+class EnergyTodaySensor(EvseBridgeEntity, SensorEntity):
+    """Energy of the entry's sessions that ended today, and of the running ones."""
+
+    entity_description: EnergyTodaySensorDescription
+
+    @property
+    def native_value(self) -> float:
+        """From the sessions the integration saw (kWh)."""
+        return self.coordinator.config_entry.runtime_data.sessions.energy_today_kwh()

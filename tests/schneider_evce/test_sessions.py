@@ -15,13 +15,14 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import SERIAL
 
-from ..common import entity_state
+from ..common import entity_state, get_device
 from ..test_sessions import completed  # noqa: F401 - the fixture
 from .conftest import ScriptedEvceDevice, refresh
 
@@ -145,7 +146,8 @@ async def test_connector_event_entity_and_history(
     assert totals["count"] == len(completed)
     assert totals["energy_kwh"] == pytest.approx(sum(item["energy_kwh"] for item in completed))
     groups: Any = response["groups"]
-    bay1 = next(group for group in groups if group["group"] == "Bay 1 Bay 1 connector 1")
+    # Labelled once with the connector's name (which names its station already).
+    bay1 = next(group for group in groups if group["group"] == "Bay 1 connector 1")
     bay1_sessions = [item for item in completed if item["connector"] == "Bay 1 connector 1"]
     assert bay1["count"] == len(bay1_sessions) == 2
     assert bay1["energy_kwh"] == pytest.approx(sum(item["energy_kwh"] for item in bay1_sessions))
@@ -201,3 +203,63 @@ async def test_ended_during_a_connection_loss_while_the_next_one_runs(
 def hub_transaction(hub: ScriptedEvceDevice) -> int:
     station = hub.station_status(hub.stations[101])
     return int(station["evses"][0]["transaction_id"])
+
+
+async def test_connector_groups_survive_a_language_switch(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: ScriptedEvceDevice,
+    completed: list[dict[str, Any]],  # noqa: F811
+    step: Step,
+) -> None:
+    evse = hub.stations[101].evses[0]
+    evse.jump(hub.clock.now(), 100)
+    await step(loaded_entry, 36)  # one whole session in English
+    english = [item for item in completed if item["connector"] == "Bay 1 connector 1"]
+    assert english
+
+    hass.config.language = "de"
+    await async_get_translations(hass, "de", "device", {DOMAIN})
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    connector = get_device(hass, f"{SERIAL}_station_101_connector_1")
+    assert connector.name == "Bay 1 Anschluss 1"
+    evse.jump(hub.clock.now(), 100)
+    await step(loaded_entry, 36)  # and one in German
+    german = [item for item in completed if item["connector"] == "Bay 1 Anschluss 1"]
+    assert german
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_sessions",
+        {"config_entry_id": loaded_entry.entry_id, "group_by": "connector"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    groups: Any = response["groups"]
+    bay1 = [group for group in groups if str(group["group"]).startswith("Bay 1")]
+    # One group, labelled with the current name.
+    assert [group["group"] for group in bay1] == ["Bay 1 Anschluss 1"]
+    assert bay1[0]["count"] == len(english) + len(german)
+
+
+async def test_get_sessions_on_the_hub_covers_every_charge_point(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    completed: list[dict[str, Any]],  # noqa: F811
+    step: Step,
+) -> None:
+    await step(loaded_entry, 40)
+    assert len({item["station"] for item in completed}) >= 2
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_sessions",
+        {"device_id": get_device(hass, f"{SERIAL}_hub").id},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    totals: Any = response["totals"]
+    assert totals["count"] == len(completed)
+    assert totals["energy_kwh"] == pytest.approx(sum(item["energy_kwh"] for item in completed))

@@ -353,8 +353,8 @@ class TestHistory:
         assert group_key(late, "month", UTC, NOW) == "2025-03"
         assert group_key(late, "tag", UTC, NOW) == "tag_a"
         assert group_key(_item(None, 1.0), "tag", UTC, NOW) == ""
-        assert group_key(late, "connector", UTC, NOW) == "Garage Left"
-        assert group_key(_item(None, 1.0, station=None), "connector", UTC, NOW) == "Left"
+        # By the device, not its (translatable, renamable) name.
+        assert group_key(late, "connector", UTC, NOW) == "c1"
         assert group_key(_item(None, 1.0), "day", UTC, NOW) == "2025-03-10"
 
     def test_answer_filters_sorts_totals_and_groups(self) -> None:
@@ -365,7 +365,7 @@ class TestHistory:
             _item("2025-03-03T10:00:00+00:00", 8.0, tag="tag_a", device_key="x", parent_key="y"),
         ]
         answer = sessions_answer(
-            history, device_key="s1", tags={"tag_a"}, group_by="month", time_zone=UTC, now=NOW
+            history, device_keys={"s1"}, tags={"tag_a"}, group_by="month", time_zone=UTC, now=NOW
         )
         assert [item["start"] for item in answer["sessions"]] == [
             "2025-02-01T10:00:00+00:00",
@@ -378,10 +378,55 @@ class TestHistory:
             {"group": "2025-03", "energy_kwh": 2.0, "duration_s": 600, "count": 1},
         ]
 
+    def test_connector_groups_by_device_labelled_once_with_the_newest_name(self) -> None:
+        history = [
+            _item("2025-03-01T10:00:00+00:00", 1.0, station="Bay 1", connector="Bay 1 connector 1"),
+            _item("2025-03-02T10:00:00+00:00", 2.0, station="Bay 1", connector="Bay 1 Anschluss 1"),
+            _item(
+                "2025-03-03T10:00:00+00:00",
+                4.0,
+                station="Garage",
+                connector="Left",
+                device_key="c2",
+            ),
+            _item(
+                "2025-03-04T10:00:00+00:00",
+                8.0,
+                station=None,
+                connector=None,
+                device_key="c3",
+                parent_key=None,
+            ),
+        ]
+        answer = sessions_answer(
+            history, device_keys=None, tags=None, group_by="connector", time_zone=UTC, now=NOW
+        )
+        assert answer["groups"] == [
+            {"group": "", "energy_kwh": 8.0, "duration_s": 600, "count": 1},
+            {"group": "Bay 1 Anschluss 1", "energy_kwh": 3.0, "duration_s": 1200, "count": 2},
+            {"group": "Garage Left", "energy_kwh": 4.0, "duration_s": 600, "count": 1},
+        ]
+
+    def test_answer_of_a_hub_covers_the_devices_below_it(self) -> None:
+        history = [
+            _item("2025-03-01T10:00:00+00:00", 1.0, device_key="c1", parent_key="s1"),
+            _item("2025-03-02T10:00:00+00:00", 2.0, device_key="s2", parent_key=None),
+            _item("2025-03-03T10:00:00+00:00", 4.0, device_key="x", parent_key="y"),
+        ]
+        answer = sessions_answer(
+            history,
+            device_keys={"hub", "s1", "s2"},
+            tags=None,
+            group_by=None,
+            time_zone=UTC,
+            now=NOW,
+        )
+        assert answer["totals"]["energy_kwh"] == 3.0
+
     def test_answer_without_filters_has_no_groups(self) -> None:
         history = [_item("2025-03-01T10:00:00+00:00", 1.0)]
         answer = sessions_answer(
-            history, device_key=None, tags=None, group_by=None, time_zone=UTC, now=NOW
+            history, device_keys=None, tags=None, group_by=None, time_zone=UTC, now=NOW
         )
         assert answer["totals"]["count"] == 1
         assert "groups" not in answer

@@ -72,6 +72,38 @@ class Type2State(StrEnum):
     E = "e"
 
 
+_OUT_OF_SERVICE = {OcppState.FAULTED: "faulted", OcppState.UNAVAILABLE: "unavailable"}
+
+
+def charge_point_state(
+    connection: ConnectionState | None, ocpp: OcppState | None, has_errors: bool
+) -> str | None:
+    """What the controller's one charge point does, in the integration's neutral words.
+
+    ``available``, ``occupied``, ``charging``, ``faulted`` or ``unavailable`` (None when
+    no state tells): an active error or a faulted connector first, then what is plugged
+    in, then the OCPP status.
+    """
+    if has_errors or connection is ConnectionState.VEHICLE_CONNECTOR_ERROR:
+        return "faulted"
+    if ocpp in _OUT_OF_SERVICE:
+        return _OUT_OF_SERVICE[ocpp]
+    if connection is ConnectionState.NO_VEHICLE_CONNECTED:
+        return "available"
+    if connection in (
+        ConnectionState.VEHICLE_CHARGING_TYPE2,
+        ConnectionState.VEHICLE_CHARGING_SCHUKO,
+    ):
+        return "charging"
+    if connection is not None:
+        return "occupied"
+    if ocpp is None:
+        return None
+    if ocpp is OcppState.AVAILABLE:
+        return "available"
+    return "charging" if ocpp is OcppState.CHARGING else "occupied"
+
+
 def base_url(host: str) -> str:
     """``http://host[:port]`` from what a user typed: a host, host:port or a URL."""
     text = host.strip().rstrip("/")

@@ -37,7 +37,10 @@ GET_SESSIONS_FIELDS: Final[dict[vol.Marker, Any]] = {
 async def async_get_sessions(
     tracker: SessionTracker, device_key: str | None, data: Mapping[str, Any]
 ) -> ServiceResponse:
-    """The answer of ``get_sessions`` for an entry's ``tracker`` (one device's, if a key)."""
+    """The answer of ``get_sessions`` for an entry's ``tracker`` (one device's, if a key).
+
+    A device's answer covers the devices below it: a hub's or an account's every charge point.
+    """
     now = dt_util.utcnow()
     end = dt_util.as_utc(data[ATTR_TO]) if ATTR_TO in data else now
     start = dt_util.as_utc(data[ATTR_FROM]) if ATTR_FROM in data else end - KEEP
@@ -46,7 +49,7 @@ async def async_get_sessions(
     tag = data.get(ATTR_TAG)
     return sessions_answer(
         await tracker.async_history(start, end),
-        device_key=device_key,
+        device_keys=None if device_key is None else tracker.descendants(device_key),
         tags={tag.strip(), tracker.pseudonym(tag)} if tag else None,
         group_by=data.get(ATTR_GROUP_BY),
         time_zone=dt_util.get_default_time_zone(),

@@ -378,6 +378,16 @@ class SessionBook:
             item["session_id"] for item in self.completed if item.get("session_id")
         }
 
+    def energy_since(self, moment: datetime) -> float:
+        """Energy of the sessions that ended at or after ``moment`` and of the running ones."""
+        total = sum(
+            item.get("energy_kwh") or 0.0
+            for item in self.completed
+            if (end := parse_time(item.get("end"))) is not None and end >= moment
+        )
+        total += sum(open_.energy_kwh or 0.0 for open_ in self.open.values())
+        return round(total, 3)
+
     def delivered_kwh(self, key: str, via: Mapping[str, str | None]) -> float:
         """Energy delivered through ``key`` and the devices linked to it (``via``: parents)."""
         total = self.delivered.get(key, 0.0)

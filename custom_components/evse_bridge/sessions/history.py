@@ -73,14 +73,14 @@ def totals(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def group_key(item: Mapping[str, Any], group_by: str, time_zone: tzinfo, now: datetime) -> str:
-    """The group of ``item``: its tag, its station and connector, or its local day or month.
+    """The group of ``item``: its tag, its device's key, or its local day or month.
 
     A session without start and end falls on ``now``'s day.
     """
     if group_by == "tag":
         return str(item["tag"] or "")
     if group_by == "connector":
-        return " ".join(part for part in (item["station"], item["connector"]) if part)
+        return str(item["device_key"])
     moment = parse_time(item["start"] or item["end"]) or now
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -90,7 +90,7 @@ def group_key(item: Mapping[str, Any], group_by: str, time_zone: tzinfo, now: da
 def sessions_answer(
     history: Iterable[Mapping[str, Any]],
     *,
-    device_key: str | None,
+    device_keys: Collection[str] | None,
     tags: Collection[str] | None,
     group_by: str | None,
     time_zone: tzinfo,
@@ -98,13 +98,17 @@ def sessions_answer(
 ) -> dict[str, Any]:
     """The answer of ``get_sessions``: the sessions in order, their totals and groups.
 
-    Only those of ``device_key`` and the devices linked to it, if a key; only those
-    whose (shown) tag is one of ``tags``, if any.
+    Only those of ``device_keys`` (a device and the devices below it) and of their
+    connectors, if keys; only those whose (shown) tag is one of ``tags``, if any. Groups
+    by connector are its device key, labelled once with its current name: a renamed
+    device or another language keeps its group.
     """
     sessions = list(history)
-    if device_key is not None:
+    if device_keys is not None:
         sessions = [
-            item for item in sessions if device_key in (item["device_key"], item["parent_key"])
+            item
+            for item in sessions
+            if item["device_key"] in device_keys or item["parent_key"] in device_keys
         ]
     if tags is not None:
         sessions = [item for item in sessions if item["tag"] in tags]
@@ -116,9 +120,22 @@ def sessions_answer(
     answer: dict[str, Any] = {"sessions": public, "totals": totals(public)}
     if group_by:
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for item in public:
-            groups[group_key(item, group_by, time_zone, now)].append(item)
-        answer["groups"] = [
-            {"group": key, **totals(items)} for key, items in sorted(groups.items())
-        ]
+        labels: dict[str, str] = {}
+        for item, shown in zip(sessions, public, strict=True):
+            key = group_key(item, group_by, time_zone, now)
+            groups[key].append(shown)
+            # The newest session's names are the device's current ones.
+            labels[key] = connector_label(item) if group_by == "connector" else key
+        answer["groups"] = sorted(
+            ({"group": labels[key], **totals(items)} for key, items in groups.items()),
+            key=lambda group: group["group"],
+        )
     return answer
+
+
+def connector_label(item: Mapping[str, Any]) -> str:
+    """The connector as the user knows it, once: its name already names its station."""
+    station, connector = item["station"], item["connector"]
+    if connector and station and not str(connector).startswith(str(station)):
+        return f"{station} {connector}"
+    return str(connector or station or "")

@@ -271,6 +271,23 @@ class SessionTracker:
             key, {child: device.identity.via_key for child, device in self._devices.items()}
         )
 
+    def energy_today_kwh(self) -> float:
+        """Energy of the sessions that ended since local midnight and of the running ones."""
+        return self._book.energy_since(dt_util.start_of_local_day())
+
+    def descendants(self, key: str) -> set[str]:
+        """``key`` and every device linked below it (a hub's stations and their connectors)."""
+        found = {key}
+        while True:
+            more = {
+                child
+                for child, device in self._devices.items()
+                if device.identity.via_key in found and child not in found
+            }
+            if not more:
+                return found
+            found |= more
+
     async def async_history(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Completed sessions that started in [start, end): the device's records, else ours."""
         records = await self._site.async_completed_sessions(start, end)

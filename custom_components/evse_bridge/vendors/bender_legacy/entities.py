@@ -17,7 +17,13 @@ from homeassistant.components.sensor import SensorStateClass
 from homeassistant.const import EntityCategory, UnitOfElectricCurrent
 from homeassistant.util import dt as dt_util
 
-from ...api.bender_common import AuthorizationState, ConnectionState, OcppState, Type2State
+from ...api.bender_common import (
+    AuthorizationState,
+    ConnectionState,
+    OcppState,
+    Type2State,
+    charge_point_state,
+)
 from ...api.bender_legacy import (
     BackendConnectionState,
     LegacyState,
@@ -32,6 +38,7 @@ from ...contract.descriptions import (
     EvseBridgeEntityDescription,
     EvseBridgeSensorEntityDescription,
 )
+from ...contract.overview import ChargePointStatus, charge_point_problem, site_summary_sensors
 from ...contract.records import SESSION_UNKNOWN, SessionRecord, SessionUnknown
 from ...contract.sensor_factories import (
     counter_sensor,
@@ -90,6 +97,11 @@ def _enum_sensor(
         entity_category=entity_category,
         entity_registry_enabled_default=entity_registry_enabled_default,
     )
+
+
+def _status(state: LegacyState) -> ChargePointStatus | None:
+    value = charge_point_state(state.connection_state, state.ocpp_state, bool(state.errors))
+    return None if value is None else ChargePointStatus(value)
 
 
 def _problem_attributes(state: LegacyState) -> dict[str, Any]:
@@ -267,11 +279,12 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription[LegacyState], ...] = (
 )
 
 BINARY_SENSORS: tuple[EvseBridgeBinarySensorEntityDescription[LegacyState], ...] = (
-    EvseBridgeBinarySensorEntityDescription[LegacyState](
+    charge_point_problem(
+        CONTROLLER,
+        _status,
+        power_fn=attrgetter("power_w"),
         key="errors_problem",
         translation_key="problem",
-        device_kind=CONTROLLER,
-        device_class=BinarySensorDeviceClass.PROBLEM,
         exists_fn=_sent("errors"),
         is_on_fn=lambda state: None if state.errors is None else bool(state.errors),
         attributes_fn=_problem_attributes,
@@ -336,5 +349,6 @@ def _session(state: LegacyState) -> SessionRecord | SessionUnknown | None:
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription[LegacyState], ...] = (
     *SENSORS,
     *BINARY_SENSORS,
+    *site_summary_sensors(CONTROLLER),
     session_event(CONTROLLER, _session, connector=False, exists_fn=_sent("conn_state")),
 )

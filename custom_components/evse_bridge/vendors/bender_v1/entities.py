@@ -9,7 +9,13 @@ from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorStateClass
 from homeassistant.const import UnitOfTime
 
-from ...api.bender_common import AuthorizationState, ConnectionState, OcppState, Type2State
+from ...api.bender_common import (
+    AuthorizationState,
+    ConnectionState,
+    OcppState,
+    Type2State,
+    charge_point_state,
+)
 from ...api.bender_v1 import ControllerLog, LogMessage
 from ...contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
@@ -17,6 +23,7 @@ from ...contract.descriptions import (
     EvseBridgeEventEntityDescription,
     EvseBridgeSensorEntityDescription,
 )
+from ...contract.overview import ChargePointStatus, charge_point_problem, site_summary_sensors
 from ...contract.records import SessionRecord
 from ...contract.sensor_factories import (
     counter_sensor,
@@ -54,6 +61,13 @@ def _texts(messages: tuple[LogMessage, ...]) -> list[str]:
 
 def _problem(data: BenderV1Data) -> bool | None:
     return None if data.log is None else bool(data.log.errors)
+
+
+def _status(data: BenderV1Data) -> ChargePointStatus | None:
+    state = data.state
+    has_errors = data.log is not None and bool(data.log.errors)
+    value = charge_point_state(state.connection, state.ocpp, has_errors)
+    return None if value is None else ChargePointStatus(value)
 
 
 def _problem_attributes(data: BenderV1Data) -> dict[str, Any]:
@@ -134,11 +148,12 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription[BenderV1Data], ...] = (
 )
 
 BINARY_SENSORS: tuple[EvseBridgeBinarySensorEntityDescription[BenderV1Data], ...] = (
-    EvseBridgeBinarySensorEntityDescription[BenderV1Data](
+    charge_point_problem(
+        CONTROLLER,
+        _status,
+        power_fn=_transaction_value("power_w"),
         key="problem",
         translation_key="problem",
-        device_kind=CONTROLLER,
-        device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=_problem,
         attributes_fn=_problem_attributes,
     ),
@@ -168,6 +183,7 @@ def _session(data: BenderV1Data) -> SessionRecord | None:
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription[BenderV1Data], ...] = (
     *SENSORS,
     *BINARY_SENSORS,
+    *site_summary_sensors(CONTROLLER),
     *EVENTS,
     session_event(CONTROLLER, _session, connector=False),
     current_limit_number(CONTROLLER),

@@ -30,6 +30,12 @@ from ...contract.descriptions import (
     EvseBridgeSensorEntityDescription,
     EvseBridgeSwitchEntityDescription,
 )
+from ...contract.overview import (
+    ChargePointStatus,
+    charge_point_problem,
+    ocpp_status,
+    site_summary_sensors,
+)
 from ...contract.records import SESSION_UNKNOWN, SessionRecord, SessionUnknown
 from ...contract.sensor_factories import (
     current_sensor,
@@ -40,7 +46,14 @@ from ...contract.sensor_factories import (
 from ...contract.sessions import delivered_energy_sensor, session_event
 from ...contract.site import DeviceData
 from .limits import SESSION_LIMIT, clear_limit_button, limit_numbers
-from .model import ATTR_TRANSACTION_ID, CONNECTOR, STATION, ConnectorData, StationData
+from .model import (
+    ACCOUNT,
+    ATTR_TRANSACTION_ID,
+    CONNECTOR,
+    STATION,
+    ConnectorData,
+    StationData,
+)
 from .site import ChargEyeSite
 
 
@@ -169,7 +182,42 @@ def _session(data: ConnectorData) -> SessionRecord | SessionUnknown | None:
     )
 
 
+def _station_overview(data: StationData) -> ChargePointStatus | None:
+    station = data.station
+    if station.online_status is OnlineStatus.OFFLINE:
+        return ChargePointStatus.OFFLINE
+    if station.status is StationStatus.FAULTED:
+        return ChargePointStatus.FAULTED
+    if station.status is StationStatus.UNAVAILABLE:
+        return ChargePointStatus.UNAVAILABLE
+    connectors = {ocpp_status(connector.status) for connector in station.connectors}
+    for busiest in (ChargePointStatus.CHARGING, ChargePointStatus.OCCUPIED):
+        if busiest in connectors:
+            return busiest
+    return None if station.status is None else ChargePointStatus.AVAILABLE
+
+
+def _connector_overview(data: ConnectorData) -> ChargePointStatus | None:
+    station = _station_overview(StationData(data.station, None))
+    if station in (
+        ChargePointStatus.OFFLINE,
+        ChargePointStatus.FAULTED,
+        ChargePointStatus.UNAVAILABLE,
+    ):
+        return station
+    return ocpp_status(data.connector.status)
+
+
+def _connector_power_w(data: ConnectorData) -> float | None:
+    power = data.connector.power_kw
+    return None if power is None else power * 1000
+
+
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    # The site at a glance: the account sums up its connectors (the places a car charges).
+    *site_summary_sensors(ACCOUNT),
+    charge_point_problem(STATION, _station_overview, counted=False),
+    charge_point_problem(CONNECTOR, _connector_overview, power_fn=_connector_power_w),
     session_event(CONNECTOR, _session),
     # No meter in the API: energy delivered since the integration was added, from sessions.
     delivered_energy_sensor(CONNECTOR),

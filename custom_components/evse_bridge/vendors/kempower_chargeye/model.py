@@ -8,6 +8,8 @@ from ...api.kempower_chargeye import Connector, Station
 
 KEY = "kempower_chargeye"
 MANUFACTURER = "Kempower"
+#: The account itself: the entry's top device, which sums up its stations.
+ACCOUNT = "account"
 STATION = "station"
 CONNECTOR = "connector"
 

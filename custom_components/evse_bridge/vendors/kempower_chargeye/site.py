@@ -47,6 +47,7 @@ from .config import (
     token_data,
 )
 from .model import (
+    ACCOUNT,
     CONNECTOR,
     MANUFACTURER,
     STATION,
@@ -97,7 +98,16 @@ class ChargEyeSite(Site):
     async def async_fetch(self) -> SiteData:
         """List the stations and build a device per station and connector."""
         stations = await self.client.get_stations(self._location)
-        devices: dict[str, DeviceData] = {}
+        devices: dict[str, DeviceData] = {
+            ACCOUNT: DeviceData(
+                key=ACCOUNT,
+                kind=ACCOUNT,
+                identity=DeviceIdentity(
+                    name=self._entry.title, manufacturer=MANUFACTURER, model="ChargEye account"
+                ),
+                data=None,
+            )
+        }
         running: set[str] = set()
         for station in stations:
             parent = station_key(station)
@@ -113,6 +123,7 @@ class ChargEyeSite(Site):
                     serial_number=station.serial_number,
                     sw_version=station.firmware_version,
                     suggested_area=area,
+                    via_key=ACCOUNT,
                 ),
                 data=StationData(station, self._limits.get(parent)),
             )

@@ -24,6 +24,12 @@ from ...contract.descriptions import (
     EvseBridgeSensorEntityDescription,
     EvseBridgeSwitchEntityDescription,
 )
+from ...contract.overview import (
+    ChargePointStatus,
+    charge_point_problem,
+    ocpp_status,
+    site_summary_sensors,
+)
 from ...contract.sensor_factories import (
     current_sensor,
     energy_sensor,
@@ -294,8 +300,28 @@ POWER_METER_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     ),
 )
 
+
+def _station_overview(data: EvceStationData) -> ChargePointStatus | None:
+    if not data.online:
+        return ChargePointStatus.OFFLINE
+    return None if data.status is None else ocpp_status(data.status.status)
+
+
+def _connector_overview(data: EvceConnectorData) -> ChargePointStatus | None:
+    return ocpp_status(data.status) if data.online else ChargePointStatus.OFFLINE
+
+
+#: The site at a glance: the hub sums up its connectors, each station and connector has a
+#: Problem sensor (the connectors are the places a car charges, so they are counted).
+OVERVIEW_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
+    *site_summary_sensors(HUB),
+    charge_point_problem(STATION, _station_overview, counted=False),
+    charge_point_problem(CONNECTOR, _connector_overview, power_fn=lambda data: data.power_w),
+)
+
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     *HUB_DESCRIPTIONS,
+    *OVERVIEW_DESCRIPTIONS,
     *STATION_DESCRIPTIONS,
     *CONNECTOR_DESCRIPTIONS,
     *ZONE_DESCRIPTIONS,
