@@ -97,16 +97,18 @@ def charge_point_problem[D](
     """The *Problem* sensor of a charge point: on while it is faulted or offline.
 
     A vendor that already had a problem sensor on the device passes its key and its
-    own ``is_on_fn`` (unique IDs stay); the status still feeds the summary.
+    own ``is_on_fn`` (unique IDs stay); the status still feeds the summary and is shown
+    as the ``status`` attribute next to the vendor's own attributes.
     """
 
     def problem(data: D) -> bool | None:
         status = status_fn(data)
         return None if status is None else status in PROBLEM_STATUSES
 
-    def status_attribute(data: D) -> Mapping[str, Any]:
+    def attributes(data: D) -> Mapping[str, Any]:
         status = status_fn(data)
-        return {"status": None if status is None else status.value}
+        own = attributes_fn(data) if attributes_fn is not None else None
+        return {**(own or {}), "status": None if status is None else status.value}
 
     return ChargePointProblemDescription[D](
         key=key,
@@ -114,7 +116,7 @@ def charge_point_problem[D](
         device_kind=device_kind,
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=is_on_fn or problem,
-        attributes_fn=attributes_fn or status_attribute,
+        attributes_fn=attributes,
         status_fn=status_fn,
         power_fn=power_fn,
         counted=counted,
