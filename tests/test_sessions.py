@@ -18,6 +18,7 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.evse_bridge.alerts import CONF_ALERT_DELAY
 from custom_components.evse_bridge.const import CONF_INCLUDE_TAG_IDS, CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from custom_components.evse_bridge.sessions.tracker import EVENT_SESSION_COMPLETED, store_key
@@ -266,12 +267,12 @@ async def test_tag_pseudonym_is_stable_and_the_option_shows_the_id(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     # The read-only Legacy API writes nothing: no write interval is offered.
-    assert result["data_schema"]({}) == {CONF_INCLUDE_TAG_IDS: False}
+    assert result["data_schema"]({}) == {CONF_INCLUDE_TAG_IDS: False, CONF_ALERT_DELAY: 15.0}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_INCLUDE_TAG_IDS: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_INCLUDE_TAG_IDS: True}
+    assert entry.options == {CONF_INCLUDE_TAG_IDS: True, CONF_ALERT_DELAY: 15.0}
     await hass.async_block_till_done()
 
     await step.to(2200 + 1050)
