@@ -106,6 +106,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
     )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     await sessions.async_start(coordinator.data)
+    # The sensors that read the sessions (energy today, delivered energy) were written
+    # before the first poll's sessions were opened: show them now, not a poll later.
+    coordinator.async_update_listeners()
     entry.async_on_unload(ChargePointAlerts(hass, entry, coordinator).async_start())
     return True
 

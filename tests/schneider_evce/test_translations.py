@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from custom_components.evse_bridge.contract.descriptions import (
+    EvseBridgeBinarySensorEntityDescription,
     EvseBridgeButtonEntityDescription,
     EvseBridgeEventEntityDescription,
     EvseBridgeNumberEntityDescription,
@@ -23,6 +24,7 @@ from custom_components.evse_bridge.vendors.schneider_evce import SCHNEIDER_EVCE
 COMPONENT = Path(__file__).parents[2] / "custom_components" / "evse_bridge"
 VENDOR_PACKAGE = COMPONENT / "vendors" / "schneider_evce"
 PLATFORMS = {
+    EvseBridgeBinarySensorEntityDescription: "binary_sensor",
     EvseBridgeSensorEntityDescription: "sensor",
     EvseBridgeSwitchEntityDescription: "switch",
     EvseBridgeNumberEntityDescription: "number",
