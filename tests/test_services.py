@@ -222,7 +222,7 @@ async def test_errors_name_the_device_as_the_user_knows_it(
     message = await _error(
         hass, DOMAIN, "restart_station", {"device_id": station.id, "immediate": False}
     )
-    assert message.startswith("Bay 3 rejected the command: ")
+    assert message.startswith("Bay 3 refused Restart station: ")
     assert "KEMAC" not in message
     button = next(
         entity.entity_id
@@ -230,7 +230,7 @@ async def test_errors_name_the_device_as_the_user_knows_it(
         if entity.domain == "button" and entity.unique_id.endswith("_restart")
     )
     message = await _error(hass, "button", "press", {"entity_id": button})
-    assert message.startswith("Bay 3 rejected the command: ")
+    assert message == "Bay 3 refused Restart when idle: station answered Rejected"
 
     message = await _error(
         hass, DOMAIN, "restart_station", {"device_id": connector.id, "immediate": False}

@@ -53,7 +53,7 @@ class EvseBridgeButton(EvseBridgeEntity, ButtonEntity):
         outcome = CommandOutcome.ACCEPTED
         try:
             with translate_client_errors(
-                self.hass, self.coordinator.config_entry, self.device_name
+                self.hass, self.coordinator.config_entry, self.device_name, command=self.shown_name
             ):
                 await self.entity_description.press_fn(self.coordinator.site, self.device)
         except HomeAssistantError as err:

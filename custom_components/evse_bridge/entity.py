@@ -96,6 +96,12 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         return registry_name(self.device_entry)
 
     @property
+    def shown_name(self) -> str:
+        """The entity's own name as the UI shows it ("Restart"), for messages."""
+        name = self.name
+        return name if isinstance(name, str) else self.device_name
+
+    @property
     def device(self) -> DeviceData:
         """The device's latest data; while polls miss it (unavailable), the last one seen.
 

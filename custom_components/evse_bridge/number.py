@@ -107,7 +107,7 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
         async def send() -> None:
             await set_fn(site, device, value)
 
-        with translate_client_errors(self.hass, entry, self.device_name):
+        with translate_client_errors(self.hass, entry, self.device_name, command=self.shown_name):
             outcome = await entry.runtime_data.writes.async_write(
                 self._write_target,
                 value,

@@ -31,6 +31,7 @@ import voluptuous as vol
 from .compat import async_register_admin_service
 from .const import DOMAIN
 from .contract.errors import (
+    async_action_name,
     translate_client_errors,
 )
 from .contract.vendor import (
@@ -130,7 +131,8 @@ async def _async_handle(
             translation_placeholders={"action": call.service, "target": target},
         )
     write = None if service.write_target is None else service.write_target(call, device)
-    with translate_client_errors(call.hass, entry, target):
+    action = await async_action_name(call.hass, call.service)
+    with translate_client_errors(call.hass, entry, target, command=action):
         if write is None:
             response = await service.handler(call.hass, call, context, device)
         else:

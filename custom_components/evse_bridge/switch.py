@@ -64,7 +64,9 @@ class EvseBridgeSwitch(EvseBridgeEntity, SwitchEntity):
         await self._async_set(False)
 
     async def _async_set(self, on: bool) -> None:
-        with translate_client_errors(self.hass, self.coordinator.config_entry, self.device_name):
+        with translate_client_errors(
+            self.hass, self.coordinator.config_entry, self.device_name, command=self.shown_name
+        ):
             await self.entity_description.set_fn(self.coordinator.site, self.device, on)
         self._optimistic = on
         self.async_write_ha_state()

@@ -340,11 +340,9 @@ async def test_charging_profile_action(
             blocking=True,
             return_response=True,
         )
-    assert info.value.translation_key == "command_rejected"
-    assert info.value.translation_placeholders == {
-        "target": "Office charger 1",
-        "reason": "station answered Rejected (InvalidSchedule)",
-    }
+    assert str(info.value) == (
+        "Office charger 1 refused Set charging profile: station answered Rejected (InvalidSchedule)"
+    )
 
 
 @pytest.mark.parametrize("variant", ["listed"])

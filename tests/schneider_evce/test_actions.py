@@ -97,12 +97,10 @@ async def test_rejected_availability_names_the_station(
     hub.control("commands", {"mode": "reject"})
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, "station_101_availability", False)
-    assert err.value.translation_key == "evce_command_rejected"
-    assert err.value.translation_placeholders == {
-        "target": "Bay 1",
-        "command": "change_availability",
-        "reason": "the station answered rejected to change_availability",
-    }
+    assert isinstance(err.value, ServiceValidationError)
+    assert str(err.value) == (
+        "Bay 1 refused Available for charging: the station answered rejected to change_availability"
+    )
     assert state(hass, "switch", "station_101_availability") == "on"
 
 
@@ -252,8 +250,12 @@ async def test_zone_reduced_in_kilowatts(
     ("mode", "outcome", "error"),
     [
         ("accept", "accepted", None),
-        ("reject", "refused", "evce_command_rejected"),
-        ("timeout", "no_answer", "evce_command_timeout"),
+        ("reject", "refused", "Bay 2 refused Restart: the station answered rejected to reset"),
+        (
+            "timeout",
+            "no_answer",
+            "Bay 2 gave no final answer to Restart in time; check its state before trying again",
+        ),
     ],
 )
 async def test_restart_button_shows_the_stations_answer(
@@ -280,8 +282,9 @@ async def test_restart_button_shows_the_stations_answer(
     else:
         with pytest.raises(HomeAssistantError) as err:
             await press
-        assert err.value.translation_key == error
-        assert err.value.translation_placeholders["target"] == "Bay 2"
+        assert str(err.value) == error
+        # Refused: the station's state, the user's to change; no answer: a failure.
+        assert isinstance(err.value, ServiceValidationError) is (mode == "reject")
     last = entity_state(hass, "sensor", f"{SERIAL}_station_102_last_command")
     assert last.state == outcome
     assert last.attributes["command"] == "Restart"
@@ -353,12 +356,10 @@ async def test_remote_start_rejected_names_the_connector(
         await call(
             hass, "remote_start", {"device_id": device_id(hass, "station_101"), "connector": 1}
         )
-    assert err.value.translation_key == "evce_command_rejected"
-    assert err.value.translation_placeholders == {
-        "target": "Bay 1 connector 1",
-        "command": "remote_start",
-        "reason": "the station answered rejected to remote_start",
-    }
+    assert isinstance(err.value, ServiceValidationError)
+    assert str(err.value) == (
+        "Bay 1 refused Remote start: the station answered rejected to remote_start"
+    )
 
 
 async def test_remote_stop_times_out(
@@ -369,8 +370,10 @@ async def test_remote_stop_times_out(
         await call(
             hass, "remote_stop", {"device_id": device_id(hass, "station_101"), "connector": 1}
         )
-    assert err.value.translation_key == "evce_command_timeout"
-    assert err.value.translation_placeholders["target"] == "Bay 1 connector 1"
+    assert not isinstance(err.value, ServiceValidationError)
+    assert str(err.value) == (
+        "Bay 1 gave no final answer to Remote stop in time; check its state before trying again"
+    )
     # Followed for 30 s of simulated time, once a second, then given up.
     assert sim.requests("GET /api/v2/stations/101/cmds/status/55") == 31
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from homeassistant.exceptions import HomeAssistantError
-
 from ...api import EvseCommandRejectedError
 from ...api.bender_v1 import scrub_tags
-from ...const import DOMAIN
+from ...contract.errors import refusal
 from ...contract.site import DeviceData
 from ...contract.vendor import EntryContext
 
@@ -29,18 +27,13 @@ def controller_name(context: EntryContext, device: DeviceData | None) -> str:
 
 @contextmanager
 def refused(key: str, controller: str, tag_ids: Iterable[str] = ()) -> Iterator[None]:
-    """Turn the controller's refusal into the translated error ``key`` naming the controller.
+    """Turn the controller's refusal into the translated refusal ``key`` naming the controller.
 
     The controller's cause may quote a tag id: every id of the request is replaced.
     """
     try:
         yield
     except EvseCommandRejectedError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={
-                "controller": controller,
-                "cause": scrub_tags(str(err), tag_ids) or "-",
-            },
+        raise refusal(
+            key, controller=controller, cause=scrub_tags(str(err), tag_ids) or "-"
         ) from err

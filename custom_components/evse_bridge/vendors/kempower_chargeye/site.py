@@ -29,6 +29,7 @@ from ...api.kempower_chargeye import (
     LimitOptions,
 )
 from ...const import DOMAIN
+from ...contract.errors import refusal
 from ...contract.site import (
     CONNECTOR_NAME_KEY,
     DeviceData,
@@ -219,11 +220,7 @@ class ChargEyeSite(Site):
         try:
             yield
         except ChargEyePermissionError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="chargeye_no_permission",
-                translation_placeholders={"station": station},
-            ) from err
+            raise refusal("chargeye_no_permission", station=station) from err
         except ChargEyeConnectorRefusedError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

@@ -22,7 +22,7 @@ from ...contract.vendor import (
     WriteTarget,
     device_handler,
 )
-from .errors import reduction_errors, station_command_errors
+from .errors import reduction_errors
 from .model import (
     ATTR_CONNECTOR,
     ATTR_DURATION,
@@ -120,10 +120,9 @@ async def _async_remote_start(
             translation_placeholders={"station": target.name},
         )
     connector = target.connector.connector_id
-    with station_command_errors(target.name, "remote_start"):
-        await _site(context).client.remote_start(
-            target.station.id, connector, call.data.get(ATTR_ID_TAG)
-        )
+    await _site(context).client.remote_start(
+        target.station.id, connector, call.data.get(ATTR_ID_TAG)
+    )
     return None
 
 
@@ -139,8 +138,7 @@ async def _async_remote_stop(
     transaction: int | None = call.data.get(ATTR_TRANSACTION_ID)
     client = _site(context).client
     if transaction is not None:
-        with station_command_errors(target.name, "remote_stop"):
-            await client.remote_stop(target.station.id, transaction_id=transaction)
+        await client.remote_stop(target.station.id, transaction_id=transaction)
         return None
     if target.connector is None:
         raise ServiceValidationError(
@@ -155,11 +153,10 @@ async def _async_remote_stop(
     # The document's remote stop takes a transaction: the connector's running one.
     running = target.connector.transaction_id
     connector = target.connector.connector_id
-    with station_command_errors(target.name, "remote_stop"):
-        if running is not None:
-            await client.remote_stop(target.station.id, transaction_id=running)
-        else:
-            await client.remote_stop(target.station.id, connector_id=connector)
+    if running is not None:
+        await client.remote_stop(target.station.id, transaction_id=running)
+    else:
+        await client.remote_stop(target.station.id, connector_id=connector)
     return None
 
 
@@ -172,8 +169,7 @@ async def _async_reset(
 ) -> ServiceResponse:
     target = _target(context, device, None)
     hard = call.data[ATTR_TYPE] == "hard"
-    with station_command_errors(target.name, "reset"):
-        await _site(context).client.reset(target.station.id, hard=hard)
+    await _site(context).client.reset(target.station.id, hard=hard)
     return None
 
 

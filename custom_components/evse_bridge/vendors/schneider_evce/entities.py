@@ -41,7 +41,6 @@ from ...contract.sensor_factories import (
 )
 from ...contract.sessions import session_event
 from ...contract.site import DeviceData
-from .errors import station_command_errors
 from .model import (
     ATTR_SESSION_START,
     ATTR_STATIONS,
@@ -69,8 +68,7 @@ from .site import EvceSite
 
 async def _set_availability(site: EvceSite, device: DeviceData, on: bool) -> None:
     data: EvceStationData = device.data
-    with station_command_errors(device.identity.name, "change_availability"):
-        await site.client.change_availability(data.station.id, operative=on)
+    await site.client.change_availability(data.station.id, operative=on)
 
 
 def _available(data: EvceStationData) -> bool | None:
@@ -81,8 +79,7 @@ def _available(data: EvceStationData) -> bool | None:
 
 async def _restart(site: EvceSite, device: DeviceData) -> None:
     data: EvceStationData = device.data
-    with station_command_errors(device.identity.name, "reset"):
-        await site.client.reset(data.station.id)
+    await site.client.reset(data.station.id)
 
 
 def _station_status(data: EvceStationData) -> EvceConnectorStatus | None:
@@ -133,10 +130,9 @@ STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
 
 async def _set_connector_availability(site: EvceSite, device: DeviceData, on: bool) -> None:
     data: EvceConnectorData = device.data
-    with station_command_errors(device.identity.name, "change_availability"):
-        await site.client.change_availability(
-            data.station.id, operative=on, connector_id=data.connector_id
-        )
+    await site.client.change_availability(
+        data.station.id, operative=on, connector_id=data.connector_id
+    )
 
 
 def _connector_available(data: EvceConnectorData) -> bool | None:
