@@ -263,8 +263,9 @@ async def test_offline_station(
     hub.control("station_online", {"id": 101, "online": False})
     await refresh(hass, loaded_entry)
     assert state(hass, "sensor.bay_1_ocpp_connection") == "disconnected"
-    assert state(hass, "sensor.bay_1_status") == "unknown"
-    assert state(hass, "switch.bay_1_available_for_charging") == "unknown"
+    # Offline is the station's state, not an unknown one; its controls cannot reach it.
+    assert state(hass, "sensor.bay_1_status") == "offline"
+    assert state(hass, "switch.bay_1_available_for_charging") == "unavailable"
     assert state(hass, "sensor.evce_stations_connected") == "2"
 
 

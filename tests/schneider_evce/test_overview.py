@@ -143,3 +143,31 @@ async def test_hub_that_stops_answering_counts_its_stations_offline(
     del hub.scripted["GET /api/v2/stations/statuses"]
     await refresh(hass, loaded_entry)
     assert issue_ids(hass, loaded_entry) == set()
+
+
+async def test_offline_station_shows_offline_and_its_controls_unavailable(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    controls = (
+        ("switch", "station_101_availability"),
+        ("button", "station_101_restart"),
+    )
+    hub.stations[101].online = False
+    await refresh(hass, loaded_entry)
+    status = entity_state(hass, "sensor", f"{SERIAL}_station_101_status")
+    assert status.state == "offline"
+    assert "offline" in status.attributes["options"]
+    assert entity_state(hass, "sensor", f"{SERIAL}_station_101_connector_1_status").state == (
+        "offline"
+    )
+    for platform, key in controls:
+        assert entity_state(hass, platform, f"{SERIAL}_{key}").state == "unavailable"
+    # The other stations go on as before.
+    assert entity_state(hass, "sensor", f"{SERIAL}_station_102_status").state == "charging"
+    assert entity_state(hass, "switch", f"{SERIAL}_station_102_availability").state == "on"
+
+    hub.stations[101].online = True
+    await refresh(hass, loaded_entry)
+    assert entity_state(hass, "sensor", f"{SERIAL}_station_101_status").state == "charging"
+    for platform, key in controls:
+        assert entity_state(hass, platform, f"{SERIAL}_{key}").state != "unavailable"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, Final
 
 from homeassistant.components.button import ButtonDeviceClass
 from homeassistant.components.number import NumberDeviceClass, NumberMode
@@ -82,8 +83,27 @@ async def _restart(site: EvceSite, device: DeviceData) -> None:
     await site.client.reset(data.station.id)
 
 
-def _station_status(data: EvceStationData) -> EvceConnectorStatus | None:
+#: The state a station and its connectors show while the station's link to the hub is down:
+#: the hub then knows neither their OCPP status nor their readings.
+OFFLINE: Final = "offline"
+
+
+def _with_offline(
+    description: EvseBridgeSensorEntityDescription,
+) -> EvseBridgeSensorEntityDescription:
+    """A status sensor that also shows the station offline (a state of its own, not unknown)."""
+    return dataclasses.replace(description, options=[*(description.options or ()), OFFLINE])
+
+
+def _station_status(data: EvceStationData) -> EvceConnectorStatus | str | None:
+    if not data.online:
+        return OFFLINE
     return None if data.status is None else data.status.status
+
+
+def _station_online(data: EvceStationData | EvceConnectorData) -> bool:
+    """Whether the hub can pass a command on to the station (its controls are available)."""
+    return data.online
 
 
 def _station_ocpp(data: EvceStationData) -> EvceOcppStatus | None:
@@ -91,7 +111,9 @@ def _station_ocpp(data: EvceStationData) -> EvceOcppStatus | None:
 
 
 STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
-    enum_sensor("status", "evce_station_status", STATION, EvceConnectorStatus, _station_status),
+    _with_offline(
+        enum_sensor("status", "evce_station_status", STATION, EvceConnectorStatus, _station_status)
+    ),
     enum_sensor(
         "ocpp_status",
         "evce_ocpp_connection",
@@ -114,6 +136,7 @@ STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         device_kind=STATION,
         is_on_fn=_available,
         set_fn=_set_availability,
+        available_fn=_station_online,
     ),
     EvseBridgeButtonEntityDescription[EvceStationData, EvceSite](
         key="restart",
@@ -121,6 +144,7 @@ STATION_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         press_fn=_restart,
+        available_fn=_station_online,
     ),
     last_command_sensor(STATION),
 )
@@ -150,13 +174,15 @@ def _connector_attributes(data: EvceConnectorData) -> dict[str, Any]:
 
 CONNECTOR_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     session_event(CONNECTOR, session_record, meter_fn=meter_kwh),
-    enum_sensor(
-        "status",
-        "evce_connector_status",
-        CONNECTOR,
-        EvceConnectorStatus,
-        lambda data: data.status,
-        attributes_fn=_connector_attributes,
+    _with_offline(
+        enum_sensor(
+            "status",
+            "evce_connector_status",
+            CONNECTOR,
+            EvceConnectorStatus,
+            lambda data: data.status if data.online else OFFLINE,
+            attributes_fn=_connector_attributes,
+        )
     ),
     power_sensor("power", "power", CONNECTOR, lambda data: data.power_w),
     session_energy_sensor(
@@ -175,6 +201,7 @@ CONNECTOR_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         device_kind=CONNECTOR,
         is_on_fn=_connector_available,
         set_fn=_set_connector_availability,
+        available_fn=_station_online,
         # One connector's own switch only where the station has several.
         exists_fn=lambda data: len(data.station.connectors) > 1,
     ),
