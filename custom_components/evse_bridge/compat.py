@@ -5,9 +5,11 @@ and detaches a device from an entry with ``remove_config_entry_id``. Home Assist
 gives a device exactly one config entry (``config_entry_id``), removes it with
 ``async_remove_device`` and reports the old names as deprecated; 2026.9+ also has child
 devices, which a device ID can name. Home Assistant 2025.11+ lets ``UpdateFailed`` carry
-a ``retry_after`` that delays the next poll. Each difference is one branch here, chosen by what
-the running Home Assistant has: when the minimum release reaches 2026.9, keep the new
-branches and inline them where this module is used.
+a ``retry_after`` that delays the next poll. Newer releases serialise a ``Store``'s data in
+the event loop unless told (``serialize_in_event_loop``) that it is safe elsewhere; the
+minimum release always serialises in the executor. Each difference is one branch here,
+chosen by what the running Home Assistant has: when the minimum release reaches 2026.9,
+keep the new branches and inline them where this module is used.
 
 mypy checks each test lane against that lane's Home Assistant: scripts/test marks the
 constants below always true or always false, so each lane type-checks the branch its
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import Unauthorized, UnknownUser
 from homeassistant.helpers import aiohttp_client, device_registry as dr
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import voluptuous as vol
 
@@ -35,6 +38,17 @@ SINGLE_CONFIG_ENTRY: Final = hasattr(dr.DeviceEntry, "config_entry_id")
 CHILD_DEVICES: Final = hasattr(dr, "ChildDeviceEntry")
 #: ``UpdateFailed(retry_after=...)`` delays the coordinator's next poll (Home Assistant 2025.11+).
 UPDATE_FAILED_RETRY_AFTER: Final = "retry_after" in inspect.signature(UpdateFailed).parameters
+#: A ``Store`` can be told to serialise its data outside the event loop (newer releases).
+STORE_SERIALIZE_OPTION: Final = "serialize_in_event_loop" in inspect.signature(Store).parameters
+
+
+def history_store(hass: HomeAssistant, version: int, key: str) -> Store[dict[str, Any]]:
+    """A private ``Store`` of large data, serialised outside the event loop on every release.
+
+    Only for data saved as a copy no one changes (``async_save`` of a snapshot).
+    """
+    options: dict[str, Any] = {"serialize_in_event_loop": False} if STORE_SERIALIZE_OPTION else {}
+    return Store(hass, version, key, private=True, **options)
 
 
 def update_failed(retry_after: float | None = None, **kwargs: Any) -> UpdateFailed:

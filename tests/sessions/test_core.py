@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from custom_components.evse_bridge.contract.records import SessionRecord
+from custom_components.evse_bridge.sessions import core
 from custom_components.evse_bridge.sessions.core import (
+    JOURNAL_SIZE,
     KEEP,
     Decision,
     Next,
     OpenSession,
     SessionBook,
+    children_of,
     completion_payload,
     counted_since,
     decide,
@@ -78,6 +82,15 @@ class TestSameSession:
         start = NOW - timedelta(hours=1)
         assert same_session(_open(), SessionRecord(start=start + timedelta(minutes=4)))
         assert not same_session(_open(), SessionRecord(start=start + timedelta(minutes=6)))
+
+    def test_a_register_that_counted_more_than_the_session_gained_is_another_car(self) -> None:
+        """A car swap unseen: the new car has charged more than the old one had."""
+        open_ = _open(meter_kwh=100.0)  # 5 kWh at a register of 100 kWh
+        # The old car charged 2 kWh more, then a new one 6 kWh: the register reads 108.
+        assert not same_session(open_, SessionRecord(energy_kwh=6.0), 108.0)
+        # The same car charged 1 kWh more: so did the register.
+        assert same_session(open_, SessionRecord(energy_kwh=6.0), 101.0)
+        assert same_session(open_, SessionRecord(energy_kwh=6.0), None)
 
     def test_nothing_to_compare_is_the_same(self) -> None:
         assert same_session(_open(start=None, energy_kwh=None, duration_s=None), SessionRecord())
@@ -211,7 +224,8 @@ class TestSessionBook:
         assert payload["energy_kwh"] == 2.0
         assert book.completed == [{**payload, "device_key": "c1", "parent_key": "station1"}]
         assert book.completed_ids == {"tx1"}
-        assert book.delivered_kwh("station1", {"c1": "station1", "station1": None}) == 2.0
+        via = children_of([("c1", "station1"), ("station1", None)])
+        assert book.delivered_kwh("station1", via) == 2.0
 
     def test_the_lifetime_counter_never_decreases_when_the_reading_does(self) -> None:
         """A cloud recomputes a capped session lower: the counter holds, then rises again."""
@@ -244,7 +258,7 @@ class TestSessionBook:
 
         # Across a restart (the store) it is still counted from there.
         loaded = SessionBook(NOW, _keep)
-        loaded.load(book.to_store(), later)
+        loaded.load(book.state_to_store(), [], later)
         assert loaded.delivered_kwh("c1", {}) == 1.5
         decision = loaded.decide("c1", None)
         assert decision.ended is not None
@@ -261,26 +275,83 @@ class TestSessionBook:
     def test_an_open_session_stored_before_credits_counts_its_reading(self) -> None:
         book = SessionBook(NOW, _keep)
         stored_open = {"uid": "u1", "device_key": "c1", "energy_kwh": 3.0, "last_seen": "x"}
-        book.load({"since": to_iso(NOW), "open": {"c1": stored_open}}, NOW)
+        book.load({"since": to_iso(NOW), "open": {"c1": stored_open}}, [], NOW)
         assert book.delivered_kwh("c1", {}) == 3.0
 
     def test_the_store_round_trips(self) -> None:
         book = SessionBook(NOW - timedelta(days=1), _keep)
         book.start("c1", SessionRecord(energy_kwh=1.0), NOW, None)
-        stored = book.to_store()
+        stored = book.state_to_store()
         assert stored["since"] == "2025-03-09T12:00:00+00:00"
         assert stored["open"]["c1"]["start"] == NOW.isoformat()
         loaded = SessionBook(NOW, _keep)
-        loaded.load(stored, NOW)
-        assert loaded.to_store() == stored
+        assert not loaded.load(stored, [], NOW)
+        assert loaded.state_to_store() == stored
 
     def test_loading_prunes_and_keeps_the_ids(self) -> None:
         old = {"session_id": "tx0", "end": to_iso(NOW - KEEP - timedelta(days=1))}
         kept = {"session_id": "tx1", "end": to_iso(NOW - KEEP + timedelta(days=1))}
         book = SessionBook(NOW, _keep)
-        book.load({"completed": [old, kept]}, NOW)
+        assert book.load({}, [old, kept], NOW)  # pruned: the history is to be written
         assert book.completed == [kept]
+        assert book.completed_ids == {"tx1"}
         assert book.since == NOW
+
+    def test_the_single_store_of_old_moves_into_the_history(self) -> None:
+        kept = {"session_id": "tx1", "end": to_iso(NOW)}
+        book = SessionBook(NOW, _keep)
+        assert book.load({"completed": [kept], "open": {}}, [], NOW)
+        assert book.history == [kept]
+        assert book.journal == []
+        assert "completed" not in book.state_to_store()
+
+    def test_completions_wait_in_the_journal_until_the_history_is_written(self) -> None:
+        book = SessionBook(NOW - timedelta(days=1), _keep)
+        for number in range(JOURNAL_SIZE):
+            key = f"c{number}"
+            book.start(key, SessionRecord(id=f"tx{number}", energy_kwh=1.0), NOW, None)
+            ended = book.decide(key, None).ended
+            assert ended is not None
+            assert not book.journal_full
+            book.complete(ended, None, NOW, NAMES, None)
+        assert book.journal_full
+        assert book.history == []
+        assert len(book.state_to_store()["journal"]) == JOURNAL_SIZE
+
+        history, moved = book.history_to_store(NOW)
+        # A completion while the history is written stays in the journal.
+        book.start("late", SessionRecord(id="late", energy_kwh=1.0), NOW, None)
+        late = book.decide("late", None).ended
+        assert late is not None
+        book.complete(late, None, NOW, NAMES, None)
+        book.history_written(history, moved)
+        assert len(book.history) == JOURNAL_SIZE
+        assert [item["session_id"] for item in book.journal] == ["late"]
+        assert len(book.completed_ids) == JOURNAL_SIZE + 1
+
+    def test_a_crash_after_the_history_write_keeps_each_session_once(self) -> None:
+        """The history holds the journal's sessions, the state still lists them."""
+        done = {"session_id": "u1", "end": to_iso(NOW), "device_key": "c1"}
+        state = {
+            "journal": [done],
+            "open": {"c1": {"uid": "u1", "device_key": "c1", "last_seen": to_iso(NOW)}},
+        }
+        book = SessionBook(NOW, _keep)
+        book.load(state, [done], NOW)
+        assert book.completed == [done]
+        assert book.open == {}  # completed already: never completed again
+
+    def test_history_is_capped_to_the_newest(self) -> None:
+        items = [{"session_id": str(number), "end": to_iso(NOW)} for number in range(3)]
+        with patch.object(core, "MAX_HISTORY", 2):
+            assert core.prune(items, NOW) == items[1:]
+
+    def test_a_station_totals_its_connectors_through_the_index(self) -> None:
+        book = SessionBook(NOW - timedelta(days=1), _keep)
+        book.delivered.update({"c1": 1.0, "c2": 2.0, "station1": 0.5})
+        via = children_of([("c1", "station1"), ("c2", "station1"), ("station1", None)])
+        assert book.delivered_kwh("station1", via) == 3.5
+        assert book.delivered_kwh("c2", via) == 2.0
 
 
 def test_prune_keeps_13_months_and_sessions_without_end() -> None:

@@ -7,6 +7,15 @@ entry's sessions (``SessionBook``: open, completed for 13 months, energy
 delivered per device) in the form the store keeps. Times come in as
 arguments; they are aware datetimes, written as ISO 8601 in UTC.
 
+The book is stored in two parts by how often they change: the state (open
+sessions, delivered energy, and the journal of sessions completed since the
+history was last written; small, written on every change) and the history
+(every completed session, written only when the journal is moved into it).
+A completed session is a plain dict (``completion_payload`` plus its
+``device_key`` and ``parent_key``) in ``history`` or ``journal``; a change to
+the stored sessions (a tag rewritten, say) is one pass over both lists that
+replaces items rather than changing them, so a snapshot being written stays whole.
+
 The tracker (``tracker.py``) does the rest: the store, the events, the device
 registry's names, and asking the device for its final record of a session.
 """
@@ -25,6 +34,12 @@ from ..contract.records import SessionRecord
 
 #: Completed sessions are kept this long (13 months: a year compared month by month).
 KEEP: Final = timedelta(days=396)
+#: And at most this many (the newest): about 50 MiB of store. A 300-connector site keeps
+#: 13 months below it with up to 0.8 sessions per connector and day.
+MAX_HISTORY: Final = 100_000
+#: Completed sessions wait in the (small) state until this many, then move into the
+#: history in one write: the history is rewritten once per this many completions.
+JOURNAL_SIZE: Final = 50
 #: Two readings without a device id are the same session when their starts are this close.
 SAME_START_TOLERANCE: Final = timedelta(minutes=5)
 #: Energy may read this much lower on a later poll of the same session (rounding).
@@ -132,10 +147,24 @@ def peak(*values: float | None) -> float | None:
     return max(known) if known else None
 
 
-def same_session(open_: OpenSession, record: SessionRecord) -> bool:
-    """Whether ``record`` continues ``open_`` (after a poll, a restart or a connection loss)."""
+def same_session(open_: OpenSession, record: SessionRecord, meter_kwh: float | None = None) -> bool:
+    """Whether ``record`` continues ``open_`` (after a poll, a restart or a connection loss).
+
+    Without a device id: not if its energy or duration went backwards, if the lifetime
+    register (``meter_kwh``) counted more since than the session gained (another car
+    charged in between), or if its start is not the open session's.
+    """
     if open_.device_id is not None and record.id is not None:
         return open_.device_id == record.id
+    if (
+        meter_kwh is not None
+        and open_.meter_kwh is not None
+        and open_.energy_kwh is not None
+        and record.energy_kwh is not None
+        and (meter_kwh - open_.meter_kwh) - (record.energy_kwh - open_.energy_kwh)
+        > ENERGY_TOLERANCE_KWH
+    ):
+        return False
     if (
         open_.energy_kwh is not None
         and record.energy_kwh is not None
@@ -204,14 +233,16 @@ def decide(
     *,
     completed_ids: Container[str],
     since: datetime,
+    meter_kwh: float | None = None,
 ) -> Decision:
     """What ``record`` (None: no session) means for the session ``open_`` held open.
 
     ``completed_ids`` are the device ids of sessions completed already; ``since`` is
-    when the entry began watching (a session that ended unseen before then is not ours).
+    when the entry began watching (a session that ended unseen before then is not ours);
+    ``meter_kwh`` is the device's lifetime register now, if it has one.
     """
     ended = None
-    if open_ is not None and (record is None or not same_session(open_, record)):
+    if open_ is not None and (record is None or not same_session(open_, record, meter_kwh)):
         ended, open_ = open_, None
     if record is None:
         return Decision(ended)
@@ -267,9 +298,22 @@ def completion_payload(
 
 
 def prune(completed: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """The completed sessions that ended within ``KEEP`` of ``now`` (or have no end)."""
+    """The completed sessions that ended within ``KEEP`` of ``now`` (or have no end).
+
+    At most the newest ``MAX_HISTORY`` (``completed`` is in order of completion).
+    """
     oldest = now - KEEP
-    return [item for item in completed if (parse_time(item.get("end")) or now) >= oldest]
+    kept = [item for item in completed if (parse_time(item.get("end")) or now) >= oldest]
+    return kept[-MAX_HISTORY:]
+
+
+def children_of(via: Iterable[tuple[str, str | None]]) -> dict[str, list[str]]:
+    """The devices linked to each device, from (device key, parent key) pairs."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for child_key, parent_key in via:
+        if parent_key is not None and parent_key != child_key:
+            children[parent_key].append(child_key)
+    return children
 
 
 class SessionBook:
@@ -280,42 +324,103 @@ class SessionBook:
         self.since = since
         self.display_tag = display_tag
         self.open: dict[str, OpenSession] = {}
-        #: The completed sessions as the history lists them (with device and parent key).
-        self.completed: list[dict[str, Any]] = []
-        #: The device ids of the completed sessions (also of the pruned ones seen since).
+        #: Completed sessions as the history lists them (with device and parent key), in
+        #: order of completion: those the history store holds, then those since (journal).
+        self.history: list[dict[str, Any]] = []
+        self.journal: list[dict[str, Any]] = []
+        #: The ids of the completed sessions kept (a device's own, or ours).
         self.completed_ids: set[str] = set()
         #: Energy of the completed sessions per device key, in kWh.
         self.delivered: dict[str, float] = defaultdict(float)
 
-    def load(self, stored: Mapping[str, Any], now: datetime) -> None:
-        """Take what the store holds (``to_store``); ``now`` prunes the old sessions."""
-        self.since = parse_time(stored.get("since")) or now
+    @property
+    def completed(self) -> list[dict[str, Any]]:
+        """Every completed session kept, in order of completion."""
+        return [*self.history, *self.journal]
+
+    def load(
+        self, state: Mapping[str, Any], history: Iterable[dict[str, Any]], now: datetime
+    ) -> bool:
+        """Take what the stores hold (``state_to_store``, ``history_to_store``).
+
+        ``now`` prunes the old sessions. A session in both the history and the journal
+        (written to the history, the journal not yet emptied) is kept once; an open
+        session already completed is dropped. A state of the single store of old
+        (``completed`` in it) is moved into the history. True if the history should
+        be written (migrated or pruned).
+        """
+        self.since = parse_time(state.get("since")) or now
+        self.history = list(history)
+        migrated = bool(state.get("completed"))
+        self.history.extend(state.get("completed") or ())
+        written = {item.get("session_id") for item in self.history}
+        self.journal = [
+            item for item in state.get("journal", ()) if item.get("session_id") not in written
+        ]
+        done = written | {item.get("session_id") for item in self.journal}
         self.open = {
-            key: OpenSession.from_dict(value) for key, value in stored.get("open", {}).items()
+            key: OpenSession.from_dict(value)
+            for key, value in state.get("open", {}).items()
+            if value.get("uid") not in done
         }
         for open_ in self.open.values():
             open_.credit(open_.energy_kwh)  # a store written before sessions were credited
-        self.completed = list(stored.get("completed", []))
-        self.delivered.update(stored.get("delivered", {}))
-        self.prune(now)
+        self.delivered.update(state.get("delivered", {}))
+        kept = prune(self.history, now)
+        pruned = len(kept) != len(self.history)
+        self.history = kept
+        self._count_ids()
+        return migrated or pruned
 
-    def to_store(self) -> dict[str, Any]:
-        """What the store keeps (besides the tag secret)."""
+    def state_to_store(self) -> dict[str, Any]:
+        """The state store's part (besides the tag secret): a copy, safe to write anywhere."""
         return {
             "since": self.since.isoformat(),
             "open": {key: value.to_dict() for key, value in self.open.items()},
-            "completed": self.completed,
+            "journal": [dict(item) for item in self.journal],
             "delivered": dict(self.delivered),
         }
 
-    def decide(self, key: str, record: SessionRecord | None) -> Decision:
+    def history_to_store(self, now: datetime) -> tuple[list[dict[str, Any]], int]:
+        """The history with the journal moved in and pruned, and how many journal items it took.
+
+        Once written, ``history_written`` makes it the book's; what is written is a copy.
+        """
+        return prune([*self.history, *self.journal], now), len(self.journal)
+
+    def history_written(self, history: list[dict[str, Any]], moved: int) -> None:
+        """``history`` (``history_to_store``) is stored, with the journal's first ``moved``."""
+        self.history = history
+        self.journal = self.journal[moved:]
+        self._count_ids()
+
+    @property
+    def journal_full(self) -> bool:
+        """Whether the journal should move into the history now."""
+        return len(self.journal) >= JOURNAL_SIZE
+
+    def _count_ids(self) -> None:
+        self.completed_ids = {
+            item["session_id"]
+            for items in (self.history, self.journal)
+            for item in items
+            if item.get("session_id")
+        }
+
+    def decide(
+        self, key: str, record: SessionRecord | None, meter_kwh: float | None = None
+    ) -> Decision:
         """What this poll of device ``key`` means; a session it ended is closed already.
 
         Closed before the tracker waits for the device's final record, so a poll
         that overlaps this one cannot complete it a second time.
         """
         decision = decide(
-            self.open.get(key), record, completed_ids=self.completed_ids, since=self.since
+            self.open.get(key),
+            record,
+            completed_ids=self.completed_ids,
+            since=self.since,
+            meter_kwh=meter_kwh,
         )
         if decision.ended is not None:
             self.open.pop(key, None)
@@ -360,41 +465,38 @@ class SessionBook:
         names: Mapping[str, Any],
         parent_key: str | None,
     ) -> dict[str, Any]:
-        """Complete ``open_`` (see ``completion_payload``): the payload of its event."""
+        """Complete ``open_`` (see ``completion_payload``) into the journal: its event's payload."""
         key = open_.device_key
         self.open.pop(key, None)
         payload = completion_payload(open_, final, now, names, self.display_tag)
+        self.completed_ids.add(open_.uid)
         if open_.device_id is not None:
             self.completed_ids.add(open_.device_id)
         self.delivered[key] += open_.credit(payload["energy_kwh"])
-        self.completed.append({**payload, "device_key": key, "parent_key": parent_key})
-        self.prune(now)
+        self.journal.append({**payload, "device_key": key, "parent_key": parent_key})
         return payload
 
-    def prune(self, now: datetime) -> None:
-        """Forget the sessions that ended longer than ``KEEP`` ago (not their ids)."""
-        self.completed = prune(self.completed, now)
-        self.completed_ids |= {
-            item["session_id"] for item in self.completed if item.get("session_id")
-        }
+    def delivered_kwh(self, key: str, children: Mapping[str, Iterable[str]]) -> float:
+        """Energy delivered through ``key`` and the devices linked to it (``children_of``)."""
+        return round(self._delivered(key, children, 0), 3)
 
     def energy_since(self, moment: datetime) -> float:
         """Energy of the sessions that ended at or after ``moment`` and of the running ones."""
         total = sum(
             item.get("energy_kwh") or 0.0
-            for item in self.completed
+            for items in (self.history, self.journal)
+            for item in items
             if (end := parse_time(item.get("end"))) is not None and end >= moment
         )
         total += sum(open_.energy_kwh or 0.0 for open_ in self.open.values())
         return round(total, 3)
 
-    def delivered_kwh(self, key: str, via: Mapping[str, str | None]) -> float:
-        """Energy delivered through ``key`` and the devices linked to it (``via``: parents)."""
+    def _delivered(self, key: str, children: Mapping[str, Iterable[str]], depth: int) -> float:
         total = self.delivered.get(key, 0.0)
         open_ = self.open.get(key)
         if open_ is not None:
             total += open_.credited_kwh or 0.0
-        for child_key, parent_key in via.items():
-            if parent_key == key and child_key != key:
-                total += self.delivered_kwh(child_key, via)
-        return round(total, 3)
+        if depth < len(children):  # a loop of links counts each device once per level only
+            for child_key in children.get(key, ()):
+                total += self._delivered(child_key, children, depth + 1)
+        return total

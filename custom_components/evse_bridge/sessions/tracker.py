@@ -10,9 +10,19 @@ holds open and
   one ends, with the device's own final reading: the last poll that still saw
   it running, or the device's record of it (``ended`` records,
   ``Site.async_final_session``), never integrated power;
-- keeps the open sessions, the completed ones (13 months) and the energy
-  delivered per device in a ``Store`` per entry, written with a delay, so a
-  session that runs across a restart or a connection loss completes once.
+- keeps, per entry, the state (open sessions, energy delivered per device and
+  the journal of sessions completed since the history was last written) in one
+  small ``Store`` and the history of completed sessions (13 months, at most
+  ``MAX_HISTORY``) in another, so a session that runs across a restart or a
+  connection loss completes once.
+
+A start or completion is stored before its event fires (the state written at
+once), so a restart, even a killed process, never fires it again; other changes
+(readings of running sessions) are written with a delay. The history is written
+only when ``JOURNAL_SIZE`` completions have gathered in the journal, when it is
+pruned, and never on a poll. Events found before Home Assistant has started
+(sessions that ended while it was down) are held and fired, in order, once it
+has: automations attach their triggers only then.
 
 What a poll means is decided in ``core`` (no Home Assistant there); this module
 holds the store, fires the events, names the devices as the registry does and
@@ -22,17 +32,21 @@ asks the device for its final record of a session. Tags are personal data
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 import dataclasses
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..api import EvseBridgeError
+from ..compat import history_store
 from ..const import CONF_INCLUDE_TAG_IDS, DOMAIN, LOGGER
 from ..contract.descriptions import EvseBridgeEntityDescription
 from ..contract.events import fire_device_event
@@ -41,14 +55,20 @@ from ..contract.sessions import COMPLETED, SESSION_KEY, STARTED, SessionEventDes
 from ..contract.site import DeviceData, Site, SiteData
 from ..registry import entry_devices, registry_name
 from . import tags
-from .core import Next, OpenSession, SessionBook, counted_since
+from .core import Next, OpenSession, SessionBook, children_of, counted_since
 from .history import device_history_item, stored_history
 
 EVENT_SESSION_COMPLETED: Final = f"{DOMAIN}_session_completed"
 
 STORE_VERSION: Final = 1
-#: Writes wait this long, so a poll never waits for the disk.
+HISTORY_STORE_VERSION: Final = 1
+#: Readings of running sessions are written this long after the first change, so a
+#: poll never waits for the disk (starts and completions are written at once).
 SAVE_DELAY_S: Final = 10.0
+
+
+def _same[T](value: T) -> T:
+    return value
 
 
 def _utc_times(record: SessionRecord) -> SessionRecord:
@@ -85,21 +105,32 @@ class SessionTracker:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORE_VERSION, store_key(entry.entry_id), private=True
         )
+        self._history_store: Store[dict[str, Any]] = history_store(
+            hass, HISTORY_STORE_VERSION, history_store_key(entry.entry_id)
+        )
         self._secret = b""
         self._book = SessionBook(dt_util.utcnow(), self.display_tag)
-        self._save_pending = False
+        #: When the delayed write of the state is due (loop time); None if none is.
+        self._save_due: float | None = None
         #: Events are fired only once the entities exist (after the platforms are set up).
         self.ready = False
         self._devices: dict[str, DeviceData] = {}
+        #: The devices linked to each device, built once per poll.
+        self._children: Mapping[str, list[str]] = {}
+        #: Events found before Home Assistant has started, fired in order once it has.
+        self._held: list[Callable[[], None]] = []
+        self._cancel_release: Callable[[], None] | None = None
 
     async def async_load(self) -> None:
-        """Read the open and completed sessions; make the entry's tag secret the first time."""
+        """Read the sessions; make the entry's tag secret the first time; move a store of old."""
         stored = await self._store.async_load() or {}
+        history = await self._history_store.async_load() or {}
         secret = stored.get("secret")
         self._secret = bytes.fromhex(secret) if secret else tags.new_secret()
-        self._book.load(stored, dt_util.utcnow())
-        if not secret:
-            self._schedule_save()
+        if self._book.load(stored, history.get("completed", []), dt_util.utcnow()):
+            await self._async_write_history()
+        elif not secret or "completed" in stored:
+            await self._async_write_state()
 
     async def async_start(self, data: SiteData) -> None:
         """Compare polls from now on, starting with ``data``: the event entities exist."""
@@ -109,16 +140,27 @@ class SessionTracker:
     async def async_unload(self) -> None:
         """Stop comparing (a poll still under way must not complete a session) and write."""
         self.ready = False
-        await self._store.async_save(self._to_store())
+        if self._cancel_release is not None:
+            self._cancel_release()
+            self._cancel_release = None
+        await self._async_write_state()
 
     # --- Detection -----------------------------------------------------------------------
 
     async def async_process(self, data: SiteData) -> None:
-        """Compare one successful poll with the open sessions."""
+        """Compare one successful poll with the open sessions.
+
+        Starts and completions are stored before their events fire.
+        """
         self._devices = data.devices
+        self._children = children_of(
+            (key, device.identity.via_key) for key, device in data.devices.items()
+        )
         if not self.ready:
             return
         now = dt_util.utcnow()
+        events: list[Callable[[], None]] = []
+        changed = False
         for description in self._session_descriptions:
             for key, device in data.devices.items():
                 if device.kind != description.device_kind or not description.exists_fn(device.data):
@@ -128,9 +170,22 @@ class SessionTracker:
                     meter = (
                         None if description.meter_fn is None else description.meter_fn(device.data)
                     )
-                    await self._async_process_device(
-                        description, key, None if record is None else _utc_times(record), now, meter
+                    changed |= await self._async_process_device(
+                        description,
+                        key,
+                        None if record is None else _utc_times(record),
+                        now,
+                        meter,
+                        events,
                     )
+        if events:
+            if self._book.journal_full:
+                await self._async_write_history()
+            else:
+                await self._async_write_state()
+            self._announce(events)
+        elif changed:
+            self._schedule_save()
 
     async def _async_process_device(
         self,
@@ -139,8 +194,10 @@ class SessionTracker:
         record: SessionRecord | None,
         now: datetime,
         meter_kwh: float | None,
-    ) -> None:
-        decision = self._book.decide(key, record)
+        events: list[Callable[[], None]],
+    ) -> bool:
+        """Decide one device's poll; its events go to ``events``. True if the book changed."""
+        decision = self._book.decide(key, record, meter_kwh)
         if (ended := decision.ended) is not None:
             # The device's record of it if it has one, else the last poll that saw it
             # running, plus what the register counted since.
@@ -154,19 +211,21 @@ class SessionTracker:
                     final = _utc_times(final)
             if final is None:
                 final = counted_since(ended, record, meter_kwh)
-            self._complete(description, ended, final, now)
+            events.append(self._complete(description, ended, final, now))
         if record is None:
-            return
+            return decision.ended is not None
         match decision.next:
             case Next.UPDATE:
                 self._book.update(key, record, now, meter_kwh)
-                self._schedule_save()
+                return True
             case Next.COMPLETE:
-                self._complete(description, self._book.open[key], record, now)
+                events.append(self._complete(description, self._book.open[key], record, now))
             case Next.COMPLETE_UNSEEN:
-                self._complete(description, self._book.unseen(key, record, now), record, now)
+                unseen = self._book.unseen(key, record, now)
+                events.append(self._complete(description, unseen, record, now))
             case Next.START:
-                self._start(description, key, record, now, meter_kwh)
+                events.append(self._start(description, key, record, now, meter_kwh))
+        return decision.ended is not None or decision.next is not Next.NOTHING
 
     def _start(
         self,
@@ -175,10 +234,12 @@ class SessionTracker:
         record: SessionRecord,
         now: datetime,
         meter_kwh: float | None,
-    ) -> None:
+    ) -> Callable[[], None]:
+        """Open the session: its ``started`` event, to fire once stored."""
         open_ = self._book.start(key, record, now, meter_kwh)
         LOGGER.debug("Session %s started on %s", open_.uid, key)
-        fire_device_event(
+        return partial(
+            fire_device_event,
             self.hass,
             self.entry.entry_id,
             key,
@@ -191,7 +252,6 @@ class SessionTracker:
                 **self._names(description, key),
             },
         )
-        self._schedule_save()
 
     def _complete(
         self,
@@ -199,17 +259,44 @@ class SessionTracker:
         open_: OpenSession,
         final: SessionRecord | None,
         now: datetime,
-    ) -> None:
+    ) -> Callable[[], None]:
+        """Complete the session into the journal: its events, to fire once stored."""
         key = open_.device_key
         payload = self._book.complete(
             open_, final, now, self._names(description, key), self._parent_key(description, key)
         )
         LOGGER.debug("Session %s completed on %s: %s kWh", open_.uid, key, payload["energy_kwh"])
-        fire_device_event(self.hass, self.entry.entry_id, key, SESSION_KEY, COMPLETED, payload)
-        self.hass.bus.async_fire(
-            EVENT_SESSION_COMPLETED, {**payload, "config_entry_id": self.entry.entry_id}
-        )
-        self._schedule_save()
+
+        def fire() -> None:
+            fire_device_event(self.hass, self.entry.entry_id, key, SESSION_KEY, COMPLETED, payload)
+            self.hass.bus.async_fire(
+                EVENT_SESSION_COMPLETED, {**payload, "config_entry_id": self.entry.entry_id}
+            )
+
+        return fire
+
+    def _announce(self, events: list[Callable[[], None]]) -> None:
+        """Fire stored ``events`` now, or once Home Assistant has started (after those held)."""
+        if self.hass.state is CoreState.running and not self._held:
+            for fire in events:
+                fire()
+            return
+        self._held.extend(events)
+        if self._cancel_release is None:
+            self._cancel_release = async_at_started(self.hass, self._async_release)
+
+    @callback
+    def _async_release(self, hass: HomeAssistant) -> None:
+        # On the next loop turn: after every other listener of the start (automations
+        # attaching their triggers) has run.
+        self._cancel_release = None
+        hass.loop.call_soon(self._fire_held)
+
+    @callback
+    def _fire_held(self) -> None:
+        held, self._held = self._held, []
+        for fire in held:
+            fire()
 
     def _parent_key(self, description: SessionEventDescription, key: str) -> str | None:
         device = self._devices.get(key)
@@ -217,9 +304,18 @@ class SessionTracker:
             return None
         return device.identity.via_key
 
-    def _names(self, description: SessionEventDescription, key: str) -> dict[str, Any]:
-        """Station and connector as the user named them in the device registry."""
-        by_identifier = entry_devices(self.hass, self.entry.entry_id)
+    def _names(
+        self,
+        description: SessionEventDescription,
+        key: str,
+        by_identifier: Mapping[tuple[str, str], DeviceEntry] | None = None,
+    ) -> dict[str, Any]:
+        """Station and connector as the user named them in the device registry.
+
+        ``by_identifier`` is the entry's devices (``entry_devices``), when read already.
+        """
+        if by_identifier is None:
+            by_identifier = entry_devices(self.hass, self.entry.entry_id)
 
         def name(device_key: str | None) -> tuple[str | None, str | None]:
             if device_key is None:
@@ -253,23 +349,37 @@ class SessionTracker:
         return tags.pseudonym(self._secret, tag)
 
     def _schedule_save(self) -> None:
-        # One pending write at a time: a save per poll would postpone it forever.
-        if self._save_pending:
-            return
-        self._save_pending = True
-        self._store.async_delay_save(self._to_store, SAVE_DELAY_S)
+        """Write the state within ``SAVE_DELAY_S`` of the first change not yet written.
 
-    def _to_store(self) -> dict[str, Any]:
-        self._save_pending = False
-        return {"secret": self._secret.hex(), **self._book.to_store()}
+        What is written is a copy taken now, in the event loop (the minimum release
+        reads the data in the executor); a later change replaces it, the write stays
+        due when first asked (a write postponed by each poll would never happen).
+        """
+        now = self.hass.loop.time()
+        if self._save_due is None or self._save_due <= now:
+            self._save_due = now + SAVE_DELAY_S
+        self._store.async_delay_save(partial(_same, self._state()), self._save_due - now)
+
+    def _state(self) -> dict[str, Any]:
+        return {"secret": self._secret.hex(), **self._book.state_to_store()}
+
+    async def _async_write_state(self) -> None:
+        self._save_due = None
+        await self._store.async_save(self._state())
+
+    async def _async_write_history(self) -> None:
+        """Move the journal into the history: the history written first, then the state."""
+        history, moved = self._book.history_to_store(dt_util.utcnow())
+        # A copy: the history is serialised outside the event loop.
+        await self._history_store.async_save({"completed": [dict(item) for item in history]})
+        self._book.history_written(history, moved)
+        await self._async_write_state()
 
     # --- Reading ---------------------------------------------------------------------------
 
     def delivered_kwh(self, key: str) -> float:
         """Energy delivered through ``key`` and the devices linked to it, since the entry exists."""
-        return self._book.delivered_kwh(
-            key, {child: device.identity.via_key for child, device in self._devices.items()}
-        )
+        return self._book.delivered_kwh(key, self._children)
 
     def energy_today_kwh(self) -> float:
         """Energy of the sessions that ended since local midnight and of the running ones."""
@@ -297,6 +407,7 @@ class SessionTracker:
             description.device_kind: description for description in self._session_descriptions
         }
         history = []
+        by_identifier = entry_devices(self.hass, self.entry.entry_id)
         for key, record in records:
             device = self._devices.get(key)
             description = by_kind.get(device.kind) if device is not None else None
@@ -304,7 +415,7 @@ class SessionTracker:
                 names: dict[str, Any] = {"device_id": None, "station": None, "connector": None}
                 parent_key = None
             else:
-                names = self._names(description, key)
+                names = self._names(description, key, by_identifier)
                 parent_key = self._parent_key(description, key)
             history.append(
                 device_history_item(
@@ -315,10 +426,18 @@ class SessionTracker:
 
 
 def store_key(entry_id: str) -> str:
-    """The storage key of an entry's sessions."""
+    """The storage key of an entry's session state (open sessions, journal, tag secret)."""
     return f"{DOMAIN}.sessions.{entry_id}"
+
+
+def history_store_key(entry_id: str) -> str:
+    """The storage key of an entry's history of completed sessions."""
+    return f"{DOMAIN}.session_history.{entry_id}"
 
 
 async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete an entry's sessions (and its tag secret) with the entry."""
     await Store[dict[str, Any]](hass, STORE_VERSION, store_key(entry_id)).async_remove()
+    await Store[dict[str, Any]](
+        hass, HISTORY_STORE_VERSION, history_store_key(entry_id)
+    ).async_remove()
