@@ -37,6 +37,7 @@ from simulator.kempower_chargeye import (
 from .common import entity_state, get_device
 from .conftest import SimServer, StartSimulator
 from .test_sessions import completed  # noqa: F401 - the fixture
+from .test_sessions_durable import kill_and_restart, started  # noqa: F401 - a fixture
 
 EPOCH = dt_util.parse_datetime("2026-03-02T06:00:00+00:00")
 AC = "station_KEMAC-0001"
@@ -257,3 +258,30 @@ async def test_sessions_carry_the_pseudonymised_tag(
             assert raw.lower() not in text.lower()
     transaction = diagnostics["devices"][AC_PLUG]["data"]["connector"]["latest_transaction"]
     assert transaction["id_token"] == ("**REDACTED**" if tagged else None)
+
+
+async def test_killed_after_each_start_or_completion_fires_each_once(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    device: ChargEyeDevice,
+    clock: SimClock,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    completed: list[dict[str, Any]],  # noqa: F811
+    started: list[str],  # noqa: F811
+) -> None:
+    """Killed right after each poll that started or completed a session."""
+    await _setup(hass, entry)
+    kills = 0
+    for _ in range(60):
+        seen = len(completed) + len(started)
+        await _poll(hass, freezer, clock)
+        if len(completed) + len(started) > seen:
+            await kill_and_restart(hass, entry, hass_storage)
+            kills += 1
+    assert kills >= 2
+    assert completed
+    assert max(Counter(item["session_id"] for item in completed).values()) == 1
+    assert max(Counter(started).values()) == 1
+    for item in completed:
+        assert item["energy_kwh"] == _full_energy_kwh(device, item["session_id"])

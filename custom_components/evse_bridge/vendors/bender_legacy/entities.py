@@ -346,9 +346,20 @@ def _session(state: LegacyState) -> SessionRecord | SessionUnknown | None:
     )
 
 
+def _meter_kwh(state: LegacyState) -> float | None:
+    """The lifetime ``meter_wh``: what a session ended unseen charged after its last reading."""
+    return None if state.meter_wh is None else state.meter_wh / 1000
+
+
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription[LegacyState], ...] = (
     *SENSORS,
     *BINARY_SENSORS,
     *site_summary_sensors(CONTROLLER),
-    session_event(CONTROLLER, _session, connector=False, exists_fn=_sent("conn_state")),
+    session_event(
+        CONTROLLER,
+        _session,
+        connector=False,
+        exists_fn=_sent("conn_state"),
+        meter_fn=_meter_kwh,
+    ),
 )
