@@ -3,7 +3,9 @@
 Run with ``scripts/benchmark``. A Bender Legacy controller (polled every 15 s) with
 20 000 completed sessions already stored charges one car after another for one
 simulated hour, a session completing every 10 minutes. Every write of a store is
-counted with its size (the JSON Home Assistant writes): exact and repeatable.
+counted with its size (the JSON Home Assistant writes): exact and repeatable. The
+history is rewritten once per ``JOURNAL_SIZE`` completions: the second case starts
+with the journal nearly full, so that one rewrite falls into its hour.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.evse_bridge.sessions.tracker import history_store_key, store_key
+from custom_components.evse_bridge.sessions.core import JOURNAL_SIZE
+from custom_components.evse_bridge.sessions.tracker import (
+    history_store_key,
+    journal_store_key,
+    store_key,
+)
 from simulator import bender_legacy
 from simulator.charging import CycleTimes
 from tests.conftest import StartSimulator
@@ -37,11 +44,11 @@ RESULTS: list[str] = []
 
 
 def _history(count: int) -> list[dict[str, Any]]:
-    """``count`` completed sessions as the history keeps them, one every 30 min until now."""
+    """``count`` completed sessions as the history keeps them, one every 20 min until now."""
     now = dt_util.utcnow()
     items = []
     for number in range(count):
-        end = now - timedelta(minutes=30 * (count - number))
+        end = now - timedelta(minutes=20 * (count - number))
         items.append(
             {
                 "session_id": f"{number:032x}",
@@ -63,13 +70,14 @@ def _history(count: int) -> list[dict[str, Any]]:
     return items
 
 
-@pytest.mark.parametrize("stored", [STORED_SESSIONS])
+@pytest.mark.parametrize(("stored", "journal"), [(STORED_SESSIONS, 0), (STORED_SESSIONS, 45)])
 async def test_store_writes_per_hour(
     hass: HomeAssistant,
     start_simulator: StartSimulator,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
     stored: int,
+    journal: int,
 ) -> None:
     """Poll for an hour with a completion every 10 min; count the stores' writes and bytes."""
     simulated = Simulated(
@@ -84,7 +92,19 @@ async def test_store_writes_per_hour(
         "version": 1,
         "minor_version": 1,
         "key": history_store_key(entry.entry_id),
-        "data": {"completed": _history(stored)},
+        "data": {"completed": _history(stored + journal)[:stored]},
+    }
+    hass_storage[store_key(entry.entry_id)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": store_key(entry.entry_id),
+        "data": {"secret": "ab" * 32},
+    }
+    hass_storage[journal_store_key(entry.entry_id)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": journal_store_key(entry.entry_id),
+        "data": {"journal": _history(stored + journal)[stored:]},
     }
     history_bytes = len(json_bytes(hass_storage[history_store_key(entry.entry_id)]))
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -111,15 +131,20 @@ async def test_store_writes_per_hour(
             clock.advance(POLL_S)
             freezer.tick(timedelta(seconds=POLL_S))
             async_fire_time_changed(hass)
-            await hass.async_block_till_done()
+            await hass.async_block_till_done(wait_background_tasks=True)
+            assert entry.runtime_data.coordinator.last_update_success
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
 
     state, history = store_key(entry.entry_id), history_store_key(entry.entry_id)
-    total = written[state] + written[history]
+    journal_key = journal_store_key(entry.entry_id)
+    total = written[state] + written[journal_key] + written[history]
+    assert writes[history] == (journal + completions) // JOURNAL_SIZE
     RESULTS.append(
-        f"| {stored} ({history_bytes / MIB:.1f} MiB) | {HOUR // POLL_S} | {completions} "
-        f"| {writes[state]} | {written[state] / 1024:.0f} | {writes[history]} "
+        f"| {stored} ({history_bytes / MIB:.1f} MiB) | {journal} | {HOUR // POLL_S} "
+        f"| {completions} "
+        f"| {writes[state]} | {written[state] / 1024:.0f} "
+        f"| {writes[journal_key]} | {written[journal_key] / 1024:.0f} | {writes[history]} "
         f"| {written[history] / MIB:.2f} | {total / MIB:.2f} |"
     )
 
@@ -130,13 +155,16 @@ def report() -> Iterator[None]:
     yield
     if RESULTS:
         print_table(
-            "Sessions store, one simulated hour (state: open sessions and journal)",
+            "Sessions stores, one simulated hour",
             (
                 "stored sessions",
+                "in the journal",
                 "polls",
                 "completions",
-                "state writes",
-                "state KiB",
+                "open-session writes",
+                "open-session KiB",
+                "journal writes",
+                "journal KiB",
                 "history rewrites",
                 "history MiB",
                 "MiB written",

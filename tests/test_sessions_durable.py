@@ -17,7 +17,6 @@ from homeassistant.core import CoreState, Event, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.sessions.tracker import (
     EVENT_SESSION_COMPLETED,
     history_store_key,
@@ -221,4 +220,4 @@ async def test_the_single_store_of_old_moves_into_the_history(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert history_store_key(entry.entry_id) not in hass_storage
-    assert DOMAIN not in "".join(hass_storage)
+    assert not [key for key in hass_storage if entry.entry_id in key]

@@ -258,7 +258,7 @@ class TestSessionBook:
 
         # Across a restart (the store) it is still counted from there.
         loaded = SessionBook(NOW, _keep)
-        loaded.load(book.state_to_store(), [], later)
+        loaded.load({**book.open_to_store(), **book.journal_to_store()}, [], later)
         assert loaded.delivered_kwh("c1", {}) == 1.5
         decision = loaded.decide("c1", None)
         assert decision.ended is not None
@@ -281,12 +281,12 @@ class TestSessionBook:
     def test_the_store_round_trips(self) -> None:
         book = SessionBook(NOW - timedelta(days=1), _keep)
         book.start("c1", SessionRecord(energy_kwh=1.0), NOW, None)
-        stored = book.state_to_store()
+        stored = {**book.open_to_store(), **book.journal_to_store()}
         assert stored["since"] == "2025-03-09T12:00:00+00:00"
         assert stored["open"]["c1"]["start"] == NOW.isoformat()
         loaded = SessionBook(NOW, _keep)
         assert not loaded.load(stored, [], NOW)
-        assert loaded.state_to_store() == stored
+        assert {**loaded.open_to_store(), **loaded.journal_to_store()} == stored
 
     def test_loading_prunes_and_keeps_the_ids(self) -> None:
         old = {"session_id": "tx0", "end": to_iso(NOW - KEEP - timedelta(days=1))}
@@ -303,7 +303,7 @@ class TestSessionBook:
         assert book.load({"completed": [kept], "open": {}}, [], NOW)
         assert book.history == [kept]
         assert book.journal == []
-        assert "completed" not in book.state_to_store()
+        assert "completed" not in {**book.open_to_store(), **book.journal_to_store()}
 
     def test_completions_wait_in_the_journal_until_the_history_is_written(self) -> None:
         book = SessionBook(NOW - timedelta(days=1), _keep)
@@ -316,7 +316,7 @@ class TestSessionBook:
             book.complete(ended, None, NOW, NAMES, None)
         assert book.journal_full
         assert book.history == []
-        assert len(book.state_to_store()["journal"]) == JOURNAL_SIZE
+        assert len(book.journal_to_store()["journal"]) == JOURNAL_SIZE
 
         history, moved = book.history_to_store(NOW)
         # A completion while the history is written stays in the journal.

@@ -7,10 +7,11 @@ entry's sessions (``SessionBook``: open, completed for 13 months, energy
 delivered per device) in the form the store keeps. Times come in as
 arguments; they are aware datetimes, written as ISO 8601 in UTC.
 
-The book is stored in two parts by how often they change: the state (open
-sessions, delivered energy, and the journal of sessions completed since the
-history was last written; small, written on every change) and the history
-(every completed session, written only when the journal is moved into it).
+The book is stored in three parts by how often they change: the open sessions
+(tiny, written when a reading changes), the journal (sessions completed since
+the history was last written, and the energy delivered per device; written on
+each completion) and the history (every completed session, written only when the
+journal is moved into it).
 A completed session is a plain dict (``completion_payload`` plus its
 ``device_key`` and ``parent_key``) in ``history`` or ``journal``; a change to
 the stored sessions (a tag rewritten, say) is one pass over both lists that
@@ -341,17 +342,18 @@ class SessionBook:
     def load(
         self, state: Mapping[str, Any], history: Iterable[dict[str, Any]], now: datetime
     ) -> bool:
-        """Take what the stores hold (``state_to_store``, ``history_to_store``).
+        """Take what the stores hold: the open sessions' and the journal's in ``state``.
 
+        (``open_to_store``, ``journal_to_store``); ``history`` is ``history_to_store``'s.
         ``now`` prunes the old sessions. A session in both the history and the journal
         (written to the history, the journal not yet emptied) is kept once; an open
-        session already completed is dropped. A state of the single store of old
-        (``completed`` in it) is moved into the history. True if the history should
-        be written (migrated or pruned).
+        session already completed is dropped. A store of old (``completed`` in
+        ``state``) is moved into the history. True if the history should be written
+        (migrated or pruned).
         """
         self.since = parse_time(state.get("since")) or now
         self.history = list(history)
-        migrated = bool(state.get("completed"))
+        migrated = "completed" in state
         self.history.extend(state.get("completed") or ())
         written = {item.get("session_id") for item in self.history}
         self.journal = [
@@ -372,11 +374,16 @@ class SessionBook:
         self._count_ids()
         return migrated or pruned
 
-    def state_to_store(self) -> dict[str, Any]:
-        """The state store's part (besides the tag secret): a copy, safe to write anywhere."""
+    def open_to_store(self) -> dict[str, Any]:
+        """The open sessions' store (besides the tag secret): a copy, safe to write anywhere."""
         return {
             "since": self.since.isoformat(),
             "open": {key: value.to_dict() for key, value in self.open.items()},
+        }
+
+    def journal_to_store(self) -> dict[str, Any]:
+        """The journal's store (with the energy delivered, which changes only on completion)."""
+        return {
             "journal": [dict(item) for item in self.journal],
             "delivered": dict(self.delivered),
         }

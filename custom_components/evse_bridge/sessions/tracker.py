@@ -10,17 +10,17 @@ holds open and
   one ends, with the device's own final reading: the last poll that still saw
   it running, or the device's record of it (``ended`` records,
   ``Site.async_final_session``), never integrated power;
-- keeps, per entry, the state (open sessions, energy delivered per device and
-  the journal of sessions completed since the history was last written) in one
-  small ``Store`` and the history of completed sessions (13 months, at most
-  ``MAX_HISTORY``) in another, so a session that runs across a restart or a
-  connection loss completes once.
+- keeps, per entry, three ``Store``s by how often they change: the open sessions
+  (and the tag secret), the journal (sessions completed since the history was
+  last written, and the energy delivered per device) and the history of
+  completed sessions (13 months, at most ``MAX_HISTORY``), so a session that
+  runs across a restart or a connection loss completes once.
 
-A start or completion is stored before its event fires (the state written at
-once), so a restart, even a killed process, never fires it again; other changes
-(readings of running sessions) are written with a delay. The history is written
-only when ``JOURNAL_SIZE`` completions have gathered in the journal, when it is
-pruned, and never on a poll. Events found before Home Assistant has started
+A start or completion is stored before its event fires (the journal, then the
+open sessions, written at once), so a restart, even a killed process, never
+fires it again; readings of running sessions are written with a delay. The
+history is written only when ``JOURNAL_SIZE`` completions have gathered in the
+journal, or when it is pruned; never on a poll. Events found before Home Assistant has started
 (sessions that ended while it was down) are held and fired, in order, once it
 has: automations attach their triggers only then.
 
@@ -61,6 +61,7 @@ from .history import device_history_item, stored_history
 EVENT_SESSION_COMPLETED: Final = f"{DOMAIN}_session_completed"
 
 STORE_VERSION: Final = 1
+JOURNAL_STORE_VERSION: Final = 1
 HISTORY_STORE_VERSION: Final = 1
 #: Readings of running sessions are written this long after the first change, so a
 #: poll never waits for the disk (starts and completions are written at once).
@@ -105,6 +106,9 @@ class SessionTracker:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORE_VERSION, store_key(entry.entry_id), private=True
         )
+        self._journal_store: Store[dict[str, Any]] = Store(
+            hass, JOURNAL_STORE_VERSION, journal_store_key(entry.entry_id), private=True
+        )
         self._history_store: Store[dict[str, Any]] = history_store(
             hass, HISTORY_STORE_VERSION, history_store_key(entry.entry_id)
         )
@@ -124,13 +128,16 @@ class SessionTracker:
     async def async_load(self) -> None:
         """Read the sessions; make the entry's tag secret the first time; move a store of old."""
         stored = await self._store.async_load() or {}
+        journal = await self._journal_store.async_load() or {}
         history = await self._history_store.async_load() or {}
         secret = stored.get("secret")
         self._secret = bytes.fromhex(secret) if secret else tags.new_secret()
-        if self._book.load(stored, history.get("completed", []), dt_util.utcnow()):
+        # A store of old held everything in the first store: the journal's part wins.
+        state = {**stored, **journal}
+        if self._book.load(state, history.get("completed", []), dt_util.utcnow()):
             await self._async_write_history()
-        elif not secret or "completed" in stored:
-            await self._async_write_state()
+        elif not secret:
+            await self._async_write_open()
 
     async def async_start(self, data: SiteData) -> None:
         """Compare polls from now on, starting with ``data``: the event entities exist."""
@@ -143,7 +150,8 @@ class SessionTracker:
         if self._cancel_release is not None:
             self._cancel_release()
             self._cancel_release = None
-        await self._async_write_state()
+        await self._async_write_journal()
+        await self._async_write_open()
 
     # --- Detection -----------------------------------------------------------------------
 
@@ -160,6 +168,7 @@ class SessionTracker:
             return
         now = dt_util.utcnow()
         events: list[Callable[[], None]] = []
+        journal_before = len(self._book.journal)
         changed = False
         for description in self._session_descriptions:
             for key, device in data.devices.items():
@@ -181,8 +190,11 @@ class SessionTracker:
         if events:
             if self._book.journal_full:
                 await self._async_write_history()
+            elif len(self._book.journal) != journal_before:
+                await self._async_write_journal()
+                await self._async_write_open()
             else:
-                await self._async_write_state()
+                await self._async_write_open()
             self._announce(events)
         elif changed:
             self._schedule_save()
@@ -358,22 +370,28 @@ class SessionTracker:
         now = self.hass.loop.time()
         if self._save_due is None or self._save_due <= now:
             self._save_due = now + SAVE_DELAY_S
-        self._store.async_delay_save(partial(_same, self._state()), self._save_due - now)
+        self._store.async_delay_save(partial(_same, self._open_state()), self._save_due - now)
 
-    def _state(self) -> dict[str, Any]:
-        return {"secret": self._secret.hex(), **self._book.state_to_store()}
+    def _open_state(self) -> dict[str, Any]:
+        return {"secret": self._secret.hex(), **self._book.open_to_store()}
 
-    async def _async_write_state(self) -> None:
+    async def _async_write_open(self) -> None:
         self._save_due = None
-        await self._store.async_save(self._state())
+        await self._store.async_save(self._open_state())
+
+    async def _async_write_journal(self) -> None:
+        # Before the open sessions: a session in the journal and still open (a crash
+        # between the two writes) is known as completed and dropped when loaded.
+        await self._journal_store.async_save(self._book.journal_to_store())
 
     async def _async_write_history(self) -> None:
-        """Move the journal into the history: the history written first, then the state."""
+        """Move the journal into the history: the history first, then journal and open sessions."""
         history, moved = self._book.history_to_store(dt_util.utcnow())
         # A copy: the history is serialised outside the event loop.
         await self._history_store.async_save({"completed": [dict(item) for item in history]})
         self._book.history_written(history, moved)
-        await self._async_write_state()
+        await self._async_write_journal()
+        await self._async_write_open()
 
     # --- Reading ---------------------------------------------------------------------------
 
@@ -426,8 +444,13 @@ class SessionTracker:
 
 
 def store_key(entry_id: str) -> str:
-    """The storage key of an entry's session state (open sessions, journal, tag secret)."""
+    """The storage key of an entry's open sessions and tag secret."""
     return f"{DOMAIN}.sessions.{entry_id}"
+
+
+def journal_store_key(entry_id: str) -> str:
+    """The storage key of an entry's latest completions and energy delivered per device."""
+    return f"{DOMAIN}.session_journal.{entry_id}"
 
 
 def history_store_key(entry_id: str) -> str:
@@ -438,6 +461,9 @@ def history_store_key(entry_id: str) -> str:
 async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete an entry's sessions (and its tag secret) with the entry."""
     await Store[dict[str, Any]](hass, STORE_VERSION, store_key(entry_id)).async_remove()
+    await Store[dict[str, Any]](
+        hass, JOURNAL_STORE_VERSION, journal_store_key(entry_id)
+    ).async_remove()
     await Store[dict[str, Any]](
         hass, HISTORY_STORE_VERSION, history_store_key(entry_id)
     ).async_remove()
