@@ -9,7 +9,7 @@ from custom_components.evse_bridge.vendors.kempower_chargeye.limits import (
     _limit_device_class,
     _limit_unit,
     _limit_value,
-    _rating,
+    limit_rating,
 )
 from custom_components.evse_bridge.vendors.kempower_chargeye.model import (
     ConnectorData,
@@ -34,10 +34,10 @@ def test_ratings_fall_back_when_the_station_reports_zeros() -> None:
             },
         ]
     )
-    assert _rating(StationData(dc, None)) == FALLBACK_MAX_KW
-    assert _rating(ConnectorData(dc, dc.connectors[0], None)) == FALLBACK_MAX_KW
-    assert _rating(StationData(ac, None)) == FALLBACK_MAX_A
-    assert _rating(ConnectorData(ac, ac.connectors[0], None)) == FALLBACK_MAX_A
+    assert limit_rating(StationData(dc, None)) == FALLBACK_MAX_KW
+    assert limit_rating(ConnectorData(dc, dc.connectors[0], None)) == FALLBACK_MAX_KW
+    assert limit_rating(StationData(ac, None)) == FALLBACK_MAX_A
+    assert limit_rating(ConnectorData(ac, ac.connectors[0], None)) == FALLBACK_MAX_A
     # No limit set: Unknown, never the rating (which would read as "limited to maximum").
     assert _limit_value(ConnectorData(dc, dc.connectors[0], None)) is None
     assert _limit_value(ConnectorData(dc, dc.connectors[0], 42.0)) == 42.0

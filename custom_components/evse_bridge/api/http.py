@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
@@ -144,6 +145,19 @@ def _redirect_target(url: str, location: str | None) -> str:
     if not target.is_absolute():  # pragma: no cover - joined onto an absolute URL
         return "an invalid location"
     return str(target.with_user(None).with_query(None).with_fragment(None))[:200]
+
+
+def path_segment(value: object) -> str:
+    """``value`` quoted as exactly one URL path segment.
+
+    An id from a user or a device never reaches another path: ``/``, ``?``, ``#`` and
+    ``%`` are escaped, and the dot segments that a URL normalises away are refused (an
+    id a device sent: the answer is not what the document describes).
+    """
+    text = str(value)
+    if text in ("", ".", ".."):
+        raise EvseResponseError("an id is not a path segment")
+    return quote(text, safe="")
 
 
 async def http_request(

@@ -59,7 +59,15 @@ from .errors import (
     EvseResponseError,
     secrets_scrubbed,
 )
-from .http import DEFAULT_TIMEOUT, MAX_BODY, MAX_LIST_BODY, HttpAnswer, decode_json, http_request
+from .http import (
+    DEFAULT_TIMEOUT,
+    MAX_BODY,
+    MAX_LIST_BODY,
+    HttpAnswer,
+    decode_json,
+    http_request,
+    path_segment,
+)
 from .parsing import (
     error_text,
     get_ci,
@@ -818,7 +826,8 @@ class ChargEyeClient:
         candidates = evse_id_candidates(station, connector, self.evse_id_form)
         sent: list[tuple[str, int]] = []
         for form, evse_id in candidates:
-            path = f"/chargingStations/{station.station_id}/evses/{evse_id}{suffix}"
+            station_id, evse = path_segment(station.station_id), path_segment(evse_id)
+            path = f"/chargingStations/{station_id}/evses/{evse}{suffix}"
             answer = await self._authorized(method, path, **_request_kwargs(body, params))
             if answer.status in (400, 404):
                 # Nothing was done: the service did not take this evseId (or this body).
@@ -872,7 +881,7 @@ class ChargEyeClient:
         """Limit a station's power (A or kW as ``unit`` says)."""
         payload = await self._call(
             "PUT",
-            f"/chargingStations/{station.station_id}/powerLimit",
+            f"/chargingStations/{path_segment(station.station_id)}/powerLimit",
             "station_power_limit",
             body={"limit": {unit.value: value}},
             params=options.params(),
@@ -883,7 +892,7 @@ class ChargEyeClient:
         """Remove a station's power limit."""
         payload = await self._call(
             "DELETE",
-            f"/chargingStations/{station.station_id}/powerLimit",
+            f"/chargingStations/{path_segment(station.station_id)}/powerLimit",
             "station_power_limit_clear",
         )
         _check_status(payload, ("response",), clearing=True)
@@ -925,7 +934,7 @@ class ChargEyeClient:
         """Limit one running transaction's power."""
         payload = await self._call(
             "PUT",
-            f"/transactions/{transaction_id}/powerLimit",
+            f"/transactions/{path_segment(transaction_id)}/powerLimit",
             "transaction_power_limit",
             body={"limit": {unit.value: value}},
             params=options.params(),
@@ -935,7 +944,9 @@ class ChargEyeClient:
     async def clear_transaction_power_limit(self, transaction_id: str) -> None:
         """Remove a transaction's power limit."""
         payload = await self._call(
-            "DELETE", f"/transactions/{transaction_id}/powerLimit", "transaction_power_limit_clear"
+            "DELETE",
+            f"/transactions/{path_segment(transaction_id)}/powerLimit",
+            "transaction_power_limit_clear",
         )
         _check_status(payload, ("response",), clearing=True)
 
@@ -947,7 +958,7 @@ class ChargEyeClient:
         if connector is None:
             payload = await self._call(
                 "PUT",
-                f"/chargingStations/{station.station_id}/chargingProfile",
+                f"/chargingStations/{path_segment(station.station_id)}/chargingProfile",
                 "charging_profile",
                 body=body,
             )
@@ -975,7 +986,7 @@ class ChargEyeClient:
             body["chargingProfileId"] = profile_id
         if criteria is not None:
             body["chargingProfileCriteria"] = dict(criteria)
-        path = _CLEAR_PROFILE_PATH.format(station_id=station.station_id)
+        path = _CLEAR_PROFILE_PATH.format(station_id=path_segment(station.station_id))
         try:
             payload = await self._call("DELETE", path, "charging_profile_clear", body=body)
             _check_status(payload, ("response",), clearing=True)
@@ -1006,7 +1017,7 @@ class ChargEyeClient:
         """Restart a station now or when it is idle."""
         payload = await self._call(
             "POST",
-            f"/chargingStations/{station.station_id}/reset",
+            f"/chargingStations/{path_segment(station.station_id)}/reset",
             "reset",
             body={"type": reset_type.value},
         )
@@ -1032,7 +1043,7 @@ class ChargEyeClient:
     async def stop_transaction(self, transaction_id: str) -> None:
         """Stop a running session."""
         payload = await self._call(
-            "POST", f"/transactions/{transaction_id}/stop", "stop_transaction"
+            "POST", f"/transactions/{path_segment(transaction_id)}/stop", "stop_transaction"
         )
         _check_status(payload, ("transactionStopResponse", "response"))
 

@@ -12,6 +12,7 @@ import voluptuous as vol
 from ...api import EvseCommandRejectedError
 from ...const import DOMAIN
 from ...contract.events import fire_device_event
+from ...contract.fields import NAME_MAX, bounded_text
 from ...contract.site import DeviceData
 from ...contract.vendor import EntryContext, VendorService
 from .entities import TAG_SCANNED
@@ -69,7 +70,7 @@ PAIRING_SERVICE = VendorService(
     name=SERVICE_START_PAIRING,
     fields={
         vol.Optional(ATTR_ADD_TO_WHITELIST, default=False): cv.boolean,
-        vol.Optional(ATTR_NAME): cv.string,
+        vol.Optional(ATTR_NAME): bounded_text(NAME_MAX),
     },
     handler=_async_start_pairing,
     supports_response=SupportsResponse.OPTIONAL,

@@ -16,6 +16,7 @@ import voluptuous as vol
 from ...api.bender_v1 import SettingParameter
 from ...api.parsing import to_float
 from ...contract.descriptions import EvseBridgeNumberEntityDescription
+from ...contract.fields import finite_number
 from ...contract.site import DeviceData
 from ...contract.vendor import EntryContext, VendorService
 from .refusals import controller_name, refused
@@ -23,6 +24,17 @@ from .site import BenderV1Data, BenderV1Site, v1_site
 
 ATTR_PARAMS = "params"
 ATTR_SETTINGS = "settings"
+#: Bounds from the document's key-value store (the settings' own are not given): at most
+#: 1000 pairs, keys of 256 characters, values of 1000.
+SETTINGS_MAX = 1000
+NAME_MAX = 256
+VALUE_MAX = 1000
+_PARAMETER_NAME = vol.All(
+    cv.string,
+    vol.Length(min=1, max=NAME_MAX),
+    vol.Match(r"^[A-Za-z0-9_.:-]+$", msg="not a parameter name"),
+)
+_NUMBER = finite_number(-1e15, 1e15)
 
 
 def _parameter_response(parameter: SettingParameter) -> dict[str, Any]:
@@ -68,16 +80,39 @@ async def _async_set_settings(
         return await v1_site(context).controls.async_set(name, values)
 
 
+def _setting_value(value: Any) -> Any:
+    """A scalar: a text of at most 1000 characters, a finite number or a boolean."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        _NUMBER(value)
+        return value
+    if isinstance(value, str):
+        if len(value) > VALUE_MAX:
+            raise vol.Invalid(f"a value is longer than {VALUE_MAX} characters")
+        return value
+    raise vol.Invalid("a value must be a text, a number or a boolean")
+
+
 def _settings_object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict) or not value:
         raise vol.Invalid("expected parameter names with their new values")
-    return {cv.string(key): item for key, item in value.items()}
+    if len(value) > SETTINGS_MAX:
+        raise vol.Invalid(f"more than {SETTINGS_MAX} parameters")
+    return {_PARAMETER_NAME(key): _setting_value(item) for key, item in value.items()}
+
+
+def _parameter_names(value: Any) -> list[str]:
+    names = cv.ensure_list(value)
+    if len(names) > SETTINGS_MAX:
+        raise vol.Invalid(f"more than {SETTINGS_MAX} parameters")
+    return [_PARAMETER_NAME(name) for name in names]
 
 
 SETTINGS_SERVICES: tuple[VendorService, ...] = (
     VendorService(
         name="get_settings",
-        fields={vol.Optional(ATTR_PARAMS): vol.All(cv.ensure_list, [cv.string])},
+        fields={vol.Optional(ATTR_PARAMS): _parameter_names},
         handler=_async_get_settings,
         supports_response=SupportsResponse.ONLY,
     ),

@@ -23,6 +23,7 @@ from ...api.bender_v1 import (
     WhitelistEntry,
     WhitelistPriority,
 )
+from ...contract.fields import INT32_MAX, NAME_MAX, bounded_text, integer, token
 from ...contract.site import DeviceData
 from ...contract.vendor import EntryContext, ServiceHandler, VendorService
 from .refusals import controller_name, refused
@@ -36,6 +37,9 @@ ATTR_NUMBER = "number"
 ATTR_PRIORITY = "priority"
 ATTR_USER_ID = "user_id"
 
+#: Most tag ids one ``delete_whitelist_tags`` call takes.
+TAG_IDS_MAX = 100
+
 WHITELIST_ADDED = "added"
 WHITELIST_ALREADY_LISTED = "already_listed"
 
@@ -47,16 +51,14 @@ def whitelist_errors(
     return refused("whitelist_rejected", controller_name(context, device), tag_ids)
 
 
-def _tag_id(value: Any) -> str:
-    text = cv.string(value).strip()
-    if not text:
-        raise vol.Invalid("empty tag id")
-    return text
+_tag_id = token()
 
 
 def _user_id(value: Any) -> str:
     """A user id is a UUID (the document's ``userid``)."""
     text = cv.string(value).strip()
+    if len(text) > 36:
+        raise vol.Invalid("user id is not a UUID")
     try:
         uuid.UUID(text)
     except ValueError:
@@ -70,8 +72,8 @@ _PRIORITY = vol.All(cv.string, vol.Upper, vol.In([member.name for member in Whit
 ENTRY_FIELDS: dict[vol.Marker, Any] = {
     vol.Required(ATTR_TAG_ID): _tag_id,
     vol.Optional(ATTR_TAG_TYPE): _TAG_TYPE,
-    vol.Optional(ATTR_NAME): cv.string,
-    vol.Optional(ATTR_NUMBER): vol.All(vol.Coerce(int), vol.Range(min=0)),
+    vol.Optional(ATTR_NAME): bounded_text(NAME_MAX),
+    vol.Optional(ATTR_NUMBER): integer(0, INT32_MAX),
     vol.Optional(ATTR_PRIORITY): _PRIORITY,
     vol.Optional(ATTR_USER_ID): _user_id,
 }
@@ -175,10 +177,12 @@ async def async_whitelist_scanned_tag(
 
 
 def _tag_ids(value: Any) -> list[str]:
-    ids = [_tag_id(item) for item in cv.ensure_list(value)]
-    if not ids:
+    items = cv.ensure_list(value)
+    if not items:
         raise vol.Invalid("no tag ids")
-    return ids
+    if len(items) > TAG_IDS_MAX:
+        raise vol.Invalid(f"more than {TAG_IDS_MAX} tag ids")
+    return [_tag_id(item) for item in items]
 
 
 WHITELIST_SERVICES: tuple[VendorService, ...] = (

@@ -11,8 +11,19 @@ import voluptuous as vol
 
 from ...api.kempower_chargeye import LimitOptions, ResetType, charging_profile_problems
 from ...const import DOMAIN
+from ...contract.fields import (
+    INT32_MAX,
+    TEXT_MAX,
+    bounded_object,
+    bounded_text,
+    finite_number,
+    identifier,
+    integer,
+    token,
+)
 from ...contract.site import DeviceData
 from ...contract.vendor import EntryContext, Permission, VendorService, WriteTarget, device_handler
+from .limits import limit_rating
 from .model import ATTR_TRANSACTION_ID, CONNECTOR, STATION, ConnectorData, StationData
 from .site import ChargEyeSite, running_transaction_id
 
@@ -31,6 +42,14 @@ ATTR_STACK_LEVEL = "stack_level"
 ATTR_PROFILE = "profile"
 # Lower case in the action (translation keys must be); the API wants OCPP 2.0.1 upper case.
 ID_TOKEN_TYPES = ("app_user", "ad_hoc_user", "rfid", "other")
+#: Largest limit the action takes in any unit (kW of a DC station, A of an AC one);
+#: each device's own rating bounds it further.
+LIMIT_MAX = 1000.0
+#: Longest delay of a limit after charging starts: a day.
+RELATIVE_DELAY_MAX = 86_400
+STACK_LEVEL_MAX = 10_000
+#: Longest charging profile sent (as JSON): a schedule of hundreds of periods fits.
+PROFILE_MAX = 64 * 1024
 
 
 def _site(context: EntryContext) -> ChargEyeSite:
@@ -46,7 +65,7 @@ async def _async_start_transaction(
     device: DeviceData,
 ) -> ServiceResponse:
     # The document allows no id token (null): the station starts without one.
-    id_token = str(call.data.get(ATTR_ID_TOKEN) or "").strip() or None
+    id_token: str | None = call.data.get(ATTR_ID_TOKEN)
     data: ConnectorData = device.data
     site = _site(context)
     with site.chargeye_refusals(device):
@@ -63,19 +82,59 @@ async def _async_stop_transaction(
     device: DeviceData | None,
 ) -> ServiceResponse:
     site = _site(context)
-    transaction_id = str(call.data.get(ATTR_TRANSACTION_ID) or "").strip()
-    if not transaction_id:
+    transaction_id: str | None = call.data.get(ATTR_TRANSACTION_ID)
+    if transaction_id is None:
         if device is None or device.kind != CONNECTOR:
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="transaction_or_connector_required"
             )
         transaction_id = running_transaction_id(site, device)
+    else:
+        transaction_id = _seen_transaction_id(site, context, device, transaction_id)
     if device is None:
         await site.client.stop_transaction(transaction_id)
         return None
     with site.chargeye_refusals(device):
         await site.client.stop_transaction(transaction_id)
     return None
+
+
+def _seen_transaction_id(
+    site: ChargEyeSite, context: EntryContext, device: DeviceData | None, transaction_id: str
+) -> str:
+    """The id as the service spelt it, if the target's connectors had that transaction.
+
+    A transaction of another account's station, or one this entry never saw, is not
+    the caller's to stop: the target (a connector, a station, the whole entry) bounds it.
+    """
+    if device is None:
+        scope = list(context.devices.values())
+    elif isinstance(device.data, StationData):
+        station_id = device.data.station.station_id
+        scope = [
+            item
+            for item in context.devices.values()
+            if isinstance(item.data, ConnectorData) and item.data.station.station_id == station_id
+        ]
+    else:
+        scope = [device]
+    wanted = transaction_id.casefold()
+    for item in scope:
+        if not isinstance(item.data, ConnectorData):
+            continue
+        latest = item.data.connector.latest_transaction
+        if (
+            latest is not None
+            and latest.transaction_id is not None
+            and latest.transaction_id.casefold() == wanted
+        ):
+            return latest.transaction_id
+    target = "" if device is None else site.display_name(device.key, device.identity.name)
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="chargeye_unknown_transaction",
+        translation_placeholders={"target": target or context.entry.title},
+    )
 
 
 def _limit_options(call: ServiceCall) -> LimitOptions:
@@ -106,7 +165,18 @@ async def _async_set_power_limit(
     device: DeviceData,
 ) -> ServiceResponse:
     site = _site(context)
-    limit = float(call.data[ATTR_LIMIT])
+    limit: float = call.data[ATTR_LIMIT]
+    data: StationData | ConnectorData = device.data
+    if limit > (maximum := limit_rating(data)):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="chargeye_limit_too_high",
+            translation_placeholders={
+                "target": site.display_name(device.key, device.identity.name),
+                "value": f"{limit:g}",
+                "maximum": f"{maximum:g}",
+            },
+        )
     if _limits_session(call, device):
         await site.async_set_session_limit(device, limit, _limit_options(call))
     else:
@@ -136,7 +206,7 @@ async def _async_change_availability(
 ) -> ServiceResponse:
     data: ConnectorData = device.data
     site = _site(context)
-    reason = str(call.data.get(ATTR_REASON) or "").strip() or None
+    reason: str | None = call.data.get(ATTR_REASON)
     with site.chargeye_refusals(device):
         await site.client.set_connector_availability(
             data.station, data.connector, operative=call.data[ATTR_OPERATIVE], reason=reason
@@ -181,11 +251,11 @@ async def _async_restart_station(
 
 
 _LIMIT_OPTION_FIELDS: dict[vol.Marker, Any] = {
-    vol.Optional(ATTR_CHARGING_PROFILE_ID): vol.All(vol.Coerce(int), vol.Range(min=0)),
-    vol.Optional(ATTR_COMMENT): cv.string,
-    vol.Optional(ATTR_CONDITION): cv.string,
-    vol.Optional(ATTR_RELATIVE_DELAY): vol.All(vol.Coerce(int), vol.Range(min=0)),
-    vol.Optional(ATTR_STACK_LEVEL): vol.All(vol.Coerce(int), vol.Range(min=0)),
+    vol.Optional(ATTR_CHARGING_PROFILE_ID): integer(0, INT32_MAX),
+    vol.Optional(ATTR_COMMENT): bounded_text(TEXT_MAX),
+    vol.Optional(ATTR_CONDITION): bounded_text(TEXT_MAX),
+    vol.Optional(ATTR_RELATIVE_DELAY): integer(0, RELATIVE_DELAY_MAX),
+    vol.Optional(ATTR_STACK_LEVEL): integer(0, STACK_LEVEL_MAX),
 }
 
 SERVICES = (
@@ -193,7 +263,7 @@ SERVICES = (
         name="start_transaction",
         permission=Permission.CONTROL,
         fields={
-            vol.Optional(ATTR_ID_TOKEN): cv.string,
+            vol.Optional(ATTR_ID_TOKEN): token(),
             vol.Optional(ATTR_ID_TOKEN_TYPE, default="app_user"): vol.All(
                 vol.Lower, vol.In(ID_TOKEN_TYPES)
             ),
@@ -204,14 +274,14 @@ SERVICES = (
     VendorService(
         name="stop_transaction",
         permission=Permission.CONTROL,
-        fields={vol.Optional(ATTR_TRANSACTION_ID): cv.string},
+        fields={vol.Optional(ATTR_TRANSACTION_ID): identifier()},
         handler=_async_stop_transaction,
     ),
     VendorService(
         name="set_power_limit",
         permission=Permission.CONTROL,
         fields={
-            vol.Required(ATTR_LIMIT): vol.All(vol.Coerce(float), vol.Range(min=0)),
+            vol.Required(ATTR_LIMIT): finite_number(0, LIMIT_MAX),
             vol.Optional(ATTR_SESSION, default=False): cv.boolean,
             **_LIMIT_OPTION_FIELDS,
         },
@@ -234,14 +304,14 @@ SERVICES = (
         permission=Permission.CONTROL,
         fields={
             vol.Required(ATTR_OPERATIVE): cv.boolean,
-            vol.Optional(ATTR_REASON): cv.string,
+            vol.Optional(ATTR_REASON): bounded_text(TEXT_MAX),
         },
         handler=device_handler(_async_change_availability),
         device_kinds=(CONNECTOR,),
     ),
     VendorService(
         name="set_charging_profile",
-        fields={vol.Required(ATTR_PROFILE): dict},
+        fields={vol.Required(ATTR_PROFILE): bounded_object(PROFILE_MAX)},
         handler=device_handler(_async_set_charging_profile),
         supports_response=SupportsResponse.OPTIONAL,
         device_kinds=(STATION, CONNECTOR),

@@ -45,7 +45,7 @@ def _limit_device_class(data: LimitedData) -> NumberDeviceClass:
     return NumberDeviceClass.CURRENT if _is_ampere(data) else NumberDeviceClass.POWER
 
 
-def _rating(data: LimitedData) -> float:
+def limit_rating(data: LimitedData) -> float:
     """The largest limit that makes sense: the station's or connector's rating."""
     station = data.station
     if isinstance(data, ConnectorData):
@@ -111,7 +111,7 @@ def _limit_number[D: LimitedData](
         native_step=1,
         value_fn=value_fn,
         set_fn=set_fn,
-        max_fn=_rating,
+        max_fn=limit_rating,
         unit_fn=_limit_unit,
         device_class_fn=_limit_device_class,
         **conditions,

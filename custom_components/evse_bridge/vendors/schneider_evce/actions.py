@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ...api.schneider_evce import EvceReductionType, EvceStation
 from ...const import DOMAIN
+from ...contract.fields import INT32_MAX, duration, finite_number, integer, token
 from ...contract.site import DeviceData
 from ...contract.vendor import (
     UNKNOWN,
@@ -43,6 +43,14 @@ from .model import (
     reduction_mode,
 )
 from .site import EvceSite
+
+#: Highest connector number the actions take.
+CONNECTOR_MAX = 16
+#: Largest reduction the action takes in either unit (A or kW); the zone's maximum
+#: bounds it further.
+REDUCTION_MAX = 10_000.0
+#: Longest temporary reduction: a week.
+REDUCTION_DURATION_MAX = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +134,28 @@ async def _async_remote_start(
     return None
 
 
+def _check_seen(context: EntryContext, target: _Target, transaction: int) -> None:
+    """Refuse a transaction the target's connectors were not seen with.
+
+    Only the caller's target is theirs to stop: an id of another station's session, or
+    one this entry never saw, is refused before the hub is asked.
+    """
+    seen = {
+        item.data.state.transaction_id
+        for item in context.devices.values()
+        if isinstance(item.data, EvceConnectorData)
+        and item.data.station.id == target.station.id
+        and item.data.state is not None
+        and (target.connector is None or item.data.connector_id == target.connector.connector_id)
+    }
+    if transaction not in seen:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="evce_unknown_transaction",
+            translation_placeholders={"target": target.name, "transaction": str(transaction)},
+        )
+
+
 @device_handler
 async def _async_remote_stop(
     hass: HomeAssistant,
@@ -138,6 +168,7 @@ async def _async_remote_stop(
     transaction: int | None = call.data.get(ATTR_TRANSACTION_ID)
     client = _site(context).client
     if transaction is not None:
+        _check_seen(context, target, transaction)
         await client.remote_stop(target.station.id, transaction_id=transaction)
         return None
     if target.connector is None:
@@ -249,8 +280,8 @@ SERVICES = (
         name="remote_start",
         permission=Permission.CONTROL,
         fields={
-            vol.Optional(ATTR_CONNECTOR): vol.All(vol.Coerce(int), vol.Range(min=1)),
-            vol.Optional(ATTR_ID_TAG): cv.string,
+            vol.Optional(ATTR_CONNECTOR): integer(1, CONNECTOR_MAX),
+            vol.Optional(ATTR_ID_TAG): token(),
         },
         handler=_async_remote_start,
         device_kinds=(STATION, CONNECTOR),
@@ -259,8 +290,8 @@ SERVICES = (
         name="remote_stop",
         permission=Permission.CONTROL,
         fields={
-            vol.Optional(ATTR_CONNECTOR): vol.All(vol.Coerce(int), vol.Range(min=1)),
-            vol.Optional(ATTR_TRANSACTION_ID): vol.All(vol.Coerce(int), vol.Range(min=0)),
+            vol.Optional(ATTR_CONNECTOR): integer(1, CONNECTOR_MAX),
+            vol.Optional(ATTR_TRANSACTION_ID): integer(0, INT32_MAX),
         },
         handler=_async_remote_stop,
         device_kinds=(STATION, CONNECTOR),
@@ -275,11 +306,9 @@ SERVICES = (
         name="set_zone_reduction",
         permission=Permission.CONTROL,
         fields={
-            vol.Required(ATTR_VALUE): vol.All(vol.Coerce(float), vol.Range(min=0)),
+            vol.Required(ATTR_VALUE): finite_number(0, REDUCTION_MAX),
             vol.Optional(ATTR_UNIT): vol.In([item.value for item in EvceReductionType]),
-            vol.Optional(ATTR_DURATION): vol.All(
-                cv.positive_time_period, vol.Range(min=timedelta(seconds=1))
-            ),
+            vol.Optional(ATTR_DURATION): duration(timedelta(seconds=1), REDUCTION_DURATION_MAX),
         },
         handler=_async_set_zone_reduction,
         device_kinds=(ZONE,),
