@@ -251,6 +251,7 @@ async def test_tags_never_in_logs_diagnostics_or_store(
 
 async def test_tag_pseudonym_is_stable_and_the_option_shows_the_id(
     hass: HomeAssistant,
+    hass_storage: dict[str, Any],
     entry: MockConfigEntry,
     step: Stepper,
     completed: list[dict[str, Any]],
@@ -278,12 +279,26 @@ async def test_tag_pseudonym_is_stable_and_the_option_shows_the_id(
     await step.to(2200 + 1050)
     await step.to(2200 + 1110)
     assert len(completed) == 3
-    assert completed[2]["tag"] == TAG
-    # A card's id finds its sessions whether they carry the pseudonym or the id.
-    response = await _get_sessions(hass, config_entry_id=entry.entry_id, tag=TAG)
-    assert response["totals"]["count"] == 3
+    assert completed[2]["tag"] == TAG.upper()
+    # A card's id finds its sessions whether they carry the pseudonym or the id, in any case.
+    for spelling in (TAG, TAG.upper()):
+        response = await _get_sessions(hass, config_entry_id=entry.entry_id, tag=spelling)
+        assert response["totals"]["count"] == 3
     response = await _get_sessions(hass, config_entry_id=entry.entry_id, tag="tag_0")
     assert response["totals"]["count"] == 0
+
+    # Switched off again: the id the history kept meanwhile becomes the pseudonym, on disk too.
+    assert TAG.upper() in json.dumps(hass_storage[store_key(entry.entry_id)])
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_INCLUDE_TAG_IDS: False}
+    )
+    await hass.async_block_till_done()
+    stored = json.dumps(hass_storage[store_key(entry.entry_id)])
+    assert TAG.upper() not in stored.upper()
+    response = await _get_sessions(hass, config_entry_id=entry.entry_id, tag=TAG)
+    assert response["totals"]["count"] == 3
+    assert {item["tag"] for item in response["sessions"]} == {completed[0]["tag"]}
 
 
 async def test_get_sessions_totals_equal_the_simulator(

@@ -40,6 +40,9 @@ class EvseBridgeEvent(EvseBridgeEntity, EventEntity):
     """Fires when the integration reports something that happened on the device."""
 
     entity_description: EvseBridgeEventEntityDescription
+    # Tags are personal data: not kept for the recorder's lifetime, even as ids or
+    # pseudonyms (what a card did is in the entry's session history, for 13 months).
+    _unrecorded_attributes = frozenset({"tag", "tag_id", "tag_type"})
 
     async def async_added_to_hass(self) -> None:
         """Listen for the device's events."""

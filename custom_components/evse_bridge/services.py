@@ -116,7 +116,12 @@ async def _async_handle(
         # Only registry look-ups so far: a refused call reaches no device.
         await async_check_control(call, entry)
     runtime = entry.runtime_data
-    context = EntryContext(entry=entry, site=runtime.site, devices=runtime.coordinator.data.devices)
+    context = EntryContext(
+        entry=entry,
+        site=runtime.site,
+        devices=runtime.coordinator.data.devices,
+        display_tag=runtime.sessions.display_tag,
+    )
     service = services_by_vendor.get(runtime.vendor.key)
     if service is None:
         raise ServiceValidationError(

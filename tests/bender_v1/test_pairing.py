@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.api import EvseCommandRejectedError
 from custom_components.evse_bridge.api.bender_v1 import BenderV1Client
-from custom_components.evse_bridge.const import DOMAIN
+from custom_components.evse_bridge.const import CONF_INCLUDE_TAG_IDS, DOMAIN
 from simulator.bender_v1 import DEFAULT_TAG_ID, SERIAL, BenderV1Device
 
 from ..common import entity_id, get_device
@@ -42,7 +42,10 @@ async def test_pairing_returns_and_fires_the_tag(
     event = hass.states.get(entity_id(hass, "event", uid("tag_scanned")))
     assert event is not None
     assert event.attributes["event_type"] == "tag_scanned"
-    assert event.attributes["tag_id"] == DEFAULT_TAG_ID
+    # The event (kept in restore state) shows the card as its sessions do.
+    assert event.attributes["tag_id"] == loaded_entry.runtime_data.sessions.pseudonym(
+        DEFAULT_TAG_ID
+    )
     assert event.attributes["tag_type"] == "RFID"
     assert sim.requests("POST /v1/whitelist/pairing") == 1
     # Tag read 5 s after the start, polled every 2 s.
@@ -60,7 +63,15 @@ async def test_pairing_by_config_entry_without_response(
     )
     event = hass.states.get(entity_id(hass, "event", uid("tag_scanned")))
     assert event is not None
-    assert event.attributes["tag_id"] == DEFAULT_TAG_ID
+    assert event.attributes["tag_id"].startswith("tag_")
+    # With tag ids shown, the event has the id (upper case, as sessions show it).
+    hass.config_entries.async_update_entry(loaded_entry, options={CONF_INCLUDE_TAG_IDS: True})
+    await hass.services.async_call(
+        DOMAIN, "start_pairing", {"config_entry_id": loaded_entry.entry_id}, blocking=True
+    )
+    event = hass.states.get(entity_id(hass, "event", uid("tag_scanned")))
+    assert event is not None
+    assert event.attributes["tag_id"] == DEFAULT_TAG_ID.upper()
 
 
 async def test_pairing_times_out_without_a_tag(

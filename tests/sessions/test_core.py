@@ -381,7 +381,8 @@ class TestTags:
 
     def test_display_tag(self) -> None:
         secret = b"s" * 32
-        assert display_tag(" 04ab ", secret, include_ids=True) == "04ab"
+        # Shown ids are upper case, as the pseudonyms are computed from.
+        assert display_tag(" 04ab ", secret, include_ids=True) == "04AB"
         assert display_tag("04ab", secret, include_ids=False) == pseudonym(secret, "04ab")
         assert display_tag("  ", secret, include_ids=False) is None
         assert display_tag(None, secret, include_ids=True) is None

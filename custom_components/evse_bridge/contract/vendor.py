@@ -53,6 +53,9 @@ class EntryContext:
     site: Site
     #: Every device of the entry's latest poll, by key.
     devices: Mapping[str, DeviceData]
+    #: A tag as the entry's events and history show it: its pseudonym unless the entry's
+    #: option shows tag ids (an event's attributes are kept in the recorder and restored).
+    display_tag: Callable[[str | None], str | None]
 
 
 type ServiceHandler = Callable[

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from ..contract.records import SessionRecord
 from .core import parse_time, to_iso
+from .tags import normalised
 
 #: How ``get_sessions`` can group the sessions.
 GROUP_BY: Final = ("tag", "connector", "day", "month")
@@ -111,7 +112,8 @@ def sessions_answer(
             if item["device_key"] in device_keys or item["parent_key"] in device_keys
         ]
     if tags is not None:
-        sessions = [item for item in sessions if item["tag"] in tags]
+        wanted = {normalised(tag) for tag in tags}
+        sessions = [item for item in sessions if item["tag"] and normalised(item["tag"]) in wanted]
     sessions.sort(key=lambda item: item["start"] or item["end"] or "")
     public = [
         {key: value for key, value in item.items() if key not in ("device_key", "parent_key")}

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+
+#: What ``pseudonym`` makes: a tag the history already shows as a pseudonym.
+_PSEUDONYM = re.compile(r"tag_[0-9a-f]{16}")
 
 
 def new_secret() -> bytes:
@@ -28,5 +32,17 @@ def display_tag(tag: str | None, secret: bytes, *, include_ids: bool) -> str | N
     if tag is None or not tag.strip():
         return None
     if include_ids:
-        return tag.strip()
+        return tag.strip().upper()
     return pseudonym(secret, tag)
+
+
+def pseudonymised(tag: str | None, secret: bytes) -> str | None:
+    """A tag the history kept while ids were shown, as its pseudonym (a pseudonym stays)."""
+    if tag is None or _PSEUDONYM.fullmatch(tag):
+        return tag
+    return display_tag(tag, secret, include_ids=False)
+
+
+def normalised(tag: str) -> str:
+    """A tag as comparisons see it: cards and pseudonyms alike, whatever the letter case."""
+    return tag.strip().upper()

@@ -138,6 +138,26 @@ class SessionTracker:
             await self._async_write_history()
         elif not secret:
             await self._async_write_open()
+        await self.async_pseudonymise_tags()
+
+    async def async_pseudonymise_tags(self) -> None:
+        """With tag ids off, replace the ids kept while they were on by their pseudonyms.
+
+        Written at once (history, journal and open sessions): the ids must not stay on
+        disk until the next session.
+        """
+        if self.entry.options.get(CONF_INCLUDE_TAG_IDS, False):
+            return
+        changed = False
+        for items in (self._book.history, self._book.journal):
+            for item in items:
+                if (tag := tags.pseudonymised(item.get("tag"), self._secret)) != item.get("tag"):
+                    item["tag"], changed = tag, True
+        for open_ in self._book.open.values():
+            if (tag := tags.pseudonymised(open_.tag, self._secret)) != open_.tag:
+                open_.tag, changed = tag, True
+        if changed:
+            await self._async_write_history()
 
     async def async_start(self, data: SiteData) -> None:
         """Compare polls from now on, starting with ``data``: the event entities exist."""

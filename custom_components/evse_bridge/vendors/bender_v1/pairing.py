@@ -36,8 +36,9 @@ async def _async_start_pairing(
     """Read one tag in pairing mode; fire the device's event and answer with it.
 
     With ``add_to_whitelist`` the tag is whitelisted (under ``name``), which is
-    what pairing mode is for. The tag id goes to the event and the response
-    only, never to the log.
+    what pairing mode is for. The tag id goes to the response only (an administrator
+    asked for it, as with ``get_whitelist``); the event shows it as sessions do, and
+    it never reaches the log.
     """
     site = v1_site(context)
     state = await site.client.system_state()
@@ -56,7 +57,8 @@ async def _async_start_pairing(
         CONTROLLER,
         TAG_SCANNED,
         TAG_SCANNED,
-        {"tag_id": tag.id, "tag_type": tag_type},
+        # The same pseudonym as the sessions of this card, unless tag ids are shown.
+        {"tag_id": context.display_tag(tag.id), "tag_type": tag_type},
     )
     response: dict[str, Any] = {"result": "tag_scanned", "id": tag.id, "tag_type": tag_type}
     if call.data[ATTR_ADD_TO_WHITELIST]:

@@ -167,10 +167,11 @@ async def async_whitelist_scanned_tag(
     """Add a tag read in pairing mode to the whitelist; a listed tag only gets its new name."""
     client = v1_site(context).client
     with whitelist_errors(context, device, [tag.id]):
-        listed = {entry.id for entry in await client.whitelist()}
-        if tag.id in listed:
+        # Controllers spell a card's UID in either case: the same card is listed once.
+        listed = {entry.id.upper(): entry.id for entry in await client.whitelist()}
+        if (listed_id := listed.get(tag.id.upper())) is not None:
             if name:
-                await client.whitelist_edit([WhitelistEntry(id=tag.id, name=name)])
+                await client.whitelist_edit([WhitelistEntry(id=listed_id, name=name)])
             return WHITELIST_ALREADY_LISTED
         await client.whitelist_add([WhitelistEntry(id=tag.id, tag_type=tag.tag_type, name=name)])
     return WHITELIST_ADDED
