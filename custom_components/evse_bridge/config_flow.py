@@ -80,6 +80,8 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     _trusted: tuple[str, str] | None = None
     #: The name the user gave the entry in the form, if any.
     _name: str | None = None
+    #: Reconfigure's data for a new address, without the secret asked for it next.
+    _moved: dict[str, Any] | None = None
 
     @staticmethod
     @callback
@@ -237,18 +239,55 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             user_input = _checked_host(user_input, errors)
         if user_input is not None and not errors:
             data = {**entry.data, **user_input}
-            fingerprint = await self._async_fingerprint(
-                vendor, data, errors, known=entry.data.get(CONF_FINGERPRINT)
-            )
-            if fingerprint is not None:
-                return self._async_show_certificate(
-                    _CertificateToConfirm(vendor, data, fingerprint, reconfigure=True)
-                )
-            if not errors:
-                result = await self._async_probe(vendor, data, errors)
-                if result is not None:
-                    return await self._async_finish_reconfigure(vendor, result)
+            if vendor.address(data) != vendor.address(entry.data):
+                # The stored secret is for the old address: the user gives it for the new one.
+                self._moved = {
+                    key: value for key, value in data.items() if key not in vendor.secret_fields
+                }
+                return await self.async_step_reconfigure_secret()
+            if (result := await self._async_reconfigure_to(vendor, data, errors)) is not None:
+                return result
         return self._async_show_reconfigure_form(vendor, user_input or {}, errors)
+
+    async def async_step_reconfigure_secret(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A new address: ask for the secret again instead of sending the stored one there."""
+        entry = self._get_reconfigure_entry()
+        vendor = VENDORS[entry.data[CONF_VENDOR]]
+        moved = self._moved
+        assert moved is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            result = await self._async_reconfigure_to(vendor, {**moved, **user_input}, errors)
+            if result is not None:
+                return result
+            # The address may be what failed: back to it (the secret is asked again after).
+            return self._async_show_reconfigure_form(vendor, moved, errors)
+        return self.async_show_form(
+            step_id="reconfigure_secret",
+            data_schema=vendor.reauth_schema(),
+            description_placeholders={"name": entry.title},
+        )
+
+    async def _async_reconfigure_to(
+        self, vendor: Vendor, data: dict[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
+        """Confirm a new certificate or test the connection with ``data``; None: see errors."""
+        entry = self._get_reconfigure_entry()
+        fingerprint = await self._async_fingerprint(
+            vendor, data, errors, known=entry.data.get(CONF_FINGERPRINT)
+        )
+        if fingerprint is not None:
+            return self._async_show_certificate(
+                _CertificateToConfirm(vendor, data, fingerprint, reconfigure=True)
+            )
+        if errors:
+            return None
+        result = await self._async_probe(vendor, data, errors)
+        if result is None:
+            return None
+        return await self._async_finish_reconfigure(vendor, result)
 
     def _async_show_reconfigure_form(
         self, vendor: Vendor, user_input: Mapping[str, Any], errors: dict[str, str]

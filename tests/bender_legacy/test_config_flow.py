@@ -200,8 +200,17 @@ async def test_reconfigure_to_new_address(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"host": "127.0.0.1:9"}
     )
+    # A new address: the password is asked for it, not taken from the entry.
+    assert result["step_id"] == "reconfigure_secret"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": "wrong-for-old-host"}
+    )
+    assert result["step_id"] == "reconfigure"
     assert result["errors"] == {"host": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"host": new_host})
+    assert result["step_id"] == "reconfigure_secret"
+    # This controller has no password: none is given.
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert loaded_entry.data["host"] == new_host

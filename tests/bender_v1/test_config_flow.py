@@ -177,6 +177,13 @@ async def test_reconfigure_to_a_new_address(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: moved.host, CONF_USERNAME: "operator"}
     )
+    # The stored password is not sent to the new address unasked.
+    assert result["step_id"] == "reconfigure_secret"
+    assert moved.requests() == 0
+    assert {str(key) for key in result["data_schema"].schema} == {CONF_PASSWORD}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: DEFAULT_PASSWORD}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert loaded_entry.data[CONF_HOST] == moved.host
@@ -197,6 +204,9 @@ async def test_reconfigure_to_another_controller(
     result = await loaded_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: other.host, CONF_USERNAME: "operator"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: DEFAULT_PASSWORD}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_device"

@@ -88,6 +88,20 @@ async def test_config_flow(
     assert result["errors"] == {"base": "not_chargeye"}
     result = await hass.config_entries.flow.async_configure(flow_id, _form("http://127.0.0.1:9"))
     assert result["errors"] == {"base": "cannot_connect_cloud"}
+    # The refresh token travels only over HTTPS (plain HTTP only to this machine).
+    before = sim.requests()
+    for insecure in (
+        "http://api.example.com/api",
+        "http://192.168.1.20/api",
+        "ftp://api.example.com",
+        "https://user:pw@api.example.com",
+        "https://",
+        "api.example.com",
+        "http://[::1",
+    ):
+        result = await hass.config_entries.flow.async_configure(flow_id, _form(insecure))
+        assert result["errors"] == {"base": "insecure_server_url"}, insecure
+    assert sim.requests() == before
     sim.device.control("rate_limit", {"seconds": 60})
     result = await hass.config_entries.flow.async_configure(flow_id, _form(api))
     assert result["errors"] == {"base": "rate_limited"}
@@ -170,6 +184,12 @@ async def test_reconfigure(
     other = await start_simulator(ChargEyeDevice(clock, organization_id="org-other", epoch=EPOCH))
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"advanced": {"server_url": f"{other.url}/api"}}
+    )
+    # The stored refresh token never goes to another server unasked.
+    assert result["step_id"] == "reconfigure_secret"
+    assert other.requests() == 0
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"refresh_token": DEFAULT_REFRESH_TOKEN}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_device"
@@ -553,16 +573,18 @@ async def test_start_and_stop_actions(
         )
     assert info.value.translation_key == "command_rejected"
     assert info.value.translation_placeholders["target"] == "Depot charger 1 connector 2"
-    # An unknown transaction: the cloud does not know it.
+    # A transaction the entry never saw: refused before the cloud is asked.
     sim.device.control("reject", {"operations": []})
-    with pytest.raises(HomeAssistantError) as info:
+    before = sim.requests()
+    with pytest.raises(ServiceValidationError) as validation:
         await hass.services.async_call(
             DOMAIN,
             "stop_transaction",
             {"config_entry_id": loaded.entry_id, "transaction_id": "TX-none"},
             blocking=True,
         )
-    assert info.value.translation_key == "command_not_supported"
+    assert validation.value.translation_key == "chargeye_unknown_transaction"
+    assert sim.requests() == before
 
 
 async def test_stations_appear_and_disappear(

@@ -263,11 +263,14 @@ async def test_reconfigure_errors_and_other_hub(
         flow_id,
         {"host": f"127.0.0.1:{unused_tcp_port}", "username": LOGIN, "certificate": "pinned"},
     )
+    assert result["step_id"] == "reconfigure_secret"
+    result = await hass.config_entries.flow.async_configure(flow_id, {"password": PASSWORD})
     assert result["errors"] == {"host": "cannot_connect"}
     other = await start_simulator(EvceDevice(SimClock(scale=0), serial="3N2499999999"))
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"host": other.host, "username": "nobody", "certificate": "pinned"}
     )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"password": PASSWORD})
     assert result["step_id"] == "confirm_certificate"
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     assert result["step_id"] == "reconfigure"
@@ -275,6 +278,7 @@ async def test_reconfigure_errors_and_other_hub(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"host": other.host, "username": LOGIN, "certificate": "insecure"}
     )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"password": PASSWORD})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_device"
 

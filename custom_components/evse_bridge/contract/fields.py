@@ -33,6 +33,17 @@ _TOKEN_PATTERN: Final = r"^[!-~]+$"
 _IDENTIFIER_PATTERN: Final = r"^(?!\.+$)[A-Za-z0-9*_=:+|@.-]+$"
 
 
+def blank_as_none[T](validator: Callable[[Any], T]) -> Callable[[Any], T | None]:
+    """``validator``, but a blank text is no value (a form's emptied text field)."""
+
+    def validate(value: Any) -> T | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return validator(value)
+
+    return validate
+
+
 def bounded_text(maximum: int) -> Callable[[Any], str]:
     """A non-empty text of at most ``maximum`` characters, stripped."""
     return vol.All(cv.string, vol.Strip, vol.Length(min=1, max=maximum))

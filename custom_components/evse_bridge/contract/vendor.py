@@ -134,6 +134,11 @@ DEFAULT_FORM_ERRORS: Mapping[type[Exception], tuple[str, str]] = {
 }
 
 
+def host_address(data: Mapping[str, Any]) -> str:
+    """Where an entry's (or a form's) data sends the credentials: its host."""
+    return str(data.get(CONF_HOST) or "")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Vendor:
     """Everything the generic side needs to know about one vendor API.
@@ -179,6 +184,9 @@ class Vendor:
     ) = None
     #: A read-only API: nothing is ever written, so no write interval is offered.
     read_only: bool = False
+    #: Where the data sends the secrets (a host, a server URL): reconfigure asks for the
+    #: secrets again when it changes, so that they never travel to a new address unasked.
+    address: Callable[[Mapping[str, Any]], str] = host_address
     #: Brings an entry stored by an earlier version (config entry version 1, minor < the
     #: flow's) to today's data and registry; runs before the entry is set up.
     async_migrate_entry: Callable[[HomeAssistant, ConfigEntry], Awaitable[None]] | None = None

@@ -24,7 +24,15 @@ from ...api import (
 from ...api.kempower_chargeye import DEFAULT_BASE_URL, ChargEyePermissionError
 from ...contract.vendor import Vendor
 from .actions import SERVICES
-from .config import CONF_LOCATION, CONF_REFRESH_TOKEN, NoStationsError, async_probe, user_schema
+from .config import (
+    CONF_LOCATION,
+    CONF_REFRESH_TOKEN,
+    InsecureServerError,
+    NoStationsError,
+    async_probe,
+    server_address,
+    user_schema,
+)
 from .entities import DESCRIPTIONS
 from .model import KEY
 from .site import ChargEyeSite
@@ -36,6 +44,7 @@ KEMPOWER_CHARGEYE = Vendor(
     form_placeholders={"default_server_url": DEFAULT_BASE_URL},
     user_schema=user_schema,
     secret_fields=(CONF_REFRESH_TOKEN,),
+    address=server_address,
     async_probe=async_probe,
     create_site=ChargEyeSite,
     update_interval=timedelta(seconds=60),
@@ -43,6 +52,7 @@ KEMPOWER_CHARGEYE = Vendor(
     services=SERVICES,
     form_errors={
         NoStationsError: (CONF_LOCATION, "no_stations"),
+        InsecureServerError: ("base", "insecure_server_url"),
         EvseAuthenticationError: (CONF_REFRESH_TOKEN, "invalid_refresh_token"),
         ChargEyePermissionError: ("base", "chargeye_no_permission"),
         EvseRateLimitedError: ("base", "rate_limited"),

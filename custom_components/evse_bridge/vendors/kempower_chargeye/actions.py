@@ -14,6 +14,7 @@ from ...const import DOMAIN
 from ...contract.fields import (
     INT32_MAX,
     TEXT_MAX,
+    blank_as_none,
     bounded_object,
     bounded_text,
     finite_number,
@@ -263,7 +264,7 @@ SERVICES = (
         name="start_transaction",
         permission=Permission.CONTROL,
         fields={
-            vol.Optional(ATTR_ID_TOKEN): token(),
+            vol.Optional(ATTR_ID_TOKEN): blank_as_none(token()),
             vol.Optional(ATTR_ID_TOKEN_TYPE, default="app_user"): vol.All(
                 vol.Lower, vol.In(ID_TOKEN_TYPES)
             ),
@@ -274,7 +275,7 @@ SERVICES = (
     VendorService(
         name="stop_transaction",
         permission=Permission.CONTROL,
-        fields={vol.Optional(ATTR_TRANSACTION_ID): identifier()},
+        fields={vol.Optional(ATTR_TRANSACTION_ID): blank_as_none(identifier())},
         handler=_async_stop_transaction,
     ),
     VendorService(
@@ -304,7 +305,7 @@ SERVICES = (
         permission=Permission.CONTROL,
         fields={
             vol.Required(ATTR_OPERATIVE): cv.boolean,
-            vol.Optional(ATTR_REASON): bounded_text(TEXT_MAX),
+            vol.Optional(ATTR_REASON): blank_as_none(bounded_text(TEXT_MAX)),
         },
         handler=device_handler(_async_change_availability),
         device_kinds=(CONNECTOR,),

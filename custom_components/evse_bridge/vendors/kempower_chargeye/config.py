@@ -7,7 +7,9 @@ obtains goes into the entry, so the first poll needs no second exchange.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import contextlib
 from datetime import datetime
+import ipaddress
 from typing import Any
 
 from homeassistant.const import CONF_TOKEN
@@ -21,6 +23,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.util.hass_dict import HassKey
 import voluptuous as vol
+from yarl import URL
 
 from ...api import EvseBridgeError
 from ...api.kempower_chargeye import DEFAULT_BASE_URL, ChargEyeAccount, ChargEyeClient
@@ -39,6 +42,31 @@ CONF_LIMITS = "limits"
 
 class NoStationsError(EvseBridgeError):
     """The account (or the chosen location) has no charging station."""
+
+
+class InsecureServerError(EvseBridgeError):
+    """The server URL is not ``https://`` (plain HTTP only to this machine, for tests)."""
+
+
+def check_server_url(url: str) -> None:
+    """Refuse a server the refresh token must not travel to: not HTTPS, or no host.
+
+    ``http://`` is accepted only for a loopback address: a simulator on this machine.
+    """
+    try:
+        parsed = URL(url)
+    except ValueError as err:
+        raise InsecureServerError from err
+    host = parsed.host or ""
+    if parsed.user is not None or parsed.password is not None or not host:
+        raise InsecureServerError
+    if parsed.scheme == "https":
+        return
+    if parsed.scheme == "http":
+        with contextlib.suppress(ValueError):
+            if ipaddress.ip_address(host.strip("[]")).is_loopback:
+                return
+    raise InsecureServerError
 
 
 def user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -66,6 +94,11 @@ def user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ),
         }
     )
+
+
+def server_address(data: Mapping[str, Any]) -> str:
+    """Where the refresh token goes: the server URL of a form or of stored entry data."""
+    return _server_url(data)
 
 
 def _server_url(data: Mapping[str, Any]) -> str:
@@ -136,6 +169,8 @@ def token_data(client: ChargEyeClient) -> dict[str, Any]:
 
 async def async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
     """Exchange the refresh token once; the JWT is handed to the entry."""
+    # Before any request: the refresh token goes to this server.
+    check_server_url(_server_url(data))
     # A JWT left in the data (reauth, reconfigure) may belong to the old refresh token.
     client = create_client(hass, {key: value for key, value in data.items() if key != CONF_TOKEN})
     location = str(data.get(CONF_LOCATION) or "").strip() or None
