@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -229,6 +230,27 @@ async def test_refused_settings_are_translated(
     assert placeholders["controller"] == TITLE
     assert "WebUIStyle_web" in placeholders["cause"]
     assert device.settings.value("WebUIStyle_web") == "bender"
+
+
+async def test_a_refusal_echoing_a_value_shows_no_value(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A controller that quotes the value it refused: the error the user reads does not."""
+    secret = "Backend-Passw0rd"
+    controls = loaded_entry.runtime_data.site.controls
+
+    async def echo(name: str, values: dict[str, Any]) -> None:
+        raise EvseCommandRejectedError(f"OcppServerPassword_ocpp: {secret.lower()!r} refused")
+
+    with (
+        patch.object(controls, "async_set", echo),
+        pytest.raises(HomeAssistantError) as caught,
+    ):
+        await call(hass, "set_settings", {"settings": {"OcppServerPassword_ocpp": secret}})
+    assert caught.value.translation_key == "settings_rejected"
+    cause = (caught.value.translation_placeholders or {})["cause"]
+    assert secret.lower() not in cause.lower()
+    assert cause == "OcppServerPassword_ocpp: '***' refused"
 
 
 async def test_current_limit_number(

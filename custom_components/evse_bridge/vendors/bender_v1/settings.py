@@ -14,6 +14,7 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from ...api.bender_v1 import SettingParameter
+from ...api.errors import secrets_scrubbed
 from ...api.parsing import to_float
 from ...contract.descriptions import EvseBridgeNumberEntityDescription
 from ...contract.fields import finite_number
@@ -76,7 +77,10 @@ async def _async_set_settings(
 ) -> ServiceResponse:
     values: dict[str, Any] = dict(call.data[ATTR_SETTINGS])
     name = controller_name(context, device)
-    with refused("settings_rejected", name):
+    # A controller may echo a value (a backend password, a URL) in its cause: as with
+    # a command's id tags, no value of the call reaches the error the user reads.
+    echoable = [value for value in values.values() if isinstance(value, str)]
+    with refused("settings_rejected", name), secrets_scrubbed(*echoable):
         return await v1_site(context).controls.async_set(name, values)
 
 
