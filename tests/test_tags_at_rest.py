@@ -84,14 +84,25 @@ async def test_no_raw_tag_in_database_store_or_log(
     await restore_state.async_get(hass).async_dump_states()
     await async_wait_recording_done(hass)
 
+    assert_no_raw_tag(recorder_db_url, hass_storage, caplog, "tag_scanned", TAG, DEFAULT_TAG_ID)
+
+
+def assert_no_raw_tag(
+    recorder_db_url: str,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    recorded: str,
+    *tags: str,
+) -> None:
+    """None of ``tags``, in any letter case, in the database file, the stores or the log."""
     database = Path(recorder_db_url.removeprefix("sqlite:///"))
     assert database.is_file()
     on_disk = b"".join(path.read_bytes() for path in database.parent.glob(f"{database.name}*"))
-    assert b"tag_scanned" in on_disk  # the events were recorded
+    assert recorded.encode() in on_disk  # the events were recorded
     stores = json.dumps(hass_storage).encode()
     assert b"core.restore_state" in stores
     log = caplog.text.encode()
-    for raw in _raw_spellings(TAG, DEFAULT_TAG_ID):
+    for raw in _raw_spellings(*tags):
         assert raw not in on_disk, raw
         assert raw not in stores, raw
         assert raw not in log, raw
