@@ -112,7 +112,7 @@ async def test_values_follow_the_cycle(
     assert binary_state(hass, "cable_attached").state == "off"
 
 
-async def test_unknown_value_is_unknown_not_a_failure(
+async def test_unparsable_value_is_unknown_unlisted_state_is_other(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     device: LegacyDevice,
@@ -129,7 +129,9 @@ async def test_unknown_value_is_unknown_not_a_failure(
     device.full_state = broken  # type: ignore[method-assign]
     await _poll(hass, freezer)
     assert sensor_state(hass, "power_w").state == STATE_UNKNOWN
-    assert sensor_state(hass, "ocpp_state").state == STATE_UNKNOWN
+    ocpp = sensor_state(hass, "ocpp_state")
+    assert ocpp.state == "other"
+    assert ocpp.attributes["raw_value"] == "teleporting"
     assert sensor_state(hass, "meter_wh").state != STATE_UNKNOWN
 
 

@@ -42,6 +42,30 @@ async def test_an_unlisted_meter_value_is_kept_as_sent(
     assert all(record.levelno == logging.DEBUG for record in notes)
 
 
+async def test_an_unlisted_value_shows_other_with_the_value_as_sent(
+    hass: HomeAssistant, start_simulator: StartSimulator
+) -> None:
+    device = LegacyDevice(SimClock(scale=0, start=CHARGING_AT), meter_cfg=REAL_METER)
+    sim = await start_simulator(device)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=TITLE,
+        unique_id=SERIAL,
+        data={CONF_VENDOR: "bender_legacy", "host": sim.host},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    meter = sensor_state(hass, "ocpp_meter_cfg")
+    assert meter.state == "other"
+    assert meter.attributes["raw_value"] == REAL_METER
+    assert "other" in meter.attributes["options"]
+    # a listed value reads as before, with no raw value beside it
+    connection = sensor_state(hass, "conn_state")
+    assert connection.state == "vehicle_charging_type2"
+    assert "raw_value" not in connection.attributes
+
+
 async def test_single_phase_leaves_phases_two_and_three_absent(
     hass: HomeAssistant, start_simulator: StartSimulator
 ) -> None:

@@ -7,6 +7,7 @@ values read 0 while no vehicle is connected, whatever the controller sends.
 from __future__ import annotations
 
 from collections.abc import Callable
+import dataclasses
 from datetime import timedelta
 from enum import StrEnum
 from operator import attrgetter
@@ -78,24 +79,47 @@ def _sent(*keys: str) -> Callable[[LegacyState], bool]:
     return lambda state: any(key in state.present for key in keys)
 
 
+#: The state shown when the controller sends a value the document does not list: the
+#: lists are not complete (a real 5.33.9 sends an unlisted ``ocpp_meter_cfg``), so the
+#: value is real data, shown as "other" with the value as sent in ``raw_value``.
+OTHER = "other"
+
+
 def _enum_sensor(
     key: str,
     attribute: str,
     states: type[StrEnum],
     *,
+    translation_key: str | None = None,
     entity_category: EntityCategory | None = None,
     entity_registry_enabled_default: bool = True,
 ) -> EvseBridgeSensorEntityDescription[LegacyState]:
-    """A state under the JSON key that also names the entity and its translation."""
-    return enum_sensor(
+    """A state under the JSON ``key`` (also its name unless ``translation_key``), or "other"."""
+
+    def value(state: LegacyState) -> str | None:
+        listed: StrEnum | None = getattr(state, attribute)
+        if listed is None and key in state.unlisted:
+            return OTHER
+        return listed
+
+    def raw_value(state: LegacyState) -> dict[str, Any] | None:
+        sent = state.unlisted.get(key)
+        return None if sent is None else {"raw_value": sent}
+
+    description = enum_sensor(
         key,
-        key,
+        translation_key or key,
         CONTROLLER,
         states,
-        attrgetter(attribute),
+        value,
         exists_fn=_sent(key),
         entity_category=entity_category,
         entity_registry_enabled_default=entity_registry_enabled_default,
+    )
+    return dataclasses.replace(
+        description,
+        options=[*(description.options or ()), OTHER],
+        attributes_fn=raw_value,
     )
 
 
@@ -259,13 +283,11 @@ SENSORS: tuple[EvseBridgeSensorEntityDescription[LegacyState], ...] = (
         entity_registry_enabled_default=False,
         exists_fn=_sent("manuf_serial_n"),
     ),
-    enum_sensor(
+    _enum_sensor(
         "ocpp_meter_cfg",
         "meter_configuration",
-        CONTROLLER,
         MeterConfiguration,
-        attrgetter("meter_configuration"),
-        exists_fn=_sent("ocpp_meter_cfg"),
+        translation_key="meter_configuration",
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
     diagnostic_sensor(
