@@ -27,7 +27,13 @@ Where the document is silent the hub plays one reading per variant knob
   ``evse_id``, ``start_time``, ``end_time``, ``energy_wh``, ``id_tag``,
   ``stop_reason``), ``alternate`` names (wrapped in ``{"transactions": [...]}``:
   ``transaction_id``, ``station``, ``connector_id``, ``start_date``, ``stop_date``,
-  ``energy_kwh``, ``badge``, ``reason``), or ``missing`` (404).
+  ``energy_kwh``, ``badge``, ``reason``), or ``missing`` (404);
+- ``station_firmware``: ``endpoint`` (default: ``GET /stations/{id}/firmware`` answers
+  ``{"version": ...}``), ``properties`` (only ``GET /stations/{id}``, with
+  ``firmware_version`` in its ``config``) or ``missing`` (neither).
+
+A user may be ``locked`` (403 at login, as the hub's OpenAPI words it: blocked after
+too many invalid attempts), which also the right password does not undo.
 
 Any single path can also fail on its own (``faults.paths``: 404, 405, 5xx, timeout,
 reset), for the optional endpoints a real hub may not answer.
@@ -81,7 +87,10 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "pm_models": ("served", "missing"),
     "stations_path": ("slash", "strict"),
     "transactions": ("snake", "alternate", "missing"),
+    "station_firmware": ("endpoint", "properties", "missing"),
 }
+#: The firmware every simulated station runs.
+STATION_FIRMWARE = "3.4.2.17"
 #: How many ended sessions per EVSE the hub keeps in its records.
 ENDED_KEPT = 5
 #: The badge the simulated sessions were authorized with.
@@ -229,6 +238,8 @@ class SimUser:
 
     password: str
     role: str = "EBMS"
+    #: Blocked after too many invalid attempts: every login answers 403.
+    locked: bool = False
     logins: int = 0
     logouts: int = 0
 
@@ -559,6 +570,10 @@ class EvceDevice(SimDevice):
                 f"{API}/transactions/{{sid:\\d+}}/{{which:ongoing|ended}}", self._transactions
             )
         router.add_get(f"{API}/stations/statuses", self._statuses)
+        if self.variant["station_firmware"] == "endpoint":
+            router.add_get(f"{API}/stations/{{sid:\\d+}}/firmware", self._station_firmware)
+        if self.variant["station_firmware"] == "properties":
+            router.add_get(f"{API}/stations/{{sid:\\d+}}", self._station_properties)
         router.add_get(f"{API}/stations/{{sid:\\d+}}/status", self._station_status)
         router.add_post(f"{API}/stations/{{sid:\\d+}}/cmds/{{cmd}}", self._command)
         router.add_get(f"{API}/stations/{{sid:\\d+}}/cmds/status/{{cid:\\d+}}", self._cmd_status)
@@ -627,6 +642,8 @@ class EvceDevice(SimDevice):
         except (ValueError, KeyError, TypeError):
             return _error(400, 1000, "login and password are required")
         user = self.users.get(login)
+        if user is not None and user.locked:
+            return _error(403, 1012, "User account blocked due to too many invalid attempts")
         if user is None or not hmac.compare_digest(password, user.password):
             return _error(401, 1001, "invalid login or password")
         if user.role.upper() not in ("EBMS", "ADMIN"):
@@ -660,6 +677,25 @@ class EvceDevice(SimDevice):
                 for evse in station.evses
             ],
         }
+
+    def _station_of(self, request: web.Request) -> SimStation | None:
+        return self.stations.get(int(request.match_info["sid"]))
+
+    async def _station_firmware(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        if self._station_of(request) is None:
+            return _error(404, 1004, "unknown station")
+        return web.json_response({"version": STATION_FIRMWARE})
+
+    async def _station_properties(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, 1002, "invalid token")
+        if (station := self._station_of(request)) is None:
+            return _error(404, 1004, "unknown station")
+        item = self._station_item(station)
+        item["config"]["firmware_version"] = STATION_FIRMWARE
+        return web.json_response(item)
 
     async def _stations(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

@@ -162,8 +162,15 @@ async def test_one_login_and_few_requests(
     for _ in range(5):
         hub.clock.advance(30)
         await refresh(hass, loaded_entry)
-    # Per poll: all stations in one request, status and reduction per zone, values per meter.
-    assert sim.requests() == 5 * (1 + 2 * 2 + 1)
+    # Per poll: all stations in one request, status and reduction per zone, values per
+    # meter, the hub's ongoing session records while a session runs, and its ended
+    # records of a station once, when a session there ends.
+    assert sim.requests("GET /api/v2/transactions/ongoing") == 5
+    final_records = sum(
+        count for path, count in hub.stats.by_path.items() if path.endswith("/ended")
+    )
+    assert final_records <= 3
+    assert sim.requests() == 5 * (1 + 2 * 2 + 1 + 1) + final_records
     assert sim.requests(STATUSES_PATH) == 5
     assert sim.requests("GET /api/v2/stations/") == 0
     # Every 10 minutes the lists are read again.

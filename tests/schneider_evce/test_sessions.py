@@ -20,7 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
-from simulator.schneider_evce import SERIAL
+from simulator.schneider_evce import SERIAL, SESSION_ID_TAG
 
 from ..common import entity_state, get_device
 from ..test_sessions import completed  # noqa: F401 - the fixture
@@ -132,7 +132,9 @@ async def test_connector_event_entity_and_history(
     event = entity_state(hass, "event", key)
     assert event.attributes["event_type"] == "completed"
     assert event.attributes["energy_kwh"] == full_session_kwh(hub, int(done[0]["session_id"]))
-    assert event.attributes["tag"] is None  # the hub reports no tag
+    # The hub's ongoing record names the badge; shown as its pseudonym, never as sent.
+    assert event.attributes["tag"].startswith("tag_")
+    assert event.attributes["tag"] != SESSION_ID_TAG
 
     response = await hass.services.async_call(
         DOMAIN,

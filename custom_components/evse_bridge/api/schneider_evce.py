@@ -149,10 +149,12 @@ _STATION_STATUS_PRIORITY = (
 
 
 class EvcePermissionError(EvseAuthenticationError):
-    """HTTP 403 at login: the user has no permission for the API (it needs the EBMS role).
+    """HTTP 403 at login: the account is blocked, or it may not use the API.
 
-    The document's status table says 403 means "User does not have the
-    permissions to access the resource"; it never mentions blocked accounts.
+    Two readings, both Schneider's: the PDF's status table says 403 means "User
+    does not have the permissions to access the resource" (no EBMS role); the
+    hub's own OpenAPI 3.0.0 says, for the login, "User account blocked due to
+    too many invalid attempts". Neither is fixed by typing the password again.
     """
 
 
@@ -218,6 +220,17 @@ _TRANSACTION_ENERGY: tuple[tuple[str, float], ...] = (
     ("consumption_wh", 1.0),
     ("consumption_kwh", 1000.0),
     ("energy", 1.0),
+)
+
+
+#: Names a station's firmware version may go by (``GET /stations/{id}/firmware`` or
+#: ``GET /stations/{id}``; no body shape published), in order of preference.
+_STATION_FIRMWARE_FIELDS = (
+    "firmware_version",
+    "current_version",
+    "fw_version",
+    "software_version",
+    "version",
 )
 
 
@@ -607,7 +620,8 @@ class EvceClient:
         if answer.status == 403:
             self._set_token(None)
             raise EvcePermissionError(
-                "the user has no permission for the API (it needs the EBMS role)"
+                "the hub refused this user (HTTP 403): the account is blocked after failed "
+                "logins, or it lacks the EBMS role the API needs"
             )
         if answer.status != 200:
             raise EvseResponseError(f"login answered HTTP {answer.status}")
@@ -797,6 +811,28 @@ class EvceClient:
             stop_reason=to_str(found.get("stop_reason")),
             id_tag=to_str(found.get("id_tag")),
         )
+
+    async def station_firmware(self, station_id: int) -> tuple[str | None, str | None]:
+        """A station's firmware version and where it was read (``endpoint.key``), if stated.
+
+        Neither source is in the PDF (the hub's OpenAPI 3.0.0 lists both, without
+        a body): ``GET /stations/{id}/firmware`` first, then the station's own
+        properties ``GET /stations/{id}``. Optional: (None, None) when neither says.
+        """
+        sources = (
+            ("firmware", f"/stations/{station_id}/firmware"),
+            ("station", f"/stations/{station_id}"),
+        )
+        for raw_key, path in sources:
+            payload = await self._optional_json(path, f"station_{station_id}_{raw_key}")
+            if not isinstance(payload, Mapping):
+                continue
+            objects = [payload, *(item for item in payload.values() if isinstance(item, Mapping))]
+            for item in objects:
+                for key in _STATION_FIRMWARE_FIELDS:
+                    if (version := to_str(get_ci(item, key))) is not None:
+                        return version, f"{raw_key}.{key}"
+        return None, None
 
     async def _station_list(self) -> Any:
         """The station list, from the path this hub serves it at (found once, then kept)."""

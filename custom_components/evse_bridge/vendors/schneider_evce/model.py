@@ -27,6 +27,7 @@ from ...api.schneider_evce import (
     EvceReductionType,
     EvceStation,
     EvceStationStatus,
+    EvceTransaction,
     EvceZone,
     EvceZoneReduction,
     EvceZoneStatus,
@@ -99,6 +100,9 @@ class EvceConnectorData:
     state: EvceConnectorState | None
     online: bool
     session_start: datetime | None = None
+    #: The hub's own record of the running session (``/transactions/ongoing``), where
+    #: the hub keeps one: it adds the badge and the start the statuses do not carry.
+    ongoing: EvceTransaction | None = None
 
     @property
     def status(self) -> EvceConnectorStatus | None:

@@ -17,6 +17,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.util import dt as dt_util
 
 from ...api import EvseBridgeError, EvseNotSupportedError
@@ -24,16 +25,19 @@ from ...api.schneider_evce import (
     EvceClient,
     EvceConnectorState,
     EvceOcppStatus,
+    EvcePermissionError,
     EvcePowerMeter,
     EvceProductInfo,
     EvceSslMode,
     EvceStation,
     EvceStationStatus,
+    EvceTransaction,
     EvceZone,
     split_host,
 )
-from ...const import CONF_FINGERPRINT
+from ...const import CONF_FINGERPRINT, DOMAIN
 from ...contract.http import device_clientsession
+from ...contract.records import SessionRecord
 from ...contract.site import CONNECTOR_NAME_KEY, DeviceData, DeviceIdentity, Site, SiteData
 from .model import (
     CONF_CERTIFICATE,
@@ -52,6 +56,7 @@ from .model import (
     KeyBook,
     hub_session_start,
 )
+from .sessions import ended_record
 
 MANUFACTURER = "Schneider Electric"
 #: How often the lists of stations, zones and meters are read again without other cause.
@@ -108,6 +113,17 @@ class EvceSite(Site):
         self._reconnected = True
         #: Stations the statuses and the list disagreed on right after the list was read.
         self._known_mismatch: frozenset[int] = frozenset()
+        #: Per station, its firmware version and where the hub stated it (None, None: nowhere).
+        self._firmware: dict[int, tuple[str | None, str | None]] = {}
+        #: The hub's ongoing session records by (station, EVSE), from the last poll that
+        #: saw a session run; None while the hub does not answer them.
+        self._ongoing: dict[tuple[int, int], EvceTransaction] | None = None
+        #: Whether the hub's ended records answered the last time they were asked.
+        self._ended_offered: bool | None = None
+        #: Connector device key -> (station ID, EVSE ID), as of the last poll.
+        self._connector_ids: dict[str, tuple[int, int]] = {}
+        #: The hub refused the login with 403: not retried until the entry is reloaded.
+        self._login_refused: EvcePermissionError | None = None
 
     def _store_token(self, token: str | None) -> None:
         """Keep the token across restarts (diagnostics redact it)."""
@@ -138,6 +154,10 @@ class EvceSite(Site):
         """Read the hub's identity, its lists, and refresh the name <-> ID dictionary."""
         self._info = await self.client.product_info()
         self._stations = {station.id: station for station in await self.client.stations()}
+        self._firmware = {
+            station_id: await self.client.station_firmware(station_id)
+            for station_id in self._stations
+        }
         self._zones = {zone.id: zone for zone in await self.client.zones()}
         self._meters = {meter.id: meter for meter in await self.client.power_meters()}
         self._zone_stations = {
@@ -161,13 +181,46 @@ class EvceSite(Site):
 
     async def async_fetch(self) -> SiteData:
         """Poll statuses, zones and meters; re-read the lists when due."""
+        if self._login_refused is not None:
+            raise self._login_forbidden() from self._login_refused
         try:
             data = await self._async_fetch()
+        except EvcePermissionError as err:
+            # Blocked or not permitted: a new password would not help (no reauth), and
+            # logging in again every poll would keep a blocked account blocked.
+            self._login_refused = err
+            self._reconnected = True
+            raise self._login_forbidden() from err
         except EvseBridgeError:
             self._reconnected = True
             raise
         self._reconnected = False
         return data
+
+    def _login_forbidden(self) -> ConfigEntryError:
+        return ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="evce_login_forbidden",
+            translation_placeholders={"username": self._entry.data[CONF_USERNAME]},
+        )
+
+    async def _async_read_ongoing(self, statuses: dict[int, EvceStationStatus]) -> None:
+        """The hub's records of the running sessions, asked only while one runs."""
+        if not any(
+            state.in_session for status in statuses.values() for state in status.connectors.values()
+        ):
+            self._ongoing = {} if self._ongoing is not None else None
+            return
+        records = await self.client.transactions("ongoing")
+        self._ongoing = (
+            None
+            if records is None
+            else {
+                (item.station_id, item.evse_id): item
+                for item in records
+                if item.station_id is not None and item.evse_id is not None
+            }
+        )
 
     async def _async_fetch(self) -> SiteData:
         inventory_read = False
@@ -182,6 +235,7 @@ class EvceSite(Site):
             inventory_read = True
         if inventory_read:
             self._known_mismatch = frozenset(set(statuses) ^ set(self._stations))
+        await self._async_read_ongoing(statuses)
         zones: dict[int, EvceZoneData] = {}
         for zone in self._zones.values():
             try:
@@ -283,12 +337,14 @@ class EvceSite(Site):
                     manufacturer=MANUFACTURER,
                     model=station.model,
                     serial_number=station.serial,
+                    sw_version=self._firmware.get(station.id, (None, None))[0],
                     via_key=HUB,
                 ),
                 data=station_data,
             )
             for connector in station.connectors:
                 connector_key = f"{key}_{CONNECTOR}_{connector}"
+                self._connector_ids[connector_key] = (station.id, connector)
                 state = None if status is None else status.connectors.get(connector)
                 devices[connector_key] = DeviceData(
                     key=connector_key,
@@ -308,6 +364,7 @@ class EvceSite(Site):
                         state=state,
                         online=station_data.online,
                         session_start=self._session_start(connector_key, state),
+                        ongoing=(self._ongoing or {}).get((station.id, connector)),
                     ),
                 )
         for zone_id, zone_data in zones.items():
@@ -338,6 +395,36 @@ class EvceSite(Site):
             )
         return SiteData(devices)
 
+    async def async_final_session(self, device_key: str, session_id: str) -> SessionRecord | None:
+        """The hub's ended record of the session that just ended, where the hub keeps one."""
+        ids = self._connector_ids.get(device_key)
+        if ids is None:
+            return None
+        records = await self.client.transactions("ended", ids[0])
+        self._ended_offered = records is not None
+        for item in records or ():
+            if item.id == session_id and item.evse_id in (None, ids[1]):
+                return ended_record(item)
+        return None
+
+    async def async_completed_sessions(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, SessionRecord]] | None:
+        """The hub's ended records that started in [start, end); None where it keeps none."""
+        records = await self.client.transactions("ended")
+        self._ended_offered = records is not None
+        if records is None:
+            return None
+        key_of = {ids: key for key, ids in self._connector_ids.items()}
+        found: list[tuple[str, SessionRecord]] = []
+        for item in records:
+            if item.start is None or not start <= item.start < end:
+                continue
+            key = key_of.get((item.station_id or 0, item.evse_id or 0))
+            if key is not None:
+                found.append((key, ended_record(item)))
+        return found
+
     async def async_close(self) -> None:
         """Log out: the hub allows one connection per user."""
         await self.client.logout()
@@ -353,6 +440,7 @@ class EvceSite(Site):
             }
         )
         return {
+            **self.client.readings,
             "unique_id_source": self._entry.data.get(CONF_HUB_ID_SOURCE, "serial"),
             "identity_fields": dict(info.sources) if info is not None else {},
             "power_meter_units": units,
@@ -365,7 +453,36 @@ class EvceSite(Site):
                 for model_id, name in self._models.items()
             },
             "device_keys": dict(self._keys.entries),
+            "devices": self._device_readings(),
         }
+
+    def _device_readings(self) -> dict[str, dict[str, Any]]:
+        """Per device, which reading it used where the documents are silent."""
+        readings: dict[str, dict[str, Any]] = {
+            HUB: {
+                "identity_fields": dict(self._info.sources) if self._info is not None else {},
+                "unique_id_source": self._entry.data.get(CONF_HUB_ID_SOURCE, "serial"),
+                "station_list_path": self.client.station_list_path,
+            }
+        }
+        session_source = (
+            "statuses and ongoing records" if self._ongoing is not None else "statuses only"
+        )
+        final_source = {
+            None: "not asked yet",
+            True: "ended records",
+            False: "last poll (no ended records)",
+        }[self._ended_offered]
+        for station_id in self._stations:
+            key = self._key_of[STATION].get(station_id, f"{STATION}_{station_id}")
+            version_source = self._firmware.get(station_id, (None, None))[1]
+            readings[key] = {"firmware": version_source or "not stated"}
+        for connector_key in self._connector_ids:
+            readings[connector_key] = {
+                "running_session": session_source,
+                "final_session": final_source,
+            }
+        return readings
 
     def diagnostics(self) -> dict[str, Any]:
         """The last answer of every endpoint and the readings the hub used."""
