@@ -237,6 +237,22 @@ async def _async_set_charging_profile(
     return {"response": answer.get("response"), "status_info": answer.get("statusInfo")}
 
 
+async def _async_clear_charging_profile(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    context: EntryContext,
+    device: DeviceData,
+) -> ServiceResponse:
+    """Remove one charging profile of a station (by id), or all of them."""
+    data: StationData = device.data
+    site = _site(context)
+    with site.chargeye_refusals(device):
+        await site.client.clear_charging_profiles(
+            data.station, profile_id=call.data.get(ATTR_CHARGING_PROFILE_ID)
+        )
+    return None
+
+
 async def _async_restart_station(
     hass: HomeAssistant,
     call: ServiceCall,
@@ -316,6 +332,15 @@ SERVICES = (
         handler=device_handler(_async_set_charging_profile),
         supports_response=SupportsResponse.OPTIONAL,
         device_kinds=(STATION, CONNECTOR),
+    ),
+    # Removes what set_charging_profile (or anyone) pushed: admin-only, like setting one.
+    VendorService(
+        name="clear_charging_profile",
+        fields={
+            vol.Optional(ATTR_CHARGING_PROFILE_ID): vol.All(vol.Coerce(int), vol.Range(min=0)),
+        },
+        handler=device_handler(_async_clear_charging_profile),
+        device_kinds=(STATION,),
     ),
     VendorService(
         name="restart_station",

@@ -139,6 +139,15 @@ def _connector_rating(data: ConnectorData) -> float | None:
     return data.connector.max_power_kw
 
 
+def _power_available(data: ConnectorData) -> float | None:
+    """The maximum in force now (``maxPowerKwActual``).
+
+    The only sign, from the cloud, of a limit set in ChargEye or by Kempower's load
+    balancing: the limit numbers show only what this entry wrote.
+    """
+    return data.connector.max_power_kw_actual
+
+
 def _maximum_power[D](
     kind: str, value_fn: Callable[[D], float | None]
 ) -> EvseBridgeSensorEntityDescription[D]:
@@ -318,6 +327,16 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         _transaction_status,
     ),
     _maximum_power(CONNECTOR, _connector_rating),
+    power_sensor(
+        "power_available",
+        "power_available",
+        CONNECTOR,
+        _power_available,
+        unit=UnitOfPower.KILO_WATT,
+        precision=1,
+        # Where the cloud states it: an older answer without the field makes no entity.
+        exists_fn=lambda data: data.connector.max_power_kw_actual is not None,
+    ),
     *limit_numbers(CONNECTOR),
     clear_limit_button(CONNECTOR),
     SESSION_LIMIT,

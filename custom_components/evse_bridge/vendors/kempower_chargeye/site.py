@@ -22,6 +22,7 @@ from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
 
 from ...api.kempower_chargeye import (
     ChargEyeConnectorRefusedError,
@@ -59,6 +60,16 @@ from .model import (
     station_key,
     station_name,
 )
+
+#: The id-token field names the client accepts (lower case), in its order of preference.
+_ID_TOKEN_READINGS = ("authorizationtoken", "idtoken", "idtag", "id_token", "id_tag")
+
+
+def _start_time_reading(start: Any) -> str:
+    """How a transaction's ``startTime`` was written: with an offset, or without (UTC)."""
+    if not isinstance(start, str) or (parsed := dt_util.parse_datetime(start)) is None:
+        return "not stated"
+    return "with offset" if parsed.tzinfo is not None else "no offset (read as UTC)"
 
 
 class ChargEyeSite(Site):
@@ -178,8 +189,47 @@ class ChargEyeSite(Site):
                 "evse_id_form": None if form is None else form.value,
                 "connector_ids_with_station_prefix": self._prefixed_connector_ids(),
                 "limit_options": "query parameters",
+                "connectors": self._connector_readings(),
             },
         }
+
+    def _connector_readings(self) -> dict[str, dict[str, Any]]:
+        """Per connector (``stationId/connectorId``): the field names its answer used.
+
+        Read from the kept (redacted) payload, so it tells which of the accepted
+        readings the service sent, never a value that is personal.
+        """
+        payload = self.client.raw_payloads.get("stations")
+        stations = payload.get("stations") if isinstance(payload, Mapping) else None
+        found: dict[str, dict[str, Any]] = {}
+        for raw in stations if isinstance(stations, list) else []:
+            if not isinstance(raw, Mapping):
+                continue
+            connectors = raw.get("connectors")
+            for connector in connectors if isinstance(connectors, list) else []:
+                if not isinstance(connector, Mapping):
+                    continue
+                name = f"{raw.get('stationId')}/{connector.get('connectorId')}"
+                transaction = connector.get("latestTransaction")
+                reading: dict[str, Any] = {
+                    "power_available_field": (
+                        "maxPowerKwActual" if "maxPowerKwActual" in connector else "not stated"
+                    )
+                }
+                if isinstance(transaction, Mapping):
+                    keys = {str(key).lower(): str(key) for key in transaction}
+                    reading["transaction_id_field"] = next(
+                        (keys[key] for key in ("txid", "transactionid", "id") if key in keys),
+                        "not stated",
+                    )
+                    # The name of the field that carries the card, never its (personal) value.
+                    reading["card_field"] = next(
+                        (keys[key] for key in _ID_TOKEN_READINGS if key in keys),
+                        "not stated",
+                    )
+                    reading["start_time_form"] = _start_time_reading(transaction.get("startTime"))
+                found[name] = reading
+        return found
 
     def _prefixed_connector_ids(self) -> dict[str, bool]:
         """Per station: whether its connectors' ids carry the station prefix."""
