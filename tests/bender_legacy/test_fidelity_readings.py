@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.api.bender_legacy import BenderLegacyClient
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.bender_legacy import SERIAL, LegacyDevice
 from simulator.clock import SimClock
 
@@ -64,6 +65,10 @@ async def test_an_unlisted_value_shows_other_with_the_value_as_sent(
     connection = sensor_state(hass, "conn_state")
     assert connection.state == "vehicle_charging_type2"
     assert "raw_value" not in connection.attributes
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    readings = diagnostics["raw_payloads"]["readings"]["controller"]
+    assert readings["unlisted_values"] == {"ocpp_meter_cfg": REAL_METER}
+    assert readings["auth_scheme"] == "none"
 
 
 async def test_single_phase_leaves_phases_two_and_three_absent(
@@ -98,3 +103,5 @@ async def test_single_phase_leaves_phases_two_and_three_absent(
     assert sensor_state(hass, "current_phase_2").state == "unknown"
     assert sensor_state(hass, "current_phase_3").state == "unknown"
     assert float(sensor_state(hass, "power_w").state) > 0
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["raw_payloads"]["readings"]["controller"]["phases_sent"] == 1
