@@ -64,6 +64,7 @@ ACTION_DATA: dict[str, dict[str, Any]] = {
     "clear_power_limit": {},
     "change_availability": {"operative": True},
     "set_charging_profile": {"profile": {}},
+    "clear_charging_profile": {},
     "restart_station": {},
     "remote_start": {},
     "remote_stop": {},
