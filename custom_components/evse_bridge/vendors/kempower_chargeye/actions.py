@@ -337,7 +337,7 @@ SERVICES = (
     VendorService(
         name="clear_charging_profile",
         fields={
-            vol.Optional(ATTR_CHARGING_PROFILE_ID): vol.All(vol.Coerce(int), vol.Range(min=0)),
+            vol.Optional(ATTR_CHARGING_PROFILE_ID): integer(0, INT32_MAX),
         },
         handler=device_handler(_async_clear_charging_profile),
         device_kinds=(STATION,),
