@@ -1,0 +1,138 @@
+"""The allocator alone: shares, clamps, hysteresis, ramps, failsafe, offline, not following."""
+
+from __future__ import annotations
+
+import pytest
+
+from custom_components.evse_bridge.budget.allocator import (
+    Allocator,
+    Consumer,
+    Settings,
+    Strategy,
+    distribute,
+)
+
+
+def consumer(key: str, measured: float | None = 0.0, **kwargs: float | int | bool) -> Consumer:
+    """A charger allowed 4 140 W (6 A three-phase) to 22 000 W."""
+    values: dict = {"minimum_w": 4140.0, "maximum_w": 22000.0, **kwargs}
+    return Consumer(key=key, measured_w=measured, **values)
+
+
+def test_equal_share_clamps_to_the_maximum_and_gives_the_rest_to_others() -> None:
+    shares = distribute(
+        30000, [("a", 4000, 10000, 0), ("b", 4000, 22000, 0), ("c", 4000, 22000, 0)], Strategy.EQUAL
+    )
+    assert shares["a"] == pytest.approx(10000)
+    assert shares["b"] == pytest.approx(10000)
+    assert shares["c"] == pytest.approx(10000)
+    shares = distribute(40000, [("a", 4000, 10000, 0), ("b", 4000, 22000, 0)], Strategy.EQUAL)
+    assert shares == pytest.approx({"a": 10000, "b": 22000})
+
+
+def test_a_device_that_cannot_get_its_minimum_is_paused() -> None:
+    shares = distribute(10000, [(k, 4140, 22000, 0) for k in "abc"], Strategy.EQUAL)
+    assert shares["c"] == 0.0
+    assert shares["a"] == pytest.approx(5000)
+    assert sum(shares.values()) == pytest.approx(10000)
+
+
+def test_priority_fills_the_higher_tier_first() -> None:
+    shares = distribute(
+        30000, [("visitor", 4000, 22000, 0), ("fleet", 4000, 22000, 1)], Strategy.PRIORITY
+    )
+    assert shares == pytest.approx({"fleet": 22000, "visitor": 8000})
+    shares = distribute(6000, [("visitor", 4000, 22000, 0), ("fleet", 4000, 22000, 1)], Strategy.PRIORITY)
+    assert shares == pytest.approx({"fleet": 6000, "visitor": 0})
+
+
+def test_minimum_first_then_the_remainder_equally() -> None:
+    shares = distribute(
+        20000, [("small", 2000, 22000, 0), ("big", 8000, 22000, 0)], Strategy.MINIMUM_FIRST
+    )
+    assert shares == pytest.approx({"small": 7000, "big": 13000})
+    # Equal share puts both at one level instead.
+    assert distribute(
+        20000, [("small", 2000, 22000, 0), ("big", 8000, 22000, 0)], Strategy.EQUAL
+    ) == pytest.approx({"small": 10000, "big": 10000})
+
+
+def test_headroom_counts_only_what_is_not_managed() -> None:
+    allocator = Allocator(Settings(limit_w=30000, margin_w=1000))
+    # 20 kW measured, of which the two chargers draw 12 kW: 8 kW uncontrolled.
+    decision = allocator.step(0, 20000, [consumer("a", 6000), consumer("b", 6000)])
+    assert decision.available_w == pytest.approx(21000)
+    assert decision.allocations == pytest.approx({"a": 10500, "b": 10500})
+    assert not decision.failsafe
+
+
+def test_decreases_at_once_increases_after_the_delay_and_hysteresis() -> None:
+    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=30, hysteresis_w=300))
+    allocator.step(0, 20000, [consumer("a", 10000), consumer("b", 10000)])
+    assert allocator.allocations == pytest.approx({"a": 15000, "b": 15000})
+    # A step in the building's load: down at once.
+    decision = allocator.step(5, 30000, [consumer("a", 10000), consumer("b", 10000)])
+    assert decision.allocations == pytest.approx({"a": 10000, "b": 10000})
+    # The load is gone: the increase waits.
+    assert allocator.step(10, 20000, [consumer("a", 10000), consumer("b", 10000)]).allocations == (
+        pytest.approx({"a": 10000, "b": 10000})
+    )
+    assert allocator.step(39, 20000, [consumer("a", 10000), consumer("b", 10000)]).allocations == (
+        pytest.approx({"a": 10000, "b": 10000})
+    )
+    assert allocator.step(41, 20000, [consumer("a", 10000), consumer("b", 10000)]).allocations == (
+        pytest.approx({"a": 15000, "b": 15000})
+    )
+    # Less than the hysteresis: nothing changes.
+    assert allocator.step(100, 19800, [consumer("a", 10000), consumer("b", 10000)]).allocations == (
+        pytest.approx({"a": 15000, "b": 15000})
+    )
+
+
+def test_no_increase_once_the_write_budget_is_spent() -> None:
+    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=0))
+    allocator.step(0, 30000, [consumer("a", 10000), consumer("b", 10000)])
+    decision = allocator.step(
+        1, 20000, [consumer("a", 10000, may_increase=False), consumer("b", 10000)]
+    )
+    assert decision.allocations == pytest.approx({"a": 10000, "b": 20000})
+
+
+def test_a_device_that_does_not_follow_is_flagged_and_its_excess_taken_from_others() -> None:
+    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=1000))
+    allocator.step(0, 20000, [consumer("a", 10000), consumer("b", 10000)])
+    # "a" is allowed 15 kW but draws 20 kW: 10 kW remain for "b".
+    decision = allocator.step(10, 30000, [consumer("a", 20000), consumer("b", 10000)])
+    assert decision.not_following == {"a"}
+    assert decision.allocations["a"] == pytest.approx(15000)
+    assert decision.allocations["b"] == pytest.approx(10000)
+
+
+def test_an_offline_device_keeps_its_last_allocation_counted() -> None:
+    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=0))
+    allocator.step(0, 20000, [consumer("a", 10000), consumer("b", 10000)])
+    decision = allocator.step(10, 20000, [consumer("a", None), consumer("b", 10000)])
+    assert decision.allocations == pytest.approx({"a": 15000, "b": 15000})
+    assert decision.total_w == pytest.approx(30000)
+
+
+def test_failsafe_without_a_measurement_and_recovery() -> None:
+    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=0))
+    allocator.step(0, 20000, [consumer("a", 10000), consumer("b", 10000)])
+    decision = allocator.step(10, None, [consumer("a", 10000), consumer("b", 10000)])
+    assert decision.failsafe
+    assert decision.allocations == {"a": 4140.0, "b": 4140.0}
+    assert allocator.step(20, 8280, [consumer("a", 4140), consumer("b", 4140)]).allocations == (
+        pytest.approx({"a": 15000, "b": 15000})
+    )
+    safe_total = Allocator(Settings(limit_w=30000, failsafe_total_w=10000))
+    assert safe_total.step(0, None, [consumer("a"), consumer("b")]).allocations == pytest.approx(
+        {"a": 5000, "b": 5000}
+    )
+
+
+def test_an_idle_charger_keeps_only_its_minimum() -> None:
+    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=0))
+    allocator.step(0, 10000, [consumer("a", 5000), consumer("b", 5000)])
+    decision = allocator.step(10, 10000, [consumer("a", 10000), consumer("b", 0)])
+    assert decision.allocations == pytest.approx({"a": 22000, "b": 4140})
