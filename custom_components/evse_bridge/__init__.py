@@ -76,7 +76,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry)
     """Migrate an entry stored by an earlier version; the vendor says how."""
     if entry.version > CONFIG_VERSION:
         return False
-    if entry.minor_version < CONFIG_MINOR_VERSION:
+    if entry.minor_version < CONFIG_MINOR_VERSION and not is_budget_entry(entry):
         vendor = VENDORS[entry.data[CONF_VENDOR]]
         if vendor.async_migrate_entry is not None:
             await vendor.async_migrate_entry(hass, entry)

@@ -42,7 +42,9 @@ def test_priority_fills_the_higher_tier_first() -> None:
         30000, [("visitor", 4000, 22000, 0), ("fleet", 4000, 22000, 1)], Strategy.PRIORITY
     )
     assert shares == pytest.approx({"fleet": 22000, "visitor": 8000})
-    shares = distribute(6000, [("visitor", 4000, 22000, 0), ("fleet", 4000, 22000, 1)], Strategy.PRIORITY)
+    shares = distribute(
+        6000, [("visitor", 4000, 22000, 0), ("fleet", 4000, 22000, 1)], Strategy.PRIORITY
+    )
     assert shares == pytest.approx({"fleet": 6000, "visitor": 0})
 
 
@@ -99,10 +101,13 @@ def test_no_increase_once_the_write_budget_is_spent() -> None:
 
 
 def test_a_device_that_does_not_follow_is_flagged_and_its_excess_taken_from_others() -> None:
-    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=1000))
+    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=1000, follow_s=60))
     allocator.step(0, 20000, [consumer("a", 10000), consumer("b", 10000)])
-    # "a" is allowed 15 kW but draws 20 kW: 10 kW remain for "b".
-    decision = allocator.step(10, 30000, [consumer("a", 20000), consumer("b", 10000)])
+    # Drawing more right after the allocation was set is not yet "not following".
+    early = allocator.step(10, 30000, [consumer("a", 20000), consumer("b", 10000)])
+    assert early.not_following == frozenset()
+    # "a" is allowed 15 kW but still draws 20 kW: 10 kW remain for "b".
+    decision = allocator.step(70, 30000, [consumer("a", 20000), consumer("b", 10000)])
     assert decision.not_following == {"a"}
     assert decision.allocations["a"] == pytest.approx(15000)
     assert decision.allocations["b"] == pytest.approx(10000)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+import math
 
 
 class Strategy(StrEnum):
@@ -56,6 +57,9 @@ class Settings:
     #: Below this a device with an allocation of at least its minimum is idle (no car):
     #: it keeps its minimum, so that a car plugged in can start, and no more.
     idle_w: float = 100.0
+    #: A device has this long after a decrease to follow it (a controller ramps down, a
+    #: hub is polled every 30 s) before drawing more counts as not following.
+    follow_s: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +150,13 @@ class Allocator:
     settings: Settings
     allocations: dict[str, float] = field(default_factory=dict)
     _increase_since: dict[str, float] = field(default_factory=dict)
+    _decreased_at: dict[str, float] = field(default_factory=dict)
 
     def step(self, now: float, measured_w: float | None, consumers: Iterable[Consumer]) -> Decision:
         """The allocations for this step (``now`` in seconds, any monotonic origin)."""
         devices = list(consumers)
         if measured_w is None:
-            return self._failsafe(devices)
+            return self._failsafe(now, devices)
         settings = self.settings
         online = [device for device in devices if device.measured_w is not None]
         offline_w = sum(
@@ -166,7 +171,8 @@ class Allocator:
         for device in online:
             drawn = device.measured_w or 0.0
             previous = self.allocations.get(device.key)
-            if previous is not None and drawn > previous + settings.tolerance_w:
+            following = now - self._decreased_at.get(device.key, -math.inf) < settings.follow_s
+            if previous is not None and drawn > previous + settings.tolerance_w and not following:
                 not_following.add(device.key)
                 distributable -= drawn
                 continue
@@ -191,6 +197,7 @@ class Allocator:
         previous = self.allocations.get(device.key)
         if previous is None or target < previous:
             self._increase_since.pop(device.key, None)
+            self._decreased_at[device.key] = now
             return target
         if target - previous < settings.hysteresis_w or not device.may_increase:
             self._increase_since.pop(device.key, None)
@@ -201,7 +208,7 @@ class Allocator:
         del self._increase_since[device.key]
         return target
 
-    def _failsafe(self, devices: list[Consumer]) -> Decision:
+    def _failsafe(self, now: float, devices: list[Consumer]) -> Decision:
         total = self.settings.failsafe_total_w
         if total is None:
             allocations = {d.key: min(d.minimum_w, d.maximum_w) for d in devices}
@@ -209,5 +216,8 @@ class Allocator:
             demands = [(d.key, d.minimum_w, d.maximum_w, d.priority) for d in devices]
             allocations = distribute(total, demands, Strategy.EQUAL)
         self._increase_since.clear()
+        for key, allocation in allocations.items():
+            if allocation < self.allocations.get(key, math.inf):
+                self._decreased_at[key] = now
         self.allocations = dict(allocations)
         return Decision(allocations, None)
