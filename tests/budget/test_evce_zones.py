@@ -187,7 +187,7 @@ async def test_the_write_budget_holds_for_increases(
     hub: EvceDevice,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """With 2 writes per zone and hour, raising the limit again is not written; lowering is."""
+    """With 2 increases per zone and hour, a third is not written; a decrease is."""
     hass.states.async_set(GRID, "0", {"unit_of_measurement": "W"})
     await setup_budget(hass, loaded_entry, write_budget=2, limit=40)
     assert zone_limits(hub) == [20.0, 20.0]
@@ -197,11 +197,12 @@ async def test_the_write_budget_holds_for_increases(
         )
         await step(hass, freezer, 31)
         await step(hass, freezer, 1)
-    # The first write and one increase: the budget of 2 is spent.
-    assert zone_limits(hub) == [30.0, 30.0]
-    assert sim.requests(REDUCTION.format(7)) == 2
+    # The first write, then two increases (to 30 A, 40 A): the budget of 2 is spent.
+    assert zone_limits(hub) == [40.0, 40.0]
+    assert sim.requests(REDUCTION.format(7)) == 3
     await hass.services.async_call(
         "number", "set_value", {"entity_id": "number.site_limit", "value": 20}, blocking=True
     )
     assert zone_limits(hub) == [10.0, 10.0]
-    assert hass.states.get("sensor.site_limit_writes_in_the_last_hour").state == "6"
+    # Per zone: the first write, two increases, the decrease.
+    assert hass.states.get("sensor.site_limit_writes_in_the_last_hour").state == "8"

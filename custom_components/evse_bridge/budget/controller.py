@@ -272,7 +272,8 @@ class BudgetController:
         previous = self._written.get(item.device_id)
         if previous == limit:
             return True
-        decrease = previous is not None and limit < previous
+        # Not known what is in force before the first write: sent at once like a decrease.
+        urgent = previous is None or limit < previous
         value = control.setting_fn(data, limit)
         site, device, set_fn = item.runtime.site, item.device, description.set_fn
 
@@ -281,13 +282,13 @@ class BudgetController:
 
         try:
             await item.runtime.writes.async_write(
-                f"{device.key}/{description.key}", value, send, urgent=decrease
+                f"{device.key}/{description.key}", value, send, urgent=urgent
             )
         except Exception as err:  # a refused write degrades the budget, the loop goes on
             LOGGER.warning("Site budget: %s refused limit %s: %s", item.name, limit, err)
             return False
         self._written[item.device_id] = limit
-        self._writes.append((_now(), item.device_id, not decrease))
+        self._writes.append((_now(), item.device_id, not urgent))
         await item.runtime.coordinator.async_request_refresh()
         return True
 
