@@ -9,6 +9,10 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import EvceDevice
@@ -206,3 +210,19 @@ async def test_the_write_budget_holds_for_increases(
     assert zone_limits(hub) == [10.0, 10.0]
     # Per zone: the first write, two increases, the decrease.
     assert hass.states.get("sensor.site_limit_writes_in_the_last_hour").state == "8"
+
+
+async def test_diagnostics_show_the_last_step(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Limit, allocations per managed device, writes."""
+    hass.states.async_set(GRID, "0", {"unit_of_measurement": "W"})
+    budget = await setup_budget(hass, loaded_entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, budget)
+    assert diagnostics["limit"] == 100
+    assert diagnostics["strategy"] == "equal"
+    assert sorted(diagnostics["allocations_w"]) == sorted(zone_device_ids(hass, loaded_entry))
+    assert diagnostics["writes_last_hour"] == 2
+    assert diagnostics["not_following"] == []

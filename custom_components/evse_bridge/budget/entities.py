@@ -222,6 +222,23 @@ def _per_device(controller: BudgetController) -> dict[str, Any]:
     }
 
 
+def budget_diagnostics(controller: BudgetController) -> dict[str, Any]:
+    """The last step of a budget entry (device ids, no personal data)."""
+    decision = controller.decision
+    return {
+        "limit": controller.limit,
+        "limit_unit": controller.limit_unit.value,
+        "strategy": controller.strategy.value,
+        "active": controller.active,
+        "measured_w": controller.measured_w,
+        "available_w": None if decision is None else decision.available_w,
+        "allocations_w": dict(controller.allocations),
+        "not_following": controller.not_following,
+        "write_refused": controller.write_refused,
+        "writes_last_hour": controller.writes_last_hour(),
+    }
+
+
 def _entities(controller: BudgetController, platform: Platform) -> list[Entity]:
     if platform is Platform.NUMBER:
         return [BudgetLimit(controller)]
