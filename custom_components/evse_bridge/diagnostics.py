@@ -94,7 +94,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Everything a bug report needs to correct a vendor assumption."""
     if is_budget_entry(entry):
-        return budget_diagnostics(entry.runtime_data)
+        return budget_diagnostics(entry)
     runtime = entry.runtime_data
     to_redact = set(runtime.vendor.secret_fields) | runtime.vendor.redact
     coordinator = runtime.coordinator

@@ -46,7 +46,7 @@ async def setup_budget(
             "kind": "site_budget",
             "measurement": GRID,
             "limit": 100,
-            "limit_unit": "A",
+            "limit_unit": "ampere",
             "phases": "3",
             "margin": 0,
             "devices": devices,

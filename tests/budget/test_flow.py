@@ -6,7 +6,9 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
@@ -34,7 +36,7 @@ async def test_budget_from_the_menu_and_options(
         {
             "measurement": GRID,
             "limit": 69,
-            "limit_unit": "kW",
+            "limit_unit": "kilowatt",
             "phases": "3",
             "margin": 0,
             "devices": devices,
@@ -65,7 +67,7 @@ async def test_budget_from_the_menu_and_options(
         {
             "measurement": GRID,
             "limit": 34.5,
-            "limit_unit": "kW",
+            "limit_unit": "kilowatt",
             "phases": "3",
             "margin": 0,
             "devices": devices,
@@ -79,6 +81,17 @@ async def test_budget_from_the_menu_and_options(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get("select.site_strategy").state == "priority"
     assert zone_limits(hub) == [25.0, 25.0]
+
+    # Vendor actions have nothing to act on in a budget entry.
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "get_sessions",
+            {"config_entry_id": budget.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "unknown_device"
 
     assert await hass.config_entries.async_unload(budget.entry_id)
     await hass.async_block_till_done()

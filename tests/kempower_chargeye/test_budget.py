@@ -28,7 +28,7 @@ async def test_two_dc_stations_share_the_headroom(
             "kind": "site_budget",
             "measurement": GRID,
             "limit": 100,
-            "limit_unit": "kW",
+            "limit_unit": "kilowatt",
             "phases": "3",
             "margin": 0,
             "devices": [device_id(hass, key) for key in stations],

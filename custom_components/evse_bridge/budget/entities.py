@@ -222,8 +222,9 @@ def _per_device(controller: BudgetController) -> dict[str, Any]:
     }
 
 
-def budget_diagnostics(controller: BudgetController) -> dict[str, Any]:
+def budget_diagnostics(entry: ConfigEntry) -> dict[str, Any]:
     """The last step of a budget entry (device ids, no personal data)."""
+    controller: BudgetController = entry.runtime_data
     decision = controller.decision
     return {
         "limit": controller.limit,

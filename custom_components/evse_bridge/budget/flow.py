@@ -94,7 +94,9 @@ def budget_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Required(CONF_LIMIT, default=default(CONF_LIMIT, vol.UNDEFINED)): _number(
                 0, 10000, 0.1
             ),
-            vol.Required(CONF_LIMIT_UNIT, default=default(CONF_LIMIT_UNIT, "kW")): SelectSelector(
+            vol.Required(
+                CONF_LIMIT_UNIT, default=default(CONF_LIMIT_UNIT, LimitUnit.KILOWATT.value)
+            ): SelectSelector(
                 SelectSelectorConfig(
                     options=[unit.value for unit in LimitUnit], translation_key="limit_unit"
                 )

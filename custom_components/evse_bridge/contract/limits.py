@@ -19,8 +19,8 @@ class LimitUnit(StrEnum):
     """The unit a limit is written in."""
 
     #: Amperes per phase.
-    AMPERE = "A"
-    KILOWATT = "kW"
+    AMPERE = "ampere"
+    KILOWATT = "kilowatt"
 
 
 def _unchanged(_: Any, limit: float) -> float:
