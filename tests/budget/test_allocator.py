@@ -141,3 +141,21 @@ def test_an_idle_charger_keeps_only_its_minimum() -> None:
     allocator.step(0, 10000, [consumer("a", 5000), consumer("b", 5000)])
     decision = allocator.step(10, 10000, [consumer("a", 10000), consumer("b", 0)])
     assert decision.allocations == pytest.approx({"a": 22000, "b": 4140})
+
+
+def test_a_device_that_cannot_be_paused_keeps_its_minimum_first() -> None:
+    """Its setting starts at its minimum: it is admitted before the others, even over."""
+    demands = [(k, 4140, 22000, 0) for k in "abc"]
+    shares = distribute(10000, demands, Strategy.EQUAL, unpausable=frozenset("c"))
+    assert shares["c"] >= 4140
+    assert shares["b"] == 0.0
+    assert sum(shares.values()) == pytest.approx(10000)
+    # Even where the headroom does not cover it: never below its range.
+    assert distribute(2000, demands, Strategy.EQUAL, unpausable=frozenset("c")) == {
+        "a": 0.0,
+        "b": 0.0,
+        "c": 4140,
+    }
+    allocator = Allocator(Settings(limit_w=2000, failsafe_total_w=0))
+    decision = allocator.step(0, None, [consumer("a"), consumer("b", pausable=False)])
+    assert decision.allocations == {"a": 0.0, "b": 4140}

@@ -39,6 +39,12 @@ class Consumer:
     priority: int = 0
     #: False once its write budget for the hour is spent: it may only decrease.
     may_increase: bool = True
+    #: False where the device takes no limit below its minimum: its minimum is always
+    #: reserved, before any other device's.
+    pausable: bool = True
+    #: Boosted (for a while, by the operator): it gets up to its maximum before the others
+    #: share what is left.
+    boosted: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,28 +109,41 @@ def distribute(
     available_w: float,
     demands: list[tuple[str, float, float, int]],
     strategy: Strategy,
+    *,
+    unpausable: frozenset[str] = frozenset(),
+    boosted: frozenset[str] = frozenset(),
 ) -> dict[str, float]:
     """Split ``available_w`` among (key, minimum, cap, priority) by ``strategy``.
 
-    Devices are admitted (in priority order for ``PRIORITY``, else as given) while their
-    minimums fit; the others get 0.
+    Devices are admitted while their minimums fit: ``unpausable`` ones always, first,
+    then ``boosted`` ones, then the others (in priority order for ``PRIORITY``, else as
+    given); the others get 0. Boosted devices get up to their cap before the rest is split.
     """
     order = demands
     if strategy is Strategy.PRIORITY:
         order = sorted(demands, key=lambda item: -item[3])
+    order = sorted(order, key=lambda item: (item[0] not in unpausable, item[0] not in boosted))
     admitted: list[tuple[str, float, float, int]] = []
     reserved = 0.0
     result = {key: 0.0 for key, *_ in demands}
     for item in order:
-        if reserved + item[1] <= available_w:
+        if item[0] in unpausable or reserved + item[1] <= available_w:
             admitted.append(item)
             reserved += item[1]
+    first = [item for item in admitted if item[0] in boosted]
+    extras = _level(
+        max(0.0, available_w - reserved), [(0.0, cap - minimum) for _, minimum, cap, _ in first]
+    )
+    for (key, minimum, _, _), extra in zip(first, extras, strict=True):
+        result[key] = minimum + extra
+    available_w -= sum(result[item[0]] for item in first)
+    admitted = [item for item in admitted if item[0] not in boosted]
     if strategy is Strategy.EQUAL:
         amounts = _level(available_w, [(minimum, cap) for _, minimum, cap, _ in admitted])
         result.update({item[0]: amount for item, amount in zip(admitted, amounts, strict=True)})
         return result
     # Minimums first; the remainder equally (or tier by tier, highest first).
-    remainder = available_w - reserved
+    remainder = available_w - sum(item[1] for item in admitted)
     tiers: list[list[tuple[str, float, float, int]]]
     if strategy is Strategy.PRIORITY:
         tiers = []
@@ -136,7 +155,7 @@ def distribute(
     else:
         tiers = [admitted]
     for tier in tiers:
-        extras = _level(remainder, [(0.0, cap - minimum) for _, minimum, cap, _ in tier])
+        extras = _level(max(0.0, remainder), [(0.0, cap - minimum) for _, minimum, cap, _ in tier])
         for (key, minimum, _, _), extra in zip(tier, extras, strict=True):
             result[key] = minimum + extra
         remainder = max(0.0, remainder - sum(extras))
@@ -181,7 +200,13 @@ class Allocator:
             if previous is not None and not device.may_increase:
                 cap = min(cap, previous)
             demands.append((device.key, device.minimum_w, cap, device.priority))
-        targets = distribute(max(0.0, distributable), demands, settings.strategy)
+        targets = distribute(
+            max(0.0, distributable),
+            demands,
+            settings.strategy,
+            unpausable=frozenset(d.key for d in online if not d.pausable),
+            boosted=frozenset(d.key for d in online if d.boosted),
+        )
         allocations = {d.key: self.allocations.get(d.key, d.maximum_w) for d in devices}
         by_key = {device.key: device for device in online}
         for key in not_following:
@@ -214,7 +239,12 @@ class Allocator:
             allocations = {d.key: min(d.minimum_w, d.maximum_w) for d in devices}
         else:
             demands = [(d.key, d.minimum_w, d.maximum_w, d.priority) for d in devices]
-            allocations = distribute(total, demands, Strategy.EQUAL)
+            allocations = distribute(
+                total,
+                demands,
+                Strategy.EQUAL,
+                unpausable=frozenset(d.key for d in devices if not d.pausable),
+            )
         self._increase_since.clear()
         for key, allocation in allocations.items():
             if allocation < self.allocations.get(key, math.inf):

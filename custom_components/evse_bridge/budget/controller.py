@@ -212,10 +212,13 @@ class BudgetController:
                     runtime.coordinator.last_update_success,
                 )
 
-    def _may_increase(self, device_id: str) -> bool:
+    def _may_increase(self, device_id: str, device_cap: int | None) -> bool:
+        """Within the budget's increases per hour, and the writes the device stands."""
         self._forget_old_writes()
-        increases = sum(1 for _, key, up in self._writes if key == device_id and up)
-        return increases < self.write_budget
+        writes = [up for _, key, up in self._writes if key == device_id]
+        if device_cap is not None and len(writes) >= device_cap:
+            return False
+        return sum(writes) < self.write_budget
 
     def _forget_old_writes(self) -> None:
         now = _now()
@@ -251,7 +254,8 @@ class BudgetController:
                     minimum_w=self.to_w(control.minimum_fn(data), unit),
                     maximum_w=self.to_w(control.maximum_fn(data), unit),
                     measured_w=(power or 0.0) if item.online else None,
-                    may_increase=self._may_increase(key),
+                    may_increase=self._may_increase(key, control.writes_per_hour),
+                    pausable=control.pausable_fn(data),
                 )
             )
         self.measured_w = self._measured_w()
@@ -267,8 +271,9 @@ class BudgetController:
         """Write the device's limit if it changed; False if the device refused it."""
         data, control, description = item.device.data, item.control, item.description
         unit = control.unit_fn(data)
-        # Rounded down: a limit is never written above the allocation.
-        limit = math.floor(self.from_w(allocation_w, unit) * 10) / 10
+        # Rounded down to the device's step: a limit is never written above the allocation.
+        step = control.step_fn(data)
+        limit = round(math.floor(self.from_w(allocation_w, unit) / step + 1e-9) * step, 1)
         previous = self._written.get(item.device_id)
         if previous == limit:
             return True

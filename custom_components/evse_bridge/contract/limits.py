@@ -42,3 +42,12 @@ class LimitControl[D = Any]:
     #: One limit for several stations that the device shares among them (an EVCE zone):
     #: the budget writes it once and the device distributes.
     group: bool = False
+    #: False where the device takes no limit below its minimum (a setting's range starts
+    #: there): it is never paused, its minimum is always reserved.
+    pausable_fn: Callable[[D], bool] = lambda _: True
+    #: The smallest change the device takes: a limit is rounded down to it.
+    step_fn: Callable[[D], float] = lambda _: 0.1
+    #: Writes per hour the device itself stands (settings kept in flash): an increase is
+    #: not written once this many limits were written within the hour, whatever the
+    #: budget's own allowance. None: only the budget's. Decreases are always written.
+    writes_per_hour: int | None = None
