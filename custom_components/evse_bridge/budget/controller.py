@@ -75,9 +75,12 @@ class BudgetController:
         self.measurement: str = config[CONF_MEASUREMENT]
         self.limit_unit = LimitUnit(config[CONF_LIMIT_UNIT])
         self.phases = int(config[CONF_PHASES])
-        self.limit: float = float(config[CONF_LIMIT])
+        #: The configured limit and strategy; an automation may set others at run time.
+        self.configured_limit = float(config[CONF_LIMIT])
+        self.configured_strategy = Strategy(config[CONF_STRATEGY])
+        self.limit: float = self.configured_limit
         self.margin: float = float(config.get(CONF_MARGIN, 0.0))
-        self.strategy = Strategy(config[CONF_STRATEGY])
+        self.strategy = self.configured_strategy
         self.device_ids: list[str] = list(config[CONF_DEVICES])
         self.stale_s = float(config.get(CONF_STALE_S, DEFAULT_STALE_S))
         self.write_budget = int(config.get(CONF_WRITE_BUDGET, DEFAULT_WRITE_BUDGET))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
 from homeassistant.components.number import NumberDeviceClass, NumberEntity, NumberMode
@@ -11,10 +12,17 @@ from homeassistant.components.select import SelectEntity
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import EntityCategory, Platform, UnitOfElectricCurrent, UnitOfPower
+from homeassistant.const import (
+    STATE_OFF,
+    EntityCategory,
+    Platform,
+    UnitOfElectricCurrent,
+    UnitOfPower,
+)
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 
 from ..const import DOMAIN
 from ..contract.limits import LimitUnit
@@ -60,13 +68,66 @@ class BudgetEntity(Entity):
         self.async_on_remove(self.controller.async_add_listener(self.async_write_ha_state))
 
 
-class BudgetLimit(BudgetEntity, NumberEntity):
+@dataclass(frozen=True, slots=True)
+class RuntimeSetting(ExtraStoredData):
+    """A value set at run time (by an automation), and the configured one it replaced."""
+
+    value: Any
+    configured: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        """What is stored across restarts."""
+        return {"value": self.value, "configured": self.configured}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Self | None:
+        """The stored setting; None if there is none or it is not one."""
+        if not isinstance(data, dict) or "value" not in data or "configured" not in data:
+            return None
+        return cls(data["value"], data["configured"])
+
+
+class RestoredSetting(BudgetEntity, RestoreEntity):
+    """A setting an automation changes at run time, kept across restarts.
+
+    The value set at run time is restored only while the configuration still says what it
+    said when the value was set: a limit changed in the options applies after its reload.
+    """
+
+    #: The controller's attribute set at run time; ``configured_<it>`` is the configured one.
+    _setting: str
+    #: The stored value as the attribute's type.
+    _parse: Callable[[Any], Any]
+
+    def _configured(self) -> Any:
+        return getattr(self.controller, f"configured_{self._setting}")
+
+    @property
+    def extra_restore_state_data(self) -> RuntimeSetting:
+        """The value in force and the configured one."""
+        return RuntimeSetting(getattr(self.controller, self._setting), self._configured())
+
+    async def async_added_to_hass(self) -> None:
+        """Take the value set before the restart (before the first control step)."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_extra_data()
+        stored = RuntimeSetting.from_dict(None if last is None else last.as_dict())
+        if stored is not None and stored.configured == self._configured():
+            try:
+                setattr(self.controller, self._setting, self._parse(stored.value))
+            except (TypeError, ValueError):
+                return
+
+
+class BudgetLimit(RestoredSetting, NumberEntity):
     """The building's limit: an automation may lower or raise it (a tariff, solar)."""
 
     _attr_mode = NumberMode.BOX
     _attr_native_min_value = 0
     _attr_native_max_value = 10000
     _attr_native_step = 0.1
+    _setting = "limit"
+    _parse = float
 
     def __init__(self, controller: BudgetController) -> None:
         """In the unit the limit was configured in."""
@@ -89,10 +150,12 @@ class BudgetLimit(BudgetEntity, NumberEntity):
         await self.controller.async_step()
 
 
-class BudgetStrategy(BudgetEntity, SelectEntity):
+class BudgetStrategy(RestoredSetting, SelectEntity):
     """How the headroom is split."""
 
     _attr_options = [strategy.value for strategy in Strategy]
+    _setting = "strategy"
+    _parse = Strategy
 
     def __init__(self, controller: BudgetController) -> None:
         """Options: the strategies."""
@@ -109,12 +172,18 @@ class BudgetStrategy(BudgetEntity, SelectEntity):
         await self.controller.async_step()
 
 
-class BudgetActive(BudgetEntity, SwitchEntity):
-    """Off: the budget writes nothing (the limits last written stay)."""
+class BudgetActive(BudgetEntity, SwitchEntity, RestoreEntity):
+    """Off: the budget writes nothing (the limits last written stay); kept across restarts."""
 
     def __init__(self, controller: BudgetController) -> None:
         """On while the budget controls."""
         super().__init__(controller, "active")
+
+    async def async_added_to_hass(self) -> None:
+        """Stay off after a restart if it was off before."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None and last.state == STATE_OFF:
+            self.controller.active = False
 
     @property
     def is_on(self) -> bool:
