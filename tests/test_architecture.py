@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "event",
         "select",
         "services",
+        "budget.action",  # the boost action checks its caller like the vendors' actions
         "config_flow",
     ),
     ("",),  # the integration's __init__

@@ -19,6 +19,7 @@ from homeassistant.helpers.typing import ConfigType
 # others not, two entries forwarding at once made Home Assistant import the rest inside
 # the event loop ("Detected blocking call to import_module ... async_forward_entry_setups").
 from . import binary_sensor, button, event, number, select, sensor, switch  # noqa: F401
+from .budget.action import async_setup_boost
 from .budget.controller import BudgetController
 from .budget.entities import BUDGET_PLATFORMS, is_budget_entry
 from .const import CONF_VENDOR, CONFIG_MINOR_VERSION, CONFIG_VERSION, DOMAIN
@@ -69,6 +70,7 @@ def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:
     """Register the actions once, for every entry."""
     async_setup_services(hass)
+    async_setup_boost(hass)
     return True
 
 

@@ -159,3 +159,29 @@ def test_a_device_that_cannot_be_paused_keeps_its_minimum_first() -> None:
     allocator = Allocator(Settings(limit_w=2000, failsafe_total_w=0))
     decision = allocator.step(0, None, [consumer("a"), consumer("b", pausable=False)])
     assert decision.allocations == {"a": 0.0, "b": 4140}
+
+
+def test_a_boosted_device_gets_up_to_its_maximum_first() -> None:
+    demands = [("a", 4000, 22000, 1), ("b", 4000, 22000, 0), ("c", 4000, 10000, 0)]
+    for strategy in Strategy:
+        shares = distribute(30000, demands, strategy, boosted=frozenset("b"))
+        assert shares == pytest.approx({"a": 4000, "b": 22000, "c": 4000}), strategy
+    # Two boosted share what is left after the others' minimums.
+    shares = distribute(30000, demands, Strategy.EQUAL, boosted=frozenset("ab"))
+    assert shares == pytest.approx({"a": 13000, "b": 13000, "c": 4000})
+
+
+def test_drawing_more_than_before_is_following_when_the_new_share_covers_it() -> None:
+    """Lowered to 5 kW, it still draws 8 kW; once its share is 11 kW again it follows."""
+    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=0))
+    drawing = [consumer("a", 15000), consumer("b", 15000)]
+    allocator.step(0, 30000, drawing)
+    allocator.settings = Settings(limit_w=10000, increase_delay_s=0)
+    allocator.step(1, 30000, drawing)
+    assert allocator.allocations == pytest.approx({"a": 5000, "b": 5000})
+    late = allocator.step(100, 16000, [consumer("a", 8000), consumer("b", 8000)])
+    assert late.not_following == {"a", "b"}
+    allocator.settings = Settings(limit_w=22000, increase_delay_s=0)
+    recovered = allocator.step(101, 16000, [consumer("a", 8000), consumer("b", 8000)])
+    assert recovered.not_following == frozenset()
+    assert recovered.allocations == pytest.approx({"a": 11000, "b": 11000})

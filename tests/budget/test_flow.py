@@ -71,6 +71,7 @@ async def test_budget_from_the_menu_and_options(
             "phases": "3",
             "margin": 0,
             "devices": devices,
+            "priority_high": [devices[1]],
             "strategy": "priority",
             "stale_after": 30,
             "write_budget": 12,
@@ -80,7 +81,8 @@ async def test_budget_from_the_menu_and_options(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get("select.site_strategy").state == "priority"
-    assert zone_limits(hub) == [25.0, 25.0]
+    # 50 A: Parking B (high priority) all but Parking A's minimum.
+    assert zone_limits(hub) == [6.0, 44.0]
 
     # Vendor actions have nothing to act on in a budget entry.
     with pytest.raises(ServiceValidationError) as err:

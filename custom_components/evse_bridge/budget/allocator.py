@@ -185,30 +185,33 @@ class Allocator:
         uncontrolled_w = max(0.0, measured_w - managed_w - offline_w)
         available_w = settings.limit_w - settings.margin_w - uncontrolled_w
         distributable = available_w - offline_w
-        not_following: set[str] = set()
+        suspects: set[str] = set()
         demands: list[tuple[str, float, float, int]] = []
         for device in online:
             drawn = device.measured_w or 0.0
             previous = self.allocations.get(device.key)
             following = now - self._decreased_at.get(device.key, -math.inf) < settings.follow_s
             if previous is not None and drawn > previous + settings.tolerance_w and not following:
-                not_following.add(device.key)
-                distributable -= drawn
-                continue
+                suspects.add(device.key)
             idle = previous is not None and previous >= device.minimum_w and drawn < settings.idle_w
             cap = device.minimum_w if idle else device.maximum_w
             if previous is not None and not device.may_increase:
                 cap = min(cap, previous)
             demands.append((device.key, device.minimum_w, cap, device.priority))
-        targets = distribute(
-            max(0.0, distributable),
-            demands,
-            settings.strategy,
-            unpausable=frozenset(d.key for d in online if not d.pausable),
-            boosted=frozenset(d.key for d in online if d.boosted),
-        )
-        allocations = {d.key: self.allocations.get(d.key, d.maximum_w) for d in devices}
+        targets = self._distribute(distributable, demands, online)
+        # Drawing more than it was told is not following only if this step's share does not
+        # cover it either; then its draw is taken from the others' shares.
         by_key = {device.key: device for device in online}
+        not_following = {
+            key
+            for key in suspects
+            if targets[key] + settings.tolerance_w < (by_key[key].measured_w or 0.0)
+        }
+        if not_following:
+            distributable -= sum(by_key[key].measured_w or 0.0 for key in not_following)
+            demands = [item for item in demands if item[0] not in not_following]
+            targets = self._distribute(distributable, demands, online)
+        allocations = {d.key: self.allocations.get(d.key, d.maximum_w) for d in devices}
         for key in not_following:
             # It keeps being told its allocation; its excess is already taken from the others.
             allocations[key] = self.allocations[key]
@@ -216,6 +219,20 @@ class Allocator:
             allocations[key] = self._apply(now, by_key[key], target)
         self.allocations = allocations
         return Decision(allocations, available_w, frozenset(not_following))
+
+    def _distribute(
+        self,
+        distributable: float,
+        demands: list[tuple[str, float, float, int]],
+        online: list[Consumer],
+    ) -> dict[str, float]:
+        return distribute(
+            max(0.0, distributable),
+            demands,
+            self.settings.strategy,
+            unpausable=frozenset(d.key for d in online if not d.pausable),
+            boosted=frozenset(d.key for d in online if d.boosted),
+        )
 
     def _apply(self, now: float, device: Consumer, target: float) -> float:
         settings = self.settings

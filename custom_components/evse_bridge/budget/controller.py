@@ -38,6 +38,8 @@ from .const import (
     CONF_MARGIN,
     CONF_MEASUREMENT,
     CONF_PHASES,
+    CONF_PRIORITY_HIGH,
+    CONF_PRIORITY_LOW,
     CONF_STALE_S,
     CONF_STRATEGY,
     CONF_WRITE_BUDGET,
@@ -82,6 +84,13 @@ class BudgetController:
         self.margin: float = float(config.get(CONF_MARGIN, 0.0))
         self.strategy = self.configured_strategy
         self.device_ids: list[str] = list(config[CONF_DEVICES])
+        #: Priority tier per managed device: high 2, unlisted 1, low 0.
+        self.priorities: dict[str, int] = {
+            **dict.fromkeys(config.get(CONF_PRIORITY_LOW, []), 0),
+            **dict.fromkeys(config.get(CONF_PRIORITY_HIGH, []), 2),
+        }
+        #: Boosted devices and until when (seconds of ``_now``).
+        self.boosts: dict[str, float] = {}
         self.stale_s = float(config.get(CONF_STALE_S, DEFAULT_STALE_S))
         self.write_budget = int(config.get(CONF_WRITE_BUDGET, DEFAULT_WRITE_BUDGET))
         self.period = timedelta(
@@ -139,6 +148,21 @@ class BudgetController:
         """Limits written in the last hour, decreases included."""
         self._forget_old_writes()
         return len(self._writes)
+
+    def boosted_until(self) -> dict[str, datetime]:
+        """Names of the boosted devices and when their boost ends."""
+        return {
+            self.names.get(key, key): dt_util.utc_from_timestamp(until)
+            for key, until in self.boosts.items()
+        }
+
+    async def async_boost(self, device_id: str, duration: timedelta) -> None:
+        """Give ``device_id`` up to its maximum for ``duration`` (zero ends a boost)."""
+        if duration:
+            self.boosts[device_id] = _now() + duration.total_seconds()
+        else:
+            self.boosts.pop(device_id, None)
+        await self.async_step()
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -244,6 +268,8 @@ class BudgetController:
             margin_w=self.to_w(self.margin),
             strategy=self.strategy,
         )
+        now = _now()
+        self.boosts = {key: until for key, until in self.boosts.items() if until > now}
         managed = {item.device_id: item for item in self._managed()}
         self.names = {key: item.name for key, item in managed.items()}
         consumers = []
@@ -259,6 +285,8 @@ class BudgetController:
                     measured_w=(power or 0.0) if item.online else None,
                     may_increase=self._may_increase(key, control.writes_per_hour),
                     pausable=control.pausable_fn(data),
+                    priority=self.priorities.get(key, 1),
+                    boosted=key in self.boosts,
                 )
             )
         self.measured_w = self._measured_w()

@@ -287,7 +287,8 @@ def _per_device(controller: BudgetController) -> dict[str, Any]:
         "allocations": {
             controller.names.get(key, key): round(watts)
             for key, watts in controller.allocations.items()
-        }
+        },
+        "boosted_until": controller.boosted_until(),
     }
 
 

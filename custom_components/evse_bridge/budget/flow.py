@@ -36,6 +36,8 @@ from .const import (
     CONF_MARGIN,
     CONF_MEASUREMENT,
     CONF_PHASES,
+    CONF_PRIORITY_HIGH,
+    CONF_PRIORITY_LOW,
     CONF_STALE_S,
     CONF_STRATEGY,
     CONF_WRITE_BUDGET,
@@ -45,7 +47,7 @@ from .const import (
 )
 
 
-def _controllable_models() -> list[DeviceFilterSelectorConfig]:
+def controllable_models() -> list[DeviceFilterSelectorConfig]:
     """Devices whose vendor declares a limit the budget may write (by registry model ID)."""
     models = sorted(
         {
@@ -106,7 +108,13 @@ def budget_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ),
             vol.Required(CONF_MARGIN, default=default(CONF_MARGIN, 0)): _number(0, 1000, 0.1),
             vol.Required(CONF_DEVICES, default=default(CONF_DEVICES, vol.UNDEFINED)): (
-                DeviceSelector(DeviceSelectorConfig(multiple=True, filter=_controllable_models()))
+                DeviceSelector(DeviceSelectorConfig(multiple=True, filter=controllable_models()))
+            ),
+            vol.Optional(CONF_PRIORITY_HIGH, default=default(CONF_PRIORITY_HIGH, [])): (
+                DeviceSelector(DeviceSelectorConfig(multiple=True, filter=controllable_models()))
+            ),
+            vol.Optional(CONF_PRIORITY_LOW, default=default(CONF_PRIORITY_LOW, [])): (
+                DeviceSelector(DeviceSelectorConfig(multiple=True, filter=controllable_models()))
             ),
             vol.Required(
                 CONF_STRATEGY, default=default(CONF_STRATEGY, Strategy.EQUAL.value)
