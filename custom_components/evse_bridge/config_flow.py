@@ -32,7 +32,7 @@ from yarl import URL
 
 from .budget.const import CONF_KIND, KIND_BUDGET
 from .budget.entities import is_budget_entry
-from .budget.flow import BudgetOptionsFlow, budget_schema
+from .budget.flow import BudgetOptionsFlow, budget_errors, budget_schema
 from .const import (
     CONF_AUTOMATIC_TITLE,
     CONF_FINGERPRINT,
@@ -93,11 +93,14 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """A site power budget: the measurement, the limit, the chargers it manages."""
-        if user_input is not None:
+        errors = {} if user_input is None else budget_errors(user_input)
+        if user_input is not None and not errors:
             return self.async_create_entry(
                 title="Site power budget", data={CONF_KIND: KIND_BUDGET, **user_input}
             )
-        return self.async_show_form(step_id=KIND_BUDGET, data_schema=budget_schema({}))
+        return self.async_show_form(
+            step_id=KIND_BUDGET, data_schema=budget_schema(user_input or {}), errors=errors
+        )
 
     async def _async_step_vendor(
         self, vendor: Vendor, user_input: dict[str, Any] | None

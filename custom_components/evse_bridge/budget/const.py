@@ -9,6 +9,8 @@ CONF_KIND: Final = "kind"
 KIND_BUDGET: Final = "site_budget"
 
 CONF_MEASUREMENT: Final = "measurement"
+#: Instead of the power measurement: a current sensor per phase (A).
+CONF_PHASE_CURRENTS: Final = "phase_currents"
 CONF_LIMIT: Final = "limit"
 CONF_LIMIT_UNIT: Final = "limit_unit"
 CONF_PHASES: Final = "phases"

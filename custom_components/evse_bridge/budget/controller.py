@@ -37,6 +37,7 @@ from .const import (
     CONF_LIMIT_UNIT,
     CONF_MARGIN,
     CONF_MEASUREMENT,
+    CONF_PHASE_CURRENTS,
     CONF_PHASES,
     CONF_PRIORITY_HIGH,
     CONF_PRIORITY_LOW,
@@ -74,7 +75,9 @@ class BudgetController:
         self.hass = hass
         self.entry = entry
         config: dict[str, Any] = {**entry.data, **entry.options}
-        self.measurement: str = config[CONF_MEASUREMENT]
+        #: A power sensor, or (empty) a current sensor per phase.
+        self.measurement: str = config.get(CONF_MEASUREMENT) or ""
+        self.phase_currents: list[str] = list(config.get(CONF_PHASE_CURRENTS) or [])
         self.limit_unit = LimitUnit(config[CONF_LIMIT_UNIT])
         self.phases = int(config[CONF_PHASES])
         #: The configured limit and strategy; an automation may set others at run time.
@@ -177,7 +180,9 @@ class BudgetController:
         """Step on measurement changes (at most every few seconds) and every period."""
         entry = self.entry
         entry.async_on_unload(
-            async_track_state_change_event(self.hass, [self.measurement], self._measurement_changed)
+            async_track_state_change_event(
+                self.hass, self.phase_currents or [self.measurement], self._measurement_changed
+            )
         )
         entry.async_on_unload(async_track_time_interval(self.hass, self._tick, self.period))
         self._schedule()
@@ -197,8 +202,9 @@ class BudgetController:
             self.hass, self.async_step(), f"evse_bridge site budget {self.entry.entry_id}"
         )
 
-    def _measured_w(self) -> float | None:
-        state = self.hass.states.get(self.measurement)
+    def _reading(self, entity_id: str) -> tuple[float, str | None] | None:
+        """A sensor's fresh value and unit; None if it is missing, unavailable or stale."""
+        state = self.hass.states.get(entity_id)
         if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
             return None
         if (dt_util.utcnow() - state.last_reported).total_seconds() > self.stale_s:
@@ -207,9 +213,30 @@ class BudgetController:
             value = float(state.state)
         except ValueError:
             return None
-        if state.attributes.get("unit_of_measurement") == UnitOfPower.KILO_WATT:
-            return value * 1000
-        return value
+        return value, state.attributes.get("unit_of_measurement")
+
+    def _measured_w(self) -> float | None:
+        if self.phase_currents:
+            return self._phase_currents_w()
+        reading = self._reading(self.measurement)
+        if reading is None:
+            return None
+        value, unit = reading
+        return value * 1000 if unit == UnitOfPower.KILO_WATT else value
+
+    def _phase_currents_w(self) -> float | None:
+        """The most loaded phase's current, as power on every phase.
+
+        The managed chargers draw on all phases alike: a limit per phase binds on the most
+        loaded one first.
+        """
+        readings = [self._reading(entity_id) for entity_id in self.phase_currents]
+        if any(reading is None for reading in readings):
+            return None
+        currents = [
+            value / 1000 if unit == "mA" else value for value, unit in filter(None, readings)
+        ]
+        return max(currents) * PHASE_VOLTAGE * self.phases
 
     def _managed(self) -> Iterator[Managed]:
         registry = dr.async_get(self.hass)

@@ -35,6 +35,7 @@ from .const import (
     CONF_LIMIT_UNIT,
     CONF_MARGIN,
     CONF_MEASUREMENT,
+    CONF_PHASE_CURRENTS,
     CONF_PHASES,
     CONF_PRIORITY_HIGH,
     CONF_PRIORITY_LOW,
@@ -73,6 +74,23 @@ def _number(minimum: float, maximum: float, step: float, unit: str | None = None
     )
 
 
+def _optional(defaults: Mapping[str, Any], key: str) -> vol.Optional:
+    """An optional field, suggesting what ``defaults`` has (it can be emptied again)."""
+    if defaults.get(key):
+        return vol.Optional(key, description={"suggested_value": defaults[key]})
+    return vol.Optional(key)
+
+
+def budget_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with the form: one measurement, a current sensor per phase."""
+    currents = user_input.get(CONF_PHASE_CURRENTS) or []
+    if bool(user_input.get(CONF_MEASUREMENT)) == bool(currents):
+        return {"base": "one_measurement"}
+    if currents and len(currents) != int(user_input[CONF_PHASES]):
+        return {CONF_PHASE_CURRENTS: "one_current_per_phase"}
+    return {}
+
+
 def budget_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     """The form, pre-filled with ``defaults`` (an entry's configuration)."""
 
@@ -88,9 +106,12 @@ def budget_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
     return vol.Schema(
         {
-            vol.Required(CONF_MEASUREMENT, default=default(CONF_MEASUREMENT, vol.UNDEFINED)): (
-                EntitySelector(
-                    EntitySelectorConfig(domain="sensor", device_class=SensorDeviceClass.POWER)
+            _optional(defaults, CONF_MEASUREMENT): EntitySelector(
+                EntitySelectorConfig(domain="sensor", device_class=SensorDeviceClass.POWER)
+            ),
+            _optional(defaults, CONF_PHASE_CURRENTS): EntitySelector(
+                EntitySelectorConfig(
+                    domain="sensor", device_class=SensorDeviceClass.CURRENT, multiple=True
                 )
             ),
             vol.Required(CONF_LIMIT, default=default(CONF_LIMIT, vol.UNDEFINED)): _number(
@@ -148,9 +169,14 @@ class BudgetOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The same form as the config flow's, pre-filled."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            errors = budget_errors(user_input)
+            if not errors:
+                return self.async_create_entry(data=user_input)
         entry = self.config_entry
         return self.async_show_form(
-            step_id="site_budget", data_schema=budget_schema({**entry.data, **entry.options})
+            step_id="site_budget",
+            data_schema=budget_schema(user_input or {**entry.data, **entry.options}),
+            errors=errors,
         )
