@@ -136,6 +136,14 @@ def _jain(values: list[float]) -> float:
     return sum(values) ** 2 / (len(values) * sum(v * v for v in values))
 
 
+def _may_increase(charger: Charger, t: float) -> bool:
+    """As the budget entry decides it: within the budget and what the device stands."""
+    writes = [up for at, up in charger.writes if t - at <= 3600]
+    if charger.writes_per_hour is not None and len(writes) >= charger.writes_per_hour:
+        return False
+    return sum(writes) < WRITE_BUDGET
+
+
 def _write(charger: Charger, t: float, allocation_w: float) -> None:
     """As the budget entry writes: rounded down to the step, increases within budget."""
     limit_a = math.floor(allocation_w / PHASE_W / charger.step_a + 1e-9) * charger.step_a
@@ -229,8 +237,7 @@ def run(name: str) -> Result:
                     maximum_w=c.maximum_w,
                     measured_w=c.draw_w,
                     pausable=c.pausable,
-                    may_increase=sum(1 for _, up in c.writes if up and t - _ <= 3600)
-                    < WRITE_BUDGET,
+                    may_increase=_may_increase(c, t),
                 )
                 for c in managed
             ],
