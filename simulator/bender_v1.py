@@ -19,7 +19,12 @@ import uuid
 from aiohttp import web
 
 from .bender_legacy import AUTH_STATE, CONN_STATE, OCPP_STATE, TYPE2_STATE
-from .bender_v1_controls import VARIANTS as CONTROL_VARIANTS, V1Settings, V1Whitelist
+from .bender_v1_controls import (
+    CURRENT_LIMIT_KEY,
+    VARIANTS as CONTROL_VARIANTS,
+    V1Settings,
+    V1Whitelist,
+)
 from .charging import ChargingCycle, Phase
 from .clock import SimClock
 from .device import SimDevice
@@ -144,6 +149,7 @@ class BenderV1Device(SimDevice):
         self.tag_type = tag_type
         self.tag_delay_s = tag_delay_s
         self.cycle = ChargingCycle(max_power_w=11000.0, offset_s=offset_s)
+        self.settings.on_change = self._setting_changed
         #: Active logging messages: ``{"type": "error"|"warning", "message": ...}``.
         self.messages: list[dict[str, str]] = []
         self.tokens_issued = 0
@@ -181,6 +187,12 @@ class BenderV1Device(SimDevice):
         if options:
             raise ValueError(f"unknown bender_v1 options {sorted(options)}")
         return device
+
+    def _setting_changed(self, key: str, value: Any) -> None:
+        """The operator current limit caps the charging power (at three phases)."""
+        if key == CURRENT_LIMIT_KEY and isinstance(value, int | float):
+            cycle = self.cycle
+            cycle.set_cap(value * cycle.voltage_v * cycle.phases, self.clock.now())
 
     @property
     def session_active(self) -> bool:

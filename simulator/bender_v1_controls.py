@@ -333,6 +333,8 @@ class V1Settings:
         self.writes = 0
         #: Keys written since the last (simulated) restart whose change needs a restart.
         self.reboot_pending: set[str] = set()
+        #: Told of every parameter a write changed (key, new value).
+        self.on_change: Callable[[str, Any], None] | None = None
 
     def add_routes(self, app: web.Application, prefix: str) -> None:
         """The plain and the validating write of this variant (``GET`` is the device's)."""
@@ -430,6 +432,8 @@ class V1Settings:
                 if parameter.get("reboot"):
                     self.reboot_pending.add(key)
                     reboot = True
+                if self.on_change is not None:
+                    self.on_change(key, value)
         self.writes += 1
         return web.json_response(
             {

@@ -17,14 +17,26 @@ ROOT = Path(__file__).parent.parent / "custom_components" / "evse_bridge"
 
 #: Bottom first. A module's layer is that of the longest prefix listed here.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("const", "compat", "api"),
+    ("const", "compat", "api", "budget.const", "budget.allocator"),
     ("contract",),
     ("sessions", "registry"),  # sessions: its pure core, history and tag pseudonyms
     ("writes", "vendors", "sessions.tracker"),
     ("sessions.action",),
     ("coordinator",),
+    ("budget",),  # the site power budget: its controller, entities and form
     ("entity", "targets", "diagnostics", "alerts"),
-    ("sensor", "binary_sensor", "switch", "number", "button", "event", "services", "config_flow"),
+    (
+        "sensor",
+        "binary_sensor",
+        "switch",
+        "number",
+        "button",
+        "event",
+        "select",
+        "services",
+        "budget.action",  # the boost action checks its caller like the vendors' actions
+        "config_flow",
+    ),
     ("",),  # the integration's __init__
 )
 #: Modules that must not import Home Assistant (or anything that does).
@@ -34,6 +46,7 @@ WITHOUT_HOME_ASSISTANT = (
     "sessions.history",
     "sessions.tags",
     "contract.records",
+    "budget.allocator",
 )
 
 

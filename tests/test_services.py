@@ -17,6 +17,8 @@ import voluptuous as vol
 import yaml
 
 from custom_components.evse_bridge import services
+from custom_components.evse_bridge.budget.action import SERVICE_BOOST
+from custom_components.evse_bridge.budget.flow import controllable_models
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.contract.site import device_model_id
 from custom_components.evse_bridge.sessions.action import SERVICE_GET_SESSIONS
@@ -164,6 +166,8 @@ def test_action_pickers_filter_on_what_the_vendors_declare() -> None:
     filters = _picker_filters()
     # get_sessions is every vendor's, for any of the integration's devices.
     assert filters.pop(SERVICE_GET_SESSIONS) == [{"integration": DOMAIN}]
+    # boost is the site power budget's, for every device a budget may manage.
+    assert filters.pop(SERVICE_BOOST) == controllable_models()
     assert set(filters) == {service.name for v in VENDORS.values() for service in v.services}
     for name, action_filter in filters.items():
         expected = sorted(_runs(name))
@@ -196,6 +200,8 @@ async def test_pickers_offer_only_devices_that_can_run_the_action(
                 for service in runtime.vendor.services
                 if not service.device_kinds or device.kind in service.device_kinds
             } | {SERVICE_GET_SESSIONS}
+            if {"integration": DOMAIN, "model_id": registered.model_id} in controllable_models():
+                can_run.add(SERVICE_BOOST)
             assert offers[registered.id] == can_run, (key, offers[registered.id])
     assert len(offers) == len(registry.devices)
     station = get_device(hass, f"{DEFAULT_ORGANIZATION}_station_KEMAC-0001")

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from custom_components.evse_bridge import platform_of
+from custom_components.evse_bridge.budget.action import SERVICE_BOOST
 from custom_components.evse_bridge.contract.commands import LastCommandSensorDescription
 from custom_components.evse_bridge.contract.descriptions import EvseBridgeButtonEntityDescription
 from custom_components.evse_bridge.contract.vendor import Vendor
@@ -113,6 +114,7 @@ def test_actions_translated_and_iconed(language: str) -> None:
     actions = yaml.safe_load((COMPONENT / "services.yaml").read_text("utf-8"))
     offered = {service.name for vendor in VENDORS.values() for service in vendor.services}
     offered.add(SERVICE_GET_SESSIONS)  # every vendor's, registered by sessions.py
+    offered.add(SERVICE_BOOST)  # the site power budget's
     assert set(actions) == offered
     for name, action in actions.items():
         assert strings[name]["name"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -18,8 +18,11 @@ from homeassistant.helpers.typing import ConfigType
 # A vendor module imports one platform (event) anyway; with some platforms imported and
 # others not, two entries forwarding at once made Home Assistant import the rest inside
 # the event loop ("Detected blocking call to import_module ... async_forward_entry_setups").
-from . import binary_sensor, button, event, number, sensor, switch  # noqa: F401
+from . import binary_sensor, button, event, number, select, sensor, switch  # noqa: F401
 from .alerts import ChargePointAlerts, async_delete_entry_issues
+from .budget.action import async_setup_boost
+from .budget.controller import BudgetController
+from .budget.entities import BUDGET_PLATFORMS, is_budget_entry
 from .const import CONF_VENDOR, CONFIG_MINOR_VERSION, CONFIG_VERSION, DOMAIN
 from .contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
@@ -58,7 +61,9 @@ def platform_of(description: EvseBridgeEntityDescription) -> Platform:
 
 
 def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
-    """The platforms the entry's vendor has entities for."""
+    """The platforms the entry's vendor has entities for (a budget entry: its own)."""
+    if is_budget_entry(entry):
+        return BUDGET_PLATFORMS
     vendor = VENDORS[entry.data[CONF_VENDOR]]
     return sorted({platform_of(description) for description in vendor.descriptions})
 
@@ -66,6 +71,7 @@ def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:
     """Register the actions once, for every entry."""
     async_setup_services(hass)
+    async_setup_boost(hass)
     return True
 
 
@@ -73,7 +79,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry)
     """Migrate an entry stored by an earlier version; the vendor says how."""
     if entry.version > CONFIG_VERSION:
         return False
-    if entry.minor_version < CONFIG_MINOR_VERSION:
+    if entry.minor_version < CONFIG_MINOR_VERSION and not is_budget_entry(entry):
         vendor = VENDORS[entry.data[CONF_VENDOR]]
         if vendor.async_migrate_entry is not None:
             await vendor.async_migrate_entry(hass, entry)
@@ -83,6 +89,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry)
 
 async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> bool:
     """Connect to the device(s), fetch once, then set up the platforms."""
+    if is_budget_entry(entry):
+        return await _async_setup_budget(hass, entry)
     vendor = VENDORS[entry.data[CONF_VENDOR]]
     site = vendor.create_site(hass, entry)
     sessions = SessionTracker(hass, entry, site, vendor.descriptions)
@@ -119,10 +127,25 @@ async def _async_entry_updated(hass: HomeAssistant, entry: EvseBridgeConfigEntry
     await entry.runtime_data.sessions.async_pseudonymise_tags()
 
 
+async def _async_setup_budget(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """A site power budget: its Site device's entities, then its control loop."""
+    controller = BudgetController(hass, entry)
+    entry.runtime_data = controller
+    await hass.config_entries.async_forward_entry_setups(entry, BUDGET_PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
+    controller.async_start()
+    return True
+
+
+async def _async_reload(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The budget's options changed."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> bool:
     """Unload the platforms and log out."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
-    if unloaded:
+    if unloaded and not is_budget_entry(entry):
         await entry.runtime_data.writes.async_shutdown()
         await entry.runtime_data.sessions.async_unload()
         await entry.runtime_data.site.async_close()
@@ -150,6 +173,8 @@ async def async_remove_config_entry_device(
     An entry that is not loaded reports nothing: its devices may go (one the site
     still has is registered again when the entry is set up).
     """
+    if is_budget_entry(entry):
+        return False
     if entry.state is not ConfigEntryState.LOADED:
         return True
     runtime = entry.runtime_data

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .budget.entities import async_setup_budget_platform
 from .contract.descriptions import (
     EvseBridgeBinarySensorEntityDescription,
 )
@@ -30,6 +32,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors the entry's vendor describes."""
+    if async_setup_budget_platform(entry, async_add_entities, Platform.BINARY_SENSOR):
+        return
     async_add_device_entities(
         entry,
         async_add_entities,

@@ -32,6 +32,9 @@ import voluptuous as vol
 from yarl import URL
 
 from .alerts import CONF_ALERT_DELAY, DEFAULT_ALERT_DELAY_MIN, MAX_ALERT_DELAY_MIN
+from .budget.const import CONF_KIND, KIND_BUDGET
+from .budget.entities import is_budget_entry
+from .budget.flow import BudgetOptionsFlow, budget_errors, budget_schema
 from .const import (
     CONF_AUTOMATIC_TITLE,
     CONF_FINGERPRINT,
@@ -86,12 +89,27 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        """How sessions show RFID tags."""
+        """How sessions show RFID tags; a site power budget: its whole configuration."""
+        if is_budget_entry(config_entry):
+            return BudgetOptionsFlow()
         return EvseBridgeOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Let the user pick the vendor API."""
-        return self.async_show_menu(step_id="user", menu_options=list(VENDORS))
+        return self.async_show_menu(step_id="user", menu_options=[*VENDORS, KIND_BUDGET])
+
+    async def async_step_site_budget(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A site power budget: the measurement, the limit, the chargers it manages."""
+        errors = {} if user_input is None else budget_errors(user_input)
+        if user_input is not None and not errors:
+            return self.async_create_entry(
+                title="Site power budget", data={CONF_KIND: KIND_BUDGET, **user_input}
+            )
+        return self.async_show_form(
+            step_id=KIND_BUDGET, data_schema=budget_schema(user_input or {}), errors=errors
+        )
 
     async def _async_step_vendor(
         self, vendor: Vendor, user_input: dict[str, Any] | None

@@ -16,6 +16,7 @@ from homeassistant.components.diagnostics import REDACTED
 from homeassistant.const import CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
+from .budget.entities import budget_diagnostics, is_budget_entry
 from .coordinator import (
     EvseBridgeConfigEntry,
 )
@@ -92,6 +93,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: EvseBridgeConfigEntry
 ) -> dict[str, Any]:
     """Everything a bug report needs to correct a vendor assumption."""
+    if is_budget_entry(entry):
+        return budget_diagnostics(entry)
     runtime = entry.runtime_data
     to_redact = set(runtime.vendor.secret_fields) | runtime.vendor.redact
     coordinator = runtime.coordinator

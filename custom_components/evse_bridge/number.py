@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from homeassistant.components.number import NumberDeviceClass, NumberEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .budget.entities import async_setup_budget_platform
 from .contract.descriptions import (
     EvseBridgeNumberEntityDescription,
 )
@@ -37,6 +39,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the numbers the entry's vendor describes."""
+    if async_setup_budget_platform(entry, async_add_entities, Platform.NUMBER):
+        return
     async_add_device_entities(
         entry, async_add_entities, EvseBridgeNumberEntityDescription, EvseBridgeNumber
     )

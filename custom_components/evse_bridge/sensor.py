@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import SensorEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .budget.entities import async_setup_budget_platform
 from .contract.commands import (
     LastCommandSensorDescription,
 )
@@ -45,6 +47,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors the entry's vendor describes."""
+    if async_setup_budget_platform(entry, async_add_entities, Platform.SENSOR):
+        return
     async_add_device_entities(entry, async_add_entities, EvseBridgeSensorEntityDescription, _sensor)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .budget.entities import async_setup_budget_platform
 from .contract.descriptions import (
     EvseBridgeSwitchEntityDescription,
 )
@@ -33,6 +35,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the switches the entry's vendor describes."""
+    if async_setup_budget_platform(entry, async_add_entities, Platform.SWITCH):
+        return
     async_add_device_entities(
         entry, async_add_entities, EvseBridgeSwitchEntityDescription, EvseBridgeSwitch
     )

@@ -8,6 +8,7 @@ from homeassistant.core import ServiceCall
 from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
 from homeassistant.helpers import entity_registry as er
 
+from .budget.entities import is_budget_entry
 from .compat import config_entry_ids, get_device
 from .const import DOMAIN
 from .contract.site import DeviceData
@@ -46,7 +47,8 @@ def resolve_target(
         candidate_entries = {entry_id} if entry_id else set()
     for candidate in candidate_entries:
         entry: EvseBridgeConfigEntry | None = hass.config_entries.async_get_entry(candidate)
-        if entry is None or entry.domain != DOMAIN:
+        if entry is None or entry.domain != DOMAIN or is_budget_entry(entry):
+            # A site power budget has no chargers of its own to act on.
             continue
         if entry.state is not ConfigEntryState.LOADED:
             raise ServiceValidationError(

@@ -9,7 +9,10 @@ of a vendor action that declares a ``write_target``, goes through the entry's
   known) is not sent again;
 - at most one write per target per interval (``write_interval`` option, default
   ``DEFAULT_WRITE_INTERVAL_S``); a write that comes sooner waits for the end of
-  the interval, and the last value requested by then is the one sent.
+  the interval, and the last value requested by then is the one sent;
+- an ``urgent`` write (a decrease the site power budget needs to stay under the
+  building's limit) is sent at once, replacing a write that waits: safety is never
+  delayed by coalescing.
 
 A write sent at once raises its errors to the caller; a deferred write can only
 log them (the caller has returned) and refreshes the entry's data either way.
@@ -117,14 +120,24 @@ class WriteCoalescer:
         send: Send,
         *,
         current: Hashable = UNKNOWN,
+        urgent: bool = False,
     ) -> WriteOutcome:
         """Send ``value`` to ``target`` now, later, or not at all (see the module doc).
 
         ``current`` is what the device reported for the target since our last write,
-        where known: a value that was changed elsewhere is written again.
+        where known: a value that was changed elsewhere is written again. An ``urgent``
+        write is sent now, whatever the interval, and drops a write waiting for it.
         """
         self.stats.requested += 1
         state = self._targets.setdefault(target, _Target())
+        if urgent:
+            if state.timer is not None:
+                state.timer()
+            if state.pending_send is not None:
+                self.stats.superseded += 1
+            state.pending_value, state.pending_send, state.timer = UNKNOWN, None, None
+            await self._send(state, value, send, dt_util.utcnow())
+            return WriteOutcome.SENT
         if state.pending_send is not None:
             # The last value requested within the interval wins.
             self.stats.superseded += 1

@@ -29,6 +29,7 @@ from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.typing import StateType
 
+from .limits import LimitControl
 from .site import DeviceData
 
 
@@ -89,6 +90,8 @@ class EvseBridgeNumberEntityDescription[D = Any, S = Any](
     max_fn: Callable[[D], float] | None = None
     unit_fn: Callable[[D], str | None] | None = None
     device_class_fn: Callable[[D], NumberDeviceClass | None] | None = None
+    #: Set when the number is a limit the site power budget may write.
+    limit_control: LimitControl[D] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

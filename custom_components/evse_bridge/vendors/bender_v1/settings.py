@@ -18,12 +18,18 @@ from ...api.errors import secrets_scrubbed
 from ...api.parsing import to_float
 from ...contract.descriptions import EvseBridgeNumberEntityDescription
 from ...contract.fields import finite_number
+from ...contract.limits import LimitControl, LimitUnit
 from ...contract.site import DeviceData
 from ...contract.vendor import EntryContext, VendorService
 from .refusals import controller_name, refused
 from .site import BenderV1Data, BenderV1Site, v1_site
 
 ATTR_PARAMS = "params"
+#: The site power budget pauses a session below 6 A (IEC 61851) rather than throttle it.
+MINIMUM_CHARGING_A = 6.0
+#: The controller keeps its settings in flash: the budget raises the limit at most this
+#: often per hour (a decrease to stay under the building's limit is always written).
+LIMIT_WRITES_PER_HOUR = 4
 ATTR_SETTINGS = "settings"
 #: Bounds from the document's key-value store (the settings' own are not given): at most
 #: 1000 pairs, keys of 256 characters, values of 1000.
@@ -145,6 +151,27 @@ async def _set_current_limit(site: BenderV1Site, device: DeviceData, value: floa
         await site.controls.async_set(name, {limit.key: number})
 
 
+def _integer(limit: SettingParameter) -> bool:
+    return str(limit.meta.get("type", "")).lower().startswith(("int", "uint"))
+
+
+def _power_w(data: BenderV1Data) -> float | None:
+    transaction = data.state.transaction
+    return None if transaction is None else transaction.power_w
+
+
+#: The current limit, as the site power budget writes it: within the meta's range.
+CURRENT_LIMIT = LimitControl[BenderV1Data](
+    unit_fn=lambda _: LimitUnit.AMPERE,
+    minimum_fn=lambda data: max(MINIMUM_CHARGING_A, _limit(data).minimum or 0.0),
+    maximum_fn=lambda data: _limit(data).maximum or 80.0,
+    power_fn=_power_w,
+    pausable_fn=lambda data: not _limit(data).minimum,
+    step_fn=lambda data: 1.0 if _integer(_limit(data)) else 0.1,
+    writes_per_hour=LIMIT_WRITES_PER_HOUR,
+)
+
+
 def current_limit_number(
     kind: str,
 ) -> EvseBridgeNumberEntityDescription[BenderV1Data, BenderV1Site]:
@@ -162,4 +189,5 @@ def current_limit_number(
         set_fn=_set_current_limit,
         min_fn=lambda data: _limit(data).minimum or 0.0,
         max_fn=lambda data: _limit(data).maximum or 80.0,
+        limit_control=CURRENT_LIMIT,
     )

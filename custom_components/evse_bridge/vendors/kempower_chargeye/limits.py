@@ -21,6 +21,7 @@ from ...contract.descriptions import (
     EvseBridgeButtonEntityDescription,
     EvseBridgeNumberEntityDescription,
 )
+from ...contract.limits import LimitControl, LimitUnit as BudgetUnit
 from ...contract.site import DeviceData
 from .model import CONNECTOR, ConnectorData, StationData
 from .site import ChargEyeSite
@@ -29,6 +30,10 @@ from .site import ChargEyeSite
 FALLBACK_MAX_A = 63.0
 FALLBACK_MAX_KW = 600.0
 AC_PHASE_VOLTAGE = 230.0
+#: The site power budget pauses an AC session below 6 A (IEC 61851) and a DC one below
+#: this power, rather than throttling it further.
+AC_MINIMUM_A = 6.0
+DC_MINIMUM_KW = 5.0
 
 type LimitedData = StationData | ConnectorData
 
@@ -65,6 +70,23 @@ def _limit_value(data: LimitedData) -> float | None:
     return data.power_limit
 
 
+def _power_w(data: LimitedData) -> float | None:
+    if isinstance(data, ConnectorData):
+        kw = data.connector.power_kw
+    else:
+        kw = data.station.current_power_kw
+    return None if kw is None else kw * 1000
+
+
+#: The station's and connector's limit, as the site power budget writes it.
+BUDGET_LIMIT = LimitControl[LimitedData](
+    unit_fn=lambda data: BudgetUnit.AMPERE if _is_ampere(data) else BudgetUnit.KILOWATT,
+    minimum_fn=lambda data: AC_MINIMUM_A if _is_ampere(data) else DC_MINIMUM_KW,
+    maximum_fn=limit_rating,
+    power_fn=_power_w,
+)
+
+
 async def _set_limit(site: ChargEyeSite, device: DeviceData, value: float) -> None:
     await site.async_set_power_limit(device, value)
 
@@ -99,6 +121,7 @@ def _limit_number[D: LimitedData](
     kind: str,
     value_fn: Callable[[D], float | None],
     set_fn: Callable[[ChargEyeSite, DeviceData, float], Awaitable[None]],
+    limit_control: LimitControl[D] | None = None,
     **conditions: Unpack[_LimitConditions[D]],
 ) -> EvseBridgeNumberEntityDescription[D, ChargEyeSite]:
     """A limit typed in a box, from 0 to the rating, in the unit the station is limited in."""
@@ -114,6 +137,7 @@ def _limit_number[D: LimitedData](
         max_fn=limit_rating,
         unit_fn=_limit_unit,
         device_class_fn=_limit_device_class,
+        limit_control=limit_control,
         **conditions,
     )
 
@@ -133,6 +157,7 @@ def limit_numbers(
             kind,
             _limit_value,
             _set_limit,
+            BUDGET_LIMIT,
             exists_fn=_limited_in(ampere=ampere),
         )
         for translation_key, ampere in (("current_limit", True), ("power_limit", False))

@@ -25,6 +25,7 @@ from ...contract.descriptions import (
     EvseBridgeSensorEntityDescription,
     EvseBridgeSwitchEntityDescription,
 )
+from ...contract.limits import LimitControl, LimitUnit
 from ...contract.overview import (
     ChargePointStatus,
     charge_point_problem,
@@ -236,6 +237,30 @@ def _reduction_device_class(data: EvceZoneData) -> NumberDeviceClass:
     return NumberDeviceClass.CURRENT
 
 
+def _zone_limit_unit(data: EvceZoneData) -> LimitUnit:
+    if data.reduction_type is EvceReductionType.POWER:
+        return LimitUnit.KILOWATT
+    return LimitUnit.AMPERE
+
+
+def _zone_minimum(data: EvceZoneData) -> float:
+    """One station charging at 6 A per phase (IEC 61851), in the zone's unit."""
+    if data.reduction_type is EvceReductionType.POWER:
+        return round(6 * 230 * 3 / 1000, 2)
+    return 6.0
+
+
+#: The site power budget limits a zone as a whole: one reduction, the hub shares it out.
+ZONE_LIMIT = LimitControl[EvceZoneData](
+    unit_fn=_zone_limit_unit,
+    minimum_fn=_zone_minimum,
+    maximum_fn=reduction_max,
+    power_fn=lambda data: data.status.power_w,
+    setting_fn=lambda data, limit: max(0.0, round(reduction_max(data) - limit, 1)),
+    group=True,
+)
+
+
 async def _set_reduction(site: EvceSite, device: DeviceData, value: float) -> None:
     data: EvceZoneData = device.data
     await site.client.set_zone_reduction(data.zone.id, value, data.reduction_type)
@@ -277,6 +302,7 @@ ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         max_fn=reduction_max,
         unit_fn=_reduction_unit,
         device_class_fn=_reduction_device_class,
+        limit_control=ZONE_LIMIT,
     ),
 )
 

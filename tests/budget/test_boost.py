@@ -1,0 +1,149 @@
+"""Priority tiers and the boost action, on the simulated EVCE hub's two zones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.auth.models import User
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.evse_bridge.const import DOMAIN
+from simulator.schneider_evce import EvceDevice
+
+from .test_evce_zones import GRID, setup_budget, step, zone_device_ids, zone_limits
+
+
+@pytest.fixture(autouse=True)
+def no_other_load(hass: HomeAssistant) -> None:
+    hass.states.async_set(GRID, "0", {"unit_of_measurement": "W"})
+
+
+async def boost(
+    hass: HomeAssistant, device_id: str, minutes: int, context: Context | None = None
+) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "boost",
+        {"device_id": device_id, "duration": minutes},
+        blocking=True,
+        context=context,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_the_high_tier_is_served_first(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: EvceDevice
+) -> None:
+    """Priority strategy, Parking A high: it gets all but Parking B's minimum (6 A)."""
+    zone_a, zone_b = zone_device_ids(hass, loaded_entry)
+    await setup_budget(hass, loaded_entry, strategy="priority", priority_high=[zone_a])
+    assert zone_limits(hub) == [94.0, 6.0]
+
+
+async def test_the_low_tier_is_served_last(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: EvceDevice
+) -> None:
+    zone_a, zone_b = zone_device_ids(hass, loaded_entry)
+    await setup_budget(hass, loaded_entry, strategy="priority", priority_low=[zone_a])
+    assert zone_limits(hub) == [6.0, 94.0]
+
+
+async def test_a_boost_serves_one_zone_first_for_its_time(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: EvceDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Parking B boosted for an hour: A drops at once, B ramps; both equal again after."""
+    zone_a, zone_b = zone_device_ids(hass, loaded_entry)
+    await setup_budget(hass, loaded_entry)
+    assert zone_limits(hub) == [50.0, 50.0]
+
+    started = dt_util.utcnow()
+    await boost(hass, zone_b, 60)
+    # The decrease is written at once, the increase after the increase delay (30 s).
+    assert zone_limits(hub) == [6.0, 50.0]
+    allocated = hass.states.get("sensor.site_allocated_in_total")
+    assert allocated.attributes["boosted_until"] == {"Parking B": started + timedelta(hours=1)}
+    await step(hass, freezer, 31)
+    await step(hass, freezer, 1)
+    assert zone_limits(hub) == [6.0, 94.0]
+    # The simulated hub's zone A goes on drawing more than 6 A: reported, and taken from B.
+    await step(hass, freezer, 60)
+    degraded = hass.states.get("binary_sensor.site_budget_degraded")
+    assert degraded.attributes["not_following"] == ["Parking A"]
+    assert zone_limits(hub)[1] < 94.0
+
+    # The hour is over: B drops at once, A ramps back.
+    await step(hass, freezer, 3600 - 92)
+    assert zone_limits(hub) == [6.0, 50.0]
+    assert hass.states.get("sensor.site_allocated_in_total").attributes["boosted_until"] == {}
+    await step(hass, freezer, 31)
+    await step(hass, freezer, 1)
+    assert zone_limits(hub) == [50.0, 50.0]
+    # A's share covers what it draws again: it follows.
+    assert hass.states.get("binary_sensor.site_budget_degraded").state == "off"
+
+
+async def test_a_boost_of_zero_minutes_ends_it(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: EvceDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    zone_a, zone_b = zone_device_ids(hass, loaded_entry)
+    await setup_budget(hass, loaded_entry)
+    await boost(hass, zone_a, 120)
+    assert zone_limits(hub) == [50.0, 6.0]
+    await boost(hass, zone_a, 0)
+    # A drops back at once; B ramps up after the increase delay.
+    assert zone_limits(hub) == [50.0, 6.0]
+    await step(hass, freezer, 31)
+    await step(hass, freezer, 1)
+    assert zone_limits(hub) == [50.0, 50.0]
+    assert hass.states.get("sensor.site_allocated_in_total").attributes["boosted_until"] == {}
+
+
+async def test_only_managed_chargers_are_boosted(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A station of a managed zone is not managed itself: a translated error says so."""
+    await setup_budget(hass, loaded_entry)
+    site = loaded_entry.runtime_data.site
+    station = next(
+        device
+        for key in loaded_entry.runtime_data.coordinator.data.devices
+        if key.startswith("station")
+        and (device := dr.async_get(hass).async_get_device({site.registry_identifier(key)}))
+    )
+    with pytest.raises(ServiceValidationError) as caught:
+        await boost(hass, station.id, 60)
+    assert caught.value.translation_key == "budget_not_managed"
+    assert caught.value.translation_placeholders == {"target": station.name}
+
+
+async def test_a_user_who_may_not_control_the_charger_may_not_boost_it(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: EvceDevice, hass_read_only_user: User
+) -> None:
+    zone_a, _ = zone_device_ids(hass, loaded_entry)
+    await setup_budget(hass, loaded_entry)
+    with pytest.raises(Unauthorized):
+        await boost(hass, zone_a, 60, Context(user_id=hass_read_only_user.id))
+    assert zone_limits(hub) == [50.0, 50.0]
+
+
+@pytest.mark.parametrize("minutes", [-1, 721])
+async def test_a_boost_is_bounded(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, minutes: int
+) -> None:
+    zone_a, _ = zone_device_ids(hass, loaded_entry)
+    await setup_budget(hass, loaded_entry)
+    with pytest.raises(vol.Invalid):
+        await boost(hass, zone_a, minutes)
