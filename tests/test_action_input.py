@@ -114,6 +114,7 @@ HOSTILE: dict[str, dict[str, tuple[Any, ...]]] = {
     },
     "change_availability": {"reason": (LONG,)},
     "set_charging_profile": {"profile": ({"id": LONG}, {"id": float("nan")})},
+    "clear_charging_profile": {"charging_profile_id": (*NUMBERS, 2**31)},
     "remote_start": {"connector": (*NUMBERS, 17, 0), "id_tag": (LONG, "a b")},
     "remote_stop": {"connector": NUMBERS, "transaction_id": (*NUMBERS, 2**31, TRAVERSAL)},
     "set_zone_reduction": {
