@@ -22,7 +22,8 @@ import statistics
 import time
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 import pytest
 
 from custom_components.evse_bridge.contract.site import SiteData
@@ -159,7 +160,7 @@ async def test_polling_cost(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-LOOP_CASES = [(_chargeye, 1000, 10)]
+LOOP_CASES = [(_evce, 300, 10), (_chargeye, 1000, 10)]
 
 
 @pytest.mark.parametrize(("factory", "size", "polls"), LOOP_CASES)
@@ -171,7 +172,10 @@ async def test_event_loop_time_per_poll(
     size: int,
     polls: int,
 ) -> None:
-    """Time the coordinator's refresh (entity updates included) on data already fetched."""
+    """Time the coordinator's refresh (entity updates included) on data already fetched.
+
+    Entities written per poll: the state changes the refresh caused.
+    """
     case = factory(size, 1)
     entry, device, clock = await add_entry(hass, start_simulator, case, case.name)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -186,19 +190,26 @@ async def test_event_loop_time_per_poll(
 
     site.async_fetch = replay  # type: ignore[method-assign]
     durations: list[float] = []
+    writes: list[int] = []
+    changed: list[Event[EventStateChangedData]] = []
+    stop_counting = hass.bus.async_listen(EVENT_STATE_CHANGED, changed.append)
     for _ in range(polls):
         freezer.tick(timedelta(seconds=case.interval_s))
         clock.advance(case.interval_s)
         fetched.append(await fetch())
+        changed.clear()
         gc.collect()
         start = _WALL_CLOCK["now"]()
         await coordinator.async_refresh()
         await hass.async_block_till_done()
         durations.append(_WALL_CLOCK["now"]() - start)
+        writes.append(len(changed))
         assert coordinator.last_update_success
+    stop_counting()
     LOOP_RESULTS.append(
         f"| {case.name} | {len(coordinator.data.devices)} | {len(hass.states.async_entity_ids())} "
-        f"| {polls} | {statistics.median(durations) * 1000:.1f} | {max(durations) * 1000:.1f} |"
+        f"| {polls} | {statistics.median(durations) * 1000:.1f} | {max(durations) * 1000:.1f} "
+        f"| {statistics.median(writes):.0f} | {max(writes)} |"
     )
     site.async_fetch = fetch  # type: ignore[method-assign]
     await hass.config_entries.async_unload(entry.entry_id)
@@ -211,7 +222,16 @@ def report() -> Iterator[None]:
     if LOOP_RESULTS:
         print_table(
             "Event-loop time per poll, HTTP exchange excluded (this machine's)",
-            ("case", "devices", "entities", "polls", "median ms", "max ms"),
+            (
+                "case",
+                "devices",
+                "entities",
+                "polls",
+                "median ms",
+                "max ms",
+                "median entities written",
+                "max entities written",
+            ),
             LOOP_RESULTS,
         )
     if not RESULTS:
