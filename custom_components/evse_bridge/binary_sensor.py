@@ -58,3 +58,9 @@ class EvseBridgeBinarySensor(EvseBridgeEntity, BinarySensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.data)
+
+    def _source(self) -> tuple[Any, ...]:
+        """Availability, state and attributes: the rest of the state is the description's."""
+        if not self.available:
+            return (False,)
+        return (True, self.is_on, self.extra_state_attributes)

@@ -29,6 +29,10 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
     entity_description: EvseBridgeEntityDescription
     #: What the entity showed at its last state write (see ``_shown``).
     _last_shown: tuple[Any, ...] | None = None
+    #: What the entity's state followed from at its last write or check (see ``_source``).
+    _last_source: tuple[Any, ...] | None = None
+    #: ``_shown`` and ``_source`` of the poll being written, computed already.
+    _writing: tuple[tuple[Any, ...], tuple[Any, ...] | None] | None = None
 
     def __init__(
         self,
@@ -72,21 +76,39 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
             self.device_class,
         )
 
+    def _source(self) -> tuple[Any, ...] | None:
+        """What ``_shown`` follows from, where that is cheaper to get; None where it is not.
+
+        A platform whose state depends on nothing but its availability and what its
+        description reads from the device data returns those: when they equal the last
+        ones, ``_shown`` (Home Assistant's state, unit and attribute logic) is not run.
+        """
+        return None
+
     @callback
     def _async_write_ha_state(self) -> None:
         """Write the state and remember what it showed (every write, whoever asked for it).
 
         Home Assistant's own hook: ``async_write_ha_state`` is final in newer releases.
         """
-        self._last_shown = self._shown()
+        self._last_shown, self._last_source = self._writing or (self._shown(), self._source())
         super()._async_write_ha_state()
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state only when the poll changed what the entity shows."""
-        if self._shown() == self._last_shown:
+        source = self._source()
+        if source is not None and source == self._last_source:
             return
-        self.async_write_ha_state()
+        shown = self._shown()
+        if shown == self._last_shown:
+            self._last_source = source
+            return
+        self._writing = shown, source
+        try:
+            self.async_write_ha_state()
+        finally:
+            self._writing = None
 
     @property
     def device_name(self) -> str:

@@ -85,6 +85,12 @@ class EvseBridgeSensor(EvseBridgeEntity, SensorEntity):
             return None
         return self.entity_description.attributes_fn(self.data)
 
+    def _source(self) -> tuple[Any, ...]:
+        """Availability, value and attributes: the rest of the state is the description's."""
+        if not self.available:
+            return (False,)
+        return (True, self.native_value, self.extra_state_attributes)
+
 
 class DeliveredEnergySensor(EvseBridgeEntity, SensorEntity):
     """Energy delivered since the integration was added, from the sessions it saw."""

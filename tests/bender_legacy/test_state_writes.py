@@ -14,6 +14,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from simulator.bender_legacy import LegacyDevice
+from simulator.clock import SimClock
+
+from .conftest import binary_state, sensor_state
 
 
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
@@ -97,3 +100,60 @@ async def test_availability_change_is_written(
     await _poll(hass, freezer)
     assert len(writes) == enabled
     assert all(event.data["new_state"].state != STATE_UNAVAILABLE for event in writes)
+
+
+async def test_new_error_writes_the_error_sensor_and_the_problem(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device: LegacyDevice,
+    writes: list[Event],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    device.errors = ["rcmb_error"]
+    await _poll(hass, freezer)
+    written = {event.data["entity_id"]: event.data["new_state"] for event in writes}
+    assert {entity_id.split(".")[0] for entity_id in written} == {"sensor", "binary_sensor"}
+    errors = written[sensor_state(hass, "errors").entity_id]
+    assert (errors.state, errors.attributes["errors"]) == ("1", ["rcmb_error"])
+    problem = written[binary_state(hass, "errors_problem").entity_id]
+    assert (problem.state, problem.attributes["errors"]) == ("on", ["rcmb_error"])
+    assert len(writes) == 2
+
+    device.errors = ["rcmb_error", "rcd_error"]
+    writes.clear()
+    await _poll(hass, freezer)
+    # The problem stays on, its attributes changed: written too.
+    assert sorted(event.data["new_state"].state for event in writes) == ["2", "on"]
+
+
+async def test_a_unit_the_user_chose_is_kept_by_later_polls(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    clock: SimClock,
+    writes: list[Event],
+) -> None:
+    coordinator = loaded_entry.runtime_data.coordinator
+    meter = sensor_state(hass, "meter_wh")
+    assert meter.attributes["unit_of_measurement"] == "kWh"
+    er.async_get(hass).async_update_entity_options(
+        meter.entity_id, "sensor", {"unit_of_measurement": "Wh"}
+    )
+    await hass.async_block_till_done()
+    converted = hass.states.get(meter.entity_id)
+    assert converted is not None
+    assert converted.attributes["unit_of_measurement"] == "Wh"
+    assert float(converted.state) == pytest.approx(float(meter.state) * 1000)
+    writes.clear()
+
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert writes == []
+
+    clock.advance(15)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    after = hass.states.get(meter.entity_id)
+    assert after is not None
+    assert after.attributes["unit_of_measurement"] == "Wh"
+    assert float(after.state) > float(converted.state)
+    assert meter.entity_id in {event.data["entity_id"] for event in writes}
