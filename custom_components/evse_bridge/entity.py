@@ -29,10 +29,11 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
     entity_description: EvseBridgeEntityDescription
     #: What the entity showed at its last state write (see ``_shown``).
     _last_shown: tuple[Any, ...] | None = None
-    #: What the entity's state followed from at its last write or check (see ``_source``).
+    #: What the entity's state followed from at its last write (see ``_source``).
     _last_source: tuple[Any, ...] | None = None
-    #: ``_shown`` and ``_source`` of the poll being written, computed already.
-    _writing: tuple[tuple[Any, ...], tuple[Any, ...] | None] | None = None
+    #: ``_shown`` (or None where ``_source`` decides) and ``_source`` of the poll being
+    #: written, computed already.
+    _writing: tuple[tuple[Any, ...] | None, tuple[Any, ...] | None] | None = None
 
     def __init__(
         self,
@@ -77,11 +78,14 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         )
 
     def _source(self) -> tuple[Any, ...] | None:
-        """What ``_shown`` follows from, where that is cheaper to get; None where it is not.
+        """What the entity's state follows from, where that is cheaper to get; else None.
 
         A platform whose state depends on nothing but its availability and what its
-        description reads from the device data returns those: when they equal the last
-        ones, ``_shown`` (Home Assistant's state, unit and attribute logic) is not run.
+        description reads from the device data (value, attributes) returns those; its unit,
+        device class and options come from the description and the entity registry, whose
+        changes write the state themselves. Such an entity is written when its source
+        changed, without running ``_shown`` (Home Assistant's state, unit and attribute
+        logic, which the write runs anyway).
         """
         return None
 
@@ -91,19 +95,25 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
 
         Home Assistant's own hook: ``async_write_ha_state`` is final in newer releases.
         """
-        self._last_shown, self._last_source = self._writing or (self._shown(), self._source())
+        if self._writing is not None:
+            self._last_shown, self._last_source = self._writing
+        else:
+            self._last_source = self._source()
+            self._last_shown = self._shown() if self._last_source is None else None
         super()._async_write_ha_state()
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state only when the poll changed what the entity shows."""
         source = self._source()
-        if source is not None and source == self._last_source:
-            return
-        shown = self._shown()
-        if shown == self._last_shown:
-            self._last_source = source
-            return
+        shown = None
+        if source is not None:
+            if source == self._last_source:
+                return
+        else:
+            shown = self._shown()
+            if shown == self._last_shown:
+                return
         self._writing = shown, source
         try:
             self.async_write_ha_state()
