@@ -288,14 +288,19 @@ async def test_tag_pseudonym_is_stable_and_the_option_shows_the_id(
     assert response["totals"]["count"] == 0
 
     # Switched off again: the id the history kept meanwhile becomes the pseudonym, on disk too.
-    assert TAG.upper() in json.dumps(hass_storage[store_key(entry.entry_id)])
+    def stores() -> str:
+        """Every store of the entry: open sessions, journal and history."""
+        return json.dumps(
+            {key: data for key, data in hass_storage.items() if key.endswith(entry.entry_id)}
+        )
+
+    assert TAG.upper() in stores()
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_INCLUDE_TAG_IDS: False}
     )
     await hass.async_block_till_done()
-    stored = json.dumps(hass_storage[store_key(entry.entry_id)])
-    assert TAG.upper() not in stored.upper()
+    assert TAG.upper() not in stores().upper()
     response = await _get_sessions(hass, config_entry_id=entry.entry_id, tag=TAG)
     assert response["totals"]["count"] == 3
     assert {item["tag"] for item in response["sessions"]} == {completed[0]["tag"]}
