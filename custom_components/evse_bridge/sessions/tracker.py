@@ -64,8 +64,11 @@ STORE_VERSION: Final = 1
 JOURNAL_STORE_VERSION: Final = 1
 HISTORY_STORE_VERSION: Final = 1
 #: Readings of running sessions are written this long after the first change, so a
-#: poll never waits for the disk (starts and completions are written at once).
-SAVE_DELAY_S: Final = 10.0
+#: poll never waits for the disk and a 15 s poll does not write every time (starts and
+#: completions are written at once, unloading writes what is pending). After a crash a
+#: running session resumes from a reading at most this old; a session that ended
+#: meanwhile gets its energy from the device's record or meter where it has one.
+SAVE_DELAY_S: Final = 300.0
 
 
 def _same[T](value: T) -> T:
