@@ -227,3 +227,19 @@ async def test_reconfigure_to_another_controller_aborts(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"host": sim.host})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_device"
+
+
+async def test_reconfigure_at_the_same_address_that_does_not_answer(
+    hass: HomeAssistant, sim: SimServer, device: LegacyDevice, loaded_entry: MockConfigEntry
+) -> None:
+    """The same address needs no new secret; a failed test shows the form again."""
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    device.rest_enabled = False
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"host": sim.host})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"host": "rest_disabled"}
+    device.rest_enabled = True
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"host": sim.host})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"

@@ -117,7 +117,13 @@ async def test_new_error_writes_the_error_sensor_and_the_problem(
     assert (errors.state, errors.attributes["errors"]) == ("1", ["rcmb_error"])
     problem = written[binary_state(hass, "errors_problem").entity_id]
     assert (problem.state, problem.attributes["errors"]) == ("on", ["rcmb_error"])
-    assert len(writes) == 2
+    # The site overview follows: the charge point's Problem and the faulted count.
+    overview = {
+        "binary_sensor.4983900000000001_problem": "on",
+        "sensor.4983900000000001_charge_points_faulted": "1",
+    }
+    assert {entity_id: written[entity_id].state for entity_id in overview} == overview
+    assert len(writes) == 4
 
     device.errors = ["rcmb_error", "rcd_error"]
     writes.clear()
