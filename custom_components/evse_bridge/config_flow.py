@@ -144,7 +144,7 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id=vendor.key,
             data_schema=self.add_suggested_values_to_schema(
-                vendor.user_schema({}).extend({vol.Optional(CONF_NAME): _NAME_FIELD}),
+                vendor.user_schema(user_input or {}).extend({vol.Optional(CONF_NAME): _NAME_FIELD}),
                 {CONF_NAME: self._name or ""} | (user_input or {}),
             ),
             description_placeholders=dict(vendor.form_placeholders),

@@ -75,6 +75,8 @@ async def test_config_flow(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "kempower_chargeye"
+    # The server is ChargEye's own unless the user opens the section.
+    assert result["data_schema"].schema["advanced"].options["collapsed"] is True
     flow_id = result["flow_id"]
     api = f"{sim.url}/api"
 
@@ -101,6 +103,9 @@ async def test_config_flow(
     ):
         result = await hass.config_entries.flow.async_configure(flow_id, _form(insecure))
         assert result["errors"] == {"base": "insecure_server_url"}, insecure
+        # Shown again open, with the server the user typed.
+        advanced = result["data_schema"].schema["advanced"]
+        assert advanced.options["collapsed"] is False
     assert sim.requests() == before
     sim.device.control("rate_limit", {"seconds": 60})
     result = await hass.config_entries.flow.async_configure(flow_id, _form(api))

@@ -90,7 +90,9 @@ def user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
                         ),
                     }
                 ),
-                {"collapsed": True},
+                # Open when it holds another server, so a form shown again after an error
+                # shows the URL the user typed.
+                {"collapsed": _server_url(defaults) == DEFAULT_BASE_URL},
             ),
         }
     )
