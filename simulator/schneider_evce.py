@@ -30,7 +30,10 @@ Where the document is silent the hub plays one reading per variant knob
   ``energy_kwh``, ``badge``, ``reason``), or ``missing`` (404);
 - ``station_firmware``: ``endpoint`` (default: ``GET /stations/{id}/firmware`` answers
   ``{"version": ...}``), ``properties`` (only ``GET /stations/{id}``, with
-  ``firmware_version`` in its ``config``) or ``missing`` (neither).
+  ``firmware_version`` in its ``config``) or ``missing`` (neither);
+- ``reduction``: ``as_set`` (default: a temporary reduction's ``duration_s`` is the
+  duration as set), ``remaining`` (the seconds left) or ``bare`` (only ``value``: no
+  ``type``, ``valid_mode`` nor ``duration_s``).
 
 A user may be ``locked`` (403 at login, as the hub's OpenAPI words it: blocked after
 too many invalid attempts), which also the right password does not undo.
@@ -88,6 +91,7 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "stations_path": ("slash", "strict"),
     "transactions": ("snake", "alternate", "missing"),
     "station_firmware": ("endpoint", "properties", "missing"),
+    "reduction": ("as_set", "remaining", "bare"),
 }
 #: The firmware every simulated station runs.
 STATION_FIRMWARE = "3.4.2.17"
@@ -966,6 +970,8 @@ class EvceDevice(SimDevice):
 
     def _reduction(self, zone: SimZone) -> dict[str, Any]:
         zone.expire(self.clock.now())
+        if self.variant["reduction"] == "bare":
+            return {"value": zone.reduction_value}
         item: dict[str, Any] = {
             "type": zone.reduction_type,
             "value": zone.reduction_value,
@@ -973,6 +979,8 @@ class EvceDevice(SimDevice):
         }
         if zone.duration_s is not None:
             item["duration_s"] = zone.duration_s
+            if self.variant["reduction"] == "remaining":
+                item["duration_s"] = max(0, round(zone.set_at + zone.duration_s - self.clock.now()))
         return item
 
     async def _zone_reduction(self, request: web.Request) -> web.Response:

@@ -21,7 +21,7 @@ from custom_components.evse_bridge.diagnostics import async_get_config_entry_dia
 from custom_components.evse_bridge.writes import DEFAULT_WRITE_INTERVAL_S
 from simulator.schneider_evce import SERIAL
 
-from ..common import entity_id, entity_state, get_device
+from ..common import entity_id, entity_state, find_entity_id, get_device
 from ..conftest import SimServer
 from .conftest import ScriptedEvceDevice, refresh
 
@@ -125,9 +125,17 @@ async def test_zone_reduction(
     assert sim.requests("PUT /api/v2/em/zones/7/reduction") == 1
 
 
+@pytest.mark.parametrize("reading", ["as_set", "remaining"])
 async def test_temporary_zone_reduction(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: ScriptedEvceDevice,
+    freezer: FrozenDateTimeFactory,
+    reading: str,
 ) -> None:
+    """A temporary reduction shows when it lapses, whichever way the hub counts its duration."""
+    hub.variant["reduction"] = reading
+    freezer.move_to("2026-12-01 10:00:00+00:00")
     await call(
         hass,
         "set_zone_reduction",
@@ -137,12 +145,20 @@ async def test_temporary_zone_reduction(
     assert state(hass, "number", "zone_7_reduction") == "30.0"
     mode = entity_state(hass, "sensor", f"{SERIAL}_zone_7_reduction_mode")
     assert mode.state == "temporary"
-    assert mode.attributes["duration_s"] == 900
-    # The hub lifts it once the duration has passed.
-    hub.clock.advance(900)
+    ends = "2026-12-01T10:15:00+00:00"
+    assert state(hass, "sensor", "zone_7_reduction_ends") == ends
+    # Five minutes on, the end has not moved (the duration read back as set, or as time left).
+    hub.clock.advance(300)
+    freezer.tick(timedelta(seconds=300))
+    await refresh(hass, loaded_entry)
+    assert state(hass, "sensor", "zone_7_reduction_ends") == ends
+    # The hub lifts it once the duration has passed: no reduction, nothing lapses.
+    hub.clock.advance(600)
+    freezer.tick(timedelta(seconds=600))
     await refresh(hass, loaded_entry)
     assert state(hass, "number", "zone_7_reduction") == "0.0"
-    assert state(hass, "sensor", "zone_7_reduction_mode") == "permanent"
+    assert state(hass, "sensor", "zone_7_reduction_mode") == "no_reduction"
+    assert state(hass, "sensor", "zone_7_reduction_ends") == "unknown"
     # Permanent, in kilowatts.
     await call(
         hass,
@@ -150,6 +166,40 @@ async def test_temporary_zone_reduction(
         {"device_id": device_id(hass, "zone_8"), "value": 10, "unit": "power"},
     )
     assert (hub.zones[8].reduction_type, hub.zones[8].valid_mode) == ("power", "permanent")
+    assert state(hass, "sensor", "zone_8_reduction_mode") == "permanent"
+
+
+async def test_temporary_reduction_set_on_the_hub(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: ScriptedEvceDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A reduction set elsewhere lapses its duration after it was first seen."""
+    freezer.move_to("2026-12-01 10:00:00+00:00")
+    zone = hub.zones[7]
+    zone.reduction_value, zone.valid_mode, zone.duration_s = 12, "temporary", 1800
+    zone.set_at = hub.clock.now()
+    await refresh(hass, loaded_entry)
+    assert state(hass, "sensor", "zone_7_reduction_ends") == "2026-12-01T10:30:00+00:00"
+    freezer.tick(timedelta(seconds=60))
+    await refresh(hass, loaded_entry)
+    assert state(hass, "sensor", "zone_7_reduction_ends") == "2026-12-01T10:30:00+00:00"
+
+
+async def test_bare_reduction_shows_no_mode(
+    hass: HomeAssistant, entry: MockConfigEntry, hub: ScriptedEvceDevice
+) -> None:
+    """A hub that names no mode gets no mode or end entity; the value counts as amperes."""
+    hub.variant["reduction"] = "bare"
+    hub.zones[7].reduction_value = 15
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert find_entity_id(hass, "sensor", f"{SERIAL}_zone_7_reduction_mode") is None
+    assert find_entity_id(hass, "sensor", f"{SERIAL}_zone_7_reduction_ends") is None
+    assert state(hass, "number", "zone_7_reduction") == "15.0"
+    assert state(hass, "number", "zone_7_reduction_power") == "0.0"
 
 
 @pytest.mark.parametrize(
@@ -228,20 +278,48 @@ async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: fl
 
 
 async def test_zone_reduced_in_kilowatts(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: ScriptedEvceDevice,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    hub.zones[8].reduction_type = "power"
-    await refresh(hass, loaded_entry)
-    number = entity_state(hass, "number", f"{SERIAL}_zone_8_reduction")
-    assert number.attributes["unit_of_measurement"] == "kW"
-    assert number.attributes["device_class"] == "power"
-    assert number.attributes["max"] == pytest.approx(86.2)
+    """Each reduction number keeps its unit: after a power reduction, 40 A still means 40 A."""
+    await call(
+        hass,
+        "set_zone_reduction",
+        {"device_id": device_id(hass, "zone_8"), "value": 10, "unit": "power"},
+    )
+    power = entity_state(hass, "number", f"{SERIAL}_zone_8_reduction_power")
+    assert power.state == "10.0"
+    assert power.attributes["unit_of_measurement"] == "kW"
+    assert power.attributes["device_class"] == "power"
+    assert power.attributes["max"] == pytest.approx(86.2)
+    current = entity_state(hass, "number", f"{SERIAL}_zone_8_reduction")
+    assert current.state == "0.0"
+    assert current.attributes["unit_of_measurement"] == "A"
+    assert current.attributes["device_class"] == "current"
     await hass.services.async_call(
         "number",
         SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: number.entity_id, ATTR_VALUE: 10.5},
+        {ATTR_ENTITY_ID: current.entity_id, ATTR_VALUE: 40},
         blocking=True,
     )
+    await hass.async_block_till_done()
+    assert (hub.zones[8].reduction_type, hub.zones[8].reduction_value) == ("current", 40)
+    assert state(hass, "number", "zone_8_reduction") == "40.0"
+    assert state(hass, "number", "zone_8_reduction_power") == "0.0"
+    assert (
+        entity_state(hass, "number", f"{SERIAL}_zone_8_reduction").attributes["unit_of_measurement"]
+        == "A"
+    )
+    await hass.services.async_call(
+        "number",
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: power.entity_id, ATTR_VALUE: 10.5},
+        blocking=True,
+    )
+    # Written at most once per interval per unit, like any set-point.
+    await _tick(hass, freezer, DEFAULT_WRITE_INTERVAL_S)
     assert hub.zones[8].reduction_type == "power"
     assert hub.zones[8].reduction_value == 10.5
 

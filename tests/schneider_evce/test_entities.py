@@ -113,12 +113,20 @@ async def test_zone_and_meter_values(
         zone["power_w"] / 1000, abs=0.01
     )
     assert state(hass, "sensor.parking_a_current_set_point") == "125.0"
-    reduction = hass.states.get("number.parking_a_reduction")
+    reduction = hass.states.get("number.parking_a_current_reduction")
     assert reduction is not None
     assert reduction.state == "0.0"
     assert reduction.attributes["unit_of_measurement"] == "A"
     assert reduction.attributes["max"] == 125
     assert reduction.attributes["min"] == 0
+    power_reduction = hass.states.get("number.parking_a_power_reduction")
+    assert power_reduction is not None
+    assert power_reduction.state == "0.0"
+    assert power_reduction.attributes["unit_of_measurement"] == "kW"
+    # No reduction in force: the mode says so, and nothing lapses.
+    assert state(hass, "sensor.parking_a_reduction_mode") == "no_reduction"
+    assert state(hass, "sensor.parking_a_reduction_ends") == "unknown"
+    assert "duration_s" not in hass.states.get("sensor.parking_a_reduction_mode").attributes
     values = {item["name"]: item["value"] for item in hub.pm_values(hub.pms[1234])["values"]}
     assert float(state(hass, "sensor.pm001_voltage_phase_1")) == values["voltage_l1"]
     assert float(state(hass, "sensor.pm001_voltage_phase_3")) == values["voltage_l3"]
@@ -252,7 +260,7 @@ async def test_fault_makes_entities_unavailable_then_recovers(
     await refresh(hass, loaded_entry)
     await refresh(hass, loaded_entry)
     assert uid_state(hass, "sensor", "station_101_connector_1_power") == STATE_UNAVAILABLE
-    assert state(hass, "number.parking_a_reduction") == STATE_UNAVAILABLE
+    assert state(hass, "number.parking_a_current_reduction") == STATE_UNAVAILABLE
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(errors) == 1
     hub.faults.update({"mode": "none"})

@@ -32,7 +32,7 @@ from .model import (
     ATTR_UNIT,
     ATTR_VALUE,
     CONNECTOR,
-    REDUCTION_KEY,
+    REDUCTION_KEYS,
     STATION,
     ZONE,
     EvceConnectorData,
@@ -235,7 +235,7 @@ def _reduction_request(call: ServiceCall, device: DeviceData) -> _ReductionReque
 
 
 def _reduction_write(call: ServiceCall, device: DeviceData | None) -> WriteTarget | None:
-    """The zone's reduction is the number's set-point: both are coalesced as one target.
+    """A reduction in a unit is that unit's number's set-point: both are coalesced as one target.
 
     A permanent reduction in the zone's unit is the number's value. A temporary one is
     told apart by when it ends (to the minute), so an automation that renews it before
@@ -246,16 +246,16 @@ def _reduction_write(call: ServiceCall, device: DeviceData | None) -> WriteTarge
         return None
     request = _reduction_request(call, device)
     zone: EvceZoneData = device.data
-    key = f"{device.key}/{REDUCTION_KEY}"
+    key = f"{device.key}/{REDUCTION_KEYS[request.reduction_type]}"
     if request.duration_s is not None:
         ends = dt_util.utcnow() + timedelta(seconds=request.duration_s)
         return WriteTarget(
             key, (request.value, request.reduction_type.value, ends.isoformat(timespec="minutes"))
         )
-    if request.reduction_type is not zone.reduction_type:
-        return WriteTarget(key, (request.value, request.reduction_type.value))
-    permanent = reduction_mode(zone) in (None, ReductionMode.PERMANENT)
-    return WriteTarget(key, request.value, zone.reduction.value if permanent else UNKNOWN)
+    # What the unit's number shows: 0 while the zone is reduced in the other unit.
+    permanent = reduction_mode(zone) in (None, ReductionMode.PERMANENT, ReductionMode.NO_REDUCTION)
+    current = zone.reduction_in(request.reduction_type) if permanent else UNKNOWN
+    return WriteTarget(key, request.value, current)
 
 
 @device_handler
@@ -269,7 +269,7 @@ async def _async_set_zone_reduction(
     data: EvceZoneData = device.data
     request = _reduction_request(call, device)
     with reduction_errors(device.identity.name):
-        await _site(context).client.set_zone_reduction(
+        await _site(context).async_set_zone_reduction(
             data.zone.id, request.value, request.reduction_type, duration_s=request.duration_s
         )
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 import dataclasses
 from typing import Any, Final
 
@@ -50,7 +51,7 @@ from .model import (
     CONNECTOR,
     HUB,
     POWER_METER,
-    REDUCTION_KEY,
+    REDUCTION_KEYS,
     STATION,
     ZONE,
     EvceConnectorData,
@@ -225,45 +226,57 @@ HUB_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
 # --- zone ----------------------------------------------------------------------------------
 
 
-def _reduction_unit(data: EvceZoneData) -> str:
-    if data.reduction_type is EvceReductionType.POWER:
-        return UnitOfPower.KILO_WATT
-    return UnitOfElectricCurrent.AMPERE
+def _reduction_setter(
+    reduction_type: EvceReductionType,
+) -> Callable[[EvceSite, DeviceData, float], Awaitable[None]]:
+    async def set_reduction(site: EvceSite, device: DeviceData, value: float) -> None:
+        data: EvceZoneData = device.data
+        await site.async_set_zone_reduction(data.zone.id, value, reduction_type)
+
+    return set_reduction
 
 
-def _reduction_device_class(data: EvceZoneData) -> NumberDeviceClass:
-    if data.reduction_type is EvceReductionType.POWER:
-        return NumberDeviceClass.POWER
-    return NumberDeviceClass.CURRENT
+def _reduction_number(
+    reduction_type: EvceReductionType,
+    unit: str,
+    device_class: NumberDeviceClass,
+    limit_control: LimitControl[EvceZoneData] | None = None,
+) -> EvseBridgeNumberEntityDescription[EvceZoneData, EvceSite]:
+    """A zone reduction in one unit for the number's lifetime: 0 while the other applies."""
+    return EvseBridgeNumberEntityDescription[EvceZoneData, EvceSite](
+        key=REDUCTION_KEYS[reduction_type],
+        translation_key=f"evce_zone_{REDUCTION_KEYS[reduction_type]}",
+        device_kind=ZONE,
+        mode=NumberMode.BOX,
+        native_step=0.1,
+        native_unit_of_measurement=unit,
+        device_class=device_class,
+        value_fn=lambda data: data.reduction_in(reduction_type),
+        set_fn=_reduction_setter(reduction_type),
+        min_fn=lambda data: 0.0,
+        max_fn=lambda data: reduction_max(data, reduction_type),
+        limit_control=limit_control,
+    )
 
 
-def _zone_limit_unit(data: EvceZoneData) -> LimitUnit:
-    if data.reduction_type is EvceReductionType.POWER:
-        return LimitUnit.KILOWATT
-    return LimitUnit.AMPERE
+def _reported_mode(data: EvceZoneData) -> bool:
+    return data.reduction.valid_mode is not None
 
 
-def _zone_minimum(data: EvceZoneData) -> float:
-    """One station charging at 6 A per phase (IEC 61851), in the zone's unit."""
-    if data.reduction_type is EvceReductionType.POWER:
-        return round(6 * 230 * 3 / 1000, 2)
-    return 6.0
+def _current_reduction_max(data: EvceZoneData) -> float:
+    return reduction_max(data, EvceReductionType.CURRENT)
 
 
-#: The site power budget limits a zone as a whole: one reduction, the hub shares it out.
+#: The site power budget limits a zone as a whole, through its current reduction: one
+#: reduction, the hub shares it out; at least one station charging at 6 A (IEC 61851).
 ZONE_LIMIT = LimitControl[EvceZoneData](
-    unit_fn=_zone_limit_unit,
-    minimum_fn=_zone_minimum,
-    maximum_fn=reduction_max,
+    unit_fn=lambda data: LimitUnit.AMPERE,
+    minimum_fn=lambda data: 6.0,
+    maximum_fn=_current_reduction_max,
     power_fn=lambda data: data.status.power_w,
-    setting_fn=lambda data, limit: max(0.0, round(reduction_max(data) - limit, 1)),
+    setting_fn=lambda data, limit: max(0.0, round(_current_reduction_max(data) - limit, 1)),
     group=True,
 )
-
-
-async def _set_reduction(site: EvceSite, device: DeviceData, value: float) -> None:
-    data: EvceZoneData = device.data
-    await site.client.set_zone_reduction(data.zone.id, value, data.reduction_type)
 
 
 ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
@@ -288,22 +301,26 @@ ZONE_DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         ZONE,
         ReductionMode,
         reduction_mode,
-        attributes_fn=lambda data: {"duration_s": data.reduction.duration_s},
+        attributes_fn=lambda data: (
+            None if data.reduction.duration_s is None else {"duration_s": data.reduction.duration_s}
+        ),
+        exists_fn=_reported_mode,
     ),
-    EvseBridgeNumberEntityDescription[EvceZoneData, EvceSite](
-        key=REDUCTION_KEY,
-        translation_key="evce_zone_reduction",
+    EvseBridgeSensorEntityDescription[EvceZoneData](
+        key="reduction_ends",
+        translation_key="evce_reduction_ends",
         device_kind=ZONE,
-        mode=NumberMode.BOX,
-        native_step=0.1,
-        value_fn=lambda data: data.reduction.value,
-        set_fn=_set_reduction,
-        min_fn=lambda data: 0.0,
-        max_fn=reduction_max,
-        unit_fn=_reduction_unit,
-        device_class_fn=_reduction_device_class,
-        limit_control=ZONE_LIMIT,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda data: data.reduction_ends,
+        exists_fn=_reported_mode,
     ),
+    _reduction_number(
+        EvceReductionType.CURRENT,
+        UnitOfElectricCurrent.AMPERE,
+        NumberDeviceClass.CURRENT,
+        ZONE_LIMIT,
+    ),
+    _reduction_number(EvceReductionType.POWER, UnitOfPower.KILO_WATT, NumberDeviceClass.POWER),
 )
 
 # --- power meter ---------------------------------------------------------------------------

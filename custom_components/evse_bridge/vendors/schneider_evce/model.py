@@ -56,8 +56,13 @@ ATTR_UNIT = "unit"
 ATTR_DURATION = "duration"
 ATTR_SESSION_START = "session_start"
 ATTR_STATIONS = "stations"
-#: The zone reduction number's key, also its safe-write target's.
+#: The zone reduction numbers' keys (in A, in kW), also their safe-write targets'.
 REDUCTION_KEY = "reduction"
+REDUCTION_POWER_KEY = "reduction_power"
+REDUCTION_KEYS = {
+    EvceReductionType.CURRENT: REDUCTION_KEY,
+    EvceReductionType.POWER: REDUCTION_POWER_KEY,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +153,22 @@ class EvceZoneData:
     reduction: EvceZoneReduction
     #: Names of the stations affected to the zone (None when the hub does not say).
     stations: tuple[str, ...] | None = None
+    #: When a temporary reduction lapses (None: permanent, none, or the hub gives no duration).
+    reduction_ends: datetime | None = None
 
     @property
     def reduction_type(self) -> EvceReductionType:
         """Unit of the reduction; a zone that does not say is reduced in amperes."""
         return self.reduction.type or EvceReductionType.CURRENT
+
+    def reduction_in(self, reduction_type: EvceReductionType) -> float | None:
+        """The reduction in one unit: 0 while the zone is reduced in the other one.
+
+        Each unit has its own number, so a value written as amperes never becomes kilowatts.
+        """
+        if reduction_type is not self.reduction_type:
+            return 0.0
+        return self.reduction.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +185,18 @@ class ReductionMode(StrEnum):
 
     PERMANENT = "permanent"
     TEMPORARY = "temporary"
+    #: No reduction in force (the hub still says ``permanent``).
+    NO_REDUCTION = "no_reduction"
 
 
 def reduction_mode(data: EvceZoneData) -> ReductionMode | None:
     """The zone's reduction mode; None when the hub names none this integration knows."""
     mode = (data.reduction.valid_mode or "").lower()
-    return ReductionMode(mode) if mode in set(ReductionMode) else None
+    if mode not in {ReductionMode.PERMANENT, ReductionMode.TEMPORARY}:
+        return None
+    if not data.reduction.value:
+        return ReductionMode.NO_REDUCTION
+    return ReductionMode(mode)
 
 
 def reduction_max(data: EvceZoneData, reduction_type: EvceReductionType | None = None) -> float:

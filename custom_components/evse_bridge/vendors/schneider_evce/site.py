@@ -28,11 +28,13 @@ from ...api.schneider_evce import (
     EvcePermissionError,
     EvcePowerMeter,
     EvceProductInfo,
+    EvceReductionType,
     EvceSslMode,
     EvceStation,
     EvceStationStatus,
     EvceTransaction,
     EvceZone,
+    EvceZoneReduction,
     split_host,
 )
 from ...const import CONF_FINGERPRINT, DOMAIN
@@ -124,6 +126,8 @@ class EvceSite(Site):
         self._connector_ids: dict[str, tuple[int, int]] = {}
         #: The hub refused the login with 403: not retried until the entry is reloaded.
         self._login_refused: EvcePermissionError | None = None
+        #: Per zone, the temporary reduction last seen and when it lapses.
+        self._reduction_ends: dict[int, tuple[EvceZoneReduction, datetime]] = {}
 
     def _store_token(self, token: str | None) -> None:
         """Keep the token across restarts (diagnostics redact it)."""
@@ -255,7 +259,8 @@ class EvceSite(Site):
                     if item in self._stations
                 )
             )
-            zones[zone.id] = EvceZoneData(zone, status, reduction, names)
+            ends = self._reduction_end(zone.id, reduction)
+            zones[zone.id] = EvceZoneData(zone, status, reduction, names, ends)
         meters: dict[int, EvcePowerMeterData] = {}
         for meter in self._meters.values():
             try:
@@ -267,6 +272,42 @@ class EvceSite(Site):
             model = None if meter.model_id is None else self._models.get(meter.model_id)
             meters[meter.id] = EvcePowerMeterData(meter, values, model)
         return self._site_data(statuses, zones, meters)
+
+    async def async_set_zone_reduction(
+        self,
+        zone_id: int,
+        value: float,
+        reduction_type: EvceReductionType,
+        *,
+        duration_s: int | None = None,
+    ) -> None:
+        """Apply a reduction; a temporary one lapses ``duration_s`` from now."""
+        applied = await self.client.set_zone_reduction(
+            zone_id, value, reduction_type, duration_s=duration_s
+        )
+        self._reduction_ends.pop(zone_id, None)
+        if duration_s is not None:
+            ends = dt_util.utcnow().replace(microsecond=0) + timedelta(seconds=duration_s)
+            self._reduction_ends[zone_id] = (applied, ends)
+
+    def _reduction_end(self, zone_id: int, reduction: EvceZoneReduction) -> datetime | None:
+        """When a temporary reduction lapses.
+
+        The document does not say whether ``duration_s`` is the duration as set or the time
+        left: an unchanged reduction keeps the end already known (as set), one whose
+        duration changed lapses ``duration_s`` from now (time left, or renewed).
+        """
+        temporary = (reduction.valid_mode or "").lower() == "temporary"
+        if not temporary or reduction.duration_s is None or not reduction.value:
+            self._reduction_ends.pop(zone_id, None)
+            return None
+        known = self._reduction_ends.get(zone_id)
+        if known is not None and known[0] == reduction:
+            return known[1]
+        now = dt_util.utcnow().replace(microsecond=0)
+        ends = now + timedelta(seconds=reduction.duration_s)
+        self._reduction_ends[zone_id] = (reduction, ends)
+        return ends
 
     @staticmethod
     def _station_name(station: EvceStation) -> str:
