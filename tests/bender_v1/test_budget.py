@@ -6,7 +6,6 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -14,7 +13,7 @@ from custom_components.evse_bridge.const import DOMAIN
 from simulator.bender_v1 import BenderV1Device
 from simulator.bender_v1_controls import CURRENT_LIMIT_KEY, NO_CURRENT_LIMIT
 
-from ..common import entity_state
+from ..common import entity_state, get_device
 from ..conftest import SimServer
 from .conftest import uid
 
@@ -31,9 +30,7 @@ def start_at() -> float:
 
 def controller_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     site = entry.runtime_data.site
-    device = dr.async_get(hass).async_get_device({site.registry_identifier("controller")})
-    assert device is not None
-    return device.id
+    return get_device(hass, site.registry_identifier("controller")[1]).id
 
 
 async def setup_budget(

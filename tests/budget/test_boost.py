@@ -8,7 +8,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.auth.models import User
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
-from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -17,6 +16,7 @@ import voluptuous as vol
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import EvceDevice
 
+from ..common import find_device
 from .test_evce_zones import GRID, setup_budget, step, zone_device_ids, zone_limits
 
 
@@ -121,7 +121,7 @@ async def test_only_managed_chargers_are_boosted(
         device
         for key in loaded_entry.runtime_data.coordinator.data.devices
         if key.startswith("station")
-        and (device := dr.async_get(hass).async_get_device({site.registry_identifier(key)}))
+        and (device := find_device(hass, site.registry_identifier(key)[1]))
     )
     with pytest.raises(ServiceValidationError) as caught:
         await boost(hass, station.id, 60)

@@ -7,7 +7,6 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -17,6 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import EvceDevice
 
+from ..common import find_device
 from ..conftest import SimServer
 
 GRID = "sensor.grid_power"
@@ -25,12 +25,11 @@ ZONE_MAX_A = 125.0
 
 
 def zone_device_ids(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
-    registry = dr.async_get(hass)
     site = entry.runtime_data.site
     return [
         device.id
         for key in ("zone_7", "zone_8")
-        if (device := registry.async_get_device({site.registry_identifier(key)})) is not None
+        if (device := find_device(hass, site.registry_identifier(key)[1])) is not None
     ]
 
 

@@ -7,13 +7,13 @@ from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import EvceDevice
 
+from ..common import get_device
 from .test_evce_zones import GRID, setup_budget, step, zone_device_ids, zone_limits
 
 
@@ -52,8 +52,7 @@ async def test_budget_from_the_menu_and_options(
     budget = result["result"]
     # 69 kW: 100 A per phase for the two zones, 50 A each.
     assert zone_limits(hub) == [50.0, 50.0]
-    site = dr.async_get(hass).async_get_device({(DOMAIN, f"{budget.entry_id}_site")})
-    assert site is not None
+    site = get_device(hass, f"{budget.entry_id}_site")
     assert site.name == "Site"
     limit = hass.states.get("number.site_limit")
     assert limit.state == "69.0"
