@@ -118,13 +118,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
     # before the first poll's sessions were opened: show them now, not a poll later.
     coordinator.async_update_listeners()
     entry.async_on_unload(ChargePointAlerts(hass, entry, coordinator).async_start())
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
-
-
-async def _async_entry_updated(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
-    """Tag ids switched off: the ids the history kept meanwhile become pseudonyms now."""
-    await entry.runtime_data.sessions.async_pseudonymise_tags()
 
 
 async def _async_setup_budget(hass: HomeAssistant, entry: ConfigEntry) -> bool:

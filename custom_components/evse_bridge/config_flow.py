@@ -18,7 +18,13 @@ from dataclasses import dataclass
 import ipaddress
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.const import CONF_HOST, CONF_NAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
@@ -392,6 +398,12 @@ class EvseBridgeOptionsFlow(OptionsFlow):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A switch, off by default, and the write interval."""
         if user_input is not None:
+            entry = self.config_entry
+            if entry.state is ConfigEntryState.LOADED and not user_input[CONF_INCLUDE_TAG_IDS]:
+                # Tag ids off: the ids the history kept meanwhile become pseudonyms now,
+                # on disk too (an update listener would make reconfigure's reload a misuse).
+                self.hass.config_entries.async_update_entry(entry, options=user_input)
+                await entry.runtime_data.sessions.async_pseudonymise_tags()
             return self.async_create_entry(data=user_input)
         options = self.config_entry.options
         fields: dict[vol.Marker, Any] = {
