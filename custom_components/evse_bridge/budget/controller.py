@@ -23,6 +23,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
+from ..compat import config_entry_ids
 from ..const import LOGGER
 from ..contract.descriptions import EvseBridgeNumberEntityDescription
 from ..contract.limits import LimitControl, LimitUnit
@@ -244,7 +245,7 @@ class BudgetController:
             device_entry = registry.async_get(device_id)
             if device_entry is None:
                 continue
-            for entry_id in device_entry.config_entries:
+            for entry_id in config_entry_ids(device_entry):
                 entry = self.hass.config_entries.async_get_entry(entry_id)
                 if entry is None or entry.state is not ConfigEntryState.LOADED:
                     continue
