@@ -19,11 +19,10 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, UnitOfPower
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from ..compat import config_entry_ids
+from ..compat import config_entry_ids, get_device
 from ..const import LOGGER
 from ..contract.descriptions import EvseBridgeNumberEntityDescription
 from ..contract.limits import LimitControl, LimitUnit
@@ -240,9 +239,8 @@ class BudgetController:
         return max(currents) * PHASE_VOLTAGE * self.phases
 
     def _managed(self) -> Iterator[Managed]:
-        registry = dr.async_get(self.hass)
         for device_id in self.device_ids:
-            device_entry = registry.async_get(device_id)
+            device_entry = get_device(self.hass, device_id)
             if device_entry is None:
                 continue
             for entry_id in config_entry_ids(device_entry):
