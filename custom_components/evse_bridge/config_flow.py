@@ -417,29 +417,13 @@ class EvseBridgeOptionsFlow(OptionsFlow):
                     CONF_WRITE_INTERVAL,
                     default=options.get(CONF_WRITE_INTERVAL, DEFAULT_WRITE_INTERVAL_S),
                 )
-            ] = NumberSelector(
-                NumberSelectorConfig(
-                    min=0,
-                    max=MAX_WRITE_INTERVAL_S,
-                    step=1,
-                    mode=NumberSelectorMode.BOX,
-                    unit_of_measurement="s",
-                )
-            )
+            ] = _whole_number_box(0, MAX_WRITE_INTERVAL_S, "s")
         fields[
             vol.Required(
                 CONF_ALERT_DELAY,
                 default=options.get(CONF_ALERT_DELAY, DEFAULT_ALERT_DELAY_MIN),
             )
-        ] = NumberSelector(
-            NumberSelectorConfig(
-                min=1,
-                max=MAX_ALERT_DELAY_MIN,
-                step=1,
-                mode=NumberSelectorMode.BOX,
-                unit_of_measurement="min",
-            )
-        )
+        ] = _whole_number_box(1, MAX_ALERT_DELAY_MIN, "min")
         return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))
 
 
@@ -466,3 +450,12 @@ def _vendor_step(
 # The menu's choices are step IDs; Home Assistant calls ``async_step_<id>``.
 for _vendor_key in VENDORS:
     setattr(EvseBridgeConfigFlow, f"async_step_{_vendor_key}", _vendor_step(_vendor_key))
+
+
+def _whole_number_box(minimum: float, maximum: float, unit: str) -> NumberSelector:
+    """A field for a whole number of ``unit`` between ``minimum`` and ``maximum``."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement=unit
+        )
+    )
