@@ -12,10 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, EVENT_STATE_CHANGED
+from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import CoreState, Event, HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.evse_bridge.sessions.tracker import (
     EVENT_SESSION_COMPLETED,
@@ -106,40 +107,44 @@ async def test_legacy_killed_after_start_and_after_completion_fires_each_once(
     assert response["totals"]["count"] == 1
 
 
-@pytest.mark.xfail(
-    reason=(
-        "Intermittent (about one full run in three): the listener attached at the start "
-        "sometimes hears no completion; not explained yet"
-    ),
-    strict=False,
-)
-async def test_completions_found_during_start_up_reach_a_listener_of_the_start(
+async def test_completions_found_during_start_up_reach_an_automation(
     hass: HomeAssistant,
     entry: MockConfigEntry,  # noqa: F811
     device: LegacyDevice,  # noqa: F811
     step: Stepper,  # noqa: F811
 ) -> None:
+    """An automation on the completion, attached by Home Assistant once it has started."""
     await _setup(hass, entry)
     await step.to(300)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await step.to(1125)  # the session ended while Home Assistant was down
 
     hass.set_state(CoreState.not_running)
-    heard: list[dict[str, Any]] = []
-
-    def attach(_: Event) -> None:
-        # As automations do: their triggers are attached once Home Assistant has started.
-        hass.bus.async_listen(EVENT_SESSION_COMPLETED, lambda event: heard.append(event.data))
-
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, attach)
+    billed = async_mock_service(hass, "test", "bill")
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "trigger": {"platform": "event", "event_type": EVENT_SESSION_COMPLETED},
+                "action": {
+                    "service": "test.bill",
+                    "data": {"energy_kwh": "{{ trigger.event.data.energy_kwh }}"},
+                },
+            }
+        },
+    )
     await _setup(hass, entry)
-    assert heard == []
-    hass.set_state(CoreState.running)
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    assert billed == []
+    await hass.async_start()
+    await hass.async_block_till_done()
+    # An event trigger runs its automation on the loop turn after the event.
     await hass.async_block_till_done()
 
-    assert len(heard) == 1
-    assert heard[0]["energy_kwh"] == pytest.approx(session_energy_kwh(device), abs=0.002)
+    assert len(billed) == 1
+    assert float(billed[0].data["energy_kwh"]) == pytest.approx(
+        session_energy_kwh(device), abs=0.002
+    )
 
 
 async def test_legacy_session_ended_during_an_outage_gets_the_meter_s_energy(
