@@ -1046,7 +1046,9 @@ class BenderV1Client:
             raise
         except (EvseConnectionError, EvseResponseError) as err:
             reason = str(err)
-            if self.unavailable.get(path) != reason:
+            # Once per outage: a dropped connection reads as a reset one time, a
+            # disconnect the next.
+            if path not in self.unavailable:
                 _LOGGER.debug("%s gives no %s for now: %s", self._base_url, what, reason)
             self.unavailable[path] = reason
             raise EvseDetailUnavailableError(f"{what} unavailable for now: {reason}") from err

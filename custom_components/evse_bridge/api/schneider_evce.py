@@ -704,9 +704,12 @@ class EvceClient:
         return payload
 
     def _note_unavailable(self, path: str, err: Exception) -> None:
-        """Remember (and log, once per change) that an optional path gave nothing."""
-        reason = "not offered (404)" if isinstance(err, EvseNotSupportedError) else str(err)
-        if self.unavailable.get(path) != reason:
+        """Remember (and log once, or when it turns missing) that an optional path gave nothing."""
+        missing = isinstance(err, EvseNotSupportedError)
+        reason = "not offered (404)" if missing else str(err)
+        previous = self.unavailable.get(path)
+        # Not per message: a dropped connection reads as a reset one time, a disconnect the next.
+        if previous is None or (previous == "not offered (404)") != missing:
             _LOGGER.debug("EVCE hub gives no %s for now: %s", path, reason)
         self.unavailable[path] = reason
 
