@@ -7,8 +7,10 @@ the energy the hub states, and diagnostics name the reading each device used.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
@@ -16,6 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
+from custom_components.evse_bridge.vendors.schneider_evce.site import INVENTORY_INTERVAL
 from simulator.clock import SimClock
 from simulator.schneider_evce import SERIAL, SESSION_ID_TAG, STATION_FIRMWARE
 
@@ -119,3 +122,29 @@ async def test_sessions_firmware_and_diagnostics_follow_the_hubs_records(
             "final_session": "ended records",
         }
     assert SESSION_ID_TAG not in str(diagnostics)
+
+
+@pytest.mark.parametrize("reading", ["missing+missing", "snake+endpoint"], indirect=True)
+async def test_a_firmware_source_the_hub_lacks_is_not_asked_again(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: ScriptedEvceDevice,
+    reading: tuple[str, str, str | None, str],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 404 for one station's firmware: no station is asked that way at the next inventory."""
+    _, firmware, version, _ = reading
+    hub.stats.by_path.clear()
+    freezer.tick(INVENTORY_INTERVAL)
+    await refresh(hass, loaded_entry)
+
+    asked = {path: count for path, count in hub.stats.by_path.items() if path.endswith("/firmware")}
+    properties = [path for path in hub.stats.by_path if re.fullmatch(r"GET .*/stations/\d+", path)]
+    if firmware == "missing":
+        assert asked == {}
+        assert properties == []
+    else:
+        # Where the endpoint answers, each station is asked once per inventory.
+        assert set(asked.values()) == {1}
+        assert len(asked) == len(hub.stations)
+    assert get_device(hass, f"{SERIAL}_station_101").sw_version == version

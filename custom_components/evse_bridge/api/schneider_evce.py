@@ -63,6 +63,8 @@ COMMAND_TIMEOUT_S = 30.0
 #: Where the station list may be: the PDF's path (trailing slash) first, then the hub's own
 #: OpenAPI 3.0.0 path, which a strict router serves only without the slash.
 STATION_LIST_PATHS = ("/stations/", "/stations")
+#: Why an optional path gave nothing, when the hub answered 404.
+NOT_OFFERED = "not offered (404)"
 #: Answers that grow with the hub's installation (300 stations) get the larger body cap.
 _LIST_PATHS = frozenset({*STATION_LIST_PATHS, "/stations/statuses", "/em/zones", "/pms"})
 
@@ -537,6 +539,9 @@ class EvceClient:
         #: Optional paths whose last request failed, and how (for diagnostics); each is
         #: logged once when it starts failing and asked again at its next turn.
         self.unavailable: dict[str, str] = {}
+        #: Firmware sources (``firmware``, ``station``) this hub answered 404 to: not
+        #: asked again for any station (two requests per station every inventory).
+        self._firmware_sources_missing: set[str] = set()
         #: Per field of the hub's session records, the name it was read under.
         self.transaction_readings: dict[str, str] = {}
 
@@ -706,10 +711,10 @@ class EvceClient:
     def _note_unavailable(self, path: str, err: Exception) -> None:
         """Remember (and log once, or when it turns missing) that an optional path gave nothing."""
         missing = isinstance(err, EvseNotSupportedError)
-        reason = "not offered (404)" if missing else str(err)
+        reason = NOT_OFFERED if missing else str(err)
         previous = self.unavailable.get(path)
         # Not per message: a dropped connection reads as a reset one time, a disconnect the next.
-        if previous is None or (previous == "not offered (404)") != missing:
+        if previous is None or (previous == NOT_OFFERED) != missing:
             _LOGGER.debug("EVCE hub gives no %s for now: %s", path, reason)
         self.unavailable[path] = reason
 
@@ -827,7 +832,12 @@ class EvceClient:
             ("station", f"/stations/{station_id}"),
         )
         for raw_key, path in sources:
+            if raw_key in self._firmware_sources_missing:
+                continue
             payload = await self._optional_json(path, f"station_{station_id}_{raw_key}")
+            if self.unavailable.get(path) == NOT_OFFERED:
+                # Not offered for one station of the list: not offered by this hub.
+                self._firmware_sources_missing.add(raw_key)
             if not isinstance(payload, Mapping):
                 continue
             objects = [payload, *(item for item in payload.values() if isinstance(item, Mapping))]
