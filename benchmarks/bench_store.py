@@ -4,8 +4,9 @@ Run with ``scripts/benchmark``. A Bender Legacy controller (polled every 15 s) w
 20 000 completed sessions already stored charges one car after another for one
 simulated hour, a session completing every 10 minutes. Every write of a store is
 counted with its size (the JSON Home Assistant writes): exact and repeatable. The
-history is rewritten once per ``JOURNAL_SIZE`` completions: the second case starts
-with the journal nearly full, so that one rewrite falls into its hour.
+history is stored by month; once per ``JOURNAL_SIZE`` completions the month the
+journal's sessions ended in is rewritten: the second case starts with the journal
+nearly full, so that one rewrite falls into its hour.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.evse_bridge.sessions.core import JOURNAL_SIZE
+from custom_components.evse_bridge.sessions.history import by_month
 from custom_components.evse_bridge.sessions.tracker import (
+    history_month_store_key,
     history_store_key,
     journal_store_key,
     store_key,
@@ -88,11 +91,20 @@ async def test_store_writes_per_hour(
     entry, device, clock = await add_entry(hass, start_simulator, simulated, "Garage")
     assert isinstance(device, bender_legacy.LegacyDevice)
     device.cycle.times = CycleTimes(idle=60, connected=10, charging=470, finished=60)
+    months = by_month(_history(stored + journal)[:stored])
+    for month, items in months.items():
+        key = history_month_store_key(entry.entry_id, month)
+        hass_storage[key] = {
+            "version": 1,
+            "minor_version": 1,
+            "key": key,
+            "data": {"completed": items},
+        }
     hass_storage[history_store_key(entry.entry_id)] = {
         "version": 1,
         "minor_version": 1,
         "key": history_store_key(entry.entry_id),
-        "data": {"completed": _history(stored + journal)[:stored]},
+        "data": {"months": sorted(months)},
     }
     hass_storage[store_key(entry.entry_id)] = {
         "version": 1,
@@ -106,7 +118,10 @@ async def test_store_writes_per_hour(
         "key": journal_store_key(entry.entry_id),
         "data": {"journal": _history(stored + journal)[stored:]},
     }
-    history_bytes = len(json_bytes(hass_storage[history_store_key(entry.entry_id)]))
+    history_bytes = sum(
+        len(json_bytes(hass_storage[history_month_store_key(entry.entry_id, month)]))
+        for month in months
+    )
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
@@ -136,16 +151,22 @@ async def test_store_writes_per_hour(
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
 
-    state, history = store_key(entry.entry_id), history_store_key(entry.entry_id)
+    state, index = store_key(entry.entry_id), history_store_key(entry.entry_id)
     journal_key = journal_store_key(entry.entry_id)
-    total = written[state] + written[journal_key] + written[history]
-    assert writes[history] == (journal + completions) // JOURNAL_SIZE
+    month_keys = [key for key in writes if key.startswith(f"{index}.")]
+    history_writes = sum(writes[key] for key in month_keys)
+    history_written = sum(written[key] for key in month_keys) + written[index]
+    total = written[state] + written[journal_key] + history_written
+    # Each move of the journal writes the month the sessions ended in (the simulated hour
+    # may cross into a new month: then that one too).
+    assert (journal + completions) // JOURNAL_SIZE <= history_writes
+    assert history_writes <= 2 * ((journal + completions) // JOURNAL_SIZE)
     RESULTS.append(
-        f"| {stored} ({history_bytes / MIB:.1f} MiB) | {journal} | {HOUR // POLL_S} "
-        f"| {completions} "
+        f"| {stored} ({history_bytes / MIB:.1f} MiB, {len(months)} months) | {journal} "
+        f"| {HOUR // POLL_S} | {completions} "
         f"| {writes[state]} | {written[state] / 1024:.0f} "
-        f"| {writes[journal_key]} | {written[journal_key] / 1024:.0f} | {writes[history]} "
-        f"| {written[history] / MIB:.2f} | {total / MIB:.2f} |"
+        f"| {writes[journal_key]} | {written[journal_key] / 1024:.0f} | {history_writes} "
+        f"| {history_written / MIB:.2f} | {total / MIB:.2f} |"
     )
 
 
@@ -165,7 +186,7 @@ def report() -> Iterator[None]:
                 "open-session KiB",
                 "journal writes",
                 "journal KiB",
-                "history rewrites",
+                "history month writes",
                 "history MiB",
                 "MiB written",
             ),

@@ -18,8 +18,10 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
+from custom_components.evse_bridge.sessions.history import stored_month
 from custom_components.evse_bridge.sessions.tracker import (
     EVENT_SESSION_COMPLETED,
+    history_month_store_key,
     history_store_key,
     store_key,
 )
@@ -225,7 +227,11 @@ async def test_the_single_store_of_old_moves_into_the_history(
     state = hass_storage[store_key(entry.entry_id)]["data"]
     assert "completed" not in state
     assert state["secret"] == "ab" * 32
-    assert hass_storage[history_store_key(entry.entry_id)]["data"]["completed"] == [item]
+    month = history_month_store_key(entry.entry_id, stored_month(item))
+    assert hass_storage[month]["data"]["completed"] == [item]
+    assert hass_storage[history_store_key(entry.entry_id)]["data"] == {
+        "months": [stored_month(item)]
+    }
     response = await _get_sessions(hass, config_entry_id=entry.entry_id)
     assert [session["session_id"] for session in response["sessions"]] == ["s1"]
 

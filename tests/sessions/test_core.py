@@ -26,9 +26,12 @@ from custom_components.evse_bridge.sessions.core import (
     to_iso,
 )
 from custom_components.evse_bridge.sessions.history import (
+    UNDATED,
+    by_month,
     group_key,
     sessions_answer,
     stored_history,
+    stored_month,
     totals,
 )
 from custom_components.evse_bridge.sessions.tags import display_tag, pseudonym
@@ -404,6 +407,22 @@ def _item(start: str | None, energy: float, **values: Any) -> dict[str, Any]:
 
 
 class TestHistory:
+    def test_stored_by_the_utc_month_of_the_end(self) -> None:
+        local_march = _item("2025-02-28T23:00:00+00:00", 1.0, end="2025-03-01T00:30:00+01:00")
+        february = _item("2025-02-28T20:00:00+00:00", 1.0, end=None)
+        undated = _item(None, 1.0, end=None)
+        assert [stored_month(item) for item in (local_march, february, undated)] == [
+            "2025-02",
+            "2025-02",
+            UNDATED,
+        ]
+        late = _item("2025-03-09T10:00:00+00:00", 1.0, end="2025-03-09T11:00:00")
+        assert by_month([local_march, late, february, undated]) == {
+            "2025-02": [local_march, february],
+            "2025-03": [late],
+            UNDATED: [undated],
+        }
+
     def test_stored_history_by_start_else_end(self) -> None:
         inside = _item("2025-03-10T10:00:00+00:00", 1.0)
         by_end = _item(None, 1.0, end="2025-03-10T11:00:00+00:00")

@@ -18,6 +18,29 @@ from .tags import normalised
 
 #: How ``get_sessions`` can group the sessions.
 GROUP_BY: Final = ("tag", "connector", "day", "month")
+#: The part of the history that holds the sessions without end or start.
+UNDATED: Final = "undated"
+
+
+def stored_month(item: Mapping[str, Any]) -> str:
+    """The part of the history ``item`` is stored in: the UTC month of its end (else start).
+
+    UTC, not the local zone: a changed time zone must not move a session to another part.
+    """
+    moment = parse_time(item.get("end") or item.get("start"))
+    if moment is None:
+        return UNDATED
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def by_month(items: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """``items`` split by ``stored_month``, each part in the order of ``items``."""
+    months: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        months[stored_month(item)].append(item)
+    return dict(months)
 
 
 def stored_history(

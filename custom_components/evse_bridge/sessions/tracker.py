@@ -56,7 +56,7 @@ from ..contract.site import DeviceData, Site, SiteData
 from ..registry import entry_devices, registry_name
 from . import tags
 from .core import Next, OpenSession, SessionBook, children_of, counted_since
-from .history import device_history_item, stored_history
+from .history import by_month, device_history_item, stored_history, stored_month
 
 EVENT_SESSION_COMPLETED: Final = f"{DOMAIN}_session_completed"
 
@@ -127,17 +127,30 @@ class SessionTracker:
         #: Events found before Home Assistant has started, fired in order once it has.
         self._held: list[Callable[[], None]] = []
         self._cancel_release: Callable[[], None] | None = None
+        #: The months the history index lists (None: no index yet, or the single file of old).
+        self._months_listed: list[str] | None = None
+        #: How many sessions each month's file holds.
+        self._months_on_disk: dict[str, int] = {}
 
     async def async_load(self) -> None:
         """Read the sessions; make the entry's tag secret the first time; move a store of old."""
         stored = await self._store.async_load() or {}
         journal = await self._journal_store.async_load() or {}
-        history = await self._history_store.async_load() or {}
+        index = await self._history_store.async_load() or {}
+        history: list[dict[str, Any]] = []
+        months = index.get("months")
+        self._months_listed = None if months is None else list(months)
+        for month in months or ():
+            items = (await self._month_store(month).async_load() or {}).get("completed", [])
+            history.extend(items)
+            self._months_on_disk[month] = len(items)
+        # A history of old is one file: its sessions go into the months (none is on disk yet).
+        history.extend(index.get("completed", ()))
         secret = stored.get("secret")
         self._secret = bytes.fromhex(secret) if secret else tags.new_secret()
         # A store of old held everything in the first store: the journal's part wins.
         state = {**stored, **journal}
-        if self._book.load(state, history.get("completed", []), dt_util.utcnow()):
+        if self._book.load(state, history, dt_util.utcnow()) or "completed" in index:
             await self._async_write_history()
         elif not secret:
             await self._async_write_open()
@@ -160,7 +173,7 @@ class SessionTracker:
             if (tag := tags.pseudonymised(open_.tag, self._secret)) != open_.tag:
                 open_.tag, changed = tag, True
         if changed:
-            await self._async_write_history()
+            await self._async_write_history(every_month=True)
 
     async def async_start(self, data: SiteData) -> None:
         """Compare polls from now on, starting with ``data``: the event entities exist."""
@@ -407,11 +420,42 @@ class SessionTracker:
         # between the two writes) is known as completed and dropped when loaded.
         await self._journal_store.async_save(self._book.journal_to_store())
 
-    async def _async_write_history(self) -> None:
-        """Move the journal into the history: the history first, then journal and open sessions."""
+    def _month_store(self, month: str) -> Store[dict[str, Any]]:
+        return history_store(
+            self.hass, HISTORY_STORE_VERSION, history_month_store_key(self.entry.entry_id, month)
+        )
+
+    async def _async_write_history(self, *, every_month: bool = False) -> None:
+        """Move the journal into the history: the history first, then journal and open sessions.
+
+        Only the months that changed are written (those the journal's sessions ended in,
+        and those pruning took from), ``every_month`` when items changed in place.
+        A month's file is removed before the index stops listing it and listed before
+        it is first written, so no file outlives the index; the single file of old is
+        replaced by the index only once every month is written.
+        """
         history, moved = self._book.history_to_store(dt_util.utcnow())
-        # A copy: the history is serialised outside the event loop.
-        await self._history_store.async_save({"completed": [dict(item) for item in history]})
+        months = by_month(history)
+        added = {stored_month(item) for item in self._book.journal[:moved]}
+        for month in set(self._months_on_disk) - set(months):
+            await self._month_store(month).async_remove()
+            del self._months_on_disk[month]
+        listed = sorted(months)
+        if self._months_listed is not None and listed != self._months_listed:
+            await self._history_store.async_save({"months": listed})
+            self._months_listed = listed
+        for month, items in months.items():
+            # Pruning only takes sessions away: a month with as many as on disk is unchanged
+            # unless the journal added to it.
+            if every_month or month in added or len(items) != self._months_on_disk.get(month):
+                # A copy: the history is serialised outside the event loop.
+                await self._month_store(month).async_save(
+                    {"completed": [dict(item) for item in items]}
+                )
+                self._months_on_disk[month] = len(items)
+        if self._months_listed != listed:
+            await self._history_store.async_save({"months": listed})
+            self._months_listed = listed
         self._book.history_written(history, moved)
         await self._async_write_journal()
         await self._async_write_open()
@@ -477,8 +521,13 @@ def journal_store_key(entry_id: str) -> str:
 
 
 def history_store_key(entry_id: str) -> str:
-    """The storage key of an entry's history of completed sessions."""
+    """The storage key of the index of an entry's history: the months it is stored in."""
     return f"{DOMAIN}.session_history.{entry_id}"
+
+
+def history_month_store_key(entry_id: str, month: str) -> str:
+    """The storage key of the sessions of an entry's history that ended in ``month``."""
+    return f"{DOMAIN}.session_history.{entry_id}.{month}"
 
 
 async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
@@ -487,6 +536,9 @@ async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     await Store[dict[str, Any]](
         hass, JOURNAL_STORE_VERSION, journal_store_key(entry_id)
     ).async_remove()
-    await Store[dict[str, Any]](
-        hass, HISTORY_STORE_VERSION, history_store_key(entry_id)
-    ).async_remove()
+    index = Store[dict[str, Any]](hass, HISTORY_STORE_VERSION, history_store_key(entry_id))
+    for month in (await index.async_load() or {}).get("months", ()):
+        await Store[dict[str, Any]](
+            hass, HISTORY_STORE_VERSION, history_month_store_key(entry_id, month)
+        ).async_remove()
+    await index.async_remove()

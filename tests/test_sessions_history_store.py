@@ -1,0 +1,232 @@
+"""The history of completed sessions on disk: one file per month, an index of the months.
+
+A completion rewrites only the month it ended in; pruning removes whole months and
+trims the oldest kept one; the single history file of old moves into months and is
+replaced by the index only once they are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.evse_bridge.sessions.core import JOURNAL_SIZE, KEEP
+from custom_components.evse_bridge.sessions.tracker import (
+    history_month_store_key,
+    history_store_key,
+    journal_store_key,
+    store_key,
+)
+from simulator.bender_legacy import LegacyDevice
+
+from .test_sessions import (
+    Stepper,
+    _get_sessions,
+    _setup,
+    clock,  # noqa: F401 - the fixture
+    completed,  # noqa: F401 - the fixture
+    device,  # noqa: F401 - the fixture
+    entry,  # noqa: F401 - the fixture
+    session_energy_kwh,
+    sim,  # noqa: F401 - the fixture
+    step,  # noqa: F401 - the fixture
+)
+
+#: Mid-month: a session completed in the test ends in this month.
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def mid_month(freezer: FrozenDateTimeFactory) -> None:
+    freezer.move_to(NOW)
+
+
+@pytest.fixture
+def written(hass_storage: dict[str, Any]) -> Iterator[list[str]]:
+    """The key of every store written, in order."""
+    keys: list[str] = []
+    write = Store._async_write_data
+
+    async def counted(store: Store[Any], *args: Any) -> None:
+        await write(store, *args)
+        keys.append(store.key)
+
+    with patch.object(Store, "_async_write_data", counted):
+        yield keys
+
+
+def _item(session_id: str, end: datetime, energy_kwh: float = 5.0) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "start": (end - timedelta(hours=1)).isoformat(),
+        "end": end.isoformat(),
+        "duration_s": 3600,
+        "energy_kwh": energy_kwh,
+        "peak_power_w": 11000.0,
+        "tag": None,
+        "vehicle_soc": None,
+        "stop_reason": None,
+        "device_id": None,
+        "station": None,
+        "connector": "Garage",
+        "device_key": "controller",
+        "parent_key": None,
+    }
+
+
+def _put(hass_storage: dict[str, Any], key: str, data: dict[str, Any]) -> None:
+    hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": data}
+
+
+def _stored(hass_storage: dict[str, Any], key: str) -> Any:
+    return hass_storage[key]["data"]
+
+
+def _put_months(
+    hass_storage: dict[str, Any], entry_id: str, months: dict[str, list[dict[str, Any]]]
+) -> None:
+    _put(hass_storage, history_store_key(entry_id), {"months": sorted(months)})
+    for month, items in months.items():
+        _put(hass_storage, history_month_store_key(entry_id, month), {"completed": items})
+
+
+async def test_the_single_history_file_of_old_moves_into_months(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    hass_storage: dict[str, Any],
+    written: list[str],
+) -> None:
+    april = _item("april", datetime(2026, 4, 20, tzinfo=UTC))
+    may = _item("may", datetime(2026, 5, 31, 23, 30, tzinfo=UTC))
+    june = _item("june", datetime(2026, 6, 1, 0, 30, tzinfo=UTC))
+    latest = _item("latest", datetime(2026, 6, 14, tzinfo=UTC))
+    _put(hass_storage, store_key(entry.entry_id), {"secret": "ab" * 32, "open": {}})
+    _put(hass_storage, history_store_key(entry.entry_id), {"completed": [april, may, june]})
+    # Killed after the history was written, before the journal was emptied: ``june`` twice.
+    _put(hass_storage, journal_store_key(entry.entry_id), {"journal": [june, latest]})
+
+    await _setup(hass, entry)
+
+    assert _stored(hass_storage, history_store_key(entry.entry_id)) == {
+        "months": ["2026-04", "2026-05", "2026-06"]
+    }
+    month = history_month_store_key
+    assert _stored(hass_storage, month(entry.entry_id, "2026-04"))["completed"] == [april]
+    assert _stored(hass_storage, month(entry.entry_id, "2026-05"))["completed"] == [may]
+    assert _stored(hass_storage, month(entry.entry_id, "2026-06"))["completed"] == [june, latest]
+    assert _stored(hass_storage, journal_store_key(entry.entry_id))["journal"] == []
+    # The index replaces the file of old only once every month is written.
+    index_written = written.index(history_store_key(entry.entry_id))
+    assert {month(entry.entry_id, name) for name in ("2026-04", "2026-05", "2026-06")} <= set(
+        written[:index_written]
+    )
+    response = await _get_sessions(
+        hass, config_entry_id=entry.entry_id, **{"from": "2026-01-01T00:00:00+00:00"}
+    )
+    assert [item["session_id"] for item in response["sessions"]] == [
+        "april",
+        "may",
+        "june",
+        "latest",
+    ]
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not [key for key in hass_storage if entry.entry_id in key]
+
+
+async def test_a_history_of_old_killed_while_moving_loads_each_session_once(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    hass_storage: dict[str, Any],
+) -> None:
+    """Months written, the index not yet: the file of old still holds every session."""
+    may = _item("may", datetime(2026, 5, 2, tzinfo=UTC))
+    june = _item("june", datetime(2026, 6, 2, tzinfo=UTC))
+    _put(hass_storage, store_key(entry.entry_id), {"secret": "ab" * 32, "open": {}})
+    _put(hass_storage, history_store_key(entry.entry_id), {"completed": [may, june]})
+    _put(hass_storage, history_month_store_key(entry.entry_id, "2026-05"), {"completed": [may]})
+
+    await _setup(hass, entry)
+
+    assert _stored(hass_storage, history_store_key(entry.entry_id)) == {
+        "months": ["2026-05", "2026-06"]
+    }
+    response = await _get_sessions(hass, config_entry_id=entry.entry_id)
+    assert [item["session_id"] for item in response["sessions"]] == ["may", "june"]
+
+
+async def test_a_completion_rewrites_only_the_month_it_ended_in(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    device: LegacyDevice,  # noqa: F811
+    step: Stepper,  # noqa: F811
+    completed: list[dict[str, Any]],  # noqa: F811
+    hass_storage: dict[str, Any],
+    written: list[str],
+) -> None:
+    older = [_item(f"may{number}", datetime(2026, 5, 10, tzinfo=UTC)) for number in range(3)]
+    earlier = _item("june", datetime(2026, 6, 10, tzinfo=UTC))
+    _put_months(hass_storage, entry.entry_id, {"2026-05": older, "2026-06": [earlier]})
+    journal = [
+        _item(f"j{number}", datetime(2026, 6, 14, tzinfo=UTC)) for number in range(JOURNAL_SIZE - 1)
+    ]
+    _put(hass_storage, journal_store_key(entry.entry_id), {"journal": journal})
+    _put(hass_storage, store_key(entry.entry_id), {"secret": "ab" * 32, "open": {}})
+
+    await _setup(hass, entry)
+    await step.to(130)  # plugged in
+    await step.to(1110)  # the car has left: the journal is full
+    assert len(completed) == 1
+
+    june = history_month_store_key(entry.entry_id, "2026-06")
+    assert [key for key in written if key.startswith(history_store_key(entry.entry_id))] == [june]
+    ids = [item["session_id"] for item in _stored(hass_storage, june)["completed"]]
+    assert ids == ["june", *(item["session_id"] for item in journal), completed[0]["session_id"]]
+    assert _stored(hass_storage, journal_store_key(entry.entry_id))["journal"] == []
+    assert _stored(hass_storage, history_month_store_key(entry.entry_id, "2026-05")) == {
+        "completed": older
+    }
+    response = await _get_sessions(hass, config_entry_id=entry.entry_id)
+    assert response["totals"]["count"] == 3 + 1 + JOURNAL_SIZE
+    assert response["sessions"][-1]["energy_kwh"] == session_energy_kwh(device)
+
+
+async def test_pruning_removes_whole_months_and_trims_the_oldest_kept(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    hass_storage: dict[str, Any],
+    written: list[str],
+) -> None:
+    oldest_kept = NOW - KEEP
+    gone = _item("gone", oldest_kept - timedelta(days=40))
+    trimmed = _item("trimmed", oldest_kept - timedelta(hours=1))
+    kept = _item("kept", oldest_kept + timedelta(hours=1))
+    june = _item("june", datetime(2026, 6, 10, tzinfo=UTC))
+    first, second = (item["end"][:7] for item in (gone, kept))
+    assert first != second == trimmed["end"][:7]
+    _put_months(
+        hass_storage, entry.entry_id, {first: [gone], second: [trimmed, kept], "2026-06": [june]}
+    )
+    _put(hass_storage, store_key(entry.entry_id), {"secret": "ab" * 32, "open": {}})
+
+    await _setup(hass, entry)
+
+    assert history_month_store_key(entry.entry_id, first) not in hass_storage
+    assert _stored(hass_storage, history_store_key(entry.entry_id)) == {
+        "months": [second, "2026-06"]
+    }
+    assert _stored(hass_storage, history_month_store_key(entry.entry_id, second)) == {
+        "completed": [kept]
+    }
+    assert history_month_store_key(entry.entry_id, "2026-06") not in written
+    response = await _get_sessions(hass, config_entry_id=entry.entry_id)
+    assert [item["session_id"] for item in response["sessions"]] == ["kept", "june"]
