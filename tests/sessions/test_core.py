@@ -349,6 +349,40 @@ class TestSessionBook:
         with patch.object(core, "MAX_HISTORY", 2):
             assert core.prune(items, NOW) == items[1:]
 
+    def test_energy_since_the_start_of_the_day(self) -> None:
+        midnight = NOW.replace(hour=0)
+        yesterday = {
+            "session_id": "y",
+            "end": to_iso(midnight - timedelta(minutes=1)),
+            "energy_kwh": 4.0,
+        }
+        today = {"session_id": "t", "end": to_iso(midnight), "energy_kwh": 1.0}
+        book = SessionBook(NOW - timedelta(days=2), _keep)
+        book.load({"journal": [today]}, [yesterday], NOW)
+        assert book.energy_since(midnight) == 1.0
+        # A completion and a running session count at once.
+        book.start("c1", SessionRecord(id="tx1", energy_kwh=2.0), NOW, None)
+        ended = book.decide("c1", None).ended
+        assert ended is not None
+        book.complete(ended, None, NOW, NAMES, None)
+        book.start("c2", SessionRecord(id="tx2", energy_kwh=0.25), NOW, None)
+        assert book.energy_since(midnight) == 3.25
+        # The next day counts only what ends from then on; a day back reads the history again.
+        assert book.energy_since(midnight + timedelta(days=1)) == 0.25
+        assert book.energy_since(midnight - timedelta(days=1)) == 7.25
+
+    def test_energy_since_forgets_what_the_count_cap_pruned(self) -> None:
+        items = [
+            {"session_id": str(number), "end": to_iso(NOW), "energy_kwh": 1.0}
+            for number in range(3)
+        ]
+        book = SessionBook(NOW - timedelta(days=1), _keep)
+        book.load({}, items, NOW)
+        assert book.energy_since(NOW) == 3.0
+        with patch.object(core, "MAX_HISTORY", 2):
+            book.history_written(*book.history_to_store(NOW))
+        assert book.energy_since(NOW) == 2.0
+
     def test_a_station_totals_its_connectors_through_the_index(self) -> None:
         book = SessionBook(NOW - timedelta(days=1), _keep)
         book.delivered.update({"c1": 1.0, "c2": 2.0, "station1": 0.5})

@@ -308,6 +308,10 @@ def prune(completed: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, 
     return kept[-MAX_HISTORY:]
 
 
+def _ended_since(item: Mapping[str, Any], moment: datetime) -> bool:
+    return (end := parse_time(item.get("end"))) is not None and end >= moment
+
+
 def children_of(via: Iterable[tuple[str, str | None]]) -> dict[str, list[str]]:
     """The devices linked to each device, from (device key, parent key) pairs."""
     children: dict[str, list[str]] = defaultdict(list)
@@ -333,6 +337,10 @@ class SessionBook:
         self.completed_ids: set[str] = set()
         #: Energy of the completed sessions per device key, in kWh.
         self.delivered: dict[str, float] = defaultdict(float)
+        #: The completed sessions that ended at or after ``_recent_since`` (``energy_since``):
+        #: a poll sums these, not the whole history. None: to be found in the history.
+        self._recent_since: datetime | None = None
+        self._recent: list[dict[str, Any]] = []
 
     @property
     def completed(self) -> list[dict[str, Any]]:
@@ -372,6 +380,7 @@ class SessionBook:
         pruned = len(kept) != len(self.history)
         self.history = kept
         self._count_ids()
+        self._recent_since = None
         return migrated or pruned
 
     def open_to_store(self) -> dict[str, Any]:
@@ -397,6 +406,8 @@ class SessionBook:
 
     def history_written(self, history: list[dict[str, Any]], moved: int) -> None:
         """``history`` (``history_to_store``) is stored, with the journal's first ``moved``."""
+        if len(history) != len(self.history) + moved:
+            self._recent_since = None  # pruned: what ended recently may be gone (the count cap)
         self.history = history
         self.journal = self.journal[moved:]
         self._count_ids()
@@ -480,7 +491,10 @@ class SessionBook:
         if open_.device_id is not None:
             self.completed_ids.add(open_.device_id)
         self.delivered[key] += open_.credit(payload["energy_kwh"])
-        self.journal.append({**payload, "device_key": key, "parent_key": parent_key})
+        item = {**payload, "device_key": key, "parent_key": parent_key}
+        self.journal.append(item)
+        if self._recent_since is not None and _ended_since(item, self._recent_since):
+            self._recent.append(item)
         return payload
 
     def delivered_kwh(self, key: str, children: Mapping[str, Iterable[str]]) -> float:
@@ -488,13 +502,23 @@ class SessionBook:
         return round(self._delivered(key, children, 0), 3)
 
     def energy_since(self, moment: datetime) -> float:
-        """Energy of the sessions that ended at or after ``moment`` and of the running ones."""
-        total = sum(
-            item.get("energy_kwh") or 0.0
-            for items in (self.history, self.journal)
-            for item in items
-            if (end := parse_time(item.get("end"))) is not None and end >= moment
-        )
+        """Energy of the sessions that ended at or after ``moment`` and of the running ones.
+
+        Asked every poll with the start of the day: the sessions that ended since are kept
+        apart (found in the whole history once, after loading, pruning or when ``moment``
+        goes back; narrowed when it moves on), so a poll reads only those.
+        """
+        if self._recent_since is None or moment < self._recent_since:
+            self._recent = [
+                item
+                for items in (self.history, self.journal)
+                for item in items
+                if _ended_since(item, moment)
+            ]
+        elif moment > self._recent_since:
+            self._recent = [item for item in self._recent if _ended_since(item, moment)]
+        self._recent_since = moment
+        total = sum(item.get("energy_kwh") or 0.0 for item in self._recent)
         total += sum(open_.energy_kwh or 0.0 for open_ in self.open.values())
         return round(total, 3)
 
