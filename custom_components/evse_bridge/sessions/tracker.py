@@ -13,16 +13,18 @@ holds open and
 - keeps, per entry, three ``Store``s by how often they change: the open sessions
   (and the tag secret), the journal (sessions completed since the history was
   last written, and the energy delivered per device) and the history of
-  completed sessions (13 months, at most ``MAX_HISTORY``), so a session that
-  runs across a restart or a connection loss completes once.
+  completed sessions (13 months, at most ``MAX_HISTORY``; one store per month
+  of the sessions' end and an index of the months), so a session that runs
+  across a restart or a connection loss completes once.
 
 A start or completion is stored before its event fires (the journal, then the
 open sessions, written at once), so a restart, even a killed process, never
 fires it again; readings of running sessions are written with a delay. The
 history is written only when ``JOURNAL_SIZE`` completions have gathered in the
-journal, or when it is pruned; never on a poll. Events found before Home Assistant has started
-(sessions that ended while it was down) are held and fired, in order, once it
-has: automations attach their triggers only then.
+journal (the months they ended in), or when it is pruned; never on a poll.
+Events found before Home Assistant has started (sessions that ended while it was
+down) are held and fired, in order, once it has: automations attach their
+triggers only then.
 
 What a poll means is decided in ``core`` (no Home Assistant there); this module
 holds the store, fires the events, names the devices as the registry does and
