@@ -349,6 +349,20 @@ class TestSessionBook:
         with patch.object(core, "MAX_HISTORY", 2):
             assert core.prune(items, NOW) == items[1:]
 
+    def test_the_completed_ids_are_those_of_the_sessions_kept(self) -> None:
+        """They shrink with the history: a pruned session's id is not kept forever."""
+        book = SessionBook(NOW - timedelta(days=1), _keep)
+        for number in range(3):
+            book.start(f"c{number}", SessionRecord(id=f"tx{number}", energy_kwh=1.0), NOW, None)
+            ended = book.decide(f"c{number}", None).ended
+            assert ended is not None
+            book.complete(ended, None, NOW, NAMES, None)
+        assert book.completed_ids == {"tx0", "tx1", "tx2"}
+        with patch.object(core, "MAX_HISTORY", 2):
+            book.history_written(*book.history_to_store(NOW))
+        assert book.completed_ids == {"tx1", "tx2"}
+        assert book.journal == []
+
     def test_energy_since_the_start_of_the_day(self) -> None:
         midnight = NOW.replace(hour=0)
         yesterday = {
