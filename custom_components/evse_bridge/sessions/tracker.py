@@ -133,6 +133,7 @@ class SessionTracker:
         self._months_listed: list[str] | None = None
         #: How many sessions each month's file holds.
         self._months_on_disk: dict[str, int] = {}
+        self._month_stores: dict[str, Store[dict[str, Any]]] = {}
 
     async def async_load(self) -> None:
         """Read the sessions; make the entry's tag secret the first time; move a store of old."""
@@ -423,9 +424,13 @@ class SessionTracker:
         await self._journal_store.async_save(self._book.journal_to_store())
 
     def _month_store(self, month: str) -> Store[dict[str, Any]]:
-        return history_store(
-            self.hass, HISTORY_STORE_VERSION, history_month_store_key(self.entry.entry_id, month)
-        )
+        if (store := self._month_stores.get(month)) is None:
+            store = self._month_stores[month] = history_store(
+                self.hass,
+                HISTORY_STORE_VERSION,
+                history_month_store_key(self.entry.entry_id, month),
+            )
+        return store
 
     async def _async_write_history(self, *, every_month: bool = False) -> None:
         """Move the journal into the history: the history first, then journal and open sessions.
@@ -441,7 +446,7 @@ class SessionTracker:
         added = {stored_month(item) for item in self._book.journal[:moved]}
         for month in set(self._months_on_disk) - set(months):
             await self._month_store(month).async_remove()
-            del self._months_on_disk[month]
+            del self._months_on_disk[month], self._month_stores[month]
         listed = sorted(months)
         if self._months_listed is not None and listed != self._months_listed:
             await self._history_store.async_save({"months": listed})
