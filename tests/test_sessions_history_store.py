@@ -164,6 +164,20 @@ async def test_a_history_of_old_killed_while_moving_loads_each_session_once(
     assert [item["session_id"] for item in response["sessions"]] == ["may", "june"]
 
 
+async def test_removing_the_entry_while_a_split_was_cut_short_leaves_no_month(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    hass_storage: dict[str, Any],
+) -> None:
+    may = _item("may", datetime(2026, 5, 2, tzinfo=UTC))
+    _put(hass_storage, history_store_key(entry.entry_id), {"completed": [may]})
+    _put(hass_storage, history_month_store_key(entry.entry_id, "2026-05"), {"completed": [may]})
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not [key for key in hass_storage if entry.entry_id in key]
+
+
 async def test_a_completion_rewrites_only_the_month_it_ended_in(
     hass: HomeAssistant,
     entry: MockConfigEntry,  # noqa: F811

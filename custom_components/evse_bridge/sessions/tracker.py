@@ -147,7 +147,8 @@ class SessionTracker:
             items = (await self._month_store(month).async_load() or {}).get("completed", [])
             history.extend(items)
             self._months_on_disk[month] = len(items)
-        # A history of old is one file: its sessions go into the months (none is on disk yet).
+        # A history of old is one file: its sessions go into the months (every month is
+        # written, a file left by a split that was cut short too).
         history.extend(index.get("completed", ()))
         secret = stored.get("secret")
         self._secret = bytes.fromhex(secret) if secret else tags.new_secret()
@@ -544,7 +545,9 @@ async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
         hass, JOURNAL_STORE_VERSION, journal_store_key(entry_id)
     ).async_remove()
     index = Store[dict[str, Any]](hass, HISTORY_STORE_VERSION, history_store_key(entry_id))
-    for month in (await index.async_load() or {}).get("months", ()):
+    listed = await index.async_load() or {}
+    # The single file of old lists no months: a split of it cut short left some behind.
+    for month in listed.get("months") or by_month(listed.get("completed", ())):
         await Store[dict[str, Any]](
             hass, HISTORY_STORE_VERSION, history_month_store_key(entry_id, month)
         ).async_remove()
