@@ -34,6 +34,7 @@ asks the device for its final record of a session. Tags are personal data
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping
 import dataclasses
 from datetime import datetime
@@ -131,6 +132,9 @@ class SessionTracker:
         self._cancel_release: Callable[[], None] | None = None
         #: The months the history index lists (None: no index yet, or the single file of old).
         self._months_listed: list[str] | None = None
+        #: One history write at a time: a tag rewrite from the options flow may come
+        #: while a completion moves the journal, and each would slice the same journal.
+        self._history_lock = asyncio.Lock()
         #: How many sessions each month's file holds.
         self._months_on_disk: dict[str, int] = {}
         self._month_stores: dict[str, Store[dict[str, Any]]] = {}
@@ -442,6 +446,10 @@ class SessionTracker:
         it is first written, so no file outlives the index; the single file of old is
         replaced by the index only once every month is written.
         """
+        async with self._history_lock:
+            await self._async_write_history_locked(every_month=every_month)
+
+    async def _async_write_history_locked(self, *, every_month: bool) -> None:
         history, moved = self._book.history_to_store(dt_util.utcnow())
         months = by_month(history)
         added = {stored_month(item) for item in self._book.journal[:moved]}
