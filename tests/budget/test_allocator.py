@@ -143,6 +143,44 @@ def test_an_idle_charger_keeps_only_its_minimum() -> None:
     assert decision.allocations == pytest.approx({"a": 22000, "b": 4140})
 
 
+def test_idle_chargers_share_one_reserve_and_a_car_plugged_in_starts() -> None:
+    """Three idle chargers keep 6 A each, but only one 6 A is kept from the charging one."""
+    allocator = Allocator(Settings(limit_w=30000, increase_delay_s=0))
+    allocator.step(0, 20000, [consumer(k, 5000) for k in "abcd"])
+    idle = allocator.step(
+        10, 10000, [consumer("a", 10000, maximum_w=30000), *(consumer(k, 0) for k in "bcd")]
+    )
+    assert idle.allocations == pytest.approx({"a": 25860, "b": 4140, "c": 4140, "d": 4140})
+    # A car plugged in at "b" starts at its 6 A; the next step makes room for it.
+    plugged = [
+        consumer("a", 25860, maximum_w=30000),
+        consumer("b", 4140),
+        consumer("c", 0),
+        consumer("d", 0),
+    ]
+    decision = allocator.step(20, 30000, plugged)
+    assert decision.allocations == pytest.approx({"a": 12930, "b": 12930, "c": 4140, "d": 4140})
+    assert decision.allocations["a"] + decision.allocations["b"] + 4140 == pytest.approx(30000)
+
+
+def test_an_idle_charger_that_does_not_fit_stays_paused() -> None:
+    """Where the reserve does not fit after the others' minimums, an idle charger gets 0,
+    and keeps 0 in the next steps instead of taking a charging car's place."""
+    allocator = Allocator(Settings(limit_w=10000, increase_delay_s=0))
+    allocator.step(0, 10000, [consumer("a", 5000), consumer("b", 5000), consumer("c", 0)])
+    for now in (10, 20, 30):
+        decision = allocator.step(
+            now, 10000, [consumer("a", 5000), consumer("b", 5000), consumer("c", 0)]
+        )
+        assert decision.allocations == pytest.approx({"a": 5000, "b": 5000, "c": 0}), now
+    assert distribute(
+        10000,
+        [("idle", 4140, 4140, 2), ("car", 4140, 22000, 0)],
+        Strategy.PRIORITY,
+        idle=frozenset({"idle"}),
+    ) == pytest.approx({"idle": 4140, "car": 5860})
+
+
 def test_a_device_that_cannot_be_paused_keeps_its_minimum_first() -> None:
     """Its setting starts at its minimum: it is admitted before the others, even over."""
     demands = [(k, 4140, 22000, 0) for k in "abc"]

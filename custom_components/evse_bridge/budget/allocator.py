@@ -6,7 +6,9 @@ It is split by the strategy, each share clamped to the device's minimum and maxi
 Decreases take effect at once; an increase waits ``increase_delay_s`` (and is dropped
 while the device's write budget is spent); changes below ``hysteresis_w`` are not made.
 A device drawing more than its allocation is flagged and its draw is taken from the
-others; an offline device keeps its last allocation counted. Without a fresh
+others; an offline device keeps its last allocation counted. An idle device (no car
+drawing) keeps its minimum so that a car plugged in starts at once, but all idle devices
+together keep only one such minimum from the others. Without a fresh
 measurement every device gets the failsafe allocation.
 """
 
@@ -112,12 +114,16 @@ def distribute(
     *,
     unpausable: frozenset[str] = frozenset(),
     boosted: frozenset[str] = frozenset(),
+    idle: frozenset[str] = frozenset(),
 ) -> dict[str, float]:
     """Split ``available_w`` among (key, minimum, cap, priority) by ``strategy``.
 
     Devices are admitted while their minimums fit: ``unpausable`` ones always, first,
     then ``boosted`` ones, then the others (in priority order for ``PRIORITY``, else as
     given); the others get 0. Boosted devices get up to their cap before the rest is split.
+    ``idle`` devices (no car drawing) get their minimum, so that a car plugged in starts,
+    but they are admitted at the cost of one reserve, the largest of their minimums: cars
+    are plugged in one at a time, and the next step makes room for the next one.
     """
     order = demands
     if strategy is Strategy.PRIORITY:
@@ -125,11 +131,21 @@ def distribute(
     order = sorted(order, key=lambda item: (item[0] not in unpausable, item[0] not in boosted))
     admitted: list[tuple[str, float, float, int]] = []
     reserved = 0.0
+    #: The largest minimum of the idle devices admitted: kept once for all of them.
+    reserve = 0.0
     result = {key: 0.0 for key, *_ in demands}
     for item in order:
-        if item[0] in unpausable or reserved + item[1] <= available_w:
-            admitted.append(item)
-            reserved += item[1]
+        key, minimum = item[0], item[1]
+        cost = max(0.0, minimum - reserve) if key in idle else minimum
+        if key in unpausable or reserved + cost <= available_w:
+            reserved += cost
+            if key in idle:
+                reserve = max(reserve, minimum)
+                result[key] = minimum
+            else:
+                admitted.append(item)
+    available_w -= reserve
+    reserved -= reserve
     first = [item for item in admitted if item[0] in boosted]
     extras = _level(
         max(0.0, available_w - reserved), [(0.0, cap - minimum) for _, minimum, cap, _ in first]
@@ -187,6 +203,7 @@ class Allocator:
         distributable = available_w - offline_w
         suspects: set[str] = set()
         demands: list[tuple[str, float, float, int]] = []
+        idle_keys: set[str] = set()
         for device in online:
             drawn = device.measured_w or 0.0
             previous = self.allocations.get(device.key)
@@ -197,8 +214,10 @@ class Allocator:
             cap = device.minimum_w if idle else device.maximum_w
             if previous is not None and not device.may_increase:
                 cap = min(cap, previous)
+            if idle:
+                idle_keys.add(device.key)
             demands.append((device.key, device.minimum_w, cap, device.priority))
-        targets = self._distribute(distributable, demands, online)
+        targets = self._distribute(distributable, demands, online, idle_keys)
         # Drawing more than it was told is not following only if this step's share does not
         # cover it either; then its draw is taken from the others' shares.
         by_key = {device.key: device for device in online}
@@ -210,7 +229,7 @@ class Allocator:
         if not_following:
             distributable -= sum(by_key[key].measured_w or 0.0 for key in not_following)
             demands = [item for item in demands if item[0] not in not_following]
-            targets = self._distribute(distributable, demands, online)
+            targets = self._distribute(distributable, demands, online, idle_keys)
         allocations = {d.key: self.allocations.get(d.key, d.maximum_w) for d in devices}
         for key in not_following:
             # It keeps being told its allocation; its excess is already taken from the others.
@@ -225,6 +244,7 @@ class Allocator:
         distributable: float,
         demands: list[tuple[str, float, float, int]],
         online: list[Consumer],
+        idle: set[str],
     ) -> dict[str, float]:
         return distribute(
             max(0.0, distributable),
@@ -232,6 +252,7 @@ class Allocator:
             self.settings.strategy,
             unpausable=frozenset(d.key for d in online if not d.pausable),
             boosted=frozenset(d.key for d in online if d.boosted),
+            idle=frozenset(idle),
         )
 
     def _apply(self, now: float, device: Consumer, target: float) -> float:
