@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.auth.models import User
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.helpers import restore_state as rs
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_mock_load_restore_state_from_storage,
+)
 import voluptuous as vol
 
 from custom_components.evse_bridge.const import DOMAIN
@@ -147,3 +152,116 @@ async def test_a_boost_is_bounded(
     await setup_budget(hass, loaded_entry)
     with pytest.raises(vol.Invalid):
         await boost(hass, zone_a, minutes)
+
+
+async def restart(
+    hass: HomeAssistant,
+    budget: MockConfigEntry,
+    loaded_entry: MockConfigEntry,
+    storage: dict[str, Any],
+    *,
+    stored_boosts: object = None,
+) -> None:
+    """Both entries stop, the states are saved (the boosts replaced by ``stored_boosts``
+    if given) and read again, both start."""
+    for entry in (budget, loaded_entry):
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    await rs.async_get(hass).async_dump_states()
+    if stored_boosts is not None:
+        for stored in storage[rs.STORAGE_KEY]["data"]:
+            if stored["state"]["entity_id"] == "sensor.site_allocated_in_total":
+                stored["extra_data"] = {"boosts": stored_boosts}
+    await async_mock_load_restore_state_from_storage(hass)
+    # The meter reports again before the budget starts (else its value is stale).
+    hass.states.async_set(GRID, "0", {"unit_of_measurement": "W"})
+    for entry in (loaded_entry, budget):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_a_boost_survives_a_restart(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    loaded_entry: MockConfigEntry,
+    hub: EvceDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Boosted for an hour, restarted 10 minutes later: boosted until the hour is over."""
+    _, zone_b = zone_device_ids(hass, loaded_entry)
+    budget = await setup_budget(hass, loaded_entry)
+    started = dt_util.utcnow()
+    await boost(hass, zone_b, 60)
+    await step(hass, freezer, 31)
+    await step(hass, freezer, 1)
+    assert zone_limits(hub) == [6.0, 94.0]
+
+    freezer.tick(600)
+    await restart(hass, budget, loaded_entry, hass_storage)
+
+    allocated = hass.states.get("sensor.site_allocated_in_total")
+    assert allocated.attributes["boosted_until"] == {"Parking B": started + timedelta(hours=1)}
+    assert zone_limits(hub) == [6.0, 94.0]
+    await step(hass, freezer, 3600 - 632)
+    assert hass.states.get("sensor.site_allocated_in_total").attributes["boosted_until"] == {}
+    assert zone_limits(hub) == [6.0, 50.0]
+
+
+async def test_a_boost_that_ended_during_the_restart_is_not_restored(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    loaded_entry: MockConfigEntry,
+    hub: EvceDevice,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    _, zone_b = zone_device_ids(hass, loaded_entry)
+    budget = await setup_budget(hass, loaded_entry)
+    await boost(hass, zone_b, 60)
+
+    freezer.tick(3601)
+    await restart(hass, budget, loaded_entry, hass_storage)
+
+    assert hass.states.get("sensor.site_allocated_in_total").attributes["boosted_until"] == {}
+    assert zone_limits(hub) == [50.0, 50.0]
+
+
+@pytest.mark.parametrize(
+    "stored_a",
+    [-1, 721 * 60, "soon", True, None],
+    ids=["ended", "beyond_the_longest_boost", "text", "boolean", "none"],
+)
+async def test_only_a_stored_boost_that_runs_on_is_restored(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    loaded_entry: MockConfigEntry,
+    hub: EvceDevice,
+    stored_a: object,
+) -> None:
+    """Parking B's boost runs another 30 minutes; Parking A's stored one is not restored,
+    nor is a boost of a charger the budget no longer manages."""
+    zone_a, zone_b = zone_device_ids(hass, loaded_entry)
+    budget = await setup_budget(hass, loaded_entry)
+    now = dt_util.utcnow()
+    until_b = now + timedelta(minutes=30)
+    boosts = {
+        zone_a: now.timestamp() + stored_a if type(stored_a) is int else stored_a,
+        zone_b: until_b.timestamp(),
+        "no_longer_managed": until_b.timestamp(),
+    }
+    await restart(hass, budget, loaded_entry, hass_storage, stored_boosts=boosts)
+
+    allocated = hass.states.get("sensor.site_allocated_in_total")
+    assert allocated.attributes["boosted_until"] == {"Parking B": until_b}
+    assert zone_limits(hub) == [6.0, 94.0]
+
+
+async def test_stored_boosts_that_make_no_sense_are_ignored(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    loaded_entry: MockConfigEntry,
+    hub: EvceDevice,
+) -> None:
+    budget = await setup_budget(hass, loaded_entry)
+    await restart(hass, budget, loaded_entry, hass_storage, stored_boosts=["Parking B"])
+
+    assert hass.states.get("sensor.site_allocated_in_total").attributes["boosted_until"] == {}
+    assert zone_limits(hub) == [50.0, 50.0]

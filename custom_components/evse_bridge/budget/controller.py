@@ -47,6 +47,7 @@ from .const import (
     DEFAULT_CONTROL_PERIOD_S,
     DEFAULT_STALE_S,
     DEFAULT_WRITE_BUDGET,
+    MAX_BOOST_MIN,
     MIN_STEP_INTERVAL_S,
     PHASE_VOLTAGE,
 )
@@ -166,6 +167,17 @@ class BudgetController:
         else:
             self.boosts.pop(device_id, None)
         await self.async_step()
+
+    def restore_boosts(self, boosts: dict[str, float]) -> None:
+        """Take the boosts stored before a restart that have not ended, of managed devices."""
+        now = _now()
+        self.boosts.update(
+            {
+                key: until
+                for key, until in boosts.items()
+                if key in self.device_ids and now < until <= now + MAX_BOOST_MIN * 60
+            }
+        )
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:

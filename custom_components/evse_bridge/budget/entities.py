@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import math
 from typing import Any, Self
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
@@ -232,6 +233,55 @@ class BudgetPowerSensor(BudgetEntity, SensorEntity):
         return None if self._attributes_fn is None else self._attributes_fn(self.controller)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredBoosts(ExtraStoredData):
+    """The running boosts: until when (a UTC timestamp) per managed device id."""
+
+    until: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        """What is stored across restarts."""
+        return {"boosts": dict(self.until)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Self | None:
+        """The stored boosts, without any entry that is not one; None if there are none."""
+        boosts = data.get("boosts") if isinstance(data, dict) else None
+        if not isinstance(boosts, dict):
+            return None
+        return cls(
+            {
+                key: float(until)
+                for key, until in boosts.items()
+                if isinstance(key, str)
+                and isinstance(until, int | float)
+                and not isinstance(until, bool)
+                and math.isfinite(until)
+            }
+        )
+
+
+class BudgetAllocated(BudgetPowerSensor, RestoreEntity):
+    """The allocations in total, per device, and the running boosts (kept across restarts)."""
+
+    def __init__(self, controller: BudgetController) -> None:
+        """Its attributes list the allocations and boosts."""
+        super().__init__(controller, "allocated", _allocated, _per_device)
+
+    @property
+    def extra_restore_state_data(self) -> StoredBoosts:
+        """The boosts running now."""
+        return StoredBoosts(dict(self.controller.boosts))
+
+    async def async_added_to_hass(self) -> None:
+        """Take the boosts that run on, for chargers still managed (before the first step)."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_extra_data()
+        stored = StoredBoosts.from_dict(None if last is None else last.as_dict())
+        if stored is not None:
+            self.controller.restore_boosts(stored.until)
+
+
 class BudgetWrites(BudgetEntity, SensorEntity):
     """Limits written in the last hour (a controller's flash and a cloud's rate limits)."""
 
@@ -322,7 +372,7 @@ def _entities(controller: BudgetController, platform: Platform) -> list[Entity]:
     return [
         BudgetPowerSensor(controller, "measured", lambda c: c.measured_w),
         BudgetPowerSensor(controller, "available", _available),
-        BudgetPowerSensor(controller, "allocated", _allocated, _per_device),
+        BudgetAllocated(controller),
         BudgetWrites(controller),
     ]
 
