@@ -142,3 +142,39 @@ async def test_strategy_switch_and_a_zone_that_does_not_follow(
     assert degraded.state == "on"
     assert degraded.attributes["not_following"] == ["Parking A", "Parking B"]
     assert degraded.attributes["failsafe"] is False
+
+
+@pytest.mark.parametrize(
+    ("field", "tags", "error"),
+    [
+        ("priority_tags_high", ["04A1B2C3D4E5F6", "x" * 65], "tag_too_long"),
+        ("priority_tags_low", [f"card {number}" for number in range(201)], "too_many_tags"),
+    ],
+)
+async def test_tag_groups_are_bounded(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: EvceDevice,
+    field: str,
+    tags: list[str],
+    error: str,
+) -> None:
+    """A tag of more than 64 characters or a group of more than 200 is refused; blank
+    lines and the spaces around a tag do not count."""
+    hass.states.async_set(GRID, "0", {"unit_of_measurement": "W"})
+    budget = await setup_budget(hass, loaded_entry)
+    form = {**budget.data, "strategy": "priority"}
+    del form["kind"]
+    result = await hass.config_entries.options.async_init(budget.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**form, field: tags}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: error}
+
+    within = [f" {'x' * 64} ", "", *(f"card {number}" for number in range(199))]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**form, field: within}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert budget.options[field] == within

@@ -24,6 +24,13 @@ CONF_CONTROL_PERIOD: Final = "control_period"
 #: Managed chargers in the high and the low priority tier (the others are in between).
 CONF_PRIORITY_HIGH: Final = "priority_high"
 CONF_PRIORITY_LOW: Final = "priority_low"
+#: Tags (card ids, or their pseudonyms as the sessions show them) whose sessions are served
+#: in the high and the low priority tier, whatever the charger's tier.
+CONF_PRIORITY_TAGS_HIGH: Final = "priority_tags_high"
+CONF_PRIORITY_TAGS_LOW: Final = "priority_tags_low"
+#: A tag group's bounds: card ids and pseudonyms are far shorter, fleets far smaller.
+MAX_TAG_LENGTH: Final = 64
+MAX_GROUP_TAGS: Final = 200
 
 DEFAULT_STALE_S: Final = 30
 DEFAULT_WRITE_BUDGET: Final = 12

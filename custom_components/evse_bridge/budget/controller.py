@@ -26,8 +26,11 @@ from ..compat import config_entry_ids, get_device
 from ..const import LOGGER
 from ..contract.descriptions import EvseBridgeNumberEntityDescription
 from ..contract.limits import LimitControl, LimitUnit
+from ..contract.records import SessionRecord
+from ..contract.sessions import SessionEventDescription
 from ..contract.site import DeviceData
 from ..coordinator import EvseBridgeRuntimeData
+from ..sessions.tags import normalised
 from .allocator import Allocator, Consumer, Decision, Settings, Strategy
 from .const import (
     CONF_CONTROL_PERIOD,
@@ -41,6 +44,8 @@ from .const import (
     CONF_PHASES,
     CONF_PRIORITY_HIGH,
     CONF_PRIORITY_LOW,
+    CONF_PRIORITY_TAGS_HIGH,
+    CONF_PRIORITY_TAGS_LOW,
     CONF_STALE_S,
     CONF_STRATEGY,
     CONF_WRITE_BUDGET,
@@ -92,6 +97,13 @@ class BudgetController:
         self.priorities: dict[str, int] = {
             **dict.fromkeys(config.get(CONF_PRIORITY_LOW, []), 0),
             **dict.fromkeys(config.get(CONF_PRIORITY_HIGH, []), 2),
+        }
+        #: Tier per tag of a session (normalised: ids and pseudonyms, any letter case).
+        self.tag_tiers: dict[str, int] = {
+            normalised(tag): tier
+            for key, tier in ((CONF_PRIORITY_TAGS_LOW, 0), (CONF_PRIORITY_TAGS_HIGH, 2))
+            for tag in config.get(key) or []
+            if tag.strip()
         }
         #: Boosted devices and until when (seconds of ``_now``).
         self.boosts: dict[str, float] = {}
@@ -323,7 +335,7 @@ class BudgetController:
                     measured_w=(power or 0.0) if item.online else None,
                     may_increase=self._may_increase(key, control.writes_per_hour),
                     pausable=control.pausable_fn(data),
-                    priority=self.priorities.get(key, 1),
+                    priority=self._priority(item),
                     boosted=key in self.boosts,
                 )
             )
@@ -335,6 +347,18 @@ class BudgetController:
             if item.online and not await self._async_write(item, self.allocations[key]):
                 refused = True
         self.write_refused = refused
+
+    def _priority(self, item: Managed) -> int:
+        """The tier of the tag groups of the sessions on it, else the charger's own tier."""
+        if not self.tag_tiers:
+            return self.priorities.get(item.device_id, 1)
+        tiers = [
+            tier
+            for tag in _session_tags(item.runtime, item.device)
+            for name in (tag, item.runtime.sessions.pseudonym(tag))
+            if (tier := self.tag_tiers.get(normalised(name))) is not None
+        ]
+        return max(tiers, default=self.priorities.get(item.device_id, 1))
 
     async def _async_write(self, item: Managed, allocation_w: float) -> bool:
         """Write the device's limit if it changed; False if the device refused it."""
@@ -383,6 +407,19 @@ def _find(
             ):
                 return device, description, description.limit_control
     return None
+
+
+def _session_tags(runtime: EvseBridgeRuntimeData, device: DeviceData) -> Iterator[str]:
+    """The tags of the sessions running on ``device`` and on the devices linked to it."""
+    sessions = [d for d in runtime.vendor.descriptions if isinstance(d, SessionEventDescription)]
+    for other in runtime.coordinator.data.devices.values():
+        if device.key not in (other.key, other.identity.via_key):
+            continue
+        for description in sessions:
+            if description.device_kind == other.kind and description.exists_fn(other.data):
+                record = description.record_fn(other.data)
+                if isinstance(record, SessionRecord) and record.tag and not record.ended:
+                    yield record.tag
 
 
 def _now() -> float:

@@ -18,6 +18,8 @@ from homeassistant.helpers.selector import (
     NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
+    TextSelector,
+    TextSelectorConfig,
 )
 import voluptuous as vol
 
@@ -39,12 +41,16 @@ from .const import (
     CONF_PHASES,
     CONF_PRIORITY_HIGH,
     CONF_PRIORITY_LOW,
+    CONF_PRIORITY_TAGS_HIGH,
+    CONF_PRIORITY_TAGS_LOW,
     CONF_STALE_S,
     CONF_STRATEGY,
     CONF_WRITE_BUDGET,
     DEFAULT_CONTROL_PERIOD_S,
     DEFAULT_STALE_S,
     DEFAULT_WRITE_BUDGET,
+    MAX_GROUP_TAGS,
+    MAX_TAG_LENGTH,
 )
 
 
@@ -88,6 +94,12 @@ def budget_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
         return {"base": "one_measurement"}
     if currents and len(currents) != int(user_input[CONF_PHASES]):
         return {CONF_PHASE_CURRENTS: "one_current_per_phase"}
+    for key in (CONF_PRIORITY_TAGS_HIGH, CONF_PRIORITY_TAGS_LOW):
+        tags = [tag.strip() for tag in user_input.get(key) or [] if tag.strip()]
+        if len(tags) > MAX_GROUP_TAGS:
+            return {key: "too_many_tags"}
+        if any(len(tag) > MAX_TAG_LENGTH for tag in tags):
+            return {key: "tag_too_long"}
     return {}
 
 
@@ -136,6 +148,12 @@ def budget_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ),
             vol.Optional(CONF_PRIORITY_LOW, default=default(CONF_PRIORITY_LOW, [])): (
                 DeviceSelector(DeviceSelectorConfig(multiple=True, filter=controllable_models()))
+            ),
+            vol.Optional(CONF_PRIORITY_TAGS_HIGH, default=default(CONF_PRIORITY_TAGS_HIGH, [])): (
+                TextSelector(TextSelectorConfig(multiple=True))
+            ),
+            vol.Optional(CONF_PRIORITY_TAGS_LOW, default=default(CONF_PRIORITY_TAGS_LOW, [])): (
+                TextSelector(TextSelectorConfig(multiple=True))
             ),
             vol.Required(
                 CONF_STRATEGY, default=default(CONF_STRATEGY, Strategy.EQUAL.value)
