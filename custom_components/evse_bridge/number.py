@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from homeassistant.components.number import NumberDeviceClass, NumberEntity
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.number import NumberEntity
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -49,8 +52,8 @@ async def async_setup_entry(
 class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
     """A set-point the device reports and a command writes.
 
-    Unit and bounds may come from the device (a zone limited in A or in kW).
-    A rejected write raises and leaves the shown value as it was.
+    Bounds may come from the device (a limit up to the station's rating); the unit
+    is the description's. A rejected write raises and leaves the shown value as it was.
     """
 
     entity_description: EvseBridgeNumberEntityDescription
@@ -89,18 +92,11 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
         return super().native_max_value
 
     @property
-    def native_unit_of_measurement(self) -> str | None:
-        """Unit, from the device when the description says how."""
-        if self.entity_description.unit_fn is not None:
-            return self.entity_description.unit_fn(self.data)
-        return super().native_unit_of_measurement
-
-    @property
-    def device_class(self) -> NumberDeviceClass | None:
-        """Device class, from the device when the description says how."""
-        if self.entity_description.device_class_fn is not None:
-            return self.entity_description.device_class_fn(self.data)
-        return super().device_class
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Attributes the description reads from the device (e.g. whether a limit is set)."""
+        if self.entity_description.attributes_fn is not None:
+            return self.entity_description.attributes_fn(self.data)
+        return None
 
     async def async_set_native_value(self, value: float) -> None:
         """Write the value with the device's command, coalesced (see ``writes.py``)."""

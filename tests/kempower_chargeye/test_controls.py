@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
@@ -203,7 +203,8 @@ async def test_session_limit(
     clock: SimClock,
 ) -> None:
     number = eid(hass, "number", DC_PLUG, "session_power_limit")
-    assert value(hass, "number", DC_PLUG, "session_power_limit") == STATE_UNKNOWN
+    # No session limit: the connector's rating.
+    assert value(hass, "number", DC_PLUG, "session_power_limit") == "200.0"
     await hass.services.async_call(
         "number", "set_value", {"entity_id": number, "value": 30}, blocking=True
     )
@@ -246,7 +247,7 @@ async def test_session_limit(
         "DELETE",
         "/transactions/TX-KEMDC-0001-1-1/powerLimit",
     )
-    assert value(hass, "number", DC_PLUG, "session_power_limit") == STATE_UNKNOWN
+    assert value(hass, "number", DC_PLUG, "session_power_limit") == "200.0"
     # A station has no session; a connector without one says so.
     with pytest.raises(ServiceValidationError) as validation:
         await hass.services.async_call(

@@ -41,13 +41,15 @@ async def test_power_available_shows_a_limit_set_elsewhere(
     available = entity_state(hass, "sensor", f"{loaded.unique_id}_{DC_PLUG}_power_available")
     assert available.state == "200.0"  # the rating, with nothing capping it
     assert available.attributes["unit_of_measurement"] == "kW"
-    assert _state(hass, "number", DC_PLUG, "power_limit") == "unknown"
+    # No limit set: the limit number reads as the rating, marked as not limited.
+    assert _state(hass, "number", DC_PLUG, "power_limit") == "200.0"
     # Kempower's load balancing (or a user in ChargEye) caps the connector: the cloud's
-    # maxPowerKwActual tells, while this entry's limit number still shows nothing it wrote.
+    # maxPowerKwActual tells, while this entry's limit number still shows that it set none.
     device.stations["KEMDC-0001"].connectors[0].limit_kw = 120.0  # set in ChargEye's portal
     await advance(hass, frozen, clock, 60)
     assert _state(hass, "sensor", DC_PLUG, "power_available") == "120.0"
-    assert _state(hass, "number", DC_PLUG, "power_limit") == "unknown"
+    limit = entity_state(hass, "number", f"{loaded.unique_id}_{DC_PLUG}_power_limit")
+    assert (limit.state, limit.attributes["limited"]) == ("200.0", False)
 
 
 async def test_clear_charging_profile_action(

@@ -251,16 +251,21 @@ async def test_entity_values(hass: HomeAssistant, loaded: MockConfigEntry, sim: 
     soc = entity_state(hass, "sensor", f"{DEFAULT_ORGANIZATION}_{DC_PLUG}_state_of_charge")
     assert soc.name == "Depot charger 1 connector 1 Vehicle state of charge"
     assert "device_class" not in soc.attributes
-    # No limit set: the limit is Unknown (not the rating), the maximum is the rating.
+    # No limit set: the limit reads as the rating (the maximum), marked as not limited.
     power_limit = entity_state(hass, "number", f"{DEFAULT_ORGANIZATION}_{DC}_power_limit")
-    assert power_limit.state == STATE_UNKNOWN
+    assert power_limit.state == "300.0"
+    assert power_limit.attributes["limited"] is False
     assert power_limit.name == "Depot charger 1 Power limit"
     assert power_limit.attributes["unit_of_measurement"] == "kW"
     assert power_limit.attributes["max"] == 300.0
-    assert state(hass, eid(hass, "number", DC_PLUG, "power_limit")) == STATE_UNKNOWN
+    plug_power_limit = entity_state(hass, "number", f"{DEFAULT_ORGANIZATION}_{DC_PLUG}_power_limit")
+    assert (plug_power_limit.state, plug_power_limit.attributes["limited"]) == ("200.0", False)
     assert state(hass, eid(hass, "sensor", DC_PLUG, "maximum_power")) == "200.0"
-    # The session limit is there while a transaction runs.
-    assert state(hass, eid(hass, "number", DC_PLUG, "session_power_limit")) == STATE_UNKNOWN
+    # The session limit is there while a transaction runs, at the connector's rating.
+    session_limit = entity_state(
+        hass, "number", f"{DEFAULT_ORGANIZATION}_{DC_PLUG}_session_power_limit"
+    )
+    assert (session_limit.state, session_limit.attributes["limited"]) == ("200.0", False)
     # AC: limits in A, named for what they are; no state of charge.
     ac_limit = entity_state(hass, "number", f"{DEFAULT_ORGANIZATION}_{AC}_power_limit")
     assert ac_limit.name == "Office charger 1 Current limit"
@@ -338,6 +343,8 @@ async def test_power_limit_numbers(
     assert commands(sim)[-1]["body"] == {"limit": {"acMaxPowerA": 16.0}}
     await advance(hass, frozen, clock, 60)
     assert state(hass, eid(hass, "number", DC, "power_limit")) == "150.0"
+    limited = entity_state(hass, "number", f"{DEFAULT_ORGANIZATION}_{DC}_power_limit")
+    assert limited.attributes["limited"] is True
     assert state(hass, eid(hass, "number", AC_PLUG, "power_limit")) == "16.0"
     # 16 A on three phases of 230 V is about 11 kW: the simulated car now draws less.
     assert float(state(hass, eid(hass, "sensor", AC_PLUG, "power"))) <= 11.04
@@ -362,7 +369,7 @@ async def test_power_limit_numbers(
     await hass.async_block_till_done()
     assert state(hass, eid(hass, "number", DC, "power_limit")) == "150.0"
 
-    # Clearing: the "Remove limit" button, or the action; the numbers go back to Unknown.
+    # Clearing: the "Remove limit" button, or the action; the numbers go back to the rating.
     sim.device.control("reject", {"operations": []})
     await hass.services.async_call(
         "button",
@@ -381,8 +388,9 @@ async def test_power_limit_numbers(
         ("DELETE", "/chargingStations/KEMAC-0001/evses/1/powerLimit"),
     ]
     await advance(hass, frozen, clock, 60)
-    assert state(hass, eid(hass, "number", DC, "power_limit")) == STATE_UNKNOWN
-    assert state(hass, eid(hass, "number", AC_PLUG, "power_limit")) == STATE_UNKNOWN
+    cleared = entity_state(hass, "number", f"{DEFAULT_ORGANIZATION}_{DC}_power_limit")
+    assert (cleared.state, cleared.attributes["limited"]) == ("300.0", False)
+    assert state(hass, eid(hass, "number", AC_PLUG, "power_limit")) == "32.0"
     assert "limits" not in loaded.data
     # The maximum stays the rating whatever the limit.
     assert state(hass, eid(hass, "sensor", DC_PLUG, "maximum_power")) == "200.0"

@@ -23,7 +23,7 @@ from typing import Any
 from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.button import ButtonEntityDescription
 from homeassistant.components.event import EventEntityDescription
-from homeassistant.components.number import NumberDeviceClass, NumberEntityDescription
+from homeassistant.components.number import NumberEntityDescription
 from homeassistant.components.sensor import SensorEntityDescription
 from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.helpers.entity import EntityDescription
@@ -82,14 +82,17 @@ class EvseBridgeSwitchEntityDescription[D = Any, S = Any](
 class EvseBridgeNumberEntityDescription[D = Any, S = Any](
     NumberEntityDescription, EvseBridgeEntityDescription[D]
 ):
-    """A number written with a command; unit and bounds may depend on the device."""
+    """A number written with a command; its bounds may depend on the device.
+
+    Its unit is the description's, for the entity's lifetime: an automation's value
+    never changes meaning.
+    """
 
     value_fn: Callable[[D], float | None]
     set_fn: Callable[[S, DeviceData, float], Awaitable[None]]
     min_fn: Callable[[D], float] | None = None
     max_fn: Callable[[D], float] | None = None
-    unit_fn: Callable[[D], str | None] | None = None
-    device_class_fn: Callable[[D], NumberDeviceClass | None] | None = None
+    attributes_fn: Callable[[D], Mapping[str, Any] | None] | None = None
     #: Set when the number is a limit the site power budget may write.
     limit_control: LimitControl[D] | None = None
 

@@ -45,7 +45,7 @@ from ...contract.sensor_factories import (
 )
 from ...contract.sessions import delivered_energy_sensor, session_event
 from ...contract.site import DeviceData
-from .limits import SESSION_LIMIT, clear_limit_button, limit_numbers
+from .limits import SESSION_LIMITS, clear_limit_button, limit_numbers
 from .model import (
     ACCOUNT,
     ATTR_TRANSACTION_ID,
@@ -339,7 +339,7 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     ),
     *limit_numbers(CONNECTOR),
     clear_limit_button(CONNECTOR),
-    SESSION_LIMIT,
+    *SESSION_LIMITS,
     EvseBridgeSwitchEntityDescription[ConnectorData, ChargEyeSite](
         key="available",
         translation_key="connector_available",

@@ -2,10 +2,16 @@
 
 An AC station is limited in amperes ("Current limit"), a DC one in kW ("Power
 limit"). The API does not report a limit in force, so a limit number shows the
-last limit this entry set and had accepted, and is Unknown while none is set:
-"no limit" is never shown as a limit equal to the rating. "Remove limit" (a
-button, or the ``clear_power_limit`` action) clears it. A connector's "Session
-limit" limits the running transaction, and is unavailable while none runs.
+last limit this entry set and had accepted; while none is set it shows the
+rating, what the station may draw, with the attribute ``limited`` false (an
+empty box would read as a fault). "Remove limit" (a button, or the
+``clear_power_limit`` action) clears it. A connector's "Session limit" limits
+the running transaction, and is unavailable while none runs.
+
+A number keeps the unit it was made with: should a station later read as the
+other kind (its connector types change), the number is unavailable rather than
+showing, or taking, a value in the other unit, so an automation that writes 40
+meaning amperes never sets 40 kW.
 """
 
 from __future__ import annotations
@@ -42,14 +48,6 @@ def _is_ampere(data: LimitedData) -> bool:
     return data.station.limit_unit is LimitUnit.AC_AMPERE
 
 
-def _limit_unit(data: LimitedData) -> str:
-    return UnitOfElectricCurrent.AMPERE if _is_ampere(data) else UnitOfPower.KILO_WATT
-
-
-def _limit_device_class(data: LimitedData) -> NumberDeviceClass:
-    return NumberDeviceClass.CURRENT if _is_ampere(data) else NumberDeviceClass.POWER
-
-
 def limit_rating(data: LimitedData) -> float:
     """The largest limit that makes sense: the station's or connector's rating."""
     station = data.station
@@ -65,9 +63,30 @@ def limit_rating(data: LimitedData) -> float:
     return station.max_power_kw or FALLBACK_MAX_KW
 
 
-def _limit_value(data: LimitedData) -> float | None:
-    """The accepted limit; None (Unknown) while no limit is set."""
+def _station_limit(data: LimitedData) -> float | None:
     return data.power_limit
+
+
+def _session_limit(data: ConnectorData) -> float | None:
+    return data.session_limit
+
+
+def _shown_limit[D: LimitedData](
+    limit_fn: Callable[[D], float | None],
+) -> Callable[[D], float]:
+    """The accepted limit; the rating while no limit is set."""
+
+    def shown(data: D) -> float:
+        limit = limit_fn(data)
+        return limit_rating(data) if limit is None else limit
+
+    return shown
+
+
+def _limited[D: LimitedData](
+    limit_fn: Callable[[D], float | None],
+) -> Callable[[D], dict[str, bool]]:
+    return lambda data: {"limited": limit_fn(data) is not None}
 
 
 def _power_w(data: LimitedData) -> float | None:
@@ -108,6 +127,10 @@ def _limited_in(*, ampere: bool) -> Callable[[LimitedData], bool]:
     return lambda data: _is_ampere(data) is ampere
 
 
+def _session_limit_usable(*, ampere: bool) -> Callable[[ConnectorData], bool]:
+    return lambda data: _is_ampere(data) is ampere and _has_running_transaction(data)
+
+
 class _LimitConditions[D](TypedDict, total=False):
     """When a limit number exists and when it takes a value."""
 
@@ -119,12 +142,14 @@ def _limit_number[D: LimitedData](
     key: str,
     translation_key: str,
     kind: str,
-    value_fn: Callable[[D], float | None],
+    limit_fn: Callable[[D], float | None],
     set_fn: Callable[[ChargEyeSite, DeviceData, float], Awaitable[None]],
+    *,
+    ampere: bool,
     limit_control: LimitControl[D] | None = None,
     **conditions: Unpack[_LimitConditions[D]],
 ) -> EvseBridgeNumberEntityDescription[D, ChargEyeSite]:
-    """A limit typed in a box, from 0 to the rating, in the unit the station is limited in."""
+    """A limit typed in a box, from 0 to the rating, in A (``ampere``) or kW."""
     return EvseBridgeNumberEntityDescription[D, ChargEyeSite](
         key=key,
         translation_key=translation_key,
@@ -132,11 +157,14 @@ def _limit_number[D: LimitedData](
         mode=NumberMode.BOX,
         native_min_value=0,
         native_step=1,
-        value_fn=value_fn,
+        native_unit_of_measurement=(
+            UnitOfElectricCurrent.AMPERE if ampere else UnitOfPower.KILO_WATT
+        ),
+        device_class=NumberDeviceClass.CURRENT if ampere else NumberDeviceClass.POWER,
+        value_fn=_shown_limit(limit_fn),
+        attributes_fn=_limited(limit_fn),
         set_fn=set_fn,
         max_fn=limit_rating,
-        unit_fn=_limit_unit,
-        device_class_fn=_limit_device_class,
         limit_control=limit_control,
         **conditions,
     )
@@ -155,26 +183,31 @@ def limit_numbers(
             "power_limit",
             translation_key,
             kind,
-            _limit_value,
+            _station_limit,
             _set_limit,
-            BUDGET_LIMIT,
+            ampere=ampere,
+            limit_control=BUDGET_LIMIT,
             exists_fn=_limited_in(ampere=ampere),
+            available_fn=_limited_in(ampere=ampere),
         )
         for translation_key, ampere in (("current_limit", True), ("power_limit", False))
     )
 
 
-def _session_limit_value(data: ConnectorData) -> float | None:
-    return data.session_limit
-
-
-SESSION_LIMIT = _limit_number(
-    "session_power_limit",
-    "session_limit",
-    CONNECTOR,
-    _session_limit_value,
-    _set_session_limit,
-    available_fn=_has_running_transaction,
+#: The running transaction's limit, in A on an AC station, in kW on a DC one (one key:
+#: one of them exists per connector).
+SESSION_LIMITS = tuple(
+    _limit_number(
+        "session_power_limit",
+        "session_limit",
+        CONNECTOR,
+        _session_limit,
+        _set_session_limit,
+        ampere=ampere,
+        exists_fn=_limited_in(ampere=ampere),
+        available_fn=_session_limit_usable(ampere=ampere),
+    )
+    for ampere in (True, False)
 )
 
 
