@@ -35,7 +35,8 @@ class SimulatedController:
     port: int
     form: dict[str, Any]
     options: dict[str, str] = field(default_factory=dict)
-    #: Answers to the flow's later steps, by step ID (the certificate confirmation).
+    #: Answers to the flow's later steps, by step ID (the certificate confirmation, the
+    #: location list).
     followups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -89,6 +90,8 @@ CONTROLLERS: tuple[SimulatedController, ...] = (
             "location_uid": "",
             "advanced": {"server_url": "http://127.0.0.1:8084/api"},
         },
+        # The account's stations stand at two locations: add both.
+        followups={"location": {"location": "all_locations"}},
     ),
 )
 

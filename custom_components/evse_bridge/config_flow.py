@@ -8,6 +8,11 @@ A vendor whose devices use self-signed certificates may ask for a certificate to
 be pinned: the flow then shows the certificate's fingerprint in a second form
 (``confirm_certificate``) before any credential is sent, and the connection test
 runs pinned to what the user confirmed.
+
+A cloud account whose stations stand at several locations is offered them as a
+list once its credentials are checked (``location``): all of them by default,
+or one, for which the connection test runs again. Where the stations name no
+location, the vendor's form field (a location id typed in) stays the way.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
 )
 import voluptuous as vol
@@ -65,6 +74,9 @@ from .writes import (
 
 #: An entry name the user may give in the form instead of the automatic title.
 _NAME_FIELD = vol.All(TextSelector(), vol.Length(max=100))
+#: The location step's field and its choice of the whole account.
+CONF_LOCATION = "location"
+_ALL_LOCATIONS = "all_locations"
 
 
 @dataclass(slots=True)
@@ -91,6 +103,8 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     _name: str | None = None
     #: Reconfigure's data for a new address, without the secret asked for it next.
     _moved: dict[str, Any] | None = None
+    #: A probed account whose locations are offered: its vendor, form data and result.
+    _locating: tuple[Vendor, dict[str, Any], ProbeResult] | None = None
 
     @staticmethod
     @callback
@@ -140,9 +154,56 @@ class EvseBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
                 if trusted is not None:
                     data[CONF_FINGERPRINT] = trusted
                 result = await self._async_probe(vendor, data, errors)
+                if result is not None and len(result.locations) > 1:
+                    # An account added already is refused before its locations are offered.
+                    await self.async_set_unique_id(result.unique_id)
+                    self._abort_if_unique_id_configured()
+                    self._locating = (vendor, data, result)
+                    return self._async_show_locations({})
                 if result is not None:
                     return await self._async_create(vendor, result)
         return self._async_show_vendor_form(vendor, user_input, errors)
+
+    def _async_show_locations(self, errors: dict[str, str]) -> ConfigFlowResult:
+        assert self._locating is not None
+        locations = self._locating[2].locations
+        options = [SelectOptionDict(value=_ALL_LOCATIONS, label=_ALL_LOCATIONS)]
+        options += [
+            SelectOptionDict(value=uid, label=name)
+            for uid, name in sorted(locations.items(), key=lambda item: item[1].casefold())
+        ]
+        return self.async_show_form(
+            step_id="location",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_LOCATION, default=_ALL_LOCATIONS): SelectSelector(
+                        SelectSelectorConfig(
+                            options=options,
+                            mode=SelectSelectorMode.DROPDOWN,
+                            translation_key="account_location",
+                        )
+                    )
+                }
+            ),
+            errors=errors,
+        )
+
+    async def async_step_location(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The account has several locations: all of them, or the one chosen."""
+        assert self._locating is not None
+        assert user_input is not None
+        vendor, data, result = self._locating
+        chosen = user_input[CONF_LOCATION]
+        if chosen == _ALL_LOCATIONS:
+            return await self._async_create(vendor, result)
+        assert vendor.location_field is not None
+        errors: dict[str, str] = {}
+        narrowed = await self._async_probe(vendor, {**data, vendor.location_field: chosen}, errors)
+        if narrowed is None:
+            return self._async_show_locations({"base": next(iter(errors.values()))})
+        return await self._async_create(vendor, narrowed)
 
     def _async_show_vendor_form(
         self, vendor: Vendor, user_input: dict[str, Any] | None, errors: dict[str, str]

@@ -42,6 +42,9 @@ class ProbeResult:
     title: str
     #: Entry data to store: the user input, normalized, plus anything learnt.
     data: dict[str, Any]
+    #: The account's locations (id to name) the entry may be narrowed to, where the probe
+    #: covered the whole account and found more than one (see ``Vendor.location_field``).
+    locations: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,6 +193,10 @@ class Vendor:
     #: Brings an entry stored by an earlier version (config entry version 1, minor < the
     #: flow's) to today's data and registry; runs before the entry is set up.
     async_migrate_entry: Callable[[HomeAssistant, ConfigEntry], Awaitable[None]] | None = None
+    #: The form field that narrows a cloud account to one location. Left empty, the flow
+    #: offers the probe's ``locations`` as a list (all of them the default), then probes
+    #: again with the one chosen.
+    location_field: str | None = None
 
     def form_error(self, err: Exception) -> tuple[str, str]:
         """The (field, error key) for a failed probe; ``("base", "unknown")`` if unmapped."""

@@ -45,6 +45,7 @@ KEMPOWER_CHARGEYE = Vendor(
     user_schema=user_schema,
     secret_fields=(CONF_REFRESH_TOKEN,),
     address=server_address,
+    location_field=CONF_LOCATION,
     async_probe=async_probe,
     create_site=ChargEyeSite,
     update_interval=timedelta(seconds=60),

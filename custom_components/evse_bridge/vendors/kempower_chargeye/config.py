@@ -6,7 +6,7 @@ obtains goes into the entry, so the first poll needs no second exchange.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 import contextlib
 from datetime import datetime
 import ipaddress
@@ -26,7 +26,12 @@ import voluptuous as vol
 from yarl import URL
 
 from ...api import EvseBridgeError
-from ...api.kempower_chargeye import DEFAULT_BASE_URL, ChargEyeAccount, ChargEyeClient
+from ...api.kempower_chargeye import (
+    DEFAULT_BASE_URL,
+    ChargEyeAccount,
+    ChargEyeClient,
+    Station,
+)
 from ...const import DOMAIN
 from ...contract.vendor import ProbeResult
 
@@ -191,4 +196,18 @@ async def async_probe(hass: HomeAssistant, data: dict[str, Any]) -> ProbeResult:
     }
     if location is not None:
         entry_data[CONF_LOCATION] = location
-    return ProbeResult(unique_id=account, title=title, data=entry_data)
+    return ProbeResult(
+        unique_id=account,
+        title=title,
+        data=entry_data,
+        locations={} if location is not None else account_locations(stations),
+    )
+
+
+def account_locations(stations: Sequence[Station]) -> dict[str, str]:
+    """The locations the stations name (UID to name, the UID where they give no name)."""
+    return {
+        station.location.uid: station.location.name or station.location.uid
+        for station in stations
+        if station.location is not None and station.location.uid
+    }
