@@ -146,6 +146,13 @@ async def test_every_transaction_completes_once_across_restart_and_connection_lo
         assert session["energy_kwh"] == _full_energy_kwh(device, session["session_id"])
         assert session["station"].startswith(("Depot charger", "Office charger"))
         assert session["connector"].startswith(session["station"])
+        # Under way when the entry was set up: marked partial (its peak is what was seen).
+        began = dt_util.parse_datetime(session["start"])
+        assert began is not None
+        assert session["partial"] is (began < EPOCH)
+        # A peak is a power seen while it ran, or unknown: never the 0 W after its end.
+        assert session["peak_power_w"] is None or session["peak_power_w"] > 0
+    assert any(session["partial"] for session in completed)
     # The counters: each completed transaction once, plus the running one, never backwards.
     assert totals == sorted(totals)
     ac_plugs = (AC_PLUG, "connector_KEMAC-0001_2")

@@ -177,6 +177,7 @@ class TestCompletionPayload:
             "tag": "tag_x",
             "vehicle_soc": None,
             "stop_reason": None,
+            "partial": False,
             "device_id": "dev1",
             "station": "Garage",
             "connector": "Left",
@@ -268,6 +269,39 @@ class TestSessionBook:
         payload = loaded.complete(decision.ended, None, later, NAMES, None)
         assert payload["energy_kwh"] == 59.5
         assert loaded.delivered_kwh("c1", {}) == 1.5
+        # Marked: its peak is only what the entry saw.
+        assert payload["partial"] is True
+
+    def test_a_session_without_a_start_is_partial_if_it_had_charged_when_first_seen(
+        self,
+    ) -> None:
+        book = SessionBook(NOW - timedelta(hours=1), _keep)
+        book.start("c1", SessionRecord(energy_kwh=12.0), NOW, None)
+        book.start("c2", SessionRecord(energy_kwh=0.0), NOW, None)
+        assert book.open["c1"].partial is True
+        assert book.open["c2"].partial is False
+
+    def test_a_session_seen_only_at_0_w_has_no_peak(self) -> None:
+        """An ended transaction's 0 W is the power after its end: the peak is unknown."""
+        book = SessionBook(NOW - timedelta(hours=1), _keep)
+        record = SessionRecord(id="tx1", start=NOW, energy_kwh=4.0, power_w=0.0, ended=True)
+        assert book.decide("c1", record) == Decision(None, Next.COMPLETE_UNSEEN)
+        unseen = book.unseen("c1", record, NOW)
+        payload = book.complete(unseen, record, NOW, NAMES, None)
+        assert payload["peak_power_w"] is None
+        assert payload["partial"] is False
+        # A session seen running keeps the peak it reached, whatever its ended record says.
+        book.start("c2", SessionRecord(id="tx2", start=NOW, power_w=7400.0), NOW, None)
+        final = SessionRecord(id="tx2", energy_kwh=3.0, power_w=0.0, ended=True)
+        decision = book.decide("c2", final)
+        assert decision.next is Next.COMPLETE
+        payload = book.complete(book.open.pop("c2"), final, NOW, NAMES, None)
+        assert payload["peak_power_w"] == 7400.0
+        # Seen only finishing (0 W) after it charged: unknown; one that never drew: 0 W.
+        book.start("c3", SessionRecord(id="tx3", start=NOW, energy_kwh=9.0, power_w=0.0), NOW, None)
+        book.start("c4", SessionRecord(id="tx4", start=NOW, energy_kwh=0.0, power_w=0.0), NOW, None)
+        assert book.complete(book.open.pop("c3"), None, NOW, NAMES, None)["peak_power_w"] is None
+        assert book.complete(book.open.pop("c4"), None, NOW, NAMES, None)["peak_power_w"] == 0.0
 
     def test_a_session_started_after_the_entry_counts_in_full(self) -> None:
         book = SessionBook(NOW - timedelta(hours=1), _keep)

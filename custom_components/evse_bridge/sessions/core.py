@@ -88,6 +88,9 @@ class OpenSession:
     #: The most the delivered counter credited this session so far, in kWh: a later,
     #: lower reading (a cloud recomputing a capped session) never takes it back.
     credited_kwh: float | None = None
+    #: The session began before the entry watched: its peak (and, where the device
+    #: gives no session energy, its energy) covers only what the entry saw.
+    partial: bool | None = None
 
     @classmethod
     def from_dict(cls, value: Mapping[str, Any]) -> OpenSession:
@@ -140,6 +143,17 @@ class OpenSession:
         counted = max(0.0, (energy_kwh or 0.0) - (self.uncounted_kwh or 0.0))
         self.credited_kwh = max(self.credited_kwh or 0.0, counted)
         return self.credited_kwh
+
+
+def shown_peak(peak_power_w: float | None, energy_kwh: float | None) -> float | None:
+    """The peak a session reports: unknown (None) where only 0 W was seen of one that charged.
+
+    A session seen only before or after it drew power (first seen finished, or ended
+    between polls) has no peak the entry knows; 0 W would claim it drew nothing.
+    """
+    if not peak_power_w and (energy_kwh or 0.0) > ENERGY_TOLERANCE_KWH:
+        return None
+    return peak_power_w
 
 
 def peak(*values: float | None) -> float | None:
@@ -290,10 +304,11 @@ def completion_payload(
         "end": to_iso(end),
         "duration_s": None if duration is None else round(duration),
         "energy_kwh": round(open_.energy_kwh or 0.0, 3),
-        "peak_power_w": open_.peak_power_w,
+        "peak_power_w": shown_peak(open_.peak_power_w, open_.energy_kwh),
         "tag": open_.tag,
         "vehicle_soc": open_.vehicle_soc,
         "stop_reason": open_.stop_reason,
+        "partial": bool(open_.partial),
         **names,
     }
 
@@ -456,6 +471,12 @@ class SessionBook:
         open_.meter_kwh = meter_kwh
         if record.start is None or record.start < self.since:
             open_.uncounted_kwh = record.energy_kwh
+        # Without a start, a session that had charged already when first seen began earlier.
+        open_.partial = (
+            record.start < self.since
+            if record.start is not None
+            else (record.energy_kwh or 0.0) > ENERGY_TOLERANCE_KWH
+        )
         open_.credit(record.energy_kwh)
         if open_.start is None:
             # A device that gives no start: the first poll that saw it (kept across restarts).

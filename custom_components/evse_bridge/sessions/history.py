@@ -80,6 +80,8 @@ def device_history_item(
         "tag": tag,
         "vehicle_soc": record.vehicle_soc,
         "stop_reason": record.stop_reason,
+        # The device's own record covers the whole session.
+        "partial": False,
         **names,
         "device_key": key,
         "parent_key": parent_key,
