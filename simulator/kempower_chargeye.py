@@ -44,11 +44,12 @@ OPERATIONS = (
 #: but paths take only the connector's number (``evses/2``).
 VARIANTS = ("listed", "prefixed", "bare", "number")
 #: How ``latestTransaction`` names the id token that authorized it (the document is silent;
-#: ``tag_reading=``): ``none`` (default) not at all, ``string`` as ``idToken`` text (with
-#: ``idTokenType``), ``object`` as an OCPP 2.0.1 IdTokenType ``{"idToken": .., "type": ..}``,
-#: ``id_tag`` as ``idTag`` text (OCPP 1.6), ``authorization_token`` as
-#: ``authorizationToken`` text (Kempower's own ``GET /stations`` example).
-TAG_READINGS = ("none", "string", "object", "id_tag", "authorization_token")
+#: ``tag_reading=``): ``authorization_token`` (default) as ``authorizationToken`` text
+#: (Kempower's own ``GET /stations`` example), ``none`` not at all, ``string`` as ``idToken``
+#: text (with ``idTokenType``), ``object`` as an OCPP 2.0.1 IdTokenType
+#: ``{"idToken": .., "type": ..}``, ``id_tag`` as ``idTag`` text (OCPP 1.6).
+TAG_READINGS = ("authorization_token", "none", "string", "object", "id_tag")
+DEFAULT_TAG_READING = TAG_READINGS[0]
 #: How a transaction names its id and writes its start (``transaction_reading``):
 #: ``standard`` (default) ``txId`` and a UTC time with ``Z``; ``reference`` (a public
 #: app's object) ``transactionId`` and a start time without any offset (UTC).
@@ -169,7 +170,7 @@ class ChargEyeDevice(SimDevice):
         token_lifetime_s: float = TOKEN_LIFETIME_S,
         epoch: datetime | None = None,
         variant: str = "listed",
-        tag_reading: str = "none",
+        tag_reading: str = DEFAULT_TAG_READING,
         transaction_reading: str = "standard",
     ) -> None:
         """Create the account and its stations."""
@@ -220,7 +221,7 @@ class ChargEyeDevice(SimDevice):
             ac_stations=int(options.pop("ac", "1")),
             token_lifetime_s=float(options.pop("lifetime", str(TOKEN_LIFETIME_S))),
             variant=options.pop("variant", "listed"),
-            tag_reading=options.pop("tag_reading", "none"),
+            tag_reading=options.pop("tag_reading", DEFAULT_TAG_READING),
             transaction_reading=options.pop("transaction_reading", "standard"),
         )
         if options:

@@ -35,6 +35,9 @@ Where the document is silent the hub plays one reading per variant knob
   duration as set), ``remaining`` (the seconds left) or ``bare`` (only ``value``: no
   ``type``, ``valid_mode`` nor ``duration_s``).
 
+Each session a car starts on its own carries one of ``SESSION_CARDS`` as its ``id_tag``;
+one started by ``remote_start`` carries the ``id_tag`` the command gave.
+
 A user may be ``locked`` (403 at login, as the hub's OpenAPI words it: blocked after
 too many invalid attempts), which also the right password does not undo.
 
@@ -97,8 +100,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 STATION_FIRMWARE = "3.4.2.17"
 #: How many ended sessions per EVSE the hub keeps in its records.
 ENDED_KEPT = 5
-#: The badge the simulated sessions were authorized with.
-SESSION_ID_TAG = "04E1A2B3C4D5E6"
+#: The badges of the simulated drivers: each session a car starts on its own carries one.
+SESSION_CARDS = ("04E1A2B3C4D5E6", "04B7C8D9E0F1A2", "0433445566778A")
 PM_MODEL_ID = 234
 PM_MODEL_NAME = "PM5560"
 
@@ -143,6 +146,13 @@ class SimEvse:
     #: Simulated time at which it was made inoperative (its cycle stands still).
     frozen_at: float | None = None
     faulted: bool = False
+    #: The id tags ``remote_start`` gave, by the number of the session they started.
+    started_tags: dict[int, str] = field(default_factory=dict)
+
+    def id_tag(self, station_id: int, session_number: int) -> str:
+        """The badge of session ``session_number``: the remote start's tag, else a card."""
+        card = SESSION_CARDS[(station_id + self.id + session_number) % len(SESSION_CARDS)]
+        return self.started_tags.get(session_number, card)
 
     def effective_now(self, now: float) -> float:
         """Time as the EVSE's cycle sees it (standing still while inoperative)."""
@@ -748,7 +758,7 @@ class EvceDevice(SimDevice):
                         "evse_id": evse.id,  # noqa: B023
                         "start_time": _iso(start),
                         "energy_wh": round(energy_wh, 1),
-                        "id_tag": SESSION_ID_TAG,
+                        "id_tag": evse.id_tag(station.id, number),  # noqa: B023
                     }
 
                 if which == "ongoing":
@@ -900,6 +910,9 @@ class EvceDevice(SimDevice):
             if status in ("charging", "unavailable", "faulted"):
                 return False
             evse.jump(now, times.idle + times.connected)
+            if isinstance(tag := body.get("id_tag"), str):
+                number = evse.cycle.reading(evse.effective_now(now)).session_number
+                evse.started_tags[number] = tag
             return True
         # remote_stop
         for evse in station.evses:

@@ -30,7 +30,8 @@ def test_options() -> None:
     assert device.token_lifetime_s == 600
     assert device.variant == "bare"
     assert device.tag_reading == "object"
-    assert ChargEyeDevice(SimClock(scale=0)).tag_reading == "none"
+    # Tags by default, so the per-card report of the demo has something to show.
+    assert ChargEyeDevice(SimClock(scale=0)).tag_reading == "authorization_token"
     assert list(device.stations) == ["KEMDC-0001", "KEMAC-0001", "KEMAC-0002"]
     with pytest.raises(ValueError, match="unknown"):
         ChargEyeDevice.from_options(SimClock(scale=0), {"colour": "red"})

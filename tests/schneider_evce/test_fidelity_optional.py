@@ -10,7 +10,7 @@ import pytest
 
 from custom_components.evse_bridge.api.schneider_evce import EvceClient, EvceSslMode
 from simulator.clock import SimClock
-from simulator.schneider_evce import LOGIN, PASSWORD, SESSION_ID_TAG, EvceDevice
+from simulator.schneider_evce import LOGIN, PASSWORD, SESSION_CARDS, EvceDevice
 
 from ..conftest import StartSimulator
 
@@ -134,12 +134,12 @@ async def test_the_hubs_session_records_in_each_reading(
     assert first.end is not None
     assert first.end > first.start
     assert first.stop_reason == "EVDisconnected"
-    assert first.id_tag == SESSION_ID_TAG
+    assert first.id_tag in SESSION_CARDS
     assert len(ongoing) == len(expected_ongoing)
     readings = client.readings
     assert readings["transaction_energy"] == energy_key
     assert readings["transaction_id_tag"] == tag_key
-    assert SESSION_ID_TAG not in str(client.raw_payloads)
+    assert not any(card in str(client.raw_payloads) for card in SESSION_CARDS)
 
 
 @pytest.mark.parametrize("fault", ["missing", "http_500", "timeout"])

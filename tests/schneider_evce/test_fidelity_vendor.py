@@ -20,7 +20,7 @@ from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from custom_components.evse_bridge.vendors.schneider_evce.site import INVENTORY_INTERVAL
 from simulator.clock import SimClock
-from simulator.schneider_evce import SERIAL, SESSION_ID_TAG, STATION_FIRMWARE
+from simulator.schneider_evce import SERIAL, SESSION_CARDS, STATION_FIRMWARE
 
 from ..common import entity_state, get_device
 from ..test_sessions import completed  # noqa: F401 - the fixture
@@ -86,7 +86,7 @@ async def test_sessions_firmware_and_diagnostics_follow_the_hubs_records(
         assert session["stop_reason"] is None
     else:
         assert event.attributes["tag"].startswith("tag_")
-        assert event.attributes["tag"] != SESSION_ID_TAG
+        assert event.attributes["tag"] not in SESSION_CARDS
         assert session["stop_reason"] == "EVDisconnected"
 
     asked = hub.stats.by_path.get("GET /api/v2/transactions/ended", 0)
@@ -121,7 +121,7 @@ async def test_sessions_firmware_and_diagnostics_follow_the_hubs_records(
             "running_session": "statuses and ongoing records",
             "final_session": "ended records",
         }
-    assert SESSION_ID_TAG not in str(diagnostics)
+    assert not any(card in str(diagnostics) for card in SESSION_CARDS)
 
 
 @pytest.mark.parametrize("reading", ["missing+missing", "snake+endpoint"], indirect=True)

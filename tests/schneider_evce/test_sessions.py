@@ -20,7 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
-from simulator.schneider_evce import SERIAL, SESSION_ID_TAG
+from simulator.schneider_evce import SERIAL, SESSION_CARDS
 
 from ..common import entity_state, get_device
 from ..test_sessions import completed  # noqa: F401 - the fixture
@@ -134,7 +134,7 @@ async def test_connector_event_entity_and_history(
     assert event.attributes["energy_kwh"] == full_session_kwh(hub, int(done[0]["session_id"]))
     # The hub's ongoing record names the badge; shown as its pseudonym, never as sent.
     assert event.attributes["tag"].startswith("tag_")
-    assert event.attributes["tag"] != SESSION_ID_TAG
+    assert event.attributes["tag"] not in SESSION_CARDS
 
     response = await hass.services.async_call(
         DOMAIN,
@@ -265,3 +265,45 @@ async def test_get_sessions_on_the_hub_covers_every_charge_point(
     totals: Any = response["totals"]
     assert totals["count"] == len(completed)
     assert totals["energy_kwh"] == pytest.approx(sum(item["energy_kwh"] for item in completed))
+
+
+async def test_a_remote_start_carries_its_id_tag_into_the_session(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hub: ScriptedEvceDevice,
+    completed: list[dict[str, Any]],  # noqa: F811
+    step: Step,
+) -> None:
+    hub.clock.advance(20)  # Bay 3 has just finished charging
+    await refresh(hass, loaded_entry)
+    await hass.services.async_call(
+        DOMAIN,
+        "remote_start",
+        {
+            "device_id": get_device(hass, f"{SERIAL}_station_103").id,
+            "connector": 1,
+            "id_tag": "04AABB",
+        },
+        blocking=True,
+    )
+    await step(loaded_entry, 2)
+    # The session that had finished is over now; the started one carries the tag.
+    before = {item["session_id"] for item in completed}
+    pseudonym = loaded_entry.runtime_data.sessions.pseudonym("04AABB")
+    key = f"{SERIAL}_station_103_connector_1_session"
+    started = entity_state(hass, "event", key)
+    assert started.attributes["event_type"] == "started"
+    assert started.attributes["tag"] == pseudonym
+    await step(loaded_entry, 35)  # charge, finish, unplug
+    done = [
+        item
+        for item in completed
+        if item["session_id"].startswith("103") and item["session_id"] not in before
+    ]
+    assert [item["tag"] for item in done] == [pseudonym]
+    # Sessions a car started on its own carry the drivers' badges, as pseudonyms.
+    others = {item["tag"] for item in completed if item not in done}
+    assert {loaded_entry.runtime_data.sessions.pseudonym(card) for card in SESSION_CARDS} >= (
+        others - {None}
+    )
+    assert len(others - {None}) >= 2
