@@ -31,6 +31,7 @@ PAGES = {
     "schneider_evce.connector": "EVCE connector",
     "schneider_evce.zone": "EVCE zone",
     "schneider_evce.power_meter": "EVCE power meter",
+    "kempower_chargeye.account": "ChargEye account",
     "kempower_chargeye.station": "ChargEye station",
     "kempower_chargeye.connector": "ChargEye connector",
 }
