@@ -78,7 +78,7 @@ def _latest(device: ChargEyeDevice, station_id: str, number: int) -> dict[str, A
 )
 def test_tag_readings(clock: SimClock, reading: str, fields: dict[str, Any]) -> None:
     device = ChargEyeDevice(clock, tag_reading=reading)
-    assert list(TAG_READINGS) == ["none", "string", "object", "id_tag", "authorization_token"]
+    assert list(TAG_READINGS) == ["authorization_token", "none", "string", "object", "id_tag"]
     # At 0 s the AC station's first plug charges its second session, with a simulated card.
     latest = _latest(device, "KEMAC-0001", 1)
     assert latest["txId"] == "TX-KEMAC-0001-1-2"
