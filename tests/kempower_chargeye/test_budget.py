@@ -63,6 +63,12 @@ def tags_read(device: ChargEyeDevice) -> None:
     device.tag_reading = "string"
 
 
+@pytest.fixture
+def no_tags_read(device: ChargEyeDevice) -> None:
+    """The account reports no id token."""
+    device.tag_reading = "none"
+
+
 async def setup_tag_budget(
     hass: HomeAssistant, loaded: MockConfigEntry, **groups: list[str]
 ) -> None:
@@ -135,7 +141,7 @@ async def test_a_tag_group_outranks_the_chargers_tier(
 
 
 async def test_without_tags_reported_the_chargers_tiers_apply(
-    hass: HomeAssistant, loaded: MockConfigEntry
+    hass: HomeAssistant, no_tags_read: None, loaded: MockConfigEntry
 ) -> None:
     """The account does not report id tokens: the groups rank nothing."""
     await setup_tag_budget(
