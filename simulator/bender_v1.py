@@ -34,7 +34,8 @@ CHARGE_BOX_SERIAL = "1803000042/b94060042"
 DEFAULT_USERNAME = "operator"
 DEFAULT_PASSWORD = "yellow_zone"
 DEFAULT_TAG_ID = "04a1b2c3d4e5f6"
-#: Simulated time 0 is this instant, for timestamps in answers.
+#: A fixed instant a test may give as simulated time 0 (``epoch``), to match Home Assistant's
+#: frozen clock with the controller's; by default simulated time 0 is when the device is made.
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 SESSION_TIMEOUT_S = 60.0
 PAIRING_WINDOW_S = 60.0
@@ -77,8 +78,8 @@ _SYSTEM_STATE = {
 }
 
 
-def _iso(seconds: float) -> str:
-    return (EPOCH + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 class BenderV1Device(SimDevice):
@@ -90,7 +91,11 @@ class BenderV1Device(SimDevice):
     ``tag_delay`` (s after pairing starts), ``offset`` (s into the charging cycle),
     ``cp_id`` (charge point id in the settings; empty for none), ``variant`` (a
     key of ``VARIANTS``: a reading of what the document leaves open; ``prefix=none``
-    is the ``unprefixed`` variant's knob).
+    is the ``unprefixed`` variant's knob), ``clock_skew`` (s the controller's clock
+    runs ahead, negative: behind).
+
+    Its clock shows the real time (``epoch`` is the moment of simulated time 0, by default
+    when the device is made) plus ``clock_skew_s``: a controller whose clock was never set.
     """
 
     kind = "bender_v1"
@@ -111,9 +116,13 @@ class BenderV1Device(SimDevice):
         charge_point_id: str = CHARGE_POINT_ID,
         variant: str = DEFAULT_VARIANT,
         serial_at: str = "info",
+        epoch: datetime | None = None,
+        clock_skew_s: float = 0.0,
     ) -> None:
         """Set up the controller's identity, its credentials and its charging cycle."""
         super().__init__(clock)
+        self.epoch = epoch or datetime.now(UTC) - timedelta(seconds=self.clock.now())
+        self.clock_skew_s = clock_skew_s
         if variant not in VARIANTS:
             raise ValueError(f"unknown bender_v1 variant {variant!r}; known: {sorted(VARIANTS)}")
         knobs = VARIANTS[variant]
@@ -183,6 +192,7 @@ class BenderV1Device(SimDevice):
             charge_point_id=options.pop("cp_id", CHARGE_POINT_ID),
             variant=options.pop("variant", DEFAULT_VARIANT),
             serial_at=options.pop("serial_at", "info"),
+            clock_skew_s=float(options.pop("clock_skew", "0")),
         )
         if options:
             raise ValueError(f"unknown bender_v1 options {sorted(options)}")
@@ -193,6 +203,13 @@ class BenderV1Device(SimDevice):
         if key == CURRENT_LIMIT_KEY and isinstance(value, int | float):
             cycle = self.cycle
             cycle.set_cap(value * cycle.voltage_v * cycle.phases, self.clock.now())
+
+    def device_time(self, seconds: float) -> datetime:
+        """Simulated second ``seconds`` as the controller's clock shows it."""
+        return self.epoch + timedelta(seconds=seconds + self.clock_skew_s)
+
+    def _stamp(self, seconds: float) -> str:
+        return _iso(self.device_time(seconds))
 
     @property
     def session_active(self) -> bool:
@@ -221,7 +238,7 @@ class BenderV1Device(SimDevice):
             charging_s = reading.session_s - self.cycle.times.connected
             state["transaction"] = {
                 "id": reading.session_number,
-                "startTime": _iso(now - charging_s),
+                "startTime": self._stamp(now - charging_s),
                 "duration": int(charging_s),
                 "energy": round(reading.session_wh),
                 "power": round(reading.power_w),
@@ -266,14 +283,14 @@ class BenderV1Device(SimDevice):
             cycle_start = (number - 1) * times.period - cycle.offset_s
             started = cycle_start + times.idle + times.connected
             finished = cycle.reading(started + times.charging + 1.0)
-            begin = EPOCH + timedelta(seconds=started)
+            begin = self.device_time(started)
             if (start is not None and begin < start) or (end is not None and begin >= end):
                 continue
             found.append(
                 {
                     "id": number,
-                    "startTime": _iso(started),
-                    "endTime": _iso(cycle_start + times.period),
+                    "startTime": self._stamp(started),
+                    "endTime": self._stamp(cycle_start + times.period),
                     "duration": int(times.charging + times.finished),
                     "energy": round(finished.session_wh),
                     "idTag": "046e453af012ca3",
@@ -479,7 +496,8 @@ class BenderV1Device(SimDevice):
         ``token_race`` supersedes the next token as soon as it is handed out;
         ``messages`` sets the logging messages; ``configure`` changes
         ``username``, ``password``, ``rest``, ``tag``, ``tag_type``, ``tag_delay``;
-        ``whitelist`` replaces the whitelist with ``tags``.
+        ``whitelist`` replaces the whitelist with ``tags``; ``clock`` sets the clock's
+        ``skew`` (s ahead of the real time, negative: behind; 0 sets it right).
         """
         if action == "whitelist":
             self.whitelist.seed(list(params.get("tags", [])))
@@ -493,10 +511,12 @@ class BenderV1Device(SimDevice):
                 {
                     "type": str(item.get("type", "error")),
                     "message": str(item.get("message", "")),
-                    "timestamp": _iso(self.clock.now()),
+                    "timestamp": self._stamp(self.clock.now()),
                 }
                 for item in params.get("messages", [])
             ]
+        elif action == "clock":
+            self.clock_skew_s = float(params.get("skew", 0.0))
         elif action == "configure":
             self.username = str(params.get("username", self.username))
             self.password = str(params.get("password", self.password))
@@ -525,6 +545,7 @@ class BenderV1Device(SimDevice):
             "pairing_active": self._pairing_started is not None,
             "tag_read": self._pairing_tag is not None,
             "state": self.system_state(),
+            "clock_skew_s": self.clock_skew_s,
             "messages": self.messages,
             **self.whitelist.describe(),
             **self.settings.describe(),

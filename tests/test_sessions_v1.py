@@ -50,7 +50,7 @@ def clock(freezer: FrozenDateTimeFactory) -> SimClock:
 
 @pytest.fixture
 def device(clock: SimClock) -> BenderV1Device:
-    return BenderV1Device(clock)
+    return BenderV1Device(clock, epoch=EPOCH)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 import hashlib
 import logging
 from typing import Any
@@ -269,7 +270,7 @@ async def test_system_state_while_charging(v1: V1Setup) -> None:
     transaction = state.transaction
     assert transaction is not None
     assert transaction.id == "1"
-    assert transaction.started == "2026-01-01T00:02:20Z"
+    assert datetime.fromisoformat(transaction.started or "") == v1.device.device_time(140)
     assert transaction.duration_s == 300
     assert transaction.power_w == 11000.0
     assert transaction.energy_wh == pytest.approx(11000 * 300 / 3600, abs=1)
@@ -299,7 +300,7 @@ async def test_logging_errors_and_warnings(v1: V1Setup) -> None:
     assert [item.text for item in log.errors] == ["rcd_triggered"]
     assert [item.text for item in log.warnings] == ["backend_not_connected"]
     assert log.errors[0].level is MessageLevel.ERROR
-    assert log.errors[0].timestamp == "2026-01-01T00:00:00Z"
+    assert datetime.fromisoformat(log.errors[0].timestamp or "") == v1.device.device_time(0)
     assert v1.client.raw_payloads["logging"]["messages"][0]["message"] == "rcd_triggered"
     state = await v1.client.system_state()
     assert state.system == "error"
