@@ -46,6 +46,7 @@ WITHOUT_HOME_ASSISTANT = (
     "sessions.history",
     "sessions.tags",
     "contract.records",
+    "contract.clock",
     "budget.allocator",
 )
 

@@ -177,7 +177,7 @@ EVENTS: tuple[EvseBridgeEventEntityDescription[BenderV1Data], ...] = (
 
 
 def _session(data: BenderV1Data) -> SessionRecord | None:
-    return running_record(data.state.transaction)
+    return running_record(data.state.transaction, data.clock_correction)
 
 
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription[BenderV1Data], ...] = (

@@ -37,6 +37,7 @@ from ...api.bender_v1 import (
 from ...contract.records import SessionRecord
 from ...contract.site import DeviceData, DeviceIdentity, Site, SiteData
 from ...contract.vendor import EntryContext
+from .clock import ControllerClock
 from .config import (
     CONF_LIFETIME_WH,
     CONF_SUMMARY_UNITS,
@@ -78,6 +79,8 @@ class BenderV1Data:
     total_energy_wh: float | None
     #: The charging current limit parameter, where the settings meta identifies one.
     current_limit: SettingParameter | None = None
+    #: What to add to the controller's times: how far its clock is behind (0 unless skewed).
+    clock_correction: timedelta = timedelta()
 
 
 class BenderV1Site(Site):
@@ -92,6 +95,7 @@ class BenderV1Site(Site):
         self._http = http_session(hass)
         self.client = v1_client(self._http, entry.data)
         self.controls = V1Controls(hass, entry, self.client)
+        self.clock = ControllerClock(hass, entry)
         self._info: ChargePointInfo | None = None
         self._log: ControllerLog | None = None
         self._summary: TransactionSummary | None = None
@@ -114,6 +118,7 @@ class BenderV1Site(Site):
         if self._info is None:
             self._info = await client.charge_point_info()
         state = await client.system_state()
+        self.clock.measure(state.transaction, now, controller_title(self._info))
         running = await self.transaction_running(state)
         self._watch(state.transaction)
         if self._logging_due is not None and now >= self._logging_due:
@@ -157,28 +162,41 @@ class BenderV1Site(Site):
             running=running,
             total_energy_wh=self._lifetime_wh(state.transaction),
             current_limit=await self.controls.async_current_limit(now),
+            clock_correction=self.clock.correction,
         )
         return SiteData(
             {CONTROLLER: DeviceData(key=CONTROLLER, kind=CONTROLLER, identity=identity, data=data)}
         )
 
     async def async_final_session(self, device_key: str, session_id: str) -> SessionRecord | None:
-        """The controller's record of the transaction that just ended (final energy)."""
-        since = dt_util.utcnow() - FINAL_RECORD_WINDOW
+        """The controller's record of the transaction that just ended (final energy).
+
+        Searched by the controller's clock, however wrong it is.
+        """
+        since = self.clock.device_time(dt_util.utcnow() - FINAL_RECORD_WINDOW)
         for transaction in await self.client.completed_transactions(since):
             if transaction.id == session_id:
-                return completed_record(transaction)
+                return completed_record(transaction, self.clock.correction)
         return None
 
     async def async_completed_sessions(
         self, start: datetime, end: datetime
     ) -> list[tuple[str, SessionRecord]] | None:
-        """The controller's completed transactions; None where it lists none."""
+        """The controller's completed transactions; None where it lists none.
+
+        The period is the real time's; the controller is asked for it by its own clock.
+        """
+        clock = self.clock
         try:
-            transactions = await self.client.completed_transactions(start, end)
+            transactions = await self.client.completed_transactions(
+                clock.device_time(start), clock.device_time(end)
+            )
         except EvseNotSupportedError:
             return None
-        return [(CONTROLLER, completed_record(transaction)) for transaction in transactions]
+        return [
+            (CONTROLLER, completed_record(transaction, clock.correction))
+            for transaction in transactions
+        ]
 
     async def transaction_running(self, state: SystemState) -> bool | None:
         """Whether a transaction runs; the documented ``transactions/active`` settles doubt.
@@ -287,6 +305,7 @@ class BenderV1Site(Site):
                     "how": "growth of the summary compared with transactions watched to their end",
                 },
             },
+            "clock": self.clock.diagnostics(),
             "whitelist_readings": self.client.whitelist_readings,
             "settings_readings": self.client.settings_readings,
         }
