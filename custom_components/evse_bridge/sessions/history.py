@@ -13,7 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 
 from ..contract.records import SessionRecord
-from .core import parse_time, to_iso
+from .core import SAME_START_TOLERANCE, parse_time, to_iso
 from .tags import normalised
 
 #: How ``get_sessions`` can group the sessions.
@@ -166,3 +166,34 @@ def connector_label(item: Mapping[str, Any]) -> str:
     if connector and station and not str(connector).startswith(str(station)):
         return f"{station} {connector}"
     return str(connector or station or "")
+
+
+def with_own_records(
+    device_items: Iterable[dict[str, Any]], completed: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The device's records (``device_history_item``), ours in place of those we completed.
+
+    A session has one record: the one its ``completed`` event carried, built once from
+    the device's final record and what the polls saw (its peak power, say). Ours matches
+    by device, session id and a start within ``SAME_START_TOLERANCE`` (a device whose
+    records were reset counts its ids anew). The names are the device item's: current.
+    """
+    ours: dict[tuple[Any, Any], Mapping[str, Any]] = {
+        (item.get("device_key"), item.get("session_id")): item
+        for item in completed
+        if item.get("session_id") is not None
+    }
+    merged = []
+    for item in device_items:
+        own = ours.get((item["device_key"], item["session_id"]))
+        if own is not None and _same_start(own, item):
+            names = {key: item[key] for key in ("device_id", "station", "connector")}
+            merged.append({**own, **names})
+        else:
+            merged.append(item)
+    return merged
+
+
+def _same_start(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    first, second = parse_time(one.get("start")), parse_time(other.get("start"))
+    return first is None or second is None or abs(first - second) <= SAME_START_TOLERANCE

@@ -59,7 +59,13 @@ from ..contract.site import DeviceData, Site, SiteData
 from ..registry import entry_devices, registry_name
 from . import tags
 from .core import Next, OpenSession, SessionBook, children_of, counted_since
-from .history import by_month, device_history_item, stored_history, stored_month
+from .history import (
+    by_month,
+    device_history_item,
+    stored_history,
+    stored_month,
+    with_own_records,
+)
 
 EVENT_SESSION_COMPLETED: Final = f"{DOMAIN}_session_completed"
 
@@ -500,7 +506,10 @@ class SessionTracker:
             found |= more
 
     async def async_history(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Completed sessions that started in [start, end): the device's records, else ours."""
+        """Completed sessions that started in [start, end): the device's records, else ours.
+
+        A session the device lists and this entry completed is its ``completed`` event's record.
+        """
         records = await self._site.async_completed_sessions(start, end)
         if records is None:
             return stored_history(self._book.completed, start, end)
@@ -523,7 +532,7 @@ class SessionTracker:
                     key, _utc_times(record), self.display_tag(record.tag), names, parent_key
                 )
             )
-        return history
+        return with_own_records(history, self._book.completed)
 
 
 def store_key(entry_id: str) -> str:
