@@ -73,8 +73,6 @@ API = "/api/v2"
 SERIAL = "3N2412345678"
 LOGIN = "ebms_user"
 PASSWORD = "Evce-Passw0rd!"
-#: UNIX time at simulated time 0, so JWT ``exp`` looks like a real timestamp.
-EPOCH_BASE = 1_780_000_000
 VOLTAGE = 230.0
 
 _PHASE_STATUS = {
@@ -119,9 +117,9 @@ def parse_variant(variant: str | dict[str, str] | None) -> dict[str, str]:
     return chosen
 
 
-def _iso(seconds: float) -> str:
-    """Simulated time as the hub writes it: ISO 8601 in UTC, no offset."""
-    moment = datetime.datetime.fromtimestamp(EPOCH_BASE + seconds, datetime.UTC)
+def _iso(unix_time: float) -> str:
+    """A time as the hub writes it: ISO 8601 in UTC, no offset."""
+    moment = datetime.datetime.fromtimestamp(unix_time, datetime.UTC)
     return moment.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
@@ -353,9 +351,21 @@ class EvceDevice(SimDevice):
         idle_timeout: float = 1800.0,
         cert_dir: str | None = None,
         variant: str | dict[str, str] | None = None,
+        epoch_base: float | None = None,
+        clock_skew_s: float = 0.0,
     ) -> None:
-        """Build the hub's configuration; IDs start where a real hub's could."""
+        """Build the hub's configuration; IDs start where a real hub's could.
+
+        The hub's clock shows UNIX time ``epoch_base`` (default: the real time when it
+        is made) at simulated time 0, plus ``clock_skew_s``: a hub whose clock is wrong.
+        """
         super().__init__(clock)
+        self.epoch_base = (
+            datetime.datetime.now(datetime.UTC).timestamp() - self.clock.now()
+            if epoch_base is None
+            else epoch_base
+        )
+        self.clock_skew_s = clock_skew_s
         self.serial = serial
         self.users = {login: SimUser(password, role=role)}
         self.variant = parse_variant(variant)
@@ -392,7 +402,10 @@ class EvceDevice(SimDevice):
 
     @classmethod
     def from_options(cls, clock: SimClock, options: dict[str, str]) -> EvceDevice:
-        """Build from ``stations=3,zones=2,pms=1,login=..,password=..,command_delay=2,...``."""
+        """Build from ``stations=3,zones=2,pms=1,login=..,password=..,command_delay=2,...``.
+
+        ``clock_skew`` (s) sets the hub's clock wrong.
+        """
         options = dict(options)
         counts = {
             name: int(options.pop(name)) for name in ("stations", "zones", "pms") if name in options
@@ -402,6 +415,8 @@ class EvceDevice(SimDevice):
             for name in ("command_delay", "token_validity", "idle_timeout")
             if name in options
         }
+        if "clock_skew" in options:
+            floats["clock_skew_s"] = float(options.pop("clock_skew"))
         texts = {
             name: options.pop(name)
             for name in ("login", "password", "role", "serial", "cert_dir", "variant")
@@ -410,6 +425,10 @@ class EvceDevice(SimDevice):
         if options:
             raise ValueError(f"unknown schneider_evce options {sorted(options)}")
         return cls(clock, **counts, **floats, **texts)  # type: ignore[arg-type]
+
+    def unix_time(self, seconds: float) -> float:
+        """Simulated second ``seconds`` as the hub's clock shows it (UNIX time)."""
+        return self.epoch_base + seconds + self.clock_skew_s
 
     # --- configuration -------------------------------------------------------------------
 
@@ -533,7 +552,7 @@ class EvceDevice(SimDevice):
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         payload = _b64(
             json.dumps(
-                {"jti": jti, "exp": int(EPOCH_BASE + expires_at), "sub": user, "role": "EBMS"}
+                {"jti": jti, "exp": int(self.unix_time(expires_at)), "sub": user, "role": "EBMS"}
             ).encode()
         )
         signature = hmac.new(self._secret, f"{header}.{payload}".encode(), hashlib.sha256)
@@ -756,7 +775,7 @@ class EvceDevice(SimDevice):
                         "id": station.id * 10000 + evse.id * 1000 + number,  # noqa: B023
                         "station_id": station.id,  # noqa: B023
                         "evse_id": evse.id,  # noqa: B023
-                        "start_time": _iso(start),
+                        "start_time": _iso(self.unix_time(start)),
                         "energy_wh": round(energy_wh, 1),
                         "id_tag": evse.id_tag(station.id, number),  # noqa: B023
                     }
@@ -775,7 +794,7 @@ class EvceDevice(SimDevice):
                 for number in range(max(1, ended - ENDED_KEPT + 1), ended + 1):
                     start = (number - 1) * times.period + times.idle - cycle.offset_s
                     item = record(number, start, per_session)
-                    item["end_time"] = _iso(number * times.period - cycle.offset_s)
+                    item["end_time"] = _iso(self.unix_time(number * times.period - cycle.offset_s))
                     item["stop_reason"] = "EVDisconnected"
                     records.append(item)
         return records
@@ -1095,7 +1114,7 @@ class EvceDevice(SimDevice):
                 else (name, value, unit)
                 for name, value, unit in values
             ]
-        stamp = datetime.datetime.fromtimestamp(EPOCH_BASE + now, datetime.UTC)
+        stamp = datetime.datetime.fromtimestamp(self.unix_time(now), datetime.UTC)
         items: list[dict[str, Any]] = []
         for name, value, unit in values:
             item: dict[str, Any] = {"name": name, "value": value}

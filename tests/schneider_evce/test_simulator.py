@@ -11,7 +11,7 @@ import pytest
 from simulator.__main__ import parse_spec
 from simulator.clock import SimClock
 from simulator.registry import create_device
-from simulator.schneider_evce import EPOCH_BASE, LOGIN, PASSWORD, EvceDevice
+from simulator.schneider_evce import LOGIN, PASSWORD, EvceDevice
 
 from ..conftest import SimServer, StartSimulator
 
@@ -90,7 +90,8 @@ def test_variants() -> None:
 
 async def test_jwt_and_odd_requests(start_simulator: StartSimulator) -> None:
     clock = SimClock(scale=0)
-    sim: SimServer = await start_simulator(EvceDevice(clock, token_validity=100))
+    device = EvceDevice(clock, token_validity=100)
+    sim: SimServer = await start_simulator(device)
     url = sim.url + API
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as session:
         async with session.post(f"{url}/login/login", data=b"{") as resp:
@@ -110,7 +111,7 @@ async def test_jwt_and_odd_requests(start_simulator: StartSimulator) -> None:
             "alg": "HS256",
             "typ": "JWT",
         }
-        assert claims["exp"] == EPOCH_BASE + 100
+        assert claims["exp"] == int(device.unix_time(100))
         assert claims["sub"] == LOGIN
         forged = f"{header}.{payload}.{'A' * 43}"
         for value in (f"Bearer {forged}", "Bearer nodots", "Basic abc", f"Bearer {header}.!!.x"):
