@@ -18,12 +18,14 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.evse_bridge.api.bender_v1 import BenderV1Client
+from custom_components.evse_bridge.api.bender_v1 import BenderV1Client, Transaction
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
+from custom_components.evse_bridge.vendors.bender_v1.clock import device_now
 from simulator.bender_v1 import DEFAULT_PASSWORD, DEFAULT_USERNAME, SERIAL, BenderV1Device
 from simulator.clock import SimClock
 
@@ -213,3 +215,12 @@ async def test_a_clock_a_little_off_is_taken_as_it_is(
     assert completed[0]["end"] == real(1100 - 120)
     [row] = (await _get_sessions(hass))["sessions"]
     assert row["start"] == completed[0]["start"]
+
+
+def test_a_controller_time_without_a_zone_is_home_assistants() -> None:
+    """The measurement reads a start without an offset as the session records do."""
+    transaction = Transaction(
+        id="1", started="2026-01-01T00:00:00", duration_s=60, energy_wh=0, power_w=7000
+    )
+    assert device_now(transaction) == dt_util.as_utc(datetime(2026, 1, 1, 0, 1))
+    assert device_now(Transaction("1", "2026-01-01T00:00:00", 60, 0, 0)) is None
