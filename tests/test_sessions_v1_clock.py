@@ -159,9 +159,14 @@ async def test_a_skewed_clock_raises_a_repair_issue_cleared_once_it_is_set(
 
     device.control("clock", {"skew": 0})
     await step.to(1110)
+    # The entry was reloaded (the summary's units established): the offset and issue stay
+    # until a charging session measures the clock again.
+    assert entry.data["clock_offset_s"] == SKEW.total_seconds()
+    assert issues.async_get_issue(DOMAIN, issue_id) is not None
     await _charge(step, 1100)
     assert issues.async_get_issue(DOMAIN, issue_id) is None
     assert "the controller's clock is right again" in caplog.text
+    assert entry.data["clock_offset_s"] == 0
 
 
 @pytest.mark.parametrize("skew", [SKEW, -timedelta(hours=3)], ids=["behind", "ahead"])

@@ -51,7 +51,7 @@ class ControllerClock(DeviceClock):
     """The controller's clock and its repair issue, with the offset the entry keeps."""
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
-        """The offset kept; its issue stays while it is skewed, else none is left from before."""
+        """The offset kept; its issue (kept too) stays while it is skewed, else it is cleared."""
         stored = entry.data.get(CONF_CLOCK_OFFSET_S)
         super().__init__(None if stored is None else timedelta(seconds=stored))
         self._hass = hass
@@ -86,7 +86,7 @@ class ControllerClock(DeviceClock):
             DOMAIN,
             self.issue_id,
             is_fixable=False,
-            is_persistent=False,
+            is_persistent=True,
             severity=ir.IssueSeverity.WARNING,
             translation_key=CLOCK_ISSUE,
             translation_placeholders={
