@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
@@ -177,7 +178,7 @@ EVENTS: tuple[EvseBridgeEventEntityDescription[BenderV1Data], ...] = (
 
 
 def _session(data: BenderV1Data) -> SessionRecord | None:
-    return running_record(data.state.transaction, data.clock_correction)
+    return running_record(data.state.transaction, timedelta(seconds=data.clock_correction_s))
 
 
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription[BenderV1Data], ...] = (

@@ -79,8 +79,8 @@ class BenderV1Data:
     total_energy_wh: float | None
     #: The charging current limit parameter, where the settings meta identifies one.
     current_limit: SettingParameter | None = None
-    #: What to add to the controller's times: how far its clock is behind (0 unless skewed).
-    clock_correction: timedelta = timedelta()
+    #: What to add to the controller's times, in s: how far its clock is behind (0 unless off).
+    clock_correction_s: float = 0.0
 
 
 class BenderV1Site(Site):
@@ -162,7 +162,7 @@ class BenderV1Site(Site):
             running=running,
             total_energy_wh=self._lifetime_wh(state.transaction),
             current_limit=await self.controls.async_current_limit(now),
-            clock_correction=self.clock.correction,
+            clock_correction_s=self.clock.correction.total_seconds(),
         )
         return SiteData(
             {CONTROLLER: DeviceData(key=CONTROLLER, kind=CONTROLLER, identity=identity, data=data)}
