@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.const import Platform
@@ -28,6 +29,7 @@ from .contract.overview import (
 from .contract.sessions import (
     DeliveredEnergySensorDescription,
 )
+from .contract.site import SiteData
 from .coordinator import (
     EvseBridgeConfigEntry,
     EvseBridgeCoordinator,
@@ -131,9 +133,26 @@ class SiteSummarySensor(EvseBridgeEntity, SensorEntity):
     @property
     def native_value(self) -> StateType:
         """The described figure of the site's latest poll."""
-        runtime = self.coordinator.config_entry.runtime_data
-        points = charge_points(self.coordinator.data.devices, runtime.vendor.descriptions)
-        return self.entity_description.summary_fn(SiteOverview.of(points.values()))
+        return self.entity_description.summary_fn(site_overview(self.coordinator))
+
+
+#: Per coordinator, the overview of the poll it was counted from: the summary sensors
+#: (each read more than once per write) share one pass over the site's devices per poll.
+_OVERVIEWS: WeakKeyDictionary[EvseBridgeCoordinator, tuple[SiteData, SiteOverview]] = (
+    WeakKeyDictionary()
+)
+
+
+def site_overview(coordinator: EvseBridgeCoordinator) -> SiteOverview:
+    """The site's charge points of the coordinator's latest poll, counted once per poll."""
+    data = coordinator.data
+    counted = _OVERVIEWS.get(coordinator)
+    if counted is not None and counted[0] is data:
+        return counted[1]
+    descriptions = coordinator.config_entry.runtime_data.vendor.descriptions
+    overview = SiteOverview.of(charge_points(data.devices, descriptions).values())
+    _OVERVIEWS[coordinator] = data, overview
+    return overview
 
 
 class EnergyTodaySensor(EvseBridgeEntity, SensorEntity):

@@ -1,0 +1,61 @@
+"""What a poll of a ChargEye account costs, counted: the work per charge point stays the same
+as the account grows (nothing in a poll walks every device once per device)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.evse_bridge.contract import overview
+from custom_components.evse_bridge.vendors.kempower_chargeye import entities
+from simulator.clock import SimClock
+from simulator.kempower_chargeye import ChargEyeDevice
+
+from .conftest import EPOCH, advance
+
+#: OCPP status look-ups per charge point and poll: its Problem sensor's comparison and
+#: write (a station looks at each connector, a connector also at its station), one pass
+#: of the site's summary sensors together and one of the alerts.
+STATUS_LOOKUPS_PER_POINT = 16
+
+
+@pytest.fixture(params=[2, 12], ids=["2 DC stations", "12 DC stations"])
+def device(clock: SimClock, request: pytest.FixtureRequest) -> ChargEyeDevice:
+    """Accounts of two sizes: what a poll costs per charge point must not grow with them."""
+    return ChargEyeDevice(clock, epoch=EPOCH, dc_stations=request.param)
+
+
+def _counted[**P, R](function: Callable[P, R], calls: list[int]) -> Callable[P, R]:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        calls[0] += 1
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+async def test_status_lookups_per_poll_grow_with_the_charge_points_only(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+    device: ChargEyeDevice,
+) -> None:
+    """Each charge point's status is looked up a fixed number of times per poll, whatever the size.
+
+    The seven summary sensors each used to count every charge point, more than once per
+    write (about 35 look-ups per charge point and poll, growing with the summary).
+    """
+    devices = loaded.runtime_data.coordinator.data.devices
+    points = overview.charge_points(devices, loaded.runtime_data.vendor.descriptions)
+    calls = [0]
+    counted: Any = _counted(entities.ocpp_status, calls)
+    with patch.object(entities, "ocpp_status", counted):
+        await advance(hass, frozen, clock, 60)
+    assert calls[0] > len(points)
+    assert calls[0] <= STATUS_LOOKUPS_PER_POINT * len(points)
