@@ -13,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.contract import overview
+from custom_components.evse_bridge.sessions import tracker
 from custom_components.evse_bridge.vendors.kempower_chargeye import entities
 from simulator.clock import SimClock
 from simulator.kempower_chargeye import ChargEyeDevice
@@ -59,3 +60,29 @@ async def test_status_lookups_per_poll_grow_with_the_charge_points_only(
         await advance(hass, frozen, clock, 60)
     assert calls[0] > len(points)
     assert calls[0] <= STATUS_LOOKUPS_PER_POINT * len(points)
+
+
+async def test_a_poll_reads_the_device_registry_once_however_many_sessions_it_starts_or_ends(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+    device: ChargEyeDevice,
+) -> None:
+    """Sessions name their station and connector from the registry: one read per poll.
+
+    Each session used to read the whole registry of the entry, so a poll of a large
+    site that starts or ends sessions on many connectors read it once per session.
+    """
+    reads, names = [0], [0]
+    sessions = loaded.runtime_data.sessions
+    polls = 30
+    with (
+        patch.object(tracker, "entry_devices", _counted(tracker.entry_devices, reads)),
+        patch.object(sessions, "_names", _counted(sessions._names, names)),
+    ):
+        for _ in range(polls):
+            await advance(hass, frozen, clock, 60)
+    # Fewer reads than named sessions: polls that start or end several share one.
+    assert reads[0] < names[0]
+    assert reads[0] <= polls

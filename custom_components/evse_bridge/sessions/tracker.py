@@ -131,6 +131,9 @@ class SessionTracker:
         #: Events are fired only once the entities exist (after the platforms are set up).
         self.ready = False
         self._devices: dict[str, DeviceData] = {}
+        #: The entry's registered devices by identifier, read once in a poll that starts or
+        #: completes sessions (not once per session: a poll of a large site has dozens).
+        self._poll_registry: Mapping[tuple[str, str], DeviceEntry] | None = None
         #: The devices linked to each device, built once per poll.
         self._children: Mapping[str, list[str]] = {}
         #: Events found before Home Assistant has started, fired in order once it has.
@@ -216,6 +219,12 @@ class SessionTracker:
         )
         if not self.ready:
             return
+        try:
+            await self._async_process_poll(data)
+        finally:
+            self._poll_registry = None
+
+    async def _async_process_poll(self, data: SiteData) -> None:
         now = dt_util.utcnow()
         events: list[Callable[[], None]] = []
         journal_before = len(self._book.journal)
@@ -377,7 +386,9 @@ class SessionTracker:
         ``by_identifier`` is the entry's devices (``entry_devices``), when read already.
         """
         if by_identifier is None:
-            by_identifier = entry_devices(self.hass, self.entry.entry_id)
+            if self._poll_registry is None:
+                self._poll_registry = entry_devices(self.hass, self.entry.entry_id)
+            by_identifier = self._poll_registry
 
         def name(device_key: str | None) -> tuple[str | None, str | None]:
             if device_key is None:
