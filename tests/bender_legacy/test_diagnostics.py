@@ -1,4 +1,4 @@
-"""Diagnostics of a Legacy entry: raw payload kept, password and RFID UID redacted."""
+"""Diagnostics of a Legacy entry: readings and states shown, password, RFID UID and serials not."""
 
 from __future__ import annotations
 
@@ -16,8 +16,11 @@ from simulator.bender_legacy import SERIAL, LegacyDevice
 
 from ..conftest import SimServer
 
+#: What the simulated controller sends that is personal or identifies the unit.
+SECRETS = ("s3cret-pass", "046e453af012ca3", SERIAL, "1703512493", "65465484ds")
 
-async def test_diagnostics_redact_secrets(
+
+async def test_diagnostics_show_readings_not_secrets(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     sim: SimServer,
@@ -42,14 +45,26 @@ async def test_diagnostics_redact_secrets(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
     text = json.dumps(diagnostics)
-    assert "s3cret-pass" not in text
-    assert "046e453af012ca3" not in text  # the RFID UID the simulator sends
-    assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
-    assert diagnostics["entry"]["data"]["host"] == sim.host
+    for secret in SECRETS:
+        assert secret not in text, secret
+    data = diagnostics["entry"]["data"]
+    assert data["password"] == "**REDACTED**"
+    assert data["username"] == "**REDACTED**"
+    assert data["host"] == sim.host
     raw = diagnostics["raw_payloads"]["/rest/full_state"]
+    # Every key the controller sent stays, the unvetted ones with their values hidden.
     assert raw["auth_uid"] == "**REDACTED**"
+    assert raw["cc_serial_n"] == "**REDACTED**"
     assert raw["power_w"] == "11000"
+    assert raw["firmware_ver"] == "5.33.5-20112"
+    assert raw["conn_state"] == "vehicle_charging_type2"
+    assert raw["auth_state"] == "authorized_for_charging"
     controller = diagnostics["devices"]["controller"]
     assert controller["kind"] == "controller"
+    assert controller["identity"]["sw_version"] == "5.33.5-20112"
+    assert controller["identity"]["serial_number"] == "**REDACTED**"
     assert controller["data"]["power_w"] == 11000.0
-    assert controller["identity"]["serial_number"] == SERIAL
+    assert controller["data"]["authorization_state"] == "authorized_for_charging"
+    # Which fields the controller sent: their names, the UID's too.
+    assert "auth_uid" in controller["data"]["present"]
+    assert diagnostics["raw_payloads"]["readings"]["controller"]["name_source"] == "cp_id"

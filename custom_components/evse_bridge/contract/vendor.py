@@ -23,6 +23,7 @@ from ..api import (
 )
 from ..const import DOMAIN
 from .descriptions import EvseBridgeEntityDescription
+from .diagnostics import DiagnosticsShown
 from .site import DeviceData, Site
 
 
@@ -161,7 +162,7 @@ class Vendor:
     #: Form of the vendor's config step, pre-filled with ``defaults``.
     user_schema: Callable[[Mapping[str, Any]], vol.Schema]
     #: Keys of ``user_schema`` that are secrets: asked again by reauth, left out of
-    #: reconfigure, redacted from diagnostics.
+    #: reconfigure, never in diagnostics.
     secret_fields: tuple[str, ...]
     #: Test the connection with this data; raises a client error on failure.
     async_probe: Callable[[HomeAssistant, dict[str, Any]], Awaitable[ProbeResult]]
@@ -173,8 +174,9 @@ class Vendor:
     form_errors: Mapping[type[Exception], tuple[str, str]] = field(
         default_factory=lambda: DEFAULT_FORM_ERRORS
     )
-    #: Keys (in entry data and raw payloads) to redact in diagnostics besides the secrets.
-    redact: frozenset[str] = frozenset()
+    #: What diagnostics may show of the entry's data, each device's data and the raw
+    #: payloads; every other value is hidden (nothing is shown unless named here).
+    diagnostics: DiagnosticsShown = field(default_factory=DiagnosticsShown)
     #: Placeholders of the vendor's form texts (its step and the reconfigure step):
     #: translations carry no URLs (hassfest), so an example address comes from here.
     form_placeholders: Mapping[str, str] = field(default_factory=dict)

@@ -15,6 +15,7 @@ from ...api import (
 from ...api.bender_common import BenderV1ControllerError
 from ...contract.vendor import Vendor
 from .config import async_probe, user_schema
+from .diagnostics import DIAGNOSTICS
 from .entities import DESCRIPTIONS
 from .site import BenderLegacySite
 
@@ -35,6 +36,6 @@ BENDER_LEGACY = Vendor(
         EvseResponseError: (CONF_HOST, "not_bender_controller"),
         EvseConnectionError: (CONF_HOST, "cannot_connect"),
     },
-    redact=frozenset({"auth_uid"}),
+    diagnostics=DIAGNOSTICS,
     read_only=True,
 )

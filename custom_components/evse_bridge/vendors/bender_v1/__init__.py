@@ -18,6 +18,7 @@ from ...api import (
 from ...api.bender_common import BenderLegacyControllerError
 from ...contract.vendor import Vendor
 from .config import async_probe, user_schema
+from .diagnostics import DIAGNOSTICS
 from .entities import DESCRIPTIONS
 from .pairing import PAIRING_SERVICE
 from .settings import SETTINGS_SERVICES
@@ -42,6 +43,5 @@ BENDER_V1 = Vendor(
         EvseResponseError: (CONF_HOST, "not_bender_controller"),
         EvseConnectionError: (CONF_HOST, "cannot_connect"),
     },
-    # RFID/NFC tag ids (personal data) under the names a transaction might carry them.
-    redact=frozenset({"idTag", "id_tag", "idToken", "tagId", "tag_id", "authUid", "auth_uid"}),
+    diagnostics=DIAGNOSTICS,
 )

@@ -33,6 +33,7 @@ from .config import (
     server_address,
     user_schema,
 )
+from .diagnostics import DIAGNOSTICS
 from .entities import DESCRIPTIONS
 from .model import KEY
 from .site import ChargEyeSite
@@ -61,6 +62,5 @@ KEMPOWER_CHARGEYE = Vendor(
         EvseResponseError: ("base", "not_chargeye"),
         EvseConnectionError: ("base", "cannot_connect_cloud"),
     },
-    # Id tokens: the client already replaces them in raw payloads; parsed data has id_token.
-    redact=frozenset({CONF_REFRESH_TOKEN, "idToken", "idTag", "id_token", "address"}),
+    diagnostics=DIAGNOSTICS,
 )

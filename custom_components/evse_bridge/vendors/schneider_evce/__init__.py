@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 
 from ...api import (
     EvseAuthenticationError,
@@ -22,9 +22,10 @@ from ...api.schneider_evce import EvcePermissionError
 from ...contract.vendor import Vendor
 from .actions import SERVICES
 from .config import async_certificate_fingerprint, async_probe, user_schema
+from .diagnostics import DIAGNOSTICS
 from .entities import DESCRIPTIONS
 from .migrations import async_migrate
-from .model import ATTR_ID_TAG, CONF_CERTIFICATE, CONF_HUB_ID
+from .model import CONF_CERTIFICATE
 from .site import EvceSite
 
 SCHNEIDER_EVCE = Vendor(
@@ -46,7 +47,7 @@ SCHNEIDER_EVCE = Vendor(
         EvseResponseError: (CONF_HOST, "unexpected_answer"),
         EvseConnectionError: (CONF_HOST, "cannot_connect"),
     },
-    redact=frozenset({CONF_TOKEN, ATTR_ID_TAG, "serial_number", "tcp_address", CONF_HUB_ID}),
+    diagnostics=DIAGNOSTICS,
     async_certificate_fingerprint=async_certificate_fingerprint,
     async_migrate_entry=async_migrate,
 )
