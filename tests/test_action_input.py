@@ -7,6 +7,7 @@ action's schema, before anything reaches a device: the simulators count every re
 from __future__ import annotations
 
 from collections.abc import Iterator
+import json
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ SERVICES_YAML = Path(__file__).parents[1] / "custom_components/evse_bridge/servi
 TARGETS = frozenset({"device_id", "config_entry_id"})
 
 LONG = "x" * 100_000
+#: Each action's name and field names as its form shows them.
+SERVICE_NAMES = json.loads(
+    (SERVICES_YAML.parent / "translations" / "en.json").read_text(encoding="utf-8")
+)["services"]
 TRAVERSAL = "../chargingStations/X/reset?"
 
 
@@ -145,7 +150,12 @@ async def test_hostile_input_is_refused_before_the_device(
                 data = {**_target(hass, entry, action), **ACTION_DATA[action], name: hostile}
                 before = sim.requests()
                 refused = await _call(hass, action, data, hass_admin_user.id)
-                assert isinstance(refused, vol.Invalid), (action, name, refused)
+                assert isinstance(refused, ServiceValidationError), (action, name, refused)
+                assert (refused.translation_key or "").startswith("field_"), (action, name)
+                # The form's words, not voluptuous's ("... @ data['id_token']").
+                form = SERVICE_NAMES[action]
+                assert str(refused).startswith(f"{form['name']}: {form['fields'][name]['name']} ")
+                assert "data[" not in str(refused)
                 assert sim.requests() == before, f"{action} {name} reached the device"
                 tried += 1
     assert tried >= 20
@@ -174,3 +184,98 @@ def test_bounded_object_refuses_what_is_no_json() -> None:
     for value in ([1], {"a": object()}, {"a": float("inf")}, {"a": "x" * 100}):
         with pytest.raises(vol.Invalid):
             validate(value)
+
+
+#: One bad value of each kind, and the error the user reads (the form's names, no voluptuous).
+FIELD_ERRORS = [
+    (
+        "kempower_chargeye",
+        "start_transaction",
+        {"id_token": LONG},
+        "Start charging session: ID token must have from 1 to 36 characters",
+    ),
+    (
+        "kempower_chargeye",
+        "set_power_limit",
+        {"limit": float("inf")},
+        "Set limit: Limit must be a finite number",
+    ),
+    (
+        "kempower_chargeye",
+        "set_power_limit",
+        {"limit": 1e30},
+        "Set limit: Limit must be from 0 to 1000",
+    ),
+    (
+        "kempower_chargeye",
+        "stop_transaction",
+        {"transaction_id": TRAVERSAL},
+        "Stop charging session: Transaction ID contains characters it may not have",
+    ),
+    (
+        "kempower_chargeye",
+        "set_power_limit",
+        {"limit": "eleven"},
+        "Set limit: Limit has a value this action does not take",
+    ),
+    (
+        "kempower_chargeye",
+        "set_power_limit",
+        {"config_entry_id": "not an entry!"},
+        "Set limit: Config entry contains characters it may not have",
+    ),
+    (
+        "bender_v1",
+        "delete_whitelist_tags",
+        {"ids": ["0A"] * 101},
+        "Delete whitelist tags: Tag IDs must have from 1 to 100 entries",
+    ),
+    (
+        "bender_v1",
+        "delete_whitelist_tags",
+        {"ids": [LONG]},
+        "Delete whitelist tags: Tag IDs must have from 1 to 36 characters",
+    ),
+    (
+        "bender_v1",
+        "add_whitelist_tag",
+        {"colour": "red"},
+        "Add whitelist tag has no field colour",
+    ),
+    (
+        "schneider_evce",
+        "set_zone_reduction",
+        {"value": None},
+        "Set zone reduction: Reduction has a value this action does not take",
+    ),
+    (
+        "schneider_evce",
+        "get_sessions",
+        {"tag": "T" * 65},
+        "Get sessions: Tag must have from 1 to 64 characters",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("loaded", "action", "bad", "message"),
+    FIELD_ERRORS,
+    indirect=["loaded"],
+)
+async def test_a_refused_field_is_named_as_in_the_form(
+    hass: HomeAssistant,
+    loaded: tuple[str, MockConfigEntry, SimServer],  # noqa: F811
+    hass_admin_user: MockUser,
+    action: str,
+    bad: dict[str, Any],
+    message: str,
+) -> None:
+    _, entry, sim = loaded
+    data = {**_target(hass, entry, action), **ACTION_DATA.get(action, {}), **bad}
+    if "config_entry_id" in bad:
+        data.pop("device_id", None)
+    before = sim.requests()
+    refused = await _call(hass, action, data, hass_admin_user.id)
+    assert isinstance(refused, ServiceValidationError)
+    assert str(refused) == message
+    assert sim.requests() == before

@@ -16,7 +16,12 @@ from unittest.mock import patch
 
 from homeassistant.auth.models import User
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, Unauthorized, UnknownUser
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
@@ -341,7 +346,8 @@ async def test_targets_and_tag_are_bounded(
         if action != SERVICE_GET_SESSIONS and "tag" in data:
             continue
         refused = await _call(hass, action, data, hass_admin_user.id)
-        assert isinstance(refused, vol.Invalid), (action, refused)
+        assert isinstance(refused, ServiceValidationError), (action, refused)
+        assert (refused.translation_key or "").startswith("field_"), (action, refused)
     assert sim.requests() == before
 
 

@@ -12,6 +12,7 @@ from homeassistant.helpers import (
     device_registry as dr,
     issue_registry as ir,
 )
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 # Every platform is imported with the integration (in Home Assistant's import executor).
@@ -70,6 +71,8 @@ def _platforms(entry: EvseBridgeConfigEntry) -> list[Platform]:
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> None | bool:
     """Register the actions once, for every entry."""
+    # Their names as the forms show them, for errors about a field (worded synchronously).
+    await async_get_translations(hass, hass.config.language, "services", {DOMAIN})
     async_setup_services(hass)
     async_setup_boost(hass)
     return True

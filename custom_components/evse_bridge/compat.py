@@ -91,7 +91,7 @@ def async_register_admin_service(
     domain: str,
     service: str,
     handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
-    schema: vol.Schema,
+    schema: vol.Schema | vol.All,
     supports_response: SupportsResponse,
 ) -> None:
     """Register an action only administrators may call, as core's helper of that name does.

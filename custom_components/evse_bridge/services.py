@@ -34,6 +34,7 @@ from .contract.errors import (
     async_action_name,
     translate_client_errors,
 )
+from .contract.fields import translated_field_errors
 from .contract.vendor import (
     EntryContext,
     Permission,
@@ -77,7 +78,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_GET_SESSIONS,
         _async_get_sessions,
-        vol.Schema({**TARGET_FIELDS, **SESSIONS_FIELDS}),
+        translated_field_errors(
+            hass, SERVICE_GET_SESSIONS, vol.Schema({**TARGET_FIELDS, **SESSIONS_FIELDS})
+        ),
         SupportsResponse.ONLY,
     )
     offers: dict[str, list[tuple[Vendor, VendorService]]] = defaultdict(list)
@@ -92,7 +95,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         permission = first.permission
         if any(service.permission != permission for _, service in vendor_services):
             raise ValueError(f"vendors offer action {name} with different permissions")
-        schema = vol.Schema({**TARGET_FIELDS, **first.fields})
+        schema = translated_field_errors(hass, name, vol.Schema({**TARGET_FIELDS, **first.fields}))
         handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]] = partial(
             _async_handle,
             {vendor.key: service for vendor, service in vendor_services},

@@ -177,13 +177,7 @@ async def async_whitelist_scanned_tag(
     return WHITELIST_ADDED
 
 
-def _tag_ids(value: Any) -> list[str]:
-    items = cv.ensure_list(value)
-    if not items:
-        raise vol.Invalid("no tag ids")
-    if len(items) > TAG_IDS_MAX:
-        raise vol.Invalid(f"more than {TAG_IDS_MAX} tag ids")
-    return [_tag_id(item) for item in items]
+_tag_ids = vol.All(cv.ensure_list, vol.Length(min=1, max=TAG_IDS_MAX), [_tag_id])
 
 
 WHITELIST_SERVICES: tuple[VendorService, ...] = (
