@@ -9,14 +9,13 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
-import voluptuous as vol
 
 from custom_components.evse_bridge.api import EvseCommandRejectedError, EvseNotSupportedError
 from custom_components.evse_bridge.api.bender_v1 import (
@@ -289,16 +288,19 @@ async def test_rejections_are_translated_and_name_the_controller(
 async def test_action_fields_are_validated(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: SimServer
 ) -> None:
-    for data in (
-        {"id": "  "},
-        {"id": CARD, "tag_type": "barcode"},
-        {"id": CARD, "priority": "urgent"},
-        {"id": CARD, "user_id": "not-a-uuid"},
+    for data, message in (
+        ({"id": "  "}, "Tag ID must have from 1 to 36 characters"),
+        ({"id": CARD, "tag_type": "barcode"}, "Tag type has a value this action does not take"),
+        ({"id": CARD, "priority": "urgent"}, "Priority has a value this action does not take"),
+        ({"id": CARD, "user_id": "not-a-uuid"}, "User ID has a value this action does not take"),
     ):
-        with pytest.raises(vol.Invalid):
+        with pytest.raises(ServiceValidationError) as refused:
             await call(hass, "add_whitelist_tag", data)
-    with pytest.raises(vol.Invalid):
+        # The form's names, not voluptuous's ("not a UUID for dictionary value @ data[...]").
+        assert str(refused.value) == f"Add whitelist tag: {message}"
+    with pytest.raises(ServiceValidationError) as refused:
         await call(hass, "delete_whitelist_tags", {"ids": []})
+    assert str(refused.value) == "Delete whitelist tags: Tag IDs must have from 1 to 100 entries"
     assert sim.requests("POST /v1/whitelist") == 0
 
 

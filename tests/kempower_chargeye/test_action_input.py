@@ -8,7 +8,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-import voluptuous as vol
 
 from custom_components.evse_bridge.api import EvseBridgeError, EvseResponseError
 from custom_components.evse_bridge.api.http import path_segment
@@ -74,13 +73,14 @@ async def test_stop_transaction_only_of_the_target(
             )
         assert refused.value.translation_key == "chargeye_unknown_transaction"
     assert sim.requests() == before
-    with pytest.raises(vol.Invalid):
+    with pytest.raises(ServiceValidationError) as refused:
         await hass.services.async_call(
             DOMAIN,
             "stop_transaction",
             {"config_entry_id": loaded.entry_id, "transaction_id": TRAVERSAL},
             blocking=True,
         )
+    assert refused.value.translation_key == "field_pattern"
     assert sim.requests() == before
     # The station's own connector's transaction, in any case, is stopped.
     await hass.services.async_call(
