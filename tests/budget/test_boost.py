@@ -16,7 +16,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_mock_load_restore_state_from_storage,
 )
-import voluptuous as vol
 
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import EvceDevice
@@ -150,8 +149,9 @@ async def test_a_boost_is_bounded(
 ) -> None:
     zone_a, _ = zone_device_ids(hass, loaded_entry)
     await setup_budget(hass, loaded_entry)
-    with pytest.raises(vol.Invalid):
+    with pytest.raises(ServiceValidationError) as caught:
         await boost(hass, zone_a, minutes)
+    assert str(caught.value) == "Boost a charger: Duration must be from 0 to 720"
 
 
 async def restart(

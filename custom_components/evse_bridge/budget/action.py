@@ -18,6 +18,7 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from ..const import DOMAIN
+from ..contract.fields import translated_field_errors
 from ..targets import ATTR_DEVICE_ID, async_check_control, resolve_target
 from .const import DEFAULT_BOOST_MIN, MAX_BOOST_MIN
 from .controller import BudgetController
@@ -40,7 +41,12 @@ BOOST_SCHEMA: Final = vol.Schema(
 @callback
 def async_setup_boost(hass: HomeAssistant) -> None:
     """Register ``boost`` once, for every budget entry."""
-    hass.services.async_register(DOMAIN, SERVICE_BOOST, _async_boost, schema=BOOST_SCHEMA)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_BOOST,
+        _async_boost,
+        schema=translated_field_errors(hass, SERVICE_BOOST, BOOST_SCHEMA),
+    )
 
 
 def _controllers(hass: HomeAssistant, device_id: str) -> list[BudgetController]:
