@@ -26,8 +26,8 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.exceptions import Unauthorized, UnknownUser
 from homeassistant.helpers import aiohttp_client, device_registry as dr
 from homeassistant.helpers.storage import Store
+from homeassistant.helpers.typing import VolSchemaType
 from homeassistant.helpers.update_coordinator import UpdateFailed
-import voluptuous as vol
 
 if TYPE_CHECKING:
     from aiohttp.abc import AbstractResolver
@@ -91,7 +91,7 @@ def async_register_admin_service(
     domain: str,
     service: str,
     handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
-    schema: vol.Schema | vol.All,
+    schema: VolSchemaType,
     supports_response: SupportsResponse,
 ) -> None:
     """Register an action only administrators may call, as core's helper of that name does.

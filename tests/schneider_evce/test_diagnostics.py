@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from simulator.clock import SimClock
-from simulator.schneider_evce import LOGIN, PASSWORD, SERIAL, SESSION_ID_TAG, STATION_FIRMWARE
+from simulator.schneider_evce import LOGIN, PASSWORD, SERIAL, SESSION_CARDS, STATION_FIRMWARE
 
 from .conftest import ScriptedEvceDevice, refresh
 from .test_sessions import Step, step  # noqa: F401 - the fixture
@@ -55,7 +55,7 @@ async def test_diagnostics_show_readings_not_secrets(
     diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
 
     text = json.dumps(diagnostics, default=str)
-    for secret in (LOGIN, PASSWORD, token, SESSION_ID_TAG, SERIAL, *meters, *serials):
+    for secret in (LOGIN, PASSWORD, token, *SESSION_CARDS, SERIAL, *meters, *serials):
         assert secret not in text, secret
     assert diagnostics["entry"]["data"]["token"] == "**REDACTED**"
     raw = diagnostics["raw_payloads"]

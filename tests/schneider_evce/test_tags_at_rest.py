@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from simulator.schneider_evce import SERIAL, SESSION_ID_TAG
+from simulator.schneider_evce import SERIAL, SESSION_CARDS
 
 from ..common import entity_state
 from ..test_tags_at_rest import (  # noqa: F401 - the fixtures
@@ -57,5 +57,5 @@ async def test_no_raw_tag_of_an_evce_session(
     await restore_state.async_get(hass).async_dump_states()
     await async_wait_recording_done(hass)
     assert_no_raw_tag(
-        recorder_db_url, hass_storage, caplog, "evse_bridge_session_completed", SESSION_ID_TAG
+        recorder_db_url, hass_storage, caplog, "evse_bridge_session_completed", *SESSION_CARDS
     )

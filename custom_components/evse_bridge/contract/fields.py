@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.translation import async_get_cached_translations
+from homeassistant.helpers.typing import VolSchemaType
 import voluptuous as vol
 
 from ..const import DOMAIN
@@ -233,7 +234,7 @@ def field_error(
     )
 
 
-def translated_field_errors(hass: HomeAssistant, action: str, schema: vol.Schema) -> vol.All:
+def translated_field_errors(hass: HomeAssistant, action: str, schema: vol.Schema) -> VolSchemaType:
     """``schema``, raising a translated ``ServiceValidationError`` for a refused field."""
 
     def validate(data: Any) -> Any:
