@@ -7,8 +7,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
-from simulator.kempower_chargeye import ChargEyeDevice, sim_card
+from simulator.kempower_chargeye import DEFAULT_ORGANIZATION, ChargEyeDevice, sim_card
 
+from ..common import entity_state
 from ..conftest import SimServer
 from .conftest import commands, device_id
 
@@ -107,7 +108,10 @@ def office_allocations(hass: HomeAssistant) -> list[int]:
 
 def session_tag(hass: HomeAssistant, number: int) -> str:
     """The tag the connector's Session event shows (a pseudonym)."""
-    return hass.states.get(f"event.office_charger_1_connector_{number}_session").attributes["tag"]
+    connector = OFFICE[number - 1]
+    return entity_state(hass, "event", f"{DEFAULT_ORGANIZATION}_{connector}_session").attributes[
+        "tag"
+    ]
 
 
 async def test_a_session_of_the_high_tag_group_is_served_first(

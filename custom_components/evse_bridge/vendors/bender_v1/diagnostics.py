@@ -9,6 +9,7 @@ from __future__ import annotations
 from homeassistant.const import CONF_HOST
 
 from ...contract.diagnostics import DiagnosticsShown, Shown, under
+from .clock import CONF_CLOCK_OFFSET_S
 from .config import CONF_LIFETIME_WH, CONF_SUMMARY_UNITS
 
 #: ``ChargePointInfo`` keys besides the serials: who made it, what runs on it, its OCPP id.
@@ -57,7 +58,7 @@ _SYSTEM_STATE = (
 )
 
 DIAGNOSTICS = DiagnosticsShown(
-    entry_data=Shown(CONF_HOST, CONF_SUMMARY_UNITS, CONF_LIFETIME_WH),
+    entry_data=Shown(CONF_HOST, CONF_SUMMARY_UNITS, CONF_LIFETIME_WH, CONF_CLOCK_OFFSET_S),
     devices={
         "controller": Shown(
             under("info", "vendor", "model", "serial_key", "firmware", "charge_point_id"),
@@ -90,6 +91,8 @@ DIAGNOSTICS = DiagnosticsShown(
         under("transactions_active", "success", "active"),
         # How the client read what the documents leave open: the integration's own words.
         "client",
+        # The controller's clock as measured against the poll times (offsets, no data).
+        "clock",
         "whitelist_readings",
         "settings_readings",
     ),
