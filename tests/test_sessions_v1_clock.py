@@ -7,31 +7,33 @@ cycle until the car is unplugged at 1100 s.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from functools import partial
 import logging
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.evse_bridge.api.bender_v1 import BenderV1Client, Transaction
-from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.api.bender_v1 import Transaction
+from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from custom_components.evse_bridge.vendors.bender_v1.clock import device_now
-from simulator.bender_v1 import DEFAULT_PASSWORD, DEFAULT_USERNAME, SERIAL, BenderV1Device
+from simulator.bender_v1 import SERIAL, BenderV1Device
 from simulator.clock import SimClock
 
 from .common import entity_state, get_device
-from .conftest import SimServer, StartSimulator
 from .test_sessions import Stepper, completed  # noqa: F401 - the fixture
+from .test_sessions_v1 import (
+    _setup,
+    entry,  # noqa: F401 - the fixture
+    paced_by_simulated_time,  # noqa: F401 - the fixture
+    sim,  # noqa: F401 - the fixture
+    step,  # noqa: F401 - the fixture
+)
 
 #: Home Assistant's time at simulated second 0.
 REAL_EPOCH = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
@@ -57,56 +59,12 @@ def device(clock: SimClock, skew: timedelta) -> BenderV1Device:
     return BenderV1Device(clock, epoch=REAL_EPOCH, clock_skew_s=-skew.total_seconds())
 
 
-@pytest.fixture(autouse=True)
-def paced_by_simulated_time(clock: SimClock) -> Iterator[None]:
-    async def sleep(seconds: float) -> None:
-        clock.advance(seconds)
-
-    with patch(
-        "custom_components.evse_bridge.vendors.bender_v1.config.BenderV1Client",
-        partial(BenderV1Client, sleep=sleep, monotonic=clock.now),
-    ):
-        yield
-
-
-@pytest.fixture
-async def sim(start_simulator: StartSimulator, device: BenderV1Device) -> SimServer:
-    return await start_simulator(device)
-
-
-@pytest.fixture
-def entry(hass: HomeAssistant, sim: SimServer) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Bay 1",
-        unique_id=SERIAL,
-        data={
-            CONF_VENDOR: "bender_v1",
-            CONF_HOST: sim.host,
-            CONF_USERNAME: DEFAULT_USERNAME,
-            CONF_PASSWORD: DEFAULT_PASSWORD,
-        },
-    )
-    entry.add_to_hass(hass)
-    return entry
-
-
-@pytest.fixture
-def step(hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: SimClock) -> Stepper:
-    return Stepper(hass, freezer, clock)
-
-
 def real(seconds: float) -> str:
     """Simulated second ``seconds`` as Home Assistant's clock shows it, as sessions write it."""
     return (REAL_EPOCH + timedelta(seconds=seconds)).isoformat()
 
 
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
-async def _charge(step: Stepper, base: float) -> None:
+async def _charge(step: Stepper, base: float) -> None:  # noqa: F811
     """Polls while the cycle starting at ``base`` charges: three agreeing measurements."""
     for second in (300, 450, 600):
         await step.to(base + second)
@@ -126,9 +84,9 @@ async def _get_sessions(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
 
 async def test_a_skewed_clock_raises_a_repair_issue_cleared_once_it_is_set(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    entry: MockConfigEntry,  # noqa: F811
     device: BenderV1Device,
-    step: Stepper,
+    step: Stepper,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     issue_id = f"clock_skew_{entry.entry_id}"
@@ -172,9 +130,9 @@ async def test_a_skewed_clock_raises_a_repair_issue_cleared_once_it_is_set(
 @pytest.mark.parametrize("skew", [SKEW, -timedelta(hours=3)], ids=["behind", "ahead"])
 async def test_one_record_of_a_session_from_a_skewed_controller(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
+    entry: MockConfigEntry,  # noqa: F811
     device: BenderV1Device,
-    step: Stepper,
+    step: Stepper,  # noqa: F811
     completed: list[dict[str, Any]],  # noqa: F811
 ) -> None:
     """The event, the bus and ``get_sessions`` tell the same session, at the real time."""
@@ -206,8 +164,8 @@ async def test_one_record_of_a_session_from_a_skewed_controller(
 @pytest.mark.parametrize("skew", [timedelta(minutes=2)])
 async def test_a_clock_a_little_off_is_taken_as_it_is(
     hass: HomeAssistant,
-    entry: MockConfigEntry,
-    step: Stepper,
+    entry: MockConfigEntry,  # noqa: F811
+    step: Stepper,  # noqa: F811
     completed: list[dict[str, Any]],  # noqa: F811
 ) -> None:
     """Two minutes is not a wrong clock: no issue, the controller's own times."""
