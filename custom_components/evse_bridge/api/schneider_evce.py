@@ -169,7 +169,7 @@ IDENTITY_SOURCES: tuple[tuple[str, str], ...] = (
     # In no vendor document: it only adds detail where a hub answers it.
     ("product_infos", "/maintenance/product_infos"),
 )
-_IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {
+IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {
     "serial": (
         "serial_number",
         "serialNumber",
@@ -227,7 +227,7 @@ _TRANSACTION_ENERGY: tuple[tuple[str, float], ...] = (
 
 #: Names a station's firmware version may go by (``GET /stations/{id}/firmware`` or
 #: ``GET /stations/{id}``; no body shape published), in order of preference.
-_STATION_FIRMWARE_FIELDS = (
+STATION_FIRMWARE_FIELDS = (
     "firmware_version",
     "current_version",
     "fw_version",
@@ -732,7 +732,7 @@ class EvceClient:
                 continue
             # Accept the fields at the top or one object deep (``{"product": {...}}``).
             objects = [payload, *(item for item in payload.values() if isinstance(item, Mapping))]
-            for name, keys in _IDENTITY_FIELDS.items():
+            for name, keys in IDENTITY_FIELDS.items():
                 if name in found:
                     continue
                 for item in objects:
@@ -842,7 +842,7 @@ class EvceClient:
                 continue
             objects = [payload, *(item for item in payload.values() if isinstance(item, Mapping))]
             for item in objects:
-                for key in _STATION_FIRMWARE_FIELDS:
+                for key in STATION_FIRMWARE_FIELDS:
                     if (version := to_str(get_ci(item, key))) is not None:
                         return version, f"{raw_key}.{key}"
         return None, None

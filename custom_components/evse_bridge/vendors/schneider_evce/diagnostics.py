@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_HOST, CONF_TOKEN
 
+from ...api.schneider_evce import IDENTITY_FIELDS, STATION_FIRMWARE_FIELDS
 from ...const import CONF_FINGERPRINT
 from ...contract.diagnostics import DiagnosticsShown, Shown, under
 from .model import CONF_CERTIFICATE, CONF_DEVICE_KEYS, CONF_HUB_ID_SOURCE
@@ -35,21 +36,7 @@ _PRODUCT = (
     "max_pms",
     "mode",
     "zones",
-    "model",
-    "commercial_reference",
-    "reference",
-    "product_reference",
-    "product_model",
-    "firmware_version",
-    "firmware",
-    "fw_version",
-    "sw_version",
-    "software_version",
-    "version",
-    "product_name",
-    "name",
-    "friendly_name",
-    "site_name",
+    *(name for field, names in IDENTITY_FIELDS.items() if field != "serial" for name in names),
 )
 _STATION = (
     "id",
@@ -63,13 +50,7 @@ _STATION = (
     "evses.connectors.id",
     "evses.connectors.type",
 )
-_STATION_FIRMWARE = (
-    "firmware_version",
-    "current_version",
-    "fw_version",
-    "software_version",
-    "version",
-)
+_STATION_FIRMWARE = STATION_FIRMWARE_FIELDS
 _STATUS = (
     "station_id",
     "id",
