@@ -36,6 +36,7 @@ import json
 import os
 from pathlib import Path
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -333,14 +334,22 @@ def ensure_requirements() -> None:
     marker.write_text("\n".join(requirements))
 
 
-async def start(side: Side) -> None:
-    """Start the side's Home Assistant (its own configuration, no package installs)."""
+async def start(side: Side, profile: Path | None = None) -> None:
+    """Start the side's Home Assistant (its own configuration, no package installs).
+
+    With ``profile``, its event loop is profiled in the measured window (see
+    ``benchmarks/profiled_hass.py``) and the statistics are written there.
+    """
     env = dict(os.environ, PYTHONPATH=str(DEPS_DIR))
+    module = "homeassistant"
+    if profile is not None:
+        env |= {"PYTHONPATH": f"{DEPS_DIR}:{REPO}", "EVSE_BRIDGE_PROFILE": str(profile)}
+        module = "benchmarks.profiled_hass"
     log = (side.config_dir / "stdout.log").open("wb")
     side.process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "homeassistant",
+        module,
         "-c",
         str(side.config_dir),
         "--skip-pip",
@@ -392,7 +401,7 @@ async def stop(sides: Sequence[Side]) -> None:
                 await side.process.wait()
 
 
-async def run(controllers: int, polls: int, keep: bool) -> None:
+async def run(controllers: int, polls: int, keep: bool, profile: Path | None = None) -> None:
     """Set up the four processes, measure one window, report."""
     ensure_requirements()
     root = Path(tempfile.mkdtemp(prefix="evse-bridge-versus-rest-"))
@@ -413,7 +422,7 @@ async def run(controllers: int, polls: int, keep: bool) -> None:
     print(f"{controllers} controllers per side, polls every {INTERVAL_S} s; configs in {root}")
     try:
         for side in sides:
-            await start(side)
+            await start(side, profile if side is bridge else None)
         # Set-up reads each controller once or twice; from the third poll on it is steady.
         await wait_polling(polled, 3, timeout_s=600)
         load_before = os.getloadavg()
@@ -421,8 +430,14 @@ async def run(controllers: int, polls: int, keep: bool) -> None:
         start_requests = {side.name: side.requests() for side in polled}
         start_connections = dict(accepted)
         started = time.monotonic()
+        if profile is not None:
+            assert bridge.process is not None
+            bridge.process.send_signal(signal.SIGUSR1)
         await asyncio.sleep(polls * INTERVAL_S)
         elapsed = time.monotonic() - started
+        if profile is not None:
+            assert bridge.process is not None
+            bridge.process.send_signal(signal.SIGUSR2)
         cpu = {side.name: side.cpu_s() - start_cpu[side.name] for side in sides}
         requests = {side.name: side.requests() - start_requests[side.name] for side in polled}
         connections = {
@@ -493,9 +508,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--controllers", type=int, default=10, help="per side (default 10)")
     parser.add_argument("--polls", type=int, default=8, help="measured window (default 8)")
     parser.add_argument("--keep", action="store_true", help="keep the configurations and logs")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write a cProfile of EVSE Bridge's event loop in the window here (inflates its CPU)",
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(args.controllers, args.polls, args.keep))
+        asyncio.run(run(args.controllers, args.polls, args.keep, args.profile))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .contract.overview import PROBLEM_STATUSES, ChargePoint, ChargePointStatus, charge_points
+from .contract.overview import PROBLEM_STATUSES, ChargePoint, ChargePointStatus
 from .coordinator import EvseBridgeConfigEntry, EvseBridgeCoordinator
 from .registry import entry_devices, registry_name
 
@@ -80,8 +80,7 @@ class ChargePointAlerts:
         now = dt_util.utcnow()
         coordinator = self._coordinator
         if coordinator.last_update_success and coordinator.data is not None:
-            vendor = self._entry.runtime_data.vendor
-            self._last = charge_points(coordinator.data.devices, vendor.descriptions)
+            self._last = coordinator.charge_points()
             points = self._last
         else:
             points = {

@@ -54,11 +54,15 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
     @property
     def available(self) -> bool:
         """Unavailable when polling fails, the device is gone, or its data rules it out now."""
-        return (
-            super().available
-            and self.device_key in self.coordinator.data.devices
-            and self.entity_description.available_fn(self.data)
-        )
+        coordinator = self.coordinator
+        # CoordinatorEntity's own availability, without a lookup per property read.
+        if not coordinator.last_update_success:
+            return False
+        device = coordinator.data.devices.get(self.device_key)
+        if device is None:
+            return False
+        self._device = device
+        return self.entity_description.available_fn(device.data)
 
     def _shown(self) -> tuple[Any, ...]:
         """Everything of the entity's state that a poll can change.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.const import Platform
@@ -22,14 +21,11 @@ from .contract.descriptions import (
 )
 from .contract.overview import (
     EnergyTodaySensorDescription,
-    SiteOverview,
     SiteSummarySensorDescription,
-    charge_points,
 )
 from .contract.sessions import (
     DeliveredEnergySensorDescription,
 )
-from .contract.site import SiteData
 from .coordinator import (
     EvseBridgeConfigEntry,
     EvseBridgeCoordinator,
@@ -70,7 +66,23 @@ def _sensor(
     return EvseBridgeSensor(coordinator, device_key, description)
 
 
-class EvseBridgeSensor(EvseBridgeEntity, SensorEntity):
+class _SensorBase(EvseBridgeEntity, SensorEntity):
+    """A sensor whose unit, device class and options are its description's."""
+
+    entity_description: EvseBridgeSensorEntityDescription
+
+    def _source(self) -> tuple[Any, ...]:
+        """Availability, value and attributes: the rest of the state is the description's.
+
+        Cheaper than the sensor state Home Assistant works out (unit conversion, rounding),
+        which a poll that changed nothing would otherwise run for every sensor.
+        """
+        if not self.available:
+            return (False,)
+        return (True, self.native_value, self.extra_state_attributes)
+
+
+class EvseBridgeSensor(_SensorBase):
     """A value a device reports."""
 
     entity_description: EvseBridgeSensorEntityDescription
@@ -87,14 +99,8 @@ class EvseBridgeSensor(EvseBridgeEntity, SensorEntity):
             return None
         return self.entity_description.attributes_fn(self.data)
 
-    def _source(self) -> tuple[Any, ...]:
-        """Availability, value and attributes: the rest of the state is the description's."""
-        if not self.available:
-            return (False,)
-        return (True, self.native_value, self.extra_state_attributes)
 
-
-class DeliveredEnergySensor(EvseBridgeEntity, SensorEntity):
+class DeliveredEnergySensor(_SensorBase):
     """Energy delivered since the integration was added, from the sessions it saw."""
 
     entity_description: DeliveredEnergySensorDescription
@@ -105,7 +111,7 @@ class DeliveredEnergySensor(EvseBridgeEntity, SensorEntity):
         return self.coordinator.config_entry.runtime_data.sessions.delivered_kwh(self.device_key)
 
 
-class LastCommandSensor(EvseBridgeEntity, SensorEntity):
+class LastCommandSensor(_SensorBase):
     """What the device answered to the last command sent from one of its buttons."""
 
     entity_description: LastCommandSensorDescription
@@ -125,7 +131,7 @@ class LastCommandSensor(EvseBridgeEntity, SensorEntity):
         return {"command": result.command, "time": result.at.isoformat()}
 
 
-class SiteSummarySensor(EvseBridgeEntity, SensorEntity):
+class SiteSummarySensor(_SensorBase):
     """A count or a total over every charge point of the entry."""
 
     entity_description: SiteSummarySensorDescription
@@ -133,29 +139,10 @@ class SiteSummarySensor(EvseBridgeEntity, SensorEntity):
     @property
     def native_value(self) -> StateType:
         """The described figure of the site's latest poll."""
-        return self.entity_description.summary_fn(site_overview(self.coordinator))
+        return self.entity_description.summary_fn(self.coordinator.site_overview())
 
 
-#: Per coordinator, the overview of the poll it was counted from: the summary sensors
-#: (each read more than once per write) share one pass over the site's devices per poll.
-_OVERVIEWS: WeakKeyDictionary[EvseBridgeCoordinator, tuple[SiteData, SiteOverview]] = (
-    WeakKeyDictionary()
-)
-
-
-def site_overview(coordinator: EvseBridgeCoordinator) -> SiteOverview:
-    """The site's charge points of the coordinator's latest poll, counted once per poll."""
-    data = coordinator.data
-    counted = _OVERVIEWS.get(coordinator)
-    if counted is not None and counted[0] is data:
-        return counted[1]
-    descriptions = coordinator.config_entry.runtime_data.vendor.descriptions
-    overview = SiteOverview.of(charge_points(data.devices, descriptions).values())
-    _OVERVIEWS[coordinator] = data, overview
-    return overview
-
-
-class EnergyTodaySensor(EvseBridgeEntity, SensorEntity):
+class EnergyTodaySensor(_SensorBase):
     """Energy of the entry's sessions that ended today, and of the running ones."""
 
     entity_description: EnergyTodaySensorDescription

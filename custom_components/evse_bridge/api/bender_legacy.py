@@ -39,7 +39,7 @@ from .errors import (
     EvseResponseError,
 )
 from .http import http_request
-from .parsing import report_once, to_float, to_float_list, to_int, to_str
+from .parsing import enum_member, report_once, to_float, to_float_list, to_int, to_str
 
 #: Schemes of ``auth_scheme``: no password configured, the document's headers, HTTP Basic.
 AUTH_NONE = "none"
@@ -261,9 +261,7 @@ class _Reader:
         text = to_str(self.raw.get(key))
         if text is None:
             return None
-        try:
-            return enum(text.lower())
-        except ValueError:
+        if (member := enum_member(enum, text)) is None:
             self.unlisted[key] = text
             report_once(
                 key,
@@ -273,7 +271,7 @@ class _Reader:
                 key,
                 level=logging.DEBUG,
             )
-            return None
+        return member
 
 
 def parse_full_state(raw: dict[str, Any]) -> LegacyState:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 import logging
 import math
 import re
@@ -96,10 +97,27 @@ def to_float_list(value: Any) -> list[float | None] | None:
 
 def to_str(value: Any) -> str | None:
     """Return a non-empty stripped string, else None."""
+    if type(value) is str:
+        # Nearly every value: a device's text (cheaper than the Mapping check below).
+        return value.strip() or None
     if value is None or isinstance(value, Mapping | list):
         return None
     text = str(value).strip()
     return text or None
+
+
+@cache
+def _members[E: StrEnum](enum: type[E]) -> dict[str, E]:
+    return {member.value: member for member in enum}
+
+
+def enum_member[E: StrEnum](enum: type[E], text: str) -> E | None:
+    """The member whose value is ``text`` in lower case, else None.
+
+    A dict look-up: calling the enum costs several times as much, on every value of
+    every poll.
+    """
+    return _members(enum).get(text.lower())
 
 
 def to_enum[E: StrEnum](enum: type[E], value: Any) -> E | None:
@@ -107,9 +125,7 @@ def to_enum[E: StrEnum](enum: type[E], value: Any) -> E | None:
     text = to_str(value)
     if text is None:
         return None
-    try:
-        return enum(text.lower())
-    except ValueError:
+    if (member := enum_member(enum, text)) is None:
         report_once(
             enum.__name__,
             text,
@@ -117,7 +133,7 @@ def to_enum[E: StrEnum](enum: type[E], value: Any) -> E | None:
             enum.__name__,
             text,
         )
-        return None
+    return member
 
 
 def get_ci(mapping: Mapping[str, Any], *names: str) -> Any:
