@@ -18,6 +18,7 @@ from .coordinator import (
     EvseBridgeConfigEntry,
 )
 from .entity import (
+    UNAVAILABLE,
     EvseBridgeEntity,
     async_add_device_entities,
 )
@@ -61,6 +62,9 @@ class EvseBridgeBinarySensor(EvseBridgeEntity, BinarySensorEntity):
 
     def _source(self) -> tuple[Any, ...]:
         """Availability, state and attributes: the rest of the state is the description's."""
-        if not self.available:
+        data = self._available_data()
+        if data is UNAVAILABLE:
             return (False,)
-        return (True, self.is_on, self.extra_state_attributes)
+        description = self.entity_description
+        attributes_fn = description.attributes_fn
+        return (True, description.is_on_fn(data), attributes_fn and attributes_fn(data))

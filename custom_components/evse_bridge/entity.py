@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -20,6 +20,9 @@ from .coordinator import (
     EvseBridgeCoordinator,
 )
 from .registry import entry_devices, registry_name
+
+#: What ``EvseBridgeEntity._available_data`` returns for an unavailable entity.
+UNAVAILABLE: Final = object()
 
 
 class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
@@ -54,15 +57,24 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
     @property
     def available(self) -> bool:
         """Unavailable when polling fails, the device is gone, or its data rules it out now."""
+        return self._available_data() is not UNAVAILABLE
+
+    def _available_data(self) -> Any:
+        """The device's data of the latest poll, or ``UNAVAILABLE`` where ``available`` is False.
+
+        One look-up for what a poll's comparison reads (see ``_source``), which runs for
+        every entity on every poll.
+        """
         coordinator = self.coordinator
-        # CoordinatorEntity's own availability, without a lookup per property read.
+        # CoordinatorEntity's own availability.
         if not coordinator.last_update_success:
-            return False
+            return UNAVAILABLE
         device = coordinator.data.devices.get(self.device_key)
         if device is None:
-            return False
+            return UNAVAILABLE
         self._device = device
-        return self.entity_description.available_fn(device.data)
+        data = device.data
+        return data if self.entity_description.available_fn(data) else UNAVAILABLE
 
     def _shown(self) -> tuple[Any, ...]:
         """Everything of the entity's state that a poll can change.

@@ -31,6 +31,7 @@ from .coordinator import (
     EvseBridgeCoordinator,
 )
 from .entity import (
+    UNAVAILABLE,
     EvseBridgeEntity,
     async_add_device_entities,
 )
@@ -98,6 +99,15 @@ class EvseBridgeSensor(_SensorBase):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.data)
+
+    def _source(self) -> tuple[Any, ...]:
+        """As ``native_value`` and ``extra_state_attributes`` read, from one look-up."""
+        data = self._available_data()
+        if data is UNAVAILABLE:
+            return (False,)
+        description = self.entity_description
+        attributes_fn = description.attributes_fn
+        return (True, description.value_fn(data), attributes_fn and attributes_fn(data))
 
 
 class DeliveredEnergySensor(_SensorBase):
