@@ -114,10 +114,17 @@ def _members[E: StrEnum](enum: type[E]) -> dict[str, E]:
 def enum_member[E: StrEnum](enum: type[E], text: str) -> E | None:
     """The member whose value is ``text`` in lower case, else None.
 
-    A dict look-up: calling the enum costs several times as much, on every value of
-    every poll.
+    Or the member the enum's own ``_missing_`` finds for it. A dict look-up first:
+    calling the enum costs several times as much, on every value of every poll.
     """
-    return _members(enum).get(text.lower())
+    lowered = text.lower()
+    member: E | None = _members(enum).get(lowered)
+    if member is None:
+        try:
+            member = enum(lowered)
+        except ValueError:
+            return None
+    return member
 
 
 def to_enum[E: StrEnum](enum: type[E], value: Any) -> E | None:
