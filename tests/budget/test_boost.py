@@ -21,7 +21,17 @@ from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import EvceDevice
 
 from ..common import find_device
-from .test_evce_zones import GRID, setup_budget, step, zone_device_ids, zone_limits
+from .test_evce_zones import (
+    GRID,
+    ZONE_MINIMUM_A,
+    setup_budget,
+    step,
+    zone_device_ids,
+    zone_limits,
+)
+
+#: All of the limit but the other zone's minimum.
+ALL_BUT_MINIMUM = 100 - ZONE_MINIMUM_A
 
 
 @pytest.fixture(autouse=True)
@@ -45,10 +55,10 @@ async def boost(
 async def test_the_high_tier_is_served_first(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: EvceDevice
 ) -> None:
-    """Priority strategy, Parking A high: it gets all but Parking B's minimum (6 A)."""
+    """Priority strategy, Parking A high: it gets all but Parking B's minimum."""
     zone_a, zone_b = zone_device_ids(hass, loaded_entry)
     await setup_budget(hass, loaded_entry, strategy="priority", priority_high=[zone_a])
-    assert zone_limits(hub) == [94.0, 6.0]
+    assert zone_limits(hub) == [ALL_BUT_MINIMUM, ZONE_MINIMUM_A]
 
 
 async def test_the_low_tier_is_served_last(
@@ -56,7 +66,7 @@ async def test_the_low_tier_is_served_last(
 ) -> None:
     zone_a, zone_b = zone_device_ids(hass, loaded_entry)
     await setup_budget(hass, loaded_entry, strategy="priority", priority_low=[zone_a])
-    assert zone_limits(hub) == [6.0, 94.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ALL_BUT_MINIMUM]
 
 
 async def test_a_boost_serves_one_zone_first_for_its_time(
@@ -73,21 +83,21 @@ async def test_a_boost_serves_one_zone_first_for_its_time(
     started = dt_util.utcnow()
     await boost(hass, zone_b, 60)
     # The decrease is written at once, the increase after the increase delay (30 s).
-    assert zone_limits(hub) == [6.0, 50.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, 50.0]
     allocated = hass.states.get("sensor.site_allocated_in_total")
     assert allocated.attributes["boosted_until"] == {"Parking B": started + timedelta(hours=1)}
     await step(hass, freezer, 31)
     await step(hass, freezer, 1)
-    assert zone_limits(hub) == [6.0, 94.0]
-    # The simulated hub's zone A goes on drawing more than 6 A: reported, and taken from B.
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ALL_BUT_MINIMUM]
+    # The simulated hub's zone A goes on drawing more than its minimum: reported, and taken from B.
     await step(hass, freezer, 60)
     degraded = hass.states.get("binary_sensor.site_budget_degraded")
     assert degraded.attributes["not_following"] == ["Parking A"]
-    assert zone_limits(hub)[1] < 94.0
+    assert zone_limits(hub)[1] < ALL_BUT_MINIMUM
 
     # The hour is over: B drops at once, A ramps back.
     await step(hass, freezer, 3600 - 92)
-    assert zone_limits(hub) == [6.0, 50.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, 50.0]
     assert hass.states.get("sensor.site_allocated_in_total").attributes["boosted_until"] == {}
     await step(hass, freezer, 31)
     await step(hass, freezer, 1)
@@ -105,10 +115,10 @@ async def test_a_boost_of_zero_minutes_ends_it(
     zone_a, zone_b = zone_device_ids(hass, loaded_entry)
     await setup_budget(hass, loaded_entry)
     await boost(hass, zone_a, 120)
-    assert zone_limits(hub) == [50.0, 6.0]
+    assert zone_limits(hub) == [50.0, ZONE_MINIMUM_A]
     await boost(hass, zone_a, 0)
     # A drops back at once; B ramps up after the increase delay.
-    assert zone_limits(hub) == [50.0, 6.0]
+    assert zone_limits(hub) == [50.0, ZONE_MINIMUM_A]
     await step(hass, freezer, 31)
     await step(hass, freezer, 1)
     assert zone_limits(hub) == [50.0, 50.0]
@@ -193,17 +203,17 @@ async def test_a_boost_survives_a_restart(
     await boost(hass, zone_b, 60)
     await step(hass, freezer, 31)
     await step(hass, freezer, 1)
-    assert zone_limits(hub) == [6.0, 94.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ALL_BUT_MINIMUM]
 
     freezer.tick(600)
     await restart(hass, budget, loaded_entry, hass_storage)
 
     allocated = hass.states.get("sensor.site_allocated_in_total")
     assert allocated.attributes["boosted_until"] == {"Parking B": started + timedelta(hours=1)}
-    assert zone_limits(hub) == [6.0, 94.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ALL_BUT_MINIMUM]
     await step(hass, freezer, 3600 - 632)
     assert hass.states.get("sensor.site_allocated_in_total").attributes["boosted_until"] == {}
-    assert zone_limits(hub) == [6.0, 50.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, 50.0]
 
 
 async def test_a_boost_that_ended_during_the_restart_is_not_restored(
@@ -251,7 +261,7 @@ async def test_only_a_stored_boost_that_runs_on_is_restored(
 
     allocated = hass.states.get("sensor.site_allocated_in_total")
     assert allocated.attributes["boosted_until"] == {"Parking B": until_b}
-    assert zone_limits(hub) == [6.0, 94.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ALL_BUT_MINIMUM]
 
 
 async def test_stored_boosts_that_make_no_sense_are_ignored(

@@ -22,6 +22,8 @@ from ..conftest import SimServer
 GRID = "sensor.grid_power"
 REDUCTION = "PUT /api/v2/em/zones/{}/reduction"
 ZONE_MAX_A = 125.0
+#: Each of the simulated hub's zones has two sessions (its clock stands still): 6 A each.
+ZONE_MINIMUM_A = 12.0
 
 
 def zone_device_ids(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
@@ -154,14 +156,14 @@ async def test_failsafe_on_a_lost_measurement_and_recovery(
     hub: EvceDevice,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Unavailable, then stale: every zone at its minimum (6 A); back once it reports."""
+    """Unavailable, then stale: every zone at its minimum (6 A a session); back once it reports."""
     hass.states.async_set(GRID, "0", {"unit_of_measurement": "W"})
     await setup_budget(hass, loaded_entry)
     assert zone_limits(hub) == [50.0, 50.0]
 
     hass.states.async_set(GRID, STATE_UNAVAILABLE)
     await step(hass, freezer, 10)
-    assert zone_limits(hub) == [6.0, 6.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ZONE_MINIMUM_A]
     degraded = hass.states.get("binary_sensor.site_budget_degraded")
     assert degraded.state == "on"
     assert degraded.attributes["failsafe"] is True
@@ -171,15 +173,15 @@ async def test_failsafe_on_a_lost_measurement_and_recovery(
     await step(hass, freezer, 10)
     assert hass.states.get("binary_sensor.site_budget_degraded").state == "off"
     # Back up only after the increase delay (30 s).
-    assert zone_limits(hub) == [6.0, 6.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ZONE_MINIMUM_A]
     await step(hass, freezer, 20)
-    assert zone_limits(hub) == [6.0, 6.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ZONE_MINIMUM_A]
     await step(hass, freezer, 10)
     assert all(limit > 40 for limit in zone_limits(hub))
 
     # A sensor that stops reporting goes stale after 30 s.
     await step(hass, freezer, 40, report=False)
-    assert zone_limits(hub) == [6.0, 6.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ZONE_MINIMUM_A]
     assert hass.states.get("binary_sensor.site_budget_degraded").state == "on"
 
 
@@ -204,9 +206,9 @@ async def test_the_write_budget_holds_for_increases(
     assert zone_limits(hub) == [40.0, 40.0]
     assert sim.requests(REDUCTION.format(7)) == 3
     await hass.services.async_call(
-        "number", "set_value", {"entity_id": "number.site_limit", "value": 20}, blocking=True
+        "number", "set_value", {"entity_id": "number.site_limit", "value": 30}, blocking=True
     )
-    assert zone_limits(hub) == [10.0, 10.0]
+    assert zone_limits(hub) == [15.0, 15.0]
     # Per zone: the first write, two increases, the decrease.
     assert hass.states.get("sensor.site_limit_writes_in_the_last_hour").state == "8"
 

@@ -14,7 +14,14 @@ from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import EvceDevice
 
 from ..common import get_device
-from .test_evce_zones import GRID, setup_budget, step, zone_device_ids, zone_limits
+from .test_evce_zones import (
+    GRID,
+    ZONE_MINIMUM_A,
+    setup_budget,
+    step,
+    zone_device_ids,
+    zone_limits,
+)
 
 
 async def test_budget_from_the_menu_and_options(
@@ -81,7 +88,7 @@ async def test_budget_from_the_menu_and_options(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get("select.site_strategy").state == "priority"
     # 50 A: Parking B (high priority) all but Parking A's minimum.
-    assert zone_limits(hub) == [6.0, 44.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, 50 - ZONE_MINIMUM_A]
 
     # Vendor actions have nothing to act on in a budget entry.
     with pytest.raises(ServiceValidationError) as err:
@@ -122,7 +129,7 @@ async def test_strategy_switch_and_a_zone_that_does_not_follow(
     )
     assert hass.states.get("switch.site_budget_active").state == "off"
     await hass.services.async_call(
-        "number", "set_value", {"entity_id": "number.site_limit", "value": 20}, blocking=True
+        "number", "set_value", {"entity_id": "number.site_limit", "value": 30}, blocking=True
     )
     # Inactive: nothing written.
     assert zone_limits(hub) == [50.0, 50.0]
@@ -130,14 +137,14 @@ async def test_strategy_switch_and_a_zone_that_does_not_follow(
         "switch", "turn_on", {"entity_id": "switch.site_budget_active"}, blocking=True
     )
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert zone_limits(hub) == [10.0, 10.0]
+    assert zone_limits(hub) == [15.0, 15.0]
 
     # The simulated hub reports the setpoints but its stations keep their charging cycles
     # (17.5 A and 26.7 A per phase): once they had time to follow, both are reported.
     await step(hass, freezer, 70)
     await loaded_entry.runtime_data.coordinator.async_refresh()
     await step(hass, freezer, 10)
-    assert [zone.setpoint_a for zone in hub.zones.values()] == [10.0, 10.0]
+    assert [zone.setpoint_a for zone in hub.zones.values()] == [15.0, 15.0]
     degraded = hass.states.get("binary_sensor.site_budget_degraded")
     assert degraded.state == "on"
     assert degraded.attributes["not_following"] == ["Parking A", "Parking B"]

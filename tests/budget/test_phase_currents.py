@@ -15,7 +15,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import EvceDevice
 
-from .test_evce_zones import GRID, setup_budget, step, zone_device_ids, zone_limits, zones_power
+from .test_evce_zones import (
+    GRID,
+    ZONE_MINIMUM_A,
+    setup_budget,
+    step,
+    zone_device_ids,
+    zone_limits,
+    zones_power,
+)
 
 PHASES = ["sensor.grid_l1", "sensor.grid_l2", "sensor.grid_l3"]
 
@@ -99,5 +107,5 @@ async def test_a_lost_phase_engages_the_failsafe(
 
     hass.states.async_set(PHASES[2], STATE_UNAVAILABLE)
     await step(hass, freezer, 10)
-    assert zone_limits(hub) == [6.0, 6.0]
+    assert zone_limits(hub) == [ZONE_MINIMUM_A, ZONE_MINIMUM_A]
     assert hass.states.get("binary_sensor.site_budget_degraded").attributes["failsafe"] is True

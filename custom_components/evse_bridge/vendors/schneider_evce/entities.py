@@ -267,11 +267,26 @@ def _current_reduction_max(data: EvceZoneData) -> float:
     return reduction_max(data, EvceReductionType.CURRENT)
 
 
+#: The least a car charges at (IEC 61851), per phase.
+MINIMUM_CHARGING_A: Final = 6.0
+
+
+def _zone_minimum(data: EvceZoneData) -> float:
+    """Each session in the zone needs its 6 A of the zone's current; no session, nothing.
+
+    Less than that the hub would share out below every car's minimum. A zone whose stations
+    the hub does not list needs one car's; more sessions than the zone's maximum carries
+    need its maximum (the hub then pauses some of them itself).
+    """
+    sessions = 1 if data.sessions is None else data.sessions
+    return min(MINIMUM_CHARGING_A * sessions, _current_reduction_max(data))
+
+
 #: The site power budget limits a zone as a whole, through its current reduction: one
-#: reduction, the hub shares it out; at least one station charging at 6 A (IEC 61851).
+#: reduction, the hub shares it out among the zone's sessions.
 ZONE_LIMIT = LimitControl[EvceZoneData](
     unit_fn=lambda data: LimitUnit.AMPERE,
-    minimum_fn=lambda data: 6.0,
+    minimum_fn=_zone_minimum,
     maximum_fn=_current_reduction_max,
     power_fn=lambda data: data.status.power_w,
     setting_fn=lambda data, limit: max(0.0, round(_current_reduction_max(data) - limit, 1)),

@@ -155,6 +155,9 @@ class EvceZoneData:
     stations: tuple[str, ...] | None = None
     #: When a temporary reduction lapses (None: permanent, none, or the hub gives no duration).
     reduction_ends: datetime | None = None
+    #: Sessions running on the zone's connected stations, one per connector (None when the
+    #: hub does not list the zone's stations).
+    sessions: int | None = None
 
     @property
     def reduction_type(self) -> EvceReductionType:

@@ -84,6 +84,17 @@ def create_client(hass: HomeAssistant, data: Mapping[str, Any], token: str | Non
     )
 
 
+def _sessions(statuses: Mapping[int, EvceStationStatus], station_ids: tuple[int, ...]) -> int:
+    """Sessions on the connected stations of ``station_ids``: the ones the hub shares among."""
+    return sum(
+        state.in_session
+        for station_id in station_ids
+        if (status := statuses.get(station_id)) is not None
+        and status.ocpp_status is EvceOcppStatus.CONNECTED
+        for state in status.connectors.values()
+    )
+
+
 class EvceSite(Site):
     """One hub: the hub device, a device per station, connector, zone and power meter."""
 
@@ -260,7 +271,8 @@ class EvceSite(Site):
                 )
             )
             ends = self._reduction_end(zone.id, reduction)
-            zones[zone.id] = EvceZoneData(zone, status, reduction, names, ends)
+            sessions = None if station_ids is None else _sessions(statuses, station_ids)
+            zones[zone.id] = EvceZoneData(zone, status, reduction, names, ends, sessions)
         meters: dict[int, EvcePowerMeterData] = {}
         for meter in self._meters.values():
             try:
