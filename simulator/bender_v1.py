@@ -34,6 +34,8 @@ CHARGE_BOX_SERIAL = "1803000042/b94060042"
 DEFAULT_USERNAME = "operator"
 DEFAULT_PASSWORD = "yellow_zone"
 DEFAULT_TAG_ID = "04a1b2c3d4e5f6"
+#: The card that starts every session (``session_tag`` sets another).
+SESSION_TAG = "046e453af012ca3"
 #: A fixed instant a test may give as simulated time 0 (``epoch``), to match Home Assistant's
 #: frozen clock with the controller's; by default simulated time 0 is when the device is made.
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -157,6 +159,8 @@ class BenderV1Device(SimDevice):
         self.tag_id = tag_id
         self.tag_type = tag_type
         self.tag_delay_s = tag_delay_s
+        #: The card the sessions (running and completed) report.
+        self.session_tag = SESSION_TAG
         self.cycle = ChargingCycle(max_power_w=11000.0, offset_s=offset_s)
         self.settings.on_change = self._setting_changed
         #: Active logging messages: ``{"type": "error"|"warning", "message": ...}``.
@@ -242,7 +246,7 @@ class BenderV1Device(SimDevice):
                 "duration": int(charging_s),
                 "energy": round(reading.session_wh),
                 "power": round(reading.power_w),
-                "idTag": "046e453af012ca3",
+                "idTag": self.session_tag,
             }
         return state
 
@@ -293,7 +297,7 @@ class BenderV1Device(SimDevice):
                     "endTime": self._stamp(cycle_start + times.period),
                     "duration": int(times.charging + times.finished),
                     "energy": round(finished.session_wh),
-                    "idTag": "046e453af012ca3",
+                    "idTag": self.session_tag,
                     "stopReason": "EVDisconnected",
                 }
             )

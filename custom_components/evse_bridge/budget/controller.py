@@ -23,7 +23,7 @@ from homeassistant.helpers.event import async_track_state_change_event, async_tr
 from homeassistant.util import dt as dt_util
 
 from ..compat import config_entry_ids, get_device
-from ..const import LOGGER
+from ..const import DOMAIN, LOGGER
 from ..contract.descriptions import EvseBridgeNumberEntityDescription
 from ..contract.limits import LimitControl, LimitUnit
 from ..contract.records import SessionRecord
@@ -31,6 +31,7 @@ from ..contract.sessions import SessionEventDescription
 from ..contract.site import DeviceData
 from ..coordinator import EvseBridgeRuntimeData
 from ..sessions.tags import normalised
+from ..sessions.tracker import SessionTracker
 from .allocator import Allocator, Consumer, Decision, Settings, Strategy
 from .const import (
     CONF_CONTROL_PERIOD,
@@ -323,6 +324,7 @@ class BudgetController:
         managed = {item.device_id: item for item in self._managed()}
         self.names = {key: item.name for key, item in managed.items()}
         consumers = []
+        trackers = self._trackers() if self.tag_tiers else []
         for key, item in managed.items():
             data, control = item.device.data, item.control
             unit = control.unit_fn(data)
@@ -335,7 +337,7 @@ class BudgetController:
                     measured_w=(power or 0.0) if item.online else None,
                     may_increase=self._may_increase(key, control.writes_per_hour),
                     pausable=control.pausable_fn(data),
-                    priority=self._priority(item),
+                    priority=self._priority(item, trackers),
                     boosted=key in self.boosts,
                 )
             )
@@ -348,17 +350,30 @@ class BudgetController:
                 refused = True
         self.write_refused = refused
 
-    def _priority(self, item: Managed) -> int:
-        """The tier of the tag groups of the sessions on it, else the charger's own tier."""
+    def _priority(self, item: Managed, trackers: list[SessionTracker]) -> int:
+        """The tier of the tag groups of the sessions on it, else the charger's own tier.
+
+        A card is known by its id and by the pseudonym of every entry in ``trackers``: each
+        entry shows its own, and a card seen at one controller charges at another.
+        """
         if not self.tag_tiers:
             return self.priorities.get(item.device_id, 1)
         tiers = [
             tier
             for tag in _session_tags(item.runtime, item.device)
-            for name in (tag, item.runtime.sessions.pseudonym(tag))
+            for name in (tag, *(tracker.pseudonym(tag) for tracker in trackers))
             if (tier := self.tag_tiers.get(normalised(name))) is not None
         ]
         return max(tiers, default=self.priorities.get(item.device_id, 1))
+
+    def _trackers(self) -> list[SessionTracker]:
+        """The session trackers of the loaded charger entries, whose pseudonyms name cards."""
+        return [
+            entry.runtime_data.sessions
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+            if entry.state is ConfigEntryState.LOADED
+            and isinstance(entry.runtime_data, EvseBridgeRuntimeData)
+        ]
 
     async def _async_write(self, item: Managed, allocation_w: float) -> bool:
         """Write the device's limit if it changed; False if the device refused it."""
