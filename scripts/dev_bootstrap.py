@@ -3,7 +3,8 @@
 ``devices`` prints the simulator arguments for every simulated controller this
 checkout has; ``prepare CONFIG_DIR`` writes the configuration;
 ``bootstrap [--no-entries]`` onboards the running Home Assistant (once) and
-adds a config entry per simulated controller through the config-flow REST API.
+adds a config entry per simulated controller through the config-flow REST API, and a
+site power budget over the simulated EVCE zones.
 
 Only the standard library is used, so this runs before anything else is set up.
 """
@@ -322,6 +323,76 @@ def add_entry(api: HomeAssistantApi, controller: SimulatedController) -> bool:
     return False
 
 
+#: The site power budget added over the simulated chargers: the EVCE hub's zones, measured by
+#: the hub's power meter (the simulated building's grid meter: a base load and every station).
+BUDGET_TITLE = "Site power budget"
+BUDGET_MODELS = ("EVCE zone",)
+BUDGET_METER_MODEL = "EVCE power meter"
+BUDGET_FORM: dict[str, Any] = {
+    "limit": 30,
+    "limit_unit": "kilowatt",
+    "phases": "3",
+    "margin": 1,
+    "strategy": "equal",
+    "stale_after": 120,
+    "write_budget": 12,
+    "control_period": 15,
+}
+
+
+def budget_targets(api: HomeAssistantApi) -> tuple[list[str], str | None]:
+    """The devices the budget manages and the meter's power sensor, once they exist."""
+    template = (
+        "{% set ns = namespace(devices=[], meter=none) %}"
+        "{% for device in integration_entities('" + DOMAIN + "') | map('device_id') | unique %}"
+        "{% set model = device_attr(device, 'model_id') %}"
+        "{% if model in " + json.dumps(list(BUDGET_MODELS)) + " %}"
+        "{% set ns.devices = ns.devices + [device] %}{% endif %}"
+        "{% if model == " + json.dumps(BUDGET_METER_MODEL) + " %}"
+        "{% for entity in device_entities(device) %}"
+        "{% if entity.startswith('sensor.') and is_state_attr(entity, 'device_class', 'power') %}"
+        "{% set ns.meter = entity %}{% endif %}{% endfor %}{% endif %}{% endfor %}"
+        "{{ {'devices': ns.devices, 'meter': ns.meter} | tojson }}"
+    )
+    status, rendered = api.call("POST", "/api/template", {"template": template})
+    if status != 200:
+        return [], None
+    found = json.loads(rendered) if isinstance(rendered, str) else rendered
+    return list(found["devices"]), found["meter"]
+
+
+def add_site_budget(api: HomeAssistantApi, timeout_s: float) -> bool:
+    """Add the site power budget over the simulated zones (once); True when it exists."""
+    status, entries = api.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+    if status == 200 and any(item["title"] == BUDGET_TITLE for item in entries):
+        print("dev_bootstrap: the site power budget is already configured")
+        return True
+    deadline = time.monotonic() + timeout_s
+    devices, meter = budget_targets(api)
+    while (not devices or meter is None) and time.monotonic() < deadline:
+        time.sleep(2)
+        devices, meter = budget_targets(api)
+    if not devices or meter is None:
+        print("dev_bootstrap: no simulated zone or power meter for the site power budget")
+        return False
+    status, step = api.call("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
+    if status != 200 or "site_budget" not in step.get("menu_options", []):
+        print(f"dev_bootstrap: the config flow offers no site power budget: {status} {step}")
+        return False
+    flow_path = f"/api/config/config_entries/flow/{step['flow_id']}"
+    api.call("POST", flow_path, {"next_step_id": "site_budget"})
+    status, step = api.call(
+        "POST", flow_path, {**BUDGET_FORM, "measurement": meter, "devices": devices}
+    )
+    if step.get("type") == "create_entry":
+        print(f"dev_bootstrap: added {step['title']!r} over {len(devices)} zones, {meter}")
+        return True
+    print(f"dev_bootstrap: site power budget: config flow ended with {status} {step}")
+    if step.get("type") == "form":
+        api.call("DELETE", flow_path)
+    return False
+
+
 def report_entities(api: HomeAssistantApi, timeout_s: float) -> None:
     """Print the integration's entities once they have states."""
     template = (
@@ -372,6 +443,8 @@ def bootstrap(no_entries: bool, timeout_s: float) -> int:
             entry_ok = add_entry(api, controller)
             added = added or entry_ok
             ok = ok and entry_ok
+        if added:
+            ok = add_site_budget(api, 60) and ok
     if added:
         report_entities(api, 60)
     return 0 if ok else 1

@@ -2,7 +2,8 @@
 
 Starts the simulator and Home Assistant (the Python running this script, from its venv)
 on free ports with a fresh configuration under ``.dev/``, adds every simulated controller
-through the config-flow API exactly as ``scripts/develop`` does, and then asserts:
+and the site power budget through the config-flow API exactly as ``scripts/develop`` does,
+and then asserts:
 
 - every entry of the integration is loaded;
 - every entry has entities with values (not only unknown or unavailable);
@@ -219,6 +220,8 @@ def run(settle_s: float, timeout_s: float) -> int:
         for controller in controllers:
             if not dev_bootstrap.add_entry(api, controller):
                 problems.append(f"{controller.kind}: the config flow did not create an entry")
+        if not dev_bootstrap.add_site_budget(api, 60):
+            problems.append("the site power budget's config flow did not create an entry")
         problems += check_entities(api, timeout_s=120)
         # Let a few polls run, so errors of later polls show in the log too.
         time.sleep(settle_s)

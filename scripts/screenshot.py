@@ -2,7 +2,8 @@
 
 ``python scripts/screenshot.py docs/screenshots`` (needs ``chromium``) writes
 ``<vendor>.<kind>.png`` for the first device of each kind in ``PAGES`` (devices are told
-apart by their model ID, which the integration sets to "<API label> <kind>"). Logs in as
+apart by their model ID, which the integration sets to "<API label> <kind>"), and
+``site_budget.site.png`` for the Site device of the site power budget. Logs in as
 the development user and drives headless Chromium over its DevTools protocol.
 """
 
@@ -35,20 +36,27 @@ PAGES = {
     "kempower_chargeye.station": "ChargEye station",
     "kempower_chargeye.connector": "ChargEye connector",
 }
+#: The Site device of a site power budget has no model: it is found by its name.
+SITE_PAGE = "site_budget.site"
+SITE_NAME = "Site"
 
 
 def device_pages(api: HomeAssistantApi) -> dict[str, str]:
     """The first device of each kind in ``PAGES``: file name -> device ID."""
     template = (
         "[{% for device in integration_entities('evse_bridge') | map('device_id') | unique %}"
-        "[{{ device | tojson }}, {{ device_attr(device, 'model_id') | tojson }}]"
+        "[{{ device | tojson }}, {{ device_attr(device, 'model_id') | tojson }},"
+        " {{ device_attr(device, 'name') | tojson }}]"
         "{% if not loop.last %},{% endif %}{% endfor %}]"
     )
     _, rendered = api.call("POST", "/api/template", {"template": template})
     found: dict[str, str] = {}
-    for device_id, model in json.loads(rendered) if isinstance(rendered, str) else rendered:
+    pages: dict[str, str] = {}
+    for device_id, model, name in json.loads(rendered) if isinstance(rendered, str) else rendered:
         found.setdefault(model, device_id)
-    return {name: found[model] for name, model in PAGES.items() if model in found}
+        if model is None and name == SITE_NAME:
+            pages.setdefault(SITE_PAGE, device_id)
+    return {name: found[model] for name, model in PAGES.items() if model in found} | pages
 
 
 async def capture(api: HomeAssistantApi, refresh_token: str, out: Path) -> list[Path]:
