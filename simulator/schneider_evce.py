@@ -35,6 +35,10 @@ Where the document is silent the hub plays one reading per variant knob
   duration as set), ``remaining`` (the seconds left) or ``bare`` (only ``value``: no
   ``type``, ``valid_mode`` nor ``duration_s``).
 
+A zone shares its set-point (its maximum less the reduction) equally among the sessions on
+its connected stations, as the hub's energy management does; a share below 6 A pauses them
+(IEC 61851). A zone whose ``follows`` is False lets its stations draw what they want.
+
 Each session a car starts on its own carries one of ``SESSION_CARDS`` as its ``id_tag``;
 one started by ``remote_start`` carries the ``id_tag`` the command gave.
 
@@ -74,6 +78,8 @@ SERIAL = "3N2412345678"
 LOGIN = "ebms_user"
 PASSWORD = "Evce-Passw0rd!"
 VOLTAGE = 230.0
+#: The least current a car charges at (IEC 61851): a smaller share of a zone pauses it.
+MINIMUM_CHARGING_A = 6.0
 
 _PHASE_STATUS = {
     Phase.IDLE: "available",
@@ -191,6 +197,8 @@ class SimZone:
     valid_mode: str = "permanent"
     duration_s: int | None = None
     set_at: float = 0.0
+    #: False: its stations ignore the set-point (they do not follow the reduction).
+    follows: bool = True
 
     def expire(self, now: float) -> None:
         """A temporary reduction ends once its duration has passed."""
@@ -825,7 +833,7 @@ class EvceDevice(SimDevice):
         return web.json_response(records)
 
     def station_status(self, station: SimStation) -> dict[str, Any]:
-        """The ``station_status`` object of one station."""
+        """The ``station_status`` object of one station (``share_zones`` first)."""
         if not station.online:
             return {"station_id": station.id, "ocpp_status": "disconnected", "evses": []}
         return {
@@ -837,6 +845,7 @@ class EvceDevice(SimDevice):
     async def _statuses(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return _error(401, 1002, "invalid token")
+        self.share_zones()
         return web.json_response([self.station_status(item) for item in self.stations.values()])
 
     async def _station_status(self, request: web.Request) -> web.Response:
@@ -845,6 +854,7 @@ class EvceDevice(SimDevice):
         station = self.stations.get(int(request.match_info["sid"]))
         if station is None:
             return _error(404, 1004, "unknown station")
+        self.share_zones()
         return web.json_response(self.station_status(station))
 
     async def _command(self, request: web.Request) -> web.Response:
@@ -946,6 +956,26 @@ class EvceDevice(SimDevice):
                 return True
         return False
 
+    def share_zones(self) -> None:
+        """Cap every zone's EVSEs at an equal share of the zone's set-point, from now on."""
+        now = self.clock.now()
+        for zone in self.zones.values():
+            zone.expire(now)
+            evses = [
+                evse
+                for station in self._zone_stations(zone.id)
+                if station.online
+                for evse in station.evses
+                if evse.frozen_at is None and not evse.faulted
+            ]
+            sessions = sum(1 for evse in evses if evse.cycle.reading(now).phase is not Phase.IDLE)
+            cap_w: float | None = None
+            if zone.follows and zone.setpoint_a < zone.max_current_a:
+                share_a = zone.setpoint_a / max(1, sessions)
+                cap_w = share_a * VOLTAGE * 3 if share_a >= MINIMUM_CHARGING_A else 0.0
+            for evse in evses:
+                evse.cycle.set_cap(cap_w, now)
+
     def _zone_stations(self, zone_id: int) -> list[SimStation]:
         return [
             station
@@ -972,6 +1002,7 @@ class EvceDevice(SimDevice):
 
     def zone_status(self, zone: SimZone) -> dict[str, Any]:
         """Currents and power of a zone: the sum over its stations."""
+        self.share_zones()
         currents = [0.0, 0.0, 0.0]
         power = 0.0
         now = self.clock.now()
@@ -1060,6 +1091,7 @@ class EvceDevice(SimDevice):
         zone.valid_mode = mode
         zone.duration_s = duration if mode == "temporary" else None
         zone.set_at = self.clock.now()
+        self.share_zones()
         return web.json_response(self._reduction(zone))
 
     async def _pms(self, request: web.Request) -> web.Response:
@@ -1083,6 +1115,7 @@ class EvceDevice(SimDevice):
 
     def pm_values(self, meter: SimPowerMeter) -> dict[str, Any]:
         """The building's grid meter: a base load plus every station."""
+        self.share_zones()
         now = self.clock.now()
         base_w = 4000.0 + (meter.id % 7) * 100.0
         power_w = base_w

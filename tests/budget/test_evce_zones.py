@@ -80,12 +80,24 @@ def zone_limits(hub: EvceDevice) -> list[float]:
 
 
 async def step(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 10, *, report: bool = True
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    seconds: float = 10,
+    *,
+    report: bool = True,
+    entry: MockConfigEntry | None = None,
 ) -> None:
-    """Time passes; the meter reports its value again (unless ``report`` is False)."""
+    """Time passes; the meter reports its value again (unless ``report`` is False).
+
+    With ``entry``, the hub is polled and the meter shows what the zones draw now (the
+    simulated hub shares each zone's set-point among its sessions).
+    """
     freezer.tick(seconds)
     grid = hass.states.get(GRID)
-    if report and grid is not None:
+    if entry is not None:
+        await entry.runtime_data.coordinator.async_refresh()
+        hass.states.async_set(GRID, str(zones_power(entry)), {"unit_of_measurement": "W"})
+    elif report and grid is not None:
         hass.states.async_set(GRID, grid.state, grid.attributes)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -143,10 +155,10 @@ async def test_a_lower_limit_is_written_at_once_a_higher_one_ramps(
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     assert zone_limits(hub) == [20.0, 20.0]
-    await step(hass, freezer, 10)
+    await step(hass, freezer, 10, entry=loaded_entry)
     assert zone_limits(hub) == [20.0, 20.0]
-    await step(hass, freezer, 25)
-    await step(hass, freezer, 5)
+    await step(hass, freezer, 25, entry=loaded_entry)
+    await step(hass, freezer, 5, entry=loaded_entry)
     assert zone_limits(hub) == [50.0, 50.0]
 
 

@@ -113,6 +113,9 @@ async def test_strategy_switch_and_a_zone_that_does_not_follow(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A zone drawing above its allocation after it had time to follow is reported."""
+    # The stations of both zones ignore the zones' set-points.
+    for zone in hub.zones.values():
+        zone.follows = False
     hass.states.async_set(GRID, "0", {"unit_of_measurement": "W"})
     await setup_budget(hass, loaded_entry)
     assert zone_limits(hub) == [50.0, 50.0]
@@ -139,8 +142,8 @@ async def test_strategy_switch_and_a_zone_that_does_not_follow(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert zone_limits(hub) == [15.0, 15.0]
 
-    # The simulated hub reports the setpoints but its stations keep their charging cycles
-    # (17.5 A and 26.7 A per phase): once they had time to follow, both are reported.
+    # The hub reports the set-points but its stations keep their charging cycles (17.5 A and
+    # 26.7 A per phase): once they had time to follow, both are reported.
     await step(hass, freezer, 70)
     await loaded_entry.runtime_data.coordinator.async_refresh()
     await step(hass, freezer, 10)

@@ -34,6 +34,42 @@ def test_options() -> None:
         EvceDevice.from_options(SimClock(), {"colour": "green"})
 
 
+def zone_hub() -> EvceDevice:
+    """Zone 7 with three single-EVSE stations, each charging (11 kW = 16 A)."""
+    device = EvceDevice(SimClock(scale=0), stations=0, zones=1)
+    for _ in range(3):
+        device.add_station().evses[0].jump(0.0, 500.0)
+    return device
+
+
+def evse_powers(device: EvceDevice) -> list[float]:
+    return [
+        station["evses"][0]["power_w"]
+        for station in (device.station_status(item) for item in device.stations.values())
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reduction", "follows", "power_w"),
+    [
+        (0.0, True, 11000.0),  # no reduction: each as much as it takes
+        (95.0, True, 10 * 230 * 3),  # 30 A for three sessions: 10 A each
+        (107.0, True, 6 * 230 * 3),  # 18 A: 6 A each
+        (110.0, True, 0.0),  # 15 A: less than 6 A each, all paused
+        (110.0, False, 11000.0),  # stations that ignore the set-point
+    ],
+)
+def test_a_zone_shares_its_set_point_among_its_sessions(
+    reduction: float, follows: bool, power_w: float
+) -> None:
+    device = zone_hub()
+    zone = device.zones[7]
+    zone.reduction_value, zone.follows = reduction, follows
+    device.share_zones()
+    assert evse_powers(device) == [power_w] * 3
+    assert device.zone_status(zone)["power_w"] == 3 * power_w
+
+
 def test_certificate_kept_across_restarts(tmp_path) -> None:
     options = {"cert_dir": str(tmp_path)}
     first = EvceDevice.from_options(SimClock(scale=0), dict(options))
