@@ -7,11 +7,12 @@ energy is charged). The writes are counted as the budget entry sends them: a lim
 down to the device's step, written when it changes, increases within the write budget.
 
 The site: 8 ChargEye AC connectors (6-32 A), 2 EVCE zones of 6 stations each (one limit per
-zone), 2 Bender v1 controllers (6-32 A, whole amperes, not pausable, 4 writes an hour),
-2 Legacy controllers as uncontrolled load, a building base load with steps and a lunchtime
-peak, arrivals and departures, a 2-minute measurement dropout at 15:00 and one connector that
-ignores its limit from 10:00 to 10:10. Compared with first-come-first-served (what a circuit
-without load balancing does) and with no management. Figures are reported, never asserted.
+zone, its minimum 6 A for each car plugged in), 2 Bender v1 controllers (6-32 A, whole
+amperes, not pausable, 4 writes an hour), 2 Legacy controllers as uncontrolled load, a
+building base load with steps and a lunchtime peak, arrivals and departures, a 2-minute
+measurement dropout at 15:00 and one connector that ignores its limit from 10:00 to 10:10.
+Compared with first-come-first-served (what a circuit without load balancing does) and with
+no management. Figures are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ class Charger:
     pausable: bool = True
     writes_per_hour: int | None = None
     managed: bool = True
+    #: A zone: ``minimum_w`` for each car plugged in (the hub shares the zone's limit among
+    #: its sessions), none without a car.
+    minimum_per_car: bool = False
     cars: list[Car] = field(default_factory=list)
     limit_w: float = math.inf
     written_a: float | None = None
@@ -82,6 +86,12 @@ class Charger:
         """The cars plugged in and still charging."""
         return [c for c in self.cars if c.arrival <= t < c.departure and c.charged_wh < c.energy_wh]
 
+    def minimum_at(self, t: float) -> float:
+        """What the budget reserves for it now (a zone's minimum follows its cars)."""
+        if not self.minimum_per_car:
+            return self.minimum_w
+        return min(self.maximum_w, self.minimum_w * len(self.present(t)))
+
     def demand_w(self, t: float) -> float:
         """What its cars would draw without a limit."""
         return min(self.maximum_w, self.car_max_w * len(self.present(t)))
@@ -91,7 +101,10 @@ def site(seed: int = 7) -> list[Charger]:
     """The mixed site, with a day of arrivals (the same for every strategy)."""
     rng = random.Random(seed)
     chargers = [Charger(f"chargeye_{i}", 6 * PHASE_W, 32 * PHASE_W, 22_000.0) for i in range(8)]
-    chargers += [Charger(f"zone_{i}", 6 * PHASE_W, 6 * 11_000.0, 11_000.0) for i in range(2)]
+    chargers += [
+        Charger(f"zone_{i}", 6 * PHASE_W, 6 * 11_000.0, 11_000.0, minimum_per_car=True)
+        for i in range(2)
+    ]
     chargers += [
         Charger(
             f"v1_{i}",
@@ -223,7 +236,7 @@ def run(name: str) -> Result:
             for key in fcfs_order:
                 charger = by_key[key]
                 give = max(0.0, min(charger.maximum_w, headroom))
-                give = give if give >= charger.minimum_w else 0.0
+                give = give if give >= charger.minimum_at(t) else 0.0
                 _write(charger, t, give)
                 headroom -= charger.limit_w
             continue
@@ -233,7 +246,7 @@ def run(name: str) -> Result:
             [
                 Consumer(
                     key=c.key,
-                    minimum_w=c.minimum_w,
+                    minimum_w=c.minimum_at(t),
                     maximum_w=c.maximum_w,
                     measured_w=c.draw_w,
                     pausable=c.pausable,
