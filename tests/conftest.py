@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import logging
 import ssl
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 from aiohttp.resolver import AsyncResolver
 from aiohttp.test_utils import TestServer
@@ -122,3 +122,14 @@ async def start_simulator(socket_enabled: None) -> AsyncGenerator[StartSimulator
     yield _start
     for server in servers:
         await server.close()
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Every entity enabled, those disabled by default too (as Home Assistant's own tests do)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield

@@ -22,3 +22,18 @@ def test_energy_sensors_come_with_power(vendor: Vendor) -> None:
     assert with_energy
     for kind in with_energy:
         assert SensorDeviceClass.POWER in kinds[kind], (vendor.key, kind)
+
+
+@pytest.mark.parametrize("vendor", VENDORS.values(), ids=lambda vendor: vendor.key)
+def test_enabled_energy_sensors_come_with_enabled_power(vendor: Vendor) -> None:
+    """An energy sensor enabled by default has a power sensor enabled by default beside it."""
+    enabled: dict[str, set[SensorDeviceClass | None]] = {}
+    for description in vendor.descriptions:
+        if (
+            isinstance(description, EvseBridgeSensorEntityDescription)
+            and description.entity_registry_enabled_default
+        ):
+            enabled.setdefault(description.device_kind, set()).add(description.device_class)
+    for kind, classes in enabled.items():
+        if SensorDeviceClass.ENERGY in classes:
+            assert SensorDeviceClass.POWER in classes, (vendor.key, kind)

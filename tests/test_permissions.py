@@ -306,7 +306,7 @@ async def test_control_requires_every_entity_of_the_target(
     user = MockUser().add_to_hass(hass)
     device_id = data.get("device_id")
     entities = (
-        er.async_entries_for_device(er.async_get(hass), device_id)
+        er.async_entries_for_device(er.async_get(hass), device_id, include_disabled_entities=True)
         if device_id
         else er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     )

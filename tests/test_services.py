@@ -215,6 +215,7 @@ async def _error(hass: HomeAssistant, domain: str, action: str, data: dict[str, 
     return str(raised.value)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_errors_name_the_device_as_the_user_knows_it(
     hass: HomeAssistant, chargeye_entry: tuple[MockConfigEntry, ChargEyeDevice]
 ) -> None:

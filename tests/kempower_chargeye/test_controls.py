@@ -64,6 +64,7 @@ def value(hass: HomeAssistant, platform: str, device_key: str, key: str) -> str:
     return entity_state(hass, platform, f"{DEFAULT_ORGANIZATION}_{device_key}_{key}").state
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_every_evse_id_reading(
     hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer, variant: str
 ) -> None:
@@ -117,6 +118,7 @@ async def test_every_evse_id_reading(
     assert readings["limit_options"] == "query parameters"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("variant", ["listed"])
 async def test_no_permission_for_a_station(
     hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer
@@ -194,6 +196,7 @@ async def test_change_availability_with_reason(
     assert value(hass, "switch", AC_PLUG, "available") == "on"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("variant", ["listed"])
 async def test_session_limit(
     hass: HomeAssistant,

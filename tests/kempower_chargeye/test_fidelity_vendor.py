@@ -31,6 +31,7 @@ def _state(hass: HomeAssistant, platform: str, device_key: str, key: str) -> str
     return hass.states.get(eid(hass, platform, device_key, key)).state  # type: ignore[union-attr]
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_power_available_shows_a_limit_set_elsewhere(
     hass: HomeAssistant,
     loaded: MockConfigEntry,

@@ -228,6 +228,7 @@ async def test_reconfigure(
 # -- entities ---------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_entity_values(hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer) -> None:
     assert state(hass, eid(hass, "sensor", DC, "station_status")) == "operative"
     assert state(hass, eid(hass, "binary_sensor", DC, "online")) == STATE_ON
@@ -318,6 +319,7 @@ async def test_polling_uses_one_token(
     assert sim.requests() == 62
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_power_limit_numbers(
     hass: HomeAssistant,
     loaded: MockConfigEntry,
@@ -447,6 +449,7 @@ async def test_availability_switch(
     assert state(hass, eid(hass, "switch", AC_PLUG, "available")) == STATE_ON
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_restart(
     hass: HomeAssistant,
     loaded: MockConfigEntry,
@@ -506,6 +509,7 @@ async def test_restart(
     assert state(hass, last_command) == "refused"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_start_and_stop_actions(
     hass: HomeAssistant,
     loaded: MockConfigEntry,
@@ -600,6 +604,7 @@ async def test_start_and_stop_actions(
     assert sim.requests() == before
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_stations_appear_and_disappear(
     hass: HomeAssistant,
     loaded: MockConfigEntry,
@@ -726,6 +731,7 @@ async def test_unload(hass: HomeAssistant, loaded: MockConfigEntry) -> None:
     assert loaded.state is ConfigEntryState.NOT_LOADED
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_action_targets_and_failures(
     hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.api.kempower_chargeye import parse_stations
@@ -61,6 +62,7 @@ def test_ratings_fall_back_when_the_station_reports_zeros() -> None:
     assert [d.exists_fn(StationData(dc, None)) for d in (current, power)] == [False, True]
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_a_limit_number_keeps_its_unit(
     hass: HomeAssistant,
     loaded: MockConfigEntry,

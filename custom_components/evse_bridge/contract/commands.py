@@ -66,7 +66,9 @@ class LastCommandSensorDescription(EvseBridgeSensorEntityDescription):
     value_fn: Callable[[Any], None] = _no_value
 
 
-def last_command_sensor(device_kind: str) -> LastCommandSensorDescription:
+def last_command_sensor(
+    device_kind: str, *, enabled_default: bool = True
+) -> LastCommandSensorDescription:
     """The "Last command" sensor of every device of ``device_kind`` that has buttons."""
     return LastCommandSensorDescription(
         key=LAST_COMMAND_KEY,
@@ -75,4 +77,5 @@ def last_command_sensor(device_kind: str) -> LastCommandSensorDescription:
         device_class=SensorDeviceClass.ENUM,
         options=[outcome.value for outcome in CommandOutcome],
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=enabled_default,
     )

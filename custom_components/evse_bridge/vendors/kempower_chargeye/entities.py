@@ -159,6 +159,7 @@ def _maximum_power[D](
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=value_fn,
     )
 
@@ -232,8 +233,8 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
     delivered_energy_sensor(CONNECTOR),
     delivered_energy_sensor(STATION),
     # What the cloud answered to the restart and remove-limit buttons.
-    last_command_sensor(STATION),
-    last_command_sensor(CONNECTOR),
+    last_command_sensor(STATION, enabled_default=False),
+    last_command_sensor(CONNECTOR, enabled_default=False),
     # Station
     enum_sensor(
         "station_status",
@@ -248,6 +249,8 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         device_kind=STATION,
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # The station's Problem sensor is on (status "offline") when the cloud loses it.
+        entity_registry_enabled_default=False,
         is_on_fn=_is_online,
     ),
     power_sensor(
@@ -264,6 +267,7 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         STATION,
         _input_current,
         precision=1,
+        entity_registry_enabled_default=False,
     ),
     _maximum_power(STATION, _station_rating),
     *limit_numbers(STATION),
@@ -274,6 +278,8 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         device_kind=STATION,
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
+        # Maintenance, also the restart_station action.
+        entity_registry_enabled_default=False,
         press_fn=_restart_on_idle,
     ),
     # Connector
@@ -292,6 +298,7 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         ConnectorType,
         _connector_type,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
     ),
     power_sensor(
         "power",
@@ -325,6 +332,9 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         CONNECTOR,
         TransactionStatus,
         _transaction_status,
+        # The session's phase as the cloud names it; Connector status and the Session
+        # event say what an operator acts on.
+        entity_registry_enabled_default=False,
     ),
     _maximum_power(CONNECTOR, _connector_rating),
     power_sensor(
@@ -336,6 +346,7 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         precision=1,
         # Where the cloud states it: an older answer without the field makes no entity.
         exists_fn=lambda data: data.connector.max_power_kw_actual is not None,
+        entity_registry_enabled_default=False,
     ),
     *limit_numbers(CONNECTOR),
     clear_limit_button(CONNECTOR),

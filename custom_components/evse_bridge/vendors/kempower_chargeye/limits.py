@@ -147,6 +147,7 @@ def _limit_number[D: LimitedData](
     *,
     ampere: bool,
     limit_control: LimitControl[D] | None = None,
+    enabled_default: bool = True,
     **conditions: Unpack[_LimitConditions[D]],
 ) -> EvseBridgeNumberEntityDescription[D, ChargEyeSite]:
     """A limit typed in a box, from 0 to the rating, in A (``ampere``) or kW."""
@@ -166,6 +167,7 @@ def _limit_number[D: LimitedData](
         set_fn=set_fn,
         max_fn=limit_rating,
         limit_control=limit_control,
+        entity_registry_enabled_default=enabled_default,
         **conditions,
     )
 
@@ -204,6 +206,9 @@ SESSION_LIMITS = tuple(
         _session_limit,
         _set_session_limit,
         ampere=ampere,
+        # The connector's own limit is the one an operator sets; this one ends with the
+        # transaction.
+        enabled_default=False,
         exists_fn=_limited_in(ampere=ampere),
         available_fn=_session_limit_usable(ampere=ampere),
     )
