@@ -87,6 +87,9 @@ class EvseBridgeSensor(_SensorBase):
     """A value a device reports."""
 
     entity_description: EvseBridgeSensorEntityDescription
+    # An EVCE hub may report a temporary reduction's duration as the seconds left, new on
+    # every poll; when it ends is recorded by the zone's "Reduction ends".
+    _unrecorded_attributes = frozenset({"duration_s"})
 
     @property
     def native_value(self) -> StateType | datetime:
@@ -125,6 +128,8 @@ class LastCommandSensor(_SensorBase):
     """What the device answered to the last command sent from one of its buttons."""
 
     entity_description: LastCommandSensorDescription
+    # New with every command, which writes the state: the recorded state's own time.
+    _unrecorded_attributes = frozenset({"time"})
 
     @property
     def native_value(self) -> str | None:
