@@ -36,6 +36,7 @@ OPERATIONS = (
     "stop",
     "charging_profile",
     "clear_charging_profile",
+    "power_group",
 )
 #: How the account lists connector ids and which ``evseId`` the command paths take (the
 #: document leaves both open): ``listed`` (default) lists DC ids with the station prefix and
@@ -54,6 +55,17 @@ DEFAULT_TAG_READING = TAG_READINGS[0]
 #: ``standard`` (default) ``txId`` and a UTC time with ``Z``; ``reference`` (a public
 #: app's object) ``transactionId`` and a start time without any offset (UTC).
 TRANSACTION_READINGS = ("standard", "reference")
+#: How ``GET /loadBalancing/powerGroups`` writes its groups (``group_shape=``): only the
+#: ``tree`` object keyed by id is Kempower's, how it lists stations and subgroups is not
+#: public. ``tree`` (default): ``{"tree": {id: group}}``, stations as ``chargers`` ids,
+#: subgroups as ``subGroups`` by id; ``tree_list``: the tree as a list, stations as
+#: ``stations`` objects (``stationId``), subgroups as a ``children`` list; ``list``: a bare
+#: list, ``stationIds``, subgroups as a ``groups`` list, no ``limitationType`` (the limit's
+#: field tells); ``keyed``: ``{"powerGroups": [...]}``, ``chargingStations`` keyed by id.
+GROUP_SHAPES = ("tree", "tree_list", "list", "keyed")
+#: What the groups endpoint answers besides its list (``groups_answer`` control): ``none``
+#: (the account has no Load Balancing API: 404), ``forbidden`` (403), ``garbage``.
+GROUP_ANSWERS = ("normal", "none", "forbidden", "garbage")
 #: RFID cards of the simulated drivers: each session played on its own carries one.
 SIM_CARDS = ("04A1B2C3D4E5F6", "04C0FFEE123456", "049988776655AA")
 RESTART_S = 30.0
@@ -141,16 +153,43 @@ class SimStation:
         return dict(_LOCATIONS[self.kind])
 
 
+@dataclass
+class SimPowerGroup:
+    """A power group: one limit shared by its stations' connectors by their demand."""
+
+    group_id: str
+    name: str
+    #: ``InputCurrent`` (``limit`` in A of AC input) or ``OutputPower`` (kW of DC output).
+    limitation: str
+    limit: float
+    station_ids: list[str]
+    parent_id: str | None = None
+
+    @property
+    def limit_kw(self) -> float:
+        """The limit as power: input current at three phases of 400 V."""
+        if self.limitation == "InputCurrent":
+            return self.limit * math.sqrt(3) * INPUT_VOLTAGE / 1000
+        return self.limit
+
+
 class ChargEyeDevice(SimDevice):
     """One ChargEye organisation with DC and AC stations.
 
     Options: ``refresh_token``, ``org`` (organisation id in the JWT), ``dc`` and
     ``ac`` (how many stations of each kind, default 2 and 1), ``lifetime``
-    (JWT lifetime in s), ``variant`` (see VARIANTS), ``tag_reading`` (see TAG_READINGS).
+    (JWT lifetime in s), ``variant`` (see VARIANTS), ``tag_reading`` (see TAG_READINGS),
+    ``group_shape`` (see GROUP_SHAPES).
     Control actions: ``reject`` (operations answered Rejected), ``rate_limit`` (429 for
     ``seconds``), ``revoke_tokens``, ``set_refresh_token``, ``add_station``,
     ``remove_station``, ``set_station`` (``status``; ``forbidden``: commands answer 401),
-    ``tag_reading`` (``reading``: one of TAG_READINGS).
+    ``tag_reading`` (``reading``: one of TAG_READINGS), ``add_power_group`` (``group_id``,
+    ``station_ids``, ``limitation``, ``limit``, ``parent_id``), ``groups_answer``
+    (``answer``: one of GROUP_ANSWERS).
+
+    Power groups: each charging connector of a group's stations (and its subgroups')
+    draws its share of the group's limit by its demand; ``PATCH`` requests are recorded
+    in ``commands`` (operation ``power_group``).
 
     Id tokens: a session the simulator plays on its own (a car plugs in) carries one of
     SIM_CARDS (type RFID); an accepted start transaction gives its ``idToken`` (and
@@ -172,9 +211,16 @@ class ChargEyeDevice(SimDevice):
         variant: str = "listed",
         tag_reading: str = DEFAULT_TAG_READING,
         transaction_reading: str = "standard",
+        group_shape: str = "tree",
     ) -> None:
         """Create the account and its stations."""
         super().__init__(clock)
+        if group_shape not in GROUP_SHAPES:
+            raise ValueError(f"group_shape must be one of {GROUP_SHAPES}, not {group_shape!r}")
+        self.group_shape = group_shape
+        #: Power groups by id (none until a test or the control API adds one).
+        self.power_groups: dict[str, SimPowerGroup] = {}
+        self.groups_answer = "normal"
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
         self.variant = variant
@@ -223,6 +269,7 @@ class ChargEyeDevice(SimDevice):
             variant=options.pop("variant", "listed"),
             tag_reading=options.pop("tag_reading", DEFAULT_TAG_READING),
             transaction_reading=options.pop("transaction_reading", "standard"),
+            group_shape=options.pop("group_shape", "tree"),
         )
         if options:
             raise ValueError(f"unknown kempower_chargeye options {sorted(options)}")
@@ -358,7 +405,50 @@ class ChargEyeDevice(SimDevice):
             )
             if limit is not None
         ]
+        if (share := self._group_share_w(station, connector)) is not None:
+            caps.append(share)
         return min(caps) if caps else None
+
+    def _own_cap_w(self, station: SimStation, connector: SimConnector) -> float:
+        """What a connector may draw by its own and its station's limits (W)."""
+        caps = [connector.max_power_kw * 1000, connector.cycle.max_power_w]
+        if connector.limit_kw is not None:
+            caps.append(connector.limit_kw * 1000)
+        if station.limit_kw is not None:
+            caps.append(station.limit_kw * 1000 / max(1, len(station.connectors)))
+        return min(caps)
+
+    def _group_stations(self, group: SimPowerGroup) -> list[SimStation]:
+        """The stations a group's limit binds: its own and its subgroups'."""
+        found = [self.stations[sid] for sid in group.station_ids if sid in self.stations]
+        for child in self.power_groups.values():
+            if child.parent_id == group.group_id:
+                found += self._group_stations(child)
+        return found
+
+    def _group_share_w(self, station: SimStation, connector: SimConnector) -> float | None:
+        """The connector's share of every group its station is in, by demand (W).
+
+        Only charging connectors demand power; each gets the group's limit in proportion
+        to what it would draw, the tightest group counting.
+        """
+        now = self.clock.now()
+        shares: list[float] = []
+        for group in self.power_groups.values():
+            members = self._group_stations(group)
+            if station not in members:
+                continue
+            demand = {
+                (member.station_id, other.local_id): self._own_cap_w(member, other)
+                for member in members
+                for other in member.connectors
+                if other.operative and other.cycle.reading(now).phase is Phase.CHARGING
+            }
+            total = sum(demand.values())
+            mine = demand.get((station.station_id, connector.local_id))
+            if mine is not None and total > group.limit_kw * 1000:
+                shares.append(group.limit_kw * 1000 * mine / total)
+        return min(shares) if shares else None
 
     def _previous_session(self, connector: SimConnector, now: float) -> Reading | None:
         """The reading at the end of the connector's previous session, if there was one."""
@@ -519,6 +609,10 @@ class ChargEyeDevice(SimDevice):
             station + "/chargingProfile", self._guard(self._clear_station_profiles)
         )
         app.router.add_put(evse + "/chargingProfile", self._guard(self._connector_profile))
+        app.router.add_get(PREFIX + "/loadBalancing/powerGroups", self._guard(self._power_groups))
+        app.router.add_patch(
+            PREFIX + "/loadBalancing/powerGroup/{group}", self._guard(self._patch_power_group)
+        )
 
     def _guard(self, handler: Handler, needs_jwt: bool = True) -> Handler:
         """Answer 429 while rate limited and 401 without a valid JWT before ``handler``."""
@@ -565,6 +659,98 @@ class ChargEyeDevice(SimDevice):
             and (only is None or station.station_id in only)
         ]
         return web.json_response({"stations": stations})
+
+    def render_group(self, group: SimPowerGroup) -> dict[str, Any]:
+        """One group with its subgroups, written the way ``group_shape`` says."""
+        shape = self.group_shape
+        rendered: dict[str, Any] = {"groupId": group.group_id, "name": group.name}
+        limit_field = "maxCurrentA" if group.limitation == "InputCurrent" else "maxPowerKw"
+        if shape != "list":
+            rendered["limitationType"] = group.limitation
+        rendered.update(
+            {
+                limit_field: group.limit,
+                "timeThresholdToIncreasePowerSeconds": 30,
+                "reservationMarginForActiveChargersKw": 2,
+                "actualSiteFuseSize": 630,
+                "allocateFullCapacity": False,
+                "defaultMinPowerReservationKw": 5,
+                "defaultOfflinePowerKw": 10,
+            }
+        )
+        ids = list(group.station_ids)
+        children = [
+            child for child in self.power_groups.values() if child.parent_id == group.group_id
+        ]
+        if shape == "tree":
+            rendered["chargers"] = ids
+            rendered["subGroups"] = {c.group_id: self.render_group(c) for c in children}
+        elif shape == "tree_list":
+            rendered["stations"] = [{"stationId": sid, "name": sid} for sid in ids]
+            rendered["children"] = [self.render_group(c) for c in children]
+        elif shape == "list":
+            rendered["stationIds"] = ids
+            rendered["groups"] = [self.render_group(c) for c in children]
+        else:
+            rendered["chargingStations"] = {sid: {"online": True} for sid in ids}
+            rendered["subgroups"] = [self.render_group(c) for c in children]
+        return rendered
+
+    async def _power_groups(self, request: web.Request) -> web.Response:
+        """The top-level groups (each with its subgroups)."""
+        if self.groups_answer == "none":
+            return web.json_response({"message": "Not Found"}, status=404)
+        if self.groups_answer == "forbidden":
+            return web.json_response({"message": "Forbidden"}, status=403)
+        if self.groups_answer == "garbage":
+            return web.Response(text="<html>maintenance</html>", content_type="text/html")
+        top = [group for group in self.power_groups.values() if group.parent_id is None]
+        if self.group_shape == "tree":
+            return web.json_response({"tree": {g.group_id: self.render_group(g) for g in top}})
+        listed = [self.render_group(group) for group in top]
+        if self.group_shape == "tree_list":
+            return web.json_response({"tree": listed})
+        if self.group_shape == "keyed":
+            return web.json_response({"powerGroups": listed})
+        return web.json_response(listed)
+
+    async def _patch_power_group(self, request: web.Request) -> web.Response:
+        """A partial update: ``{"group": {"maxCurrentA": 480}}`` answers ``{"success": true}``."""
+        group = self.power_groups.get(request.match_info["group"])
+        entry = await self._record(request, "power_group")
+        if group is None:
+            return web.json_response({"message": "Power group not found"}, status=404)
+        if "power_group" in self.rejected:
+            return web.json_response({"success": False, "message": "simulated refusal"})
+        body = entry["body"]
+        fields = body.get("group") if isinstance(body, dict) else None
+        limit_field = "maxCurrentA" if group.limitation == "InputCurrent" else "maxPowerKw"
+        value = fields.get(limit_field) if isinstance(fields, dict) else None
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            return web.json_response(
+                {"success": False, "message": f"{limit_field} must be a number"}, status=400
+            )
+        group.limit = float(value)
+        return web.json_response({"success": True})
+
+    def add_power_group(
+        self,
+        group_id: str,
+        station_ids: list[str],
+        *,
+        limitation: str = "InputCurrent",
+        limit: float = 400.0,
+        name: str | None = None,
+        parent_id: str | None = None,
+    ) -> SimPowerGroup:
+        """A power group of these stations (a subgroup of ``parent_id``)."""
+        if limitation not in ("InputCurrent", "OutputPower"):
+            raise ValueError("limitation must be InputCurrent or OutputPower")
+        group = SimPowerGroup(
+            group_id, name or f"Group {group_id}", limitation, limit, station_ids, parent_id
+        )
+        self.power_groups[group_id] = group
+        return group
 
     def _station_or_404(self, request: web.Request) -> SimStation:
         station = self.stations.get(request.match_info["station"])
@@ -827,6 +1013,19 @@ class ChargEyeDevice(SimDevice):
         elif action == "remove_station":
             if self.stations.pop(str(params.get("station_id")), None) is None:
                 raise ValueError("no such station")
+        elif action == "add_power_group":
+            self.add_power_group(
+                str(params["group_id"]),
+                [str(station_id) for station_id in params.get("station_ids", [])],
+                limitation=str(params.get("limitation", "InputCurrent")),
+                limit=float(params.get("limit", 400.0)),
+                parent_id=params.get("parent_id"),
+            )
+        elif action == "groups_answer":
+            answer = str(params.get("answer"))
+            if answer not in GROUP_ANSWERS:
+                raise ValueError(f"answer must be one of {GROUP_ANSWERS}")
+            self.groups_answer = answer
         elif action == "tag_reading":
             self.tag_reading = _checked_tag_reading(str(params.get("reading")))
         elif action == "set_station":
@@ -852,6 +1051,10 @@ class ChargEyeDevice(SimDevice):
             "tag_reading": self.tag_reading,
             "transaction_limits_kw": dict(self.tx_limits_kw),
             "profiles": self.profiles,
+            "power_groups": {
+                group_id: {"limit": group.limit, "limitation": group.limitation}
+                for group_id, group in self.power_groups.items()
+            },
             "limits_kw": {
                 station.station_id: {
                     "station": station.limit_kw,

@@ -52,6 +52,7 @@ import aiohttp
 
 from .errors import (
     EvseAuthenticationError,
+    EvseBridgeError,
     EvseCommandRejectedError,
     EvseConnectionError,
     EvseNotSupportedError,
@@ -111,6 +112,10 @@ _AUTH_PATH = "/auth/refreshAccessToken"
 #: Fields of the token answer that carry secrets (compared in lower case).
 _TOKEN_FIELDS = frozenset({"token", "accesstoken", "refreshtoken"})
 _STATIONS_PATH = "/stations"
+#: The Load Balancing API: the PATCH path is Kempower's; the list's path is not in the
+#: public excerpt [A] (its answer is: ``{"tree": {"<id>": {...}}}``).
+_POWER_GROUPS_PATH = "/loadBalancing/powerGroups"
+_POWER_GROUP_PATH = "/loadBalancing/powerGroup/{group_id}"
 #: Removing a station's charging profile(s): the seed documents the body
 #: (``chargingProfileId`` or ``chargingProfileCriteria``) and the answer, not the path [A].
 _CLEAR_PROFILE_PATH = "/chargingStations/{station_id}/chargingProfile"
@@ -177,6 +182,13 @@ class LimitUnit(StrEnum):
     AC_AMPERE = "acMaxPowerA"
     AC_KILOWATT = "acMaxPowerKw"
     DC_KILOWATT = "dcMaxPowerKw"
+
+
+class GroupLimitation(StrEnum):
+    """What a power group's limit counts: AC input current (A) or DC output power (kW)."""
+
+    INPUT_CURRENT = "inputcurrent"
+    OUTPUT_POWER = "outputpower"
 
 
 class EvseIdForm(StrEnum):
@@ -529,6 +541,160 @@ def parse_stations(payload: Any) -> list[Station]:
     return [station for station in map(_parse_station, raw) if station is not None]
 
 
+# -- power groups (Load Balancing API) ---------------------------------------------------
+
+#: The largest group limit taken or sent (A or kW): a site's fuse is far below it.
+MAX_GROUP_LIMIT = 100_000.0
+#: Where a group may list its stations (compared in lower case): membership is not in the
+#: public excerpt, so every plausible reading is accepted, as ids or as objects.
+_GROUP_MEMBER_KEYS = (
+    "stationIds",
+    "chargerIds",
+    "stations",
+    "chargers",
+    "chargingStations",
+    "members",
+    "devices",
+)
+_MEMBER_ID_KEYS = ("stationId", "chargerId", "chargingStationId", "id")
+#: Where a group may hold its subgroups, as a mapping by id or a list.
+_SUBGROUP_KEYS = ("subGroups", "subgroups", "children", "groups", "powerGroups")
+#: The field of an output-power limit (kW): only ``maxCurrentA`` is quoted publicly [A].
+_POWER_LIMIT_KEYS = ("maxPowerKw", "maxOutputPowerKw", "maxPowerKW")
+_CURRENT_LIMIT_KEY = "maxCurrentA"
+#: Nesting deeper than this is not read (a cycle in a hostile answer stops here).
+_MAX_GROUP_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class PowerGroup:
+    """A power group: one limit the cloud shares among its stations by their demand."""
+
+    group_id: str
+    name: str | None
+    limitation: GroupLimitation
+    #: The limit in force, in A (input current) or kW (output power); None if not given.
+    limit: float | None
+    #: The field the limit is written to (the one the answer used).
+    limit_field: str
+    #: Ids of the stations directly in this group (not in its subgroups).
+    station_ids: tuple[str, ...]
+    #: The group this one is a subgroup of.
+    parent_id: str | None = None
+    #: The site's fuse (A), information only.
+    site_fuse_a: float | None = None
+
+
+def _group_limit(value: Any) -> float | None:
+    limit = to_float(value)
+    return limit if limit is not None and 0 <= limit <= MAX_GROUP_LIMIT else None
+
+
+def _limitation(value: Any) -> GroupLimitation | None:
+    """``InputCurrent`` or an output power (only ``InputCurrent`` is quoted: any spelling)."""
+    text = to_str(value)
+    if text is None:
+        return None
+    lowered = text.lower()
+    if "current" in lowered:
+        return GroupLimitation.INPUT_CURRENT
+    if "power" in lowered:
+        return GroupLimitation.OUTPUT_POWER
+    report_once("GroupLimitation", text, "Unknown power group limitationType %r", text)
+    return None
+
+
+def _member_ids(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The station ids a group lists, under any of the accepted keys and forms."""
+    found: list[str] = []
+    for key in _GROUP_MEMBER_KEYS:
+        members = get_ci(raw, key)
+        if isinstance(members, Mapping):
+            # Keyed by id, the values the stations (or anything).
+            members = [
+                item if isinstance(item, Mapping) and get_ci(item, *_MEMBER_ID_KEYS) else member
+                for member, item in members.items()
+            ]
+        for member in members if isinstance(members, list) else []:
+            station_id = (
+                to_str(get_ci(member, *_MEMBER_ID_KEYS))
+                if isinstance(member, Mapping)
+                else to_str(member)
+            )
+            if station_id is not None and station_id not in found:
+                found.append(station_id)
+    return tuple(found)
+
+
+def _subgroups(raw: Mapping[str, Any]) -> list[tuple[str | None, Any]]:
+    for key in _SUBGROUP_KEYS:
+        children = get_ci(raw, key)
+        if isinstance(children, Mapping):
+            return [(str(child_id), child) for child_id, child in children.items()]
+        if isinstance(children, list):
+            return [(None, child) for child in children]
+    return []
+
+
+def _parse_group(
+    raw: Any, key: str | None, parent_id: str | None, depth: int, found: dict[str, PowerGroup]
+) -> None:
+    """Add the group ``raw`` (listed under ``key``) and its subgroups to ``found``."""
+    if not isinstance(raw, Mapping) or depth > _MAX_GROUP_DEPTH:
+        return
+    group_id = to_str(get_ci(raw, "groupId", "powerGroupId", "id")) or key
+    if group_id is None or group_id in found:
+        return
+    keys = {str(name).lower(): str(name) for name in raw}
+    limitation = _limitation(get_ci(raw, "limitationType"))
+    power_field = next((keys[k.lower()] for k in _POWER_LIMIT_KEYS if k.lower() in keys), None)
+    if limitation is None:
+        # Unnamed: the limit field tells the unit; a current where neither is there.
+        has_current = _CURRENT_LIMIT_KEY.lower() in keys
+        limitation = (
+            GroupLimitation.OUTPUT_POWER
+            if power_field is not None and not has_current
+            else GroupLimitation.INPUT_CURRENT
+        )
+    if limitation is GroupLimitation.INPUT_CURRENT:
+        limit_field = keys.get(_CURRENT_LIMIT_KEY.lower(), _CURRENT_LIMIT_KEY)
+    else:
+        limit_field = power_field or _POWER_LIMIT_KEYS[0]
+    found[group_id] = PowerGroup(
+        group_id=group_id,
+        name=to_str(get_ci(raw, "name", "groupName")),
+        limitation=limitation,
+        limit=_group_limit(raw.get(limit_field)),
+        limit_field=limit_field,
+        station_ids=_member_ids(raw),
+        parent_id=parent_id,
+        site_fuse_a=_group_limit(get_ci(raw, "actualSiteFuseSize")),
+    )
+    for child_key, child in _subgroups(raw):
+        _parse_group(child, child_key, group_id, depth + 1, found)
+
+
+def parse_power_groups(payload: Any) -> list[PowerGroup]:
+    """Every group of a power-group answer, subgroups after their group.
+
+    ``{"tree": {"<id>": group}}`` (Kempower's), the tree as a list, ``{"powerGroups": [...]}``,
+    ``{"groups": [...]}`` or a bare list; a group's subgroups under any of the accepted keys.
+    """
+    raw = payload
+    if isinstance(payload, Mapping):
+        raw = get_ci(payload, "tree", "powerGroups", "groups")
+    if isinstance(raw, Mapping):
+        top: list[tuple[str | None, Any]] = [(str(key), group) for key, group in raw.items()]
+    elif isinstance(raw, list):
+        top = [(None, group) for group in raw]
+    else:
+        raise EvseResponseError("power group list missing from the answer")
+    found: dict[str, PowerGroup] = {}
+    for key, group in top:
+        _parse_group(group, key, None, 0, found)
+    return list(found.values())
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -632,6 +798,8 @@ class ChargEyeClient:
         self.token_exchanges = 0
         #: The reading of ``evseId`` the service accepted last (tried first next time).
         self.evse_id_form: EvseIdForm | None = None
+        #: Why the power groups were not read last time; None while they are.
+        self.power_groups_unavailable: str | None = None
 
     # -- what the organisation's clients share -----------------------------
 
@@ -870,6 +1038,55 @@ class ChargEyeClient:
         self._poll_failures = 0
         self._poll_blocked_until = 0.0
         return stations
+
+    async def get_power_groups(self) -> list[PowerGroup]:
+        """The account's power groups and their subgroups (one request).
+
+        Raises like any request; the caller treats every error as "no groups for now".
+        """
+        return parse_power_groups(await self._call("GET", _POWER_GROUPS_PATH, "power_groups"))
+
+    async def optional_power_groups(self) -> list[PowerGroup] | None:
+        """The power groups, or None while the account gives none (never raises for that).
+
+        An account without the Load Balancing API (404), without the permission (401,
+        403), a server error, a timeout or an answer that is no group list: the groups
+        are unknown until the next time they are asked. Logged once per outage; only a
+        refused refresh token propagates (the whole entry needs it).
+        """
+        try:
+            groups = await self.get_power_groups()
+        except EvseAuthenticationError:
+            raise
+        except EvseBridgeError as err:
+            missing = isinstance(err, EvseNotSupportedError)
+            reason = "not offered (404)" if missing else str(err) or type(err).__name__
+            if self.power_groups_unavailable is None:
+                _LOGGER.info("ChargEye gives no power groups for now: %s", reason)
+            self.power_groups_unavailable = reason
+            return None
+        if self.power_groups_unavailable is not None:
+            _LOGGER.info("ChargEye gives the power groups again")
+            self.power_groups_unavailable = None
+        return groups
+
+    async def set_power_group_limit(self, group: PowerGroup, value: float) -> None:
+        """Write a group's limit, in the unit its ``limitationType`` says (a partial PATCH)."""
+        if not math.isfinite(value) or not 0 <= value <= MAX_GROUP_LIMIT:
+            raise ValueError(f"a power group limit must be 0 to {MAX_GROUP_LIMIT:.0f}")
+        payload = await self._call(
+            "PATCH",
+            _POWER_GROUP_PATH.format(group_id=path_segment(group.group_id)),
+            "power_group_limit",
+            body={"group": {group.limit_field: value}},
+        )
+        # ``{"success": true}``; an empty answer took it too, only an explicit no refuses.
+        success = get_ci(payload, "success") if isinstance(payload, Mapping) else None
+        if success is False or (isinstance(success, str) and success.lower() == "false"):
+            detail = error_text(payload) if isinstance(payload, Mapping) else None
+            raise EvseCommandRejectedError(
+                f"ChargEye refused the group limit{f': {detail}' if detail else ''}"
+            )
 
     async def set_station_power_limit(
         self,

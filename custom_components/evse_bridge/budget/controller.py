@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import math
@@ -19,6 +19,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, UnitOfPower
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
@@ -72,6 +73,8 @@ class Managed:
     description: EvseBridgeNumberEntityDescription
     control: LimitControl
     online: bool
+    #: The managed devices whose shared limit this is (a group written in their stead).
+    members: tuple[Managed, ...] = ()
 
 
 class BudgetController:
@@ -290,6 +293,52 @@ class BudgetController:
                     runtime.coordinator.last_update_success,
                 )
 
+    def _in_groups(self, managed: dict[str, Managed]) -> dict[str, Managed]:
+        """The managed devices, those that share a group limit as that one group.
+
+        A group (``LimitControl.members_fn``) stands in for its members where the budget
+        manages it, or every one of its members (the member itself or a device below
+        it): its limit is written once, theirs not at all. Where only some members are
+        managed, they keep their own limits and the group's stays as it is. The largest
+        group goes first, so a group holding subgroups wins over them.
+        """
+        result = dict(managed)
+        taken: set[str] = set()
+        for runtime, device, description, members in sorted(
+            _groups(managed.values()), key=lambda found: -len(found[3])
+        ):
+            assert description.limit_control is not None
+            covered = [
+                item
+                for item in managed.values()
+                if item.runtime is runtime
+                and item.device_id not in taken
+                and members & _stands_for(item)
+            ]
+            registry_entry = dr.async_get(self.hass).async_get_device(
+                identifiers={runtime.site.registry_identifier(device.key)}
+            )
+            if registry_entry is None:
+                continue
+            standing = managed.get(registry_entry.id)
+            whole = members <= {key for item in covered for key in _stands_for(item)}
+            if standing is None and not whole:
+                continue
+            taken.update(item.device_id for item in covered)
+            for item in covered:
+                result.pop(item.device_id, None)
+            result[registry_entry.id] = Managed(
+                registry_entry.id,
+                registry_entry.name_by_user or registry_entry.name or device.identity.name,
+                runtime,
+                device,
+                description,
+                description.limit_control,
+                runtime.coordinator.last_update_success,
+                tuple(covered),
+            )
+        return result
+
     def _may_increase(self, device_id: str, device_cap: int | None) -> bool:
         """Within the budget's increases per hour, and the writes the device stands."""
         self._forget_old_writes()
@@ -321,7 +370,7 @@ class BudgetController:
         )
         now = _now()
         self.boosts = {key: until for key, until in self.boosts.items() if until > now}
-        managed = {item.device_id: item for item in self._managed()}
+        managed = self._in_groups({item.device_id: item for item in self._managed()})
         self.names = {key: item.name for key, item in managed.items()}
         consumers = []
         trackers = self._trackers() if self.tag_tiers else []
@@ -337,8 +386,11 @@ class BudgetController:
                     measured_w=(power or 0.0) if item.online else None,
                     may_increase=self._may_increase(key, control.writes_per_hour),
                     pausable=control.pausable_fn(data),
-                    priority=self._priority(item, trackers),
-                    boosted=key in self.boosts,
+                    priority=max(
+                        self._priority(member, trackers) for member in item.members or (item,)
+                    ),
+                    boosted=key in self.boosts
+                    or any(member.device_id in self.boosts for member in item.members),
                 )
             )
         self.measured_w = self._measured_w()
@@ -422,6 +474,42 @@ def _find(
             ):
                 return device, description, description.limit_control
     return None
+
+
+def _groups(
+    managed: Iterable[Managed],
+) -> Iterator[
+    tuple[EvseBridgeRuntimeData, DeviceData, EvseBridgeNumberEntityDescription, frozenset[str]]
+]:
+    """The devices with a group limit that names its members, in the managed devices' entries.
+
+    Each with its limit's description and its members' device keys (none: left out).
+    """
+    seen: set[int] = set()
+    for item in managed:
+        runtime = item.runtime
+        if id(runtime) in seen:
+            continue
+        seen.add(id(runtime))
+        for device in runtime.coordinator.data.devices.values():
+            for description in runtime.vendor.descriptions:
+                if not isinstance(description, EvseBridgeNumberEntityDescription):
+                    continue
+                control = description.limit_control
+                if (
+                    control is not None
+                    and control.members_fn is not None
+                    and description.device_kind == device.kind
+                    and description.exists_fn(device.data)
+                    and (members := control.members_fn(device.data))
+                ):
+                    yield runtime, device, description, members
+
+
+def _stands_for(item: Managed) -> set[str]:
+    """The device keys a managed device stands for: its own and its parent's (a station)."""
+    via_key = item.device.identity.via_key
+    return {item.device.key} if via_key is None else {item.device.key, via_key}
 
 
 def _session_tags(runtime: EvseBridgeRuntimeData, device: DeviceData) -> Iterator[str]:

@@ -42,6 +42,10 @@ class LimitControl[D = Any]:
     #: One limit for several stations that the device shares among them (an EVCE zone):
     #: the budget writes it once and the device distributes.
     group: bool = False
+    #: The devices (keys in the same entry) that share this limit, where the vendor says
+    #: which (a ChargEye power group's stations). Where the budget manages every one of
+    #: them (itself or a device below it), it writes this limit once instead of theirs.
+    members_fn: Callable[[D], frozenset[str]] | None = None
     #: False where the device takes no limit below its minimum (a setting's range starts
     #: there): it is never paused, its minimum is always reserved.
     pausable_fn: Callable[[D], bool] = lambda _: True

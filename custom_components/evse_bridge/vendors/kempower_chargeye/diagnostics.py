@@ -99,6 +99,64 @@ _PARSED_STATION = (
     "location.name",
     *under("connectors", *_PARSED_CONNECTOR),
 )
+#: A power group (Load Balancing API), under every name the client accepts; station ids
+#: it lists as text are shown, the other fields of a member object are not read.
+_MEMBER_IDS = ("stationId", "chargerId", "chargingStationId", "id")
+_GROUP_FIELDS = (
+    "groupId",
+    "powerGroupId",
+    "id",
+    "name",
+    "groupName",
+    "limitationType",
+    "maxCurrentA",
+    "maxPowerKw",
+    "maxOutputPowerKw",
+    "timeThresholdToIncreasePowerSeconds",
+    "reservationMarginForActiveChargersKw",
+    "actualSiteFuseSize",
+    "allocateFullCapacity",
+    "defaultMinPowerReservationKw",
+    "defaultOfflinePowerKw",
+    "stationIds",
+    "chargerIds",
+    *(
+        path
+        for key in ("stations", "chargers", "chargingStations", "members", "devices")
+        for path in (*under(key, *_MEMBER_IDS), *under(f"{key}.*", *_MEMBER_IDS))
+    ),
+)
+_SUBGROUP_KEYS = ("subGroups", "subgroups", "children", "groups", "powerGroups")
+
+
+def _group_paths(depth: int) -> tuple[str, ...]:
+    """A group's fields and, ``depth`` levels down, its subgroups' (listed or by id)."""
+    if depth == 0:
+        return _GROUP_FIELDS
+    below = _group_paths(depth - 1)
+    return (
+        *_GROUP_FIELDS,
+        *(
+            path
+            for key in _SUBGROUP_KEYS
+            for prefix in (key, f"{key}.*")
+            for path in under(prefix, *below)
+        ),
+    )
+
+
+_POWER_GROUP = _group_paths(3)
+_PARSED_GROUP = (
+    "group_id",
+    "name",
+    "limitation",
+    "limit",
+    "limit_field",
+    "station_ids",
+    "parent_id",
+    "site_fuse_a",
+)
+
 #: A command's answer: the station's response word and the reason code it gave.
 _COMMAND_ANSWER = (
     *(
@@ -112,6 +170,8 @@ _COMMAND_ANSWER = (
         for path in (field, f"{field}.status", f"{field}.response")
     ),
     "statusInfo.reasonCode",
+    # A power group's PATCH.
+    "success",
 )
 
 DIAGNOSTICS = DiagnosticsShown(
@@ -125,12 +185,25 @@ DIAGNOSTICS = DiagnosticsShown(
             "power_limit",
             "session_limit",
         ),
+        "power_group": Shown(
+            under("group", *_PARSED_GROUP), "members", "member_ratings", "power_kw", "limit"
+        ),
     },
     raw_payloads=Shown(
         "token_exchange.validUntil",
         "token_exchange.expiresAt",
         under("stations", *_STATION),
         under("stations.stations", *_STATION),
+        *(
+            under(prefix, *_POWER_GROUP)
+            for prefix in (
+                "power_groups",
+                "power_groups.tree",
+                "power_groups.tree.*",
+                "power_groups.powerGroups",
+                "power_groups.groups",
+            )
+        ),
         # Every command's last answer, by command.
         under("*", *_COMMAND_ANSWER),
         # The integration's own counts and readings.

@@ -54,6 +54,7 @@ from .model import (
     ConnectorData,
     StationData,
 )
+from .power_groups import POWER_GROUP_DESCRIPTIONS
 from .site import ChargEyeSite
 
 
@@ -358,4 +359,5 @@ DESCRIPTIONS: tuple[EvseBridgeEntityDescription, ...] = (
         is_on_fn=_is_available,
         set_fn=_set_available,
     ),
+    *POWER_GROUP_DESCRIPTIONS,
 )

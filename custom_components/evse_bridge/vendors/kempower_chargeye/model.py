@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...api.kempower_chargeye import Connector, Station
+from ...api.kempower_chargeye import Connector, PowerGroup, Station
 
 KEY = "kempower_chargeye"
 MANUFACTURER = "Kempower"
@@ -12,6 +12,8 @@ MANUFACTURER = "Kempower"
 ACCOUNT = "account"
 STATION = "station"
 CONNECTOR = "connector"
+#: A power group of the Load Balancing API: one limit the cloud shares among stations.
+POWER_GROUP = "power_group"
 
 #: Attribute of the connector status sensor, and field of the ``stop_transaction`` action.
 ATTR_TRANSACTION_ID = "transaction_id"
@@ -34,6 +36,26 @@ class ConnectorData:
     power_limit: float | None
     #: Limit of the running transaction, while it runs.
     session_limit: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PowerGroupData:
+    """A power group as last read, with what its stations draw now."""
+
+    group: PowerGroup
+    #: Device keys of the account's stations the limit binds: in the group or a subgroup.
+    members: frozenset[str]
+    #: Per member station, its rating in the group's unit (A or kW; 0 when unrated).
+    member_ratings: tuple[float, ...]
+    #: What the stations in the group and its subgroups draw now (kW); None if none says.
+    power_kw: float | None
+    #: The limit in force: the one read, or the one this entry wrote since.
+    limit: float | None
+
+
+def power_group_key(group: PowerGroup) -> str:
+    """Device key of a power group."""
+    return f"{POWER_GROUP}_{group.group_id}"
 
 
 def station_key(station: Station) -> str:

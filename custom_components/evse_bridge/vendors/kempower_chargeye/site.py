@@ -27,7 +27,10 @@ from homeassistant.util import dt as dt_util
 from ...api.kempower_chargeye import (
     ChargEyeConnectorRefusedError,
     ChargEyePermissionError,
+    GroupLimitation,
     LimitOptions,
+    PowerGroup,
+    Station,
 )
 from ...const import DOMAIN
 from ...contract.errors import refusal
@@ -52,14 +55,21 @@ from .model import (
     ACCOUNT,
     CONNECTOR,
     MANUFACTURER,
+    POWER_GROUP,
     STATION,
     ConnectorData,
+    PowerGroupData,
     StationData,
     connector_key,
     connector_label,
+    power_group_key,
     station_key,
     station_name,
 )
+
+#: How often the power groups are read (s): they change when an operator edits them in
+#: ChargEye, far less often than a poll; what the stations draw is read every poll.
+POWER_GROUPS_REFRESH_S = 300.0
 
 #: The id-token field names the client accepts (lower case), in its order of preference.
 _ID_TOKEN_READINGS = ("authorizationtoken", "idtoken", "idtag", "id_token", "id_tag")
@@ -93,6 +103,11 @@ class ChargEyeSite(Site):
         )
         #: Transaction id -> limit accepted for it (ends with the transaction).
         self._session_limits: dict[str, float] = {}
+        #: The power groups last read (kept while a later read fails), and when (UTC s).
+        self._groups: list[PowerGroup] = []
+        self._groups_read_at: float | None = None
+        #: Group id -> limit this entry wrote since the groups were last read.
+        self._group_limits: dict[str, float] = {}
 
     def _store(self) -> None:
         """Keep the JWT and the limits in the entry (diagnostics redact the token)."""
@@ -165,6 +180,8 @@ class ChargEyeSite(Site):
                         None if tx_id is None else self._session_limits.get(tx_id),
                     ),
                 )
+        await self._async_read_groups()
+        devices.update(self._group_devices(stations))
         # A limit of a device that left the account means nothing if it comes back.
         for key in set(self._limits) - set(devices):
             del self._limits[key]
@@ -172,6 +189,73 @@ class ChargEyeSite(Site):
             del self._session_limits[tx_id]
         self._store()
         return SiteData(devices)
+
+    async def _async_read_groups(self) -> None:
+        """Read the power groups when due; a failed read keeps the last ones (see client)."""
+        now = dt_util.utcnow().timestamp()
+        if self._groups_read_at is not None and now - self._groups_read_at < (
+            POWER_GROUPS_REFRESH_S
+        ):
+            return
+        self._groups_read_at = now
+        groups = await self.client.optional_power_groups()
+        if groups is not None:
+            self._groups = groups
+            self._group_limits.clear()
+
+    def _group_devices(self, stations: list[Station]) -> dict[str, DeviceData]:
+        """A device per power group (below the account), with its stations' readings."""
+        by_id = {station.station_id: station for station in stations}
+        children: dict[str, list[PowerGroup]] = {}
+        for group in self._groups:
+            if group.parent_id is not None:
+                children.setdefault(group.parent_id, []).append(group)
+
+        def all_stations(group: PowerGroup) -> list[Station]:
+            # The client lists each group once, after its parent: no cycle.
+            found = [by_id[sid] for sid in group.station_ids if sid in by_id]
+            for child in children.get(group.group_id, ()):
+                found += all_stations(child)
+            return found
+
+        devices: dict[str, DeviceData] = {}
+        for group in self._groups:
+            # The limit binds the stations of its subgroups too.
+            members = list({s.station_id: s for s in all_stations(group)}.values())
+            ampere = group.limitation is GroupLimitation.INPUT_CURRENT
+            powers = [
+                station.current_power_kw
+                for station in members
+                if station.current_power_kw is not None
+            ]
+            key = power_group_key(group)
+            devices[key] = DeviceData(
+                key=key,
+                kind=POWER_GROUP,
+                identity=DeviceIdentity(
+                    name=group.name or f"Power group {group.group_id}",
+                    manufacturer=MANUFACTURER,
+                    model="Power group",
+                    via_key=ACCOUNT,
+                ),
+                data=PowerGroupData(
+                    group=group,
+                    members=frozenset(station_key(station) for station in members),
+                    member_ratings=tuple(
+                        (station.max_power_a if ampere else station.max_power_kw) or 0.0
+                        for station in members
+                    ),
+                    power_kw=round(sum(powers), 3) if powers else None,
+                    limit=self._group_limits.get(group.group_id, group.limit),
+                ),
+            )
+        return devices
+
+    async def async_set_group_limit(self, device: DeviceData, value: float) -> None:
+        """Write a power group's limit; shown until the groups are read again."""
+        data: PowerGroupData = device.data
+        await self.client.set_power_group_limit(data.group, value)
+        self._group_limits[data.group.group_id] = value
 
     async def async_close(self) -> None:
         """Leave the organisation's shared JWT and request budget to its other entries."""
@@ -189,6 +273,7 @@ class ChargEyeSite(Site):
                 "evse_id_form": None if form is None else form.value,
                 "connector_ids_with_station_prefix": self._prefixed_connector_ids(),
                 "limit_options": "query parameters",
+                "power_groups_unavailable": self.client.power_groups_unavailable,
                 "connectors": self._connector_readings(),
             },
         }
