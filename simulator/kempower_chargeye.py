@@ -167,9 +167,9 @@ class SimPowerGroup:
 
     @property
     def limit_kw(self) -> float:
-        """The limit as power: input current at three phases of 400 V."""
+        """The limit as power: input current at three phases of 230 V (as station limits)."""
         if self.limitation == "InputCurrent":
-            return self.limit * math.sqrt(3) * INPUT_VOLTAGE / 1000
+            return self.limit * AC_VOLTAGE * 3 / 1000
         return self.limit
 
 

@@ -99,8 +99,9 @@ _PARSED_STATION = (
     "location.name",
     *under("connectors", *_PARSED_CONNECTOR),
 )
-#: A power group (Load Balancing API), under every name the client accepts; station ids
-#: it lists as text are shown, the other fields of a member object are not read.
+#: A power group (Load Balancing API), under every name the client accepts. Of its
+#: members only the id fields of member objects and the lists named as id lists show;
+#: a list of text under another key might be anything (the parsed group shows the ids).
 _MEMBER_IDS = ("stationId", "chargerId", "chargingStationId", "id")
 _GROUP_FIELDS = (
     "groupId",
