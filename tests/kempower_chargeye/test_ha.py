@@ -313,10 +313,12 @@ async def test_polling_uses_one_token(
 ) -> None:
     for _ in range(60):
         await advance(hass, frozen, clock, 60)
-    # An hour of polling: 61 polls of one request each, one token exchange.
+    # An hour of polling: 61 polls of one request each, the power groups read at set-up and
+    # every 5 minutes, one token exchange.
     assert sim.requests(STATIONS_PATH) == 61
+    assert sim.requests("GET /api/loadBalancing/powerGroups") == 13
     assert sim.requests(TOKEN_PATH) == 1
-    assert sim.requests() == 62
+    assert sim.requests() == 75
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -26,7 +26,10 @@ from custom_components.evse_bridge.api.kempower_chargeye import (
 )
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
-from custom_components.evse_bridge.vendors.kempower_chargeye.site import POWER_GROUPS_REFRESH_S
+from custom_components.evse_bridge.vendors.kempower_chargeye.site import (
+    POWER_GROUPS_ABSENT_REFRESH_S,
+    POWER_GROUPS_REFRESH_S,
+)
 from simulator.clock import SimClock
 from simulator.kempower_chargeye import (
     DEFAULT_ORGANIZATION,
@@ -84,10 +87,11 @@ def test_a_group_without_limitation_type_takes_the_unit_of_its_limit_field() -> 
             {"groupId": "dc", "maxPowerKw": "250", "members": [{"chargerId": "S1"}, "S2"]},
             {"id": 7, "limitationType": "InputCurrent", "maxCurrentA": "NaN"},
             {"groupId": "big", "limitationType": "OutputPower", "maxPowerKw": 1e9},
+            {"groupId": "odd", "limitationType": "Weird", "maxCurrentA": 10},
             "not a group",
         ]
     )
-    dc, seven, big = groups
+    dc, seven, big, odd = groups
     assert (dc.limitation, dc.limit, dc.station_ids) == (
         GroupLimitation.OUTPUT_POWER,
         250.0,
@@ -95,6 +99,8 @@ def test_a_group_without_limitation_type_takes_the_unit_of_its_limit_field() -> 
     )
     assert (seven.group_id, seven.limit) == ("7", None)
     assert big.limit is None
+    # A limitation nobody listed: the limit's field tells the unit.
+    assert (odd.limitation, odd.limit) == (GroupLimitation.INPUT_CURRENT, 10.0)
 
 
 def test_an_answer_without_a_group_list_is_an_error() -> None:
@@ -106,7 +112,10 @@ def test_an_answer_without_a_group_list_is_an_error() -> None:
 async def test_a_group_limit_is_one_patch_in_the_groups_unit(
     make_client: Callable[..., ChargEyeClient], sim: SimServer, device: ChargEyeDevice
 ) -> None:
-    """The partial body names only the limit; the id is one path segment."""
+    """The partial body names only the limit; the id is one path segment.
+
+    The simulator's route takes one segment: an id with ``/`` reaches it only quoted.
+    """
     device.add_power_group("hall/1 #a", ["KEMDC-0001"], limitation="OutputPower", limit=200)
     client = make_client()
     groups = {group.group_id: group for group in await client.get_power_groups()}
@@ -305,9 +314,20 @@ async def test_a_failing_group_list_leaves_set_up_and_polls_working(
     assert entry.runtime_data.coordinator.last_update_success
     assert caplog.text.count("ChargEye gives no power groups for now") == 1
 
+    # Asked again after 5 minutes; an account without the API (404) only after an hour.
+    absent = answer == "none"
+    assert sim.requests(GROUPS_PATH) == (1 if absent else 2)
+
     device.faults.paths = {}
     device.groups_answer = "normal"
-    await advance(hass, frozen, clock, POWER_GROUPS_REFRESH_S)
+    await advance(
+        hass,
+        frozen,
+        clock,
+        POWER_GROUPS_ABSENT_REFRESH_S - POWER_GROUPS_REFRESH_S
+        if absent
+        else POWER_GROUPS_REFRESH_S,
+    )
     assert DEPOT in entry.runtime_data.coordinator.data.devices
     assert hass.states.get(eid(hass, "number", DEPOT, "group_limit")).state == "400.0"
 

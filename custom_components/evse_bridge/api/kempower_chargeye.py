@@ -800,6 +800,8 @@ class ChargEyeClient:
         self.evse_id_form: EvseIdForm | None = None
         #: Why the power groups were not read last time; None while they are.
         self.power_groups_unavailable: str | None = None
+        #: Whether the last read found no Load Balancing API at all (404).
+        self.power_groups_missing = False
 
     # -- what the organisation's clients share -----------------------------
 
@@ -1064,10 +1066,12 @@ class ChargEyeClient:
             if self.power_groups_unavailable is None:
                 _LOGGER.info("ChargEye gives no power groups for now: %s", reason)
             self.power_groups_unavailable = reason
+            self.power_groups_missing = missing
             return None
         if self.power_groups_unavailable is not None:
             _LOGGER.info("ChargEye gives the power groups again")
             self.power_groups_unavailable = None
+        self.power_groups_missing = False
         return groups
 
     async def set_power_group_limit(self, group: PowerGroup, value: float) -> None:

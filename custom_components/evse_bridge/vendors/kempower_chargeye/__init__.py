@@ -6,8 +6,12 @@ in the account become or stop being devices at the next poll. Connectors are
 devices of their own, linked to their station, so that every connector gets
 the same set of entities.
 
+Where the account uses Kempower's load balancing, each power group is a device too
+(read every few minutes, optional: ``power_groups``).
+
 ``config`` holds the form and the connection test, ``site`` the polling and the
-commands, ``entities`` and ``limits`` the descriptions, ``actions`` the actions.
+commands, ``entities``, ``limits`` and ``power_groups`` the descriptions, ``actions`` the
+actions.
 """
 
 from __future__ import annotations

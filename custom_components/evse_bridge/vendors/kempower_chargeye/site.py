@@ -70,6 +70,8 @@ from .model import (
 #: How often the power groups are read (s): they change when an operator edits them in
 #: ChargEye, far less often than a poll; what the stations draw is read every poll.
 POWER_GROUPS_REFRESH_S = 300.0
+#: How often an account without the Load Balancing API (404) is asked again.
+POWER_GROUPS_ABSENT_REFRESH_S = 3600.0
 
 #: The id-token field names the client accepts (lower case), in its order of preference.
 _ID_TOKEN_READINGS = ("authorizationtoken", "idtoken", "idtag", "id_token", "id_tag")
@@ -193,9 +195,12 @@ class ChargEyeSite(Site):
     async def _async_read_groups(self) -> None:
         """Read the power groups when due; a failed read keeps the last ones (see client)."""
         now = dt_util.utcnow().timestamp()
-        if self._groups_read_at is not None and now - self._groups_read_at < (
-            POWER_GROUPS_REFRESH_S
-        ):
+        interval = (
+            POWER_GROUPS_ABSENT_REFRESH_S
+            if self.client.power_groups_missing
+            else POWER_GROUPS_REFRESH_S
+        )
+        if self._groups_read_at is not None and now - self._groups_read_at < interval:
             return
         self._groups_read_at = now
         groups = await self.client.optional_power_groups()
