@@ -25,7 +25,7 @@ from ...contract.fields import (
 from ...contract.site import DeviceData
 from ...contract.vendor import EntryContext, Permission, VendorService, WriteTarget, device_handler
 from .limits import limit_rating
-from .model import ATTR_TRANSACTION_ID, CONNECTOR, STATION, ConnectorData, StationData
+from .model import ACCOUNT, ATTR_TRANSACTION_ID, CONNECTOR, STATION, ConnectorData, StationData
 from .site import ChargEyeSite, running_transaction_id
 
 ATTR_ID_TOKEN = "id_token"
@@ -293,6 +293,7 @@ SERVICES = (
         permission=Permission.CONTROL,
         fields={vol.Optional(ATTR_TRANSACTION_ID): blank_as_none(identifier())},
         handler=_async_stop_transaction,
+        device_kinds=(ACCOUNT, STATION, CONNECTOR),
     ),
     VendorService(
         name="set_power_limit",
