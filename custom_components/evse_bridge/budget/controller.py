@@ -491,17 +491,21 @@ def _groups(
         if id(runtime) in seen:
             continue
         seen.add(id(runtime))
+        shared = [
+            (description, control.members_fn)
+            for description in runtime.vendor.descriptions
+            if isinstance(description, EvseBridgeNumberEntityDescription)
+            and (control := description.limit_control) is not None
+            and control.members_fn is not None
+        ]
+        if not shared:
+            continue
         for device in runtime.coordinator.data.devices.values():
-            for description in runtime.vendor.descriptions:
-                if not isinstance(description, EvseBridgeNumberEntityDescription):
-                    continue
-                control = description.limit_control
+            for description, members_fn in shared:
                 if (
-                    control is not None
-                    and control.members_fn is not None
-                    and description.device_kind == device.kind
+                    description.device_kind == device.kind
                     and description.exists_fn(device.data)
-                    and (members := control.members_fn(device.data))
+                    and (members := members_fn(device.data))
                 ):
                     yield runtime, device, description, members
 
