@@ -15,6 +15,7 @@ import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -40,7 +41,7 @@ from simulator.kempower_chargeye import (
 
 from ..common import entity_state
 from ..conftest import SimServer, StartSimulator
-from .conftest import DC, EPOCH, advance, commands, eid
+from .conftest import AC_PLUG, DC, EPOCH, advance, commands, device_id, eid
 
 GROUPS_PATH = "GET /api/loadBalancing/powerGroups"
 DEPOT = "power_group_depot"
@@ -365,3 +366,33 @@ async def test_diagnostics_show_the_groups(hass: HomeAssistant, loaded: MockConf
     assert parsed["group"]["station_ids"] == ["KEMDC-0001"]
     assert parsed["limit"] == 400
     assert diagnostics["raw_payloads"]["readings"]["power_groups_unavailable"] is None
+
+
+async def test_stop_transaction_on_a_group_stops_only_its_stations_sessions(
+    hass: HomeAssistant, loaded: MockConfigEntry, sim: SimServer
+) -> None:
+    """A group as the target bounds the transaction to its stations' connectors."""
+    devices = loaded.runtime_data.coordinator.data.devices
+    bay_id = devices["connector_KEMDC-0002_connector1"].data.connector.latest_transaction
+    ac_id = devices[AC_PLUG].data.connector.latest_transaction
+    assert bay_id is not None
+    assert ac_id is not None
+    target = {"device_id": device_id(hass, "power_group_bay2")}
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "stop_transaction",
+            {**target, "transaction_id": ac_id.transaction_id},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "chargeye_unknown_transaction"
+    assert not [c for c in commands(sim) if c["operation"] == "stop"]
+    await hass.services.async_call(
+        DOMAIN,
+        "stop_transaction",
+        {**target, "transaction_id": bay_id.transaction_id},
+        blocking=True,
+    )
+    assert [c["path"] for c in commands(sim) if c["operation"] == "stop"] == [
+        f"/transactions/{bay_id.transaction_id}/stop"
+    ]

@@ -25,7 +25,15 @@ from ...contract.fields import (
 from ...contract.site import DeviceData
 from ...contract.vendor import EntryContext, Permission, VendorService, WriteTarget, device_handler
 from .limits import limit_rating
-from .model import ACCOUNT, ATTR_TRANSACTION_ID, CONNECTOR, STATION, ConnectorData, StationData
+from .model import (
+    ATTR_TRANSACTION_ID,
+    CONNECTOR,
+    STATION,
+    ConnectorData,
+    PowerGroupData,
+    StationData,
+    station_key,
+)
 from .site import ChargEyeSite, running_transaction_id
 
 ATTR_ID_TOKEN = "id_token"
@@ -92,7 +100,8 @@ async def _async_stop_transaction(
         transaction_id = running_transaction_id(site, device)
     else:
         transaction_id = _seen_transaction_id(site, context, device, transaction_id)
-    if device is None:
+    if device is None or isinstance(device.data, PowerGroupData):
+        # No one station to name: the generic translation names the target.
         await site.client.stop_transaction(transaction_id)
         return None
     with site.chargeye_refusals(device):
@@ -116,6 +125,14 @@ def _seen_transaction_id(
             item
             for item in context.devices.values()
             if isinstance(item.data, ConnectorData) and item.data.station.station_id == station_id
+        ]
+    elif isinstance(device.data, PowerGroupData):
+        # The connectors of the stations the group's limit binds.
+        members = device.data.members
+        scope = [
+            item
+            for item in context.devices.values()
+            if isinstance(item.data, ConnectorData) and station_key(item.data.station) in members
         ]
     else:
         scope = [device]
@@ -293,7 +310,6 @@ SERVICES = (
         permission=Permission.CONTROL,
         fields={vol.Optional(ATTR_TRANSACTION_ID): blank_as_none(identifier())},
         handler=_async_stop_transaction,
-        device_kinds=(ACCOUNT, STATION, CONNECTOR),
     ),
     VendorService(
         name="set_power_limit",
