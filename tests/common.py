@@ -8,10 +8,17 @@ the integration gives them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
+
+#: The building's grid meter that site budget tests set (W).
+GRID = "sensor.grid_power"
 
 
 def find_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
@@ -50,3 +57,35 @@ def entity_state(hass: HomeAssistant, platform: str, unique_id: str) -> State:
     current = hass.states.get(entity_id(hass, platform, unique_id))
     assert current is not None, f"no state for {platform} entity {unique_id}"
     return current
+
+
+async def add_site_budget(
+    hass: HomeAssistant, devices: Iterable[str], **data: Any
+) -> MockConfigEntry:
+    """Set up a site budget over ``devices`` (registry ids), measured by ``GRID``.
+
+    100 kW on three phases, no margin, equal shares, the measurement stale after 30 s,
+    12 writes an hour, a 10 s control period; ``data`` overrides any of it.
+    """
+    budget = MockConfigEntry(
+        domain=DOMAIN,
+        title="Site power budget",
+        data={
+            "kind": "site_budget",
+            "measurement": GRID,
+            "limit": 100,
+            "limit_unit": "kilowatt",
+            "phases": "3",
+            "margin": 0,
+            "devices": list(devices),
+            "strategy": "equal",
+            "stale_after": 30,
+            "write_budget": 12,
+            "control_period": 10,
+            **data,
+        },
+    )
+    budget.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(budget.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return budget

@@ -14,11 +14,10 @@ from custom_components.evse_bridge.const import DOMAIN
 from simulator.bender_v1 import BenderV1Device
 from simulator.bender_v1_controls import CURRENT_LIMIT_KEY, NO_CURRENT_LIMIT
 
-from ..common import entity_state, get_device
+from ..common import GRID, add_site_budget, entity_state, get_device
 from ..conftest import SimServer
 from .conftest import uid
 
-GRID = "sensor.grid_power"
 #: Into the simulated cycle's charging phase (idle 120 s, connected 20 s, then 900 s).
 CHARGING_AT = 300.0
 
@@ -42,28 +41,9 @@ async def setup_budget(
     assert drawn.state.transaction is not None
     power = drawn.state.transaction.power_w
     hass.states.async_set(GRID, str(power + other_load_w), {"unit_of_measurement": "W"})
-    budget = MockConfigEntry(
-        domain=DOMAIN,
-        title="Site power budget",
-        data={
-            "kind": "site_budget",
-            "measurement": GRID,
-            "limit": 10,
-            "limit_unit": "kilowatt",
-            "phases": "3",
-            "margin": 0,
-            "devices": [controller_id(hass, loaded_entry)],
-            "strategy": "equal",
-            "stale_after": 30,
-            "write_budget": 12,
-            "control_period": 10,
-            **config,
-        },
+    return await add_site_budget(
+        hass, [controller_id(hass, loaded_entry)], **{"limit": 10, **config}
     )
-    budget.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(budget.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    return budget
 
 
 async def set_limit(hass: HomeAssistant, value: float) -> None:

@@ -17,9 +17,9 @@ from simulator.bender_v1 import DEFAULT_PASSWORD, DEFAULT_USERNAME, SERIAL, Bend
 from simulator.bender_v1_controls import CURRENT_LIMIT_KEY
 from simulator.clock import SimClock
 
-from ..common import entity_state, get_device
+from ..common import GRID, add_site_budget, entity_state, get_device
 from ..conftest import StartSimulator
-from .test_budget import CHARGING_AT, GRID, controller_id
+from .test_budget import CHARGING_AT, controller_id
 
 OTHER_SERIAL = "1803000043"
 FLEET_CARD = "04F1EE7CA4D5E6"
@@ -88,27 +88,7 @@ async def setup_tag_budget(
         get_device(hass, entry.runtime_data.site.registry_identifier("controller")[1]).id
         for entry in (loaded_entry, other)
     ]
-    budget = MockConfigEntry(
-        domain=DOMAIN,
-        title="Site power budget",
-        data={
-            "kind": "site_budget",
-            "measurement": GRID,
-            "limit": 20,
-            "limit_unit": "kilowatt",
-            "phases": "3",
-            "margin": 0,
-            "devices": devices,
-            "strategy": "priority",
-            "stale_after": 30,
-            "write_budget": 12,
-            "control_period": 10,
-            **config,
-        },
-    )
-    budget.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(budget.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await add_site_budget(hass, devices, **{"limit": 20, "strategy": "priority", **config})
 
 
 def limits(device: BenderV1Device, other_device: BenderV1Device) -> list[int]:

@@ -13,13 +13,11 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.evse_bridge.const import DOMAIN
 from simulator.schneider_evce import EvceDevice
 
-from ..common import find_device
+from ..common import GRID, add_site_budget, find_device
 from ..conftest import SimServer
 
-GRID = "sensor.grid_power"
 REDUCTION = "PUT /api/v2/em/zones/{}/reduction"
 ZONE_MAX_A = 125.0
 #: Each of the simulated hub's zones has two sessions (its clock stands still): 6 A each.
@@ -40,28 +38,7 @@ async def setup_budget(
 ) -> MockConfigEntry:
     devices = zone_device_ids(hass, loaded_entry)
     assert len(devices) == 2
-    budget = MockConfigEntry(
-        domain=DOMAIN,
-        title="Site power budget",
-        data={
-            "kind": "site_budget",
-            "measurement": GRID,
-            "limit": 100,
-            "limit_unit": "ampere",
-            "phases": "3",
-            "margin": 0,
-            "devices": devices,
-            "strategy": "equal",
-            "stale_after": 30,
-            "write_budget": 12,
-            "control_period": 10,
-            **config,
-        },
-    )
-    budget.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(budget.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    return budget
+    return await add_site_budget(hass, devices, **{"limit_unit": "ampere", **config})
 
 
 def zones_power(entry: MockConfigEntry) -> float:

@@ -6,14 +6,11 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.evse_bridge.const import DOMAIN
 from simulator.kempower_chargeye import DEFAULT_ORGANIZATION, ChargEyeDevice, sim_card
 
-from ..common import entity_state
+from ..common import GRID, add_site_budget, entity_state
 from ..conftest import SimServer
 from .conftest import commands, device_id
-
-GRID = "sensor.grid_power"
 
 
 async def test_two_dc_stations_share_the_headroom(
@@ -24,26 +21,7 @@ async def test_two_dc_stations_share_the_headroom(
     stations = ("station_KEMDC-0001", "station_KEMDC-0002")
     drawn = sum((devices[key].data.station.current_power_kw or 0) * 1000 for key in stations)
     hass.states.async_set(GRID, str(drawn + 20000), {"unit_of_measurement": "W"})
-    budget = MockConfigEntry(
-        domain=DOMAIN,
-        title="Site power budget",
-        data={
-            "kind": "site_budget",
-            "measurement": GRID,
-            "limit": 100,
-            "limit_unit": "kilowatt",
-            "phases": "3",
-            "margin": 0,
-            "devices": [device_id(hass, key) for key in stations],
-            "strategy": "equal",
-            "stale_after": 30,
-            "write_budget": 12,
-            "control_period": 10,
-        },
-    )
-    budget.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(budget.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await add_site_budget(hass, [device_id(hass, key) for key in stations])
 
     written = [c for c in commands(sim) if c["path"].endswith("/powerLimit")]
     assert sorted(c["path"] for c in written) == [
@@ -78,27 +56,9 @@ async def setup_tag_budget(
     drawn = sum(devices[key].data.connector.power_kw or 0 for key in OFFICE) * 1000
     # Everything else on the account counts as other load: 10 kW of it above the 30 kW.
     hass.states.async_set(GRID, str(drawn + 10000), {"unit_of_measurement": "W"})
-    budget = MockConfigEntry(
-        domain=DOMAIN,
-        title="Site power budget",
-        data={
-            "kind": "site_budget",
-            "measurement": GRID,
-            "limit": 40,
-            "limit_unit": "kilowatt",
-            "phases": "3",
-            "margin": 0,
-            "devices": [device_id(hass, key) for key in OFFICE],
-            "strategy": "priority",
-            "stale_after": 30,
-            "write_budget": 12,
-            "control_period": 10,
-            **groups,
-        },
+    await add_site_budget(
+        hass, [device_id(hass, key) for key in OFFICE], limit=40, strategy="priority", **groups
     )
-    budget.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(budget.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def office_allocations(hass: HomeAssistant) -> list[int]:

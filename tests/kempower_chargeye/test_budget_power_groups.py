@@ -13,14 +13,13 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.evse_bridge.const import DOMAIN
 from simulator.clock import SimClock
 from simulator.kempower_chargeye import ChargEyeDevice
 
+from ..common import GRID, add_site_budget
 from ..conftest import SimServer
 from .conftest import DC, EPOCH, advance, commands, device_id
 
-GRID = "sensor.grid_power"
 DC2 = "station_KEMDC-0002"
 DC2_PLUG = "connector_KEMDC-0002_connector1"
 GROUP = "power_group_depot"
@@ -47,28 +46,7 @@ async def setup_budget(
     hass: HomeAssistant, entry: MockConfigEntry, managed: tuple[str, ...], **config: Any
 ) -> MockConfigEntry:
     report_grid(hass, entry)
-    budget = MockConfigEntry(
-        domain=DOMAIN,
-        title="Site power budget",
-        data={
-            "kind": "site_budget",
-            "measurement": GRID,
-            "limit": 100,
-            "limit_unit": "kilowatt",
-            "phases": "3",
-            "margin": 0,
-            "devices": [device_id(hass, key) for key in managed],
-            "strategy": "equal",
-            "stale_after": 30,
-            "write_budget": 12,
-            "control_period": 10,
-            **config,
-        },
-    )
-    budget.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(budget.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    return budget
+    return await add_site_budget(hass, [device_id(hass, key) for key in managed], **config)
 
 
 def group_writes(sim: SimServer) -> list[float]:
