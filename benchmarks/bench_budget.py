@@ -7,12 +7,12 @@ energy is charged). The writes are counted as the budget entry sends them: a lim
 down to the device's step, written when it changes, increases within the write budget.
 
 The site: 8 ChargEye AC connectors (6-32 A), 2 EVCE zones of 6 stations each (one limit per
-zone, its minimum 6 A for each car plugged in), 2 Bender v1 controllers (6-32 A, whole
-amperes, not pausable, 4 writes an hour), 2 Legacy controllers as uncontrolled load, a
-building base load with steps and a lunchtime peak, arrivals and departures, a 2-minute
-measurement dropout at 15:00 and one connector that ignores its limit from 10:00 to 10:10.
-Compared with first-come-first-served (what a circuit without load balancing does) and with
-no management. Figures are reported, never asserted.
+zone; its minimum 6 A, and its part of an equal split one share, for each car plugged in), 2
+Bender v1 controllers (6-32 A, whole amperes, not pausable, 4 writes an hour), 2 Legacy
+controllers as uncontrolled load, a building base load with steps and a lunchtime peak,
+arrivals and departures, a 2-minute measurement dropout at 15:00 and one connector that ignores
+its limit from 10:00 to 10:10. Compared with first-come-first-served (what a circuit without
+load balancing does) and with no management. Figures are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -247,6 +247,7 @@ def run(name: str) -> Result:
                 Consumer(
                     key=c.key,
                     minimum_w=c.minimum_at(t),
+                    shares=len(c.present(t)) if c.minimum_per_car else 1,
                     maximum_w=c.maximum_w,
                     measured_w=c.draw_w,
                     pausable=c.pausable,

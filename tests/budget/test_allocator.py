@@ -59,6 +59,28 @@ def test_minimum_first_then_the_remainder_equally() -> None:
     ) == pytest.approx({"small": 10000, "big": 10000})
 
 
+def test_a_device_behind_several_sessions_gets_a_share_per_session() -> None:
+    """A zone with three cars beside a connector with one: each car gets a quarter."""
+    demands = [("zone", 3 * 4140, 66000, 0), ("connector", 4140, 22000, 0)]
+    for strategy in (Strategy.EQUAL, Strategy.MINIMUM_FIRST):
+        shares = distribute(40000, demands, strategy, shares={"zone": 3})
+        assert shares == pytest.approx({"zone": 30000, "connector": 10000})
+    # Capped: the connector's car cannot take more than 22 kW, the zone gets the rest.
+    shares = distribute(100000, demands, Strategy.EQUAL, shares={"zone": 3})
+    assert shares == pytest.approx({"zone": 66000, "connector": 22000})
+    # Through the allocator: the consumer says how many sessions it serves.
+    allocator = Allocator(Settings(limit_w=40000, increase_delay_s=0))
+    decision = allocator.step(
+        0,
+        0,
+        [
+            consumer("zone", 0.0, minimum_w=3 * 4140, maximum_w=66000, shares=3),
+            consumer("connector"),
+        ],
+    )
+    assert decision.allocations == pytest.approx({"zone": 30000, "connector": 10000})
+
+
 def test_headroom_counts_only_what_is_not_managed() -> None:
     allocator = Allocator(Settings(limit_w=30000, margin_w=1000))
     # 20 kW measured, of which the two chargers draw 12 kW: 8 kW uncontrolled.

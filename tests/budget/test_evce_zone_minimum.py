@@ -47,27 +47,31 @@ def allocations(hass: HomeAssistant) -> dict[str, int]:
     return hass.states.get("sensor.site_allocated_in_total").attributes["allocations"]
 
 
-async def test_three_sessions_get_three_minimums(
+async def test_three_sessions_get_three_shares(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
 ) -> None:
-    """30 A shared equally would give 15 A each: Parking A's three cars need 18 A."""
+    """30 A for four cars is 7.5 A each: Parking A's three get 22.5 A, above their 18 A.
+
+    Shared per zone, 15 A each, A's cars would get 5 A each and B's one car 15 A.
+    """
     measure(hass, loaded_entry)
     await setup_budget(hass, loaded_entry, limit=30)
 
-    assert zone_limits(hub) == [18.0, 12.0]
-    assert allocations(hass) == {"Parking A": round(amps(18)), "Parking B": round(amps(12))}
+    assert zone_limits(hub) == [22.5, 7.5]
+    assert allocations(hass) == {"Parking A": round(amps(22.5)), "Parking B": round(amps(7.5))}
     assert float(hass.states.get("sensor.site_allocated_in_total").state) <= amps(30)
     # The reduction written: the zone's 125 A less what it may draw.
-    assert hass.states.get("number.parking_a_current_reduction").state == "107.0"
+    assert hass.states.get("number.parking_a_current_reduction").state == "102.5"
 
 
-async def test_above_their_minimums_the_zones_share_equally(
+async def test_above_their_minimums_every_car_gets_an_equal_share(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hub: ScriptedEvceDevice
 ) -> None:
+    """60 A for four cars: 15 A each, three of them in Parking A."""
     measure(hass, loaded_entry, other_load_a=20)
     await setup_budget(hass, loaded_entry, limit=80)
 
-    assert zone_limits(hub) == [30.0, 30.0]
+    assert zone_limits(hub) == [45.0, 15.0]
     assert float(hass.states.get("sensor.site_available_for_charging").state) == amps(60)
 
 
@@ -95,11 +99,11 @@ async def test_a_zone_without_a_session_needs_nothing(
     await loaded_entry.runtime_data.coordinator.async_refresh()
     measure(hass, loaded_entry)
     await setup_budget(hass, loaded_entry, limit=30)
-    assert zone_limits(hub) == [18.0, 12.0]
+    assert zone_limits(hub) == [22.5, 7.5]
 
     # B keeps nothing for a car (its minimum is 0): dropped at once, A ramps up.
     await step(hass, freezer, 10)
-    assert zone_limits(hub) == [18.0, 0.0]
+    assert zone_limits(hub) == [22.5, 0.0]
     await step(hass, freezer, 30)
     assert zone_limits(hub) == [30.0, 0.0]
 
@@ -107,10 +111,10 @@ async def test_a_zone_without_a_session_needs_nothing(
     await loaded_entry.runtime_data.coordinator.async_refresh()
     measure(hass, loaded_entry)
     await step(hass, freezer, 10)
-    # A gives back at once what B needs; B gets it once the increase delay is over.
-    assert zone_limits(hub) == [18.0, 0.0]
+    # A gives back at once B's car's share; B gets it once the increase delay is over.
+    assert zone_limits(hub) == [22.5, 0.0]
     await step(hass, freezer, 30)
-    assert zone_limits(hub) == [18.0, 12.0]
+    assert zone_limits(hub) == [22.5, 7.5]
 
 
 async def test_the_failsafe_keeps_each_session_its_minimum(

@@ -47,6 +47,9 @@ class Consumer:
     #: Boosted (for a while, by the operator): it gets up to its maximum before the others
     #: share what is left.
     boosted: bool = False
+    #: The sessions it serves (an EVCE zone, a power group): its share of what is split
+    #: equally is this many connectors' shares.
+    shares: int = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,21 +93,34 @@ class Decision:
         return sum(self.allocations.values())
 
 
-def _level(available: float, bounds: list[tuple[float, float]]) -> list[float]:
-    """Amounts within ``bounds`` (low, high) at one common level, summing to ``available``."""
+def _level(
+    available: float, bounds: list[tuple[float, float]], weights: list[float] | None = None
+) -> list[float]:
+    """Amounts within ``bounds`` (low, high) at one common level, summing to ``available``.
+
+    With ``weights``, each amount is its weight times the level (within its bounds).
+    """
     if not bounds:
         return []
+    weights = weights or [1.0] * len(bounds)
     low_total = sum(low for low, _ in bounds)
     if available <= low_total:
         return [low for low, _ in bounds]
-    lo, hi = 0.0, max(high for _, high in bounds)
+    lo, hi = 0.0, max(high / weight for (_, high), weight in zip(bounds, weights, strict=True))
     for _ in range(60):
         mid = (lo + hi) / 2
-        if sum(min(max(mid, low), high) for low, high in bounds) > available:
+        total = sum(
+            min(max(mid * weight, low), high)
+            for (low, high), weight in zip(bounds, weights, strict=True)
+        )
+        if total > available:
             hi = mid
         else:
             lo = mid
-    return [min(max(lo, low), high) for low, high in bounds]
+    return [
+        min(max(lo * weight, low), high)
+        for (low, high), weight in zip(bounds, weights, strict=True)
+    ]
 
 
 def distribute(
@@ -115,6 +131,7 @@ def distribute(
     unpausable: frozenset[str] = frozenset(),
     boosted: frozenset[str] = frozenset(),
     idle: frozenset[str] = frozenset(),
+    shares: Mapping[str, int] | None = None,
 ) -> dict[str, float]:
     """Split ``available_w`` among (key, minimum, cap, priority) by ``strategy``.
 
@@ -124,7 +141,14 @@ def distribute(
     ``idle`` devices (no car drawing) get their minimum, so that a car plugged in starts,
     but they are admitted at the cost of one reserve, the largest of their minimums: cars
     are plugged in one at a time, and the next step makes room for the next one.
+    What is shared equally is shared by ``shares`` (the sessions behind a device; 1 where
+    not given), so a zone with three cars gets three connectors' shares.
     """
+    shares = shares or {}
+
+    def weights(items: list[tuple[str, float, float, int]]) -> list[float]:
+        return [float(max(1, shares.get(item[0], 1))) for item in items]
+
     order = demands
     if strategy is Strategy.PRIORITY:
         order = sorted(demands, key=lambda item: -item[3])
@@ -148,14 +172,18 @@ def distribute(
     reserved -= reserve
     first = [item for item in admitted if item[0] in boosted]
     extras = _level(
-        max(0.0, available_w - reserved), [(0.0, cap - minimum) for _, minimum, cap, _ in first]
+        max(0.0, available_w - reserved),
+        [(0.0, cap - minimum) for _, minimum, cap, _ in first],
+        weights(first),
     )
     for (key, minimum, _, _), extra in zip(first, extras, strict=True):
         result[key] = minimum + extra
     available_w -= sum(result[item[0]] for item in first)
     admitted = [item for item in admitted if item[0] not in boosted]
     if strategy is Strategy.EQUAL:
-        amounts = _level(available_w, [(minimum, cap) for _, minimum, cap, _ in admitted])
+        amounts = _level(
+            available_w, [(minimum, cap) for _, minimum, cap, _ in admitted], weights(admitted)
+        )
         result.update({item[0]: amount for item, amount in zip(admitted, amounts, strict=True)})
         return result
     # Minimums first; the remainder equally (or tier by tier, highest first).
@@ -171,7 +199,11 @@ def distribute(
     else:
         tiers = [admitted]
     for tier in tiers:
-        extras = _level(max(0.0, remainder), [(0.0, cap - minimum) for _, minimum, cap, _ in tier])
+        extras = _level(
+            max(0.0, remainder),
+            [(0.0, cap - minimum) for _, minimum, cap, _ in tier],
+            weights(tier),
+        )
         for (key, minimum, _, _), extra in zip(tier, extras, strict=True):
             result[key] = minimum + extra
         remainder = max(0.0, remainder - sum(extras))
@@ -253,6 +285,7 @@ class Allocator:
             unpausable=frozenset(d.key for d in online if not d.pausable),
             boosted=frozenset(d.key for d in online if d.boosted),
             idle=frozenset(idle),
+            shares={d.key: d.shares for d in online},
         )
 
     def _apply(self, now: float, device: Consumer, target: float) -> float:

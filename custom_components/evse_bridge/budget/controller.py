@@ -77,6 +77,12 @@ class Managed:
     members: tuple[Managed, ...] = ()
 
 
+def _shares(item: Managed) -> int:
+    """The sessions ``item`` shares its limit among, for an equal split (at least one)."""
+    shares_fn = item.control.shares_fn
+    return 1 if shares_fn is None else max(1, shares_fn(item.device.data))
+
+
 class BudgetController:
     """One budget entry's state and loop; the Site device's entities read it."""
 
@@ -391,6 +397,7 @@ class BudgetController:
                     ),
                     boosted=key in self.boosts
                     or any(member.device_id in self.boosts for member in item.members),
+                    shares=sum(map(_shares, item.members)) if item.members else _shares(item),
                 )
             )
         self.measured_w = self._measured_w()

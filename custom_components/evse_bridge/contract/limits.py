@@ -46,6 +46,9 @@ class LimitControl[D = Any]:
     #: which (a ChargEye power group's stations). Where the budget manages every one of
     #: them (itself or a device below it), it writes this limit once instead of theirs.
     members_fn: Callable[[D], frozenset[str]] | None = None
+    #: The sessions the device shares its limit among (an EVCE zone's): in equal shares it
+    #: gets one connector's share per session. None: one.
+    shares_fn: Callable[[D], int] | None = None
     #: False where the device takes no limit below its minimum (a setting's range starts
     #: there): it is never paused, its minimum is always reserved.
     pausable_fn: Callable[[D], bool] = lambda _: True

@@ -291,6 +291,7 @@ ZONE_LIMIT = LimitControl[EvceZoneData](
     power_fn=lambda data: data.status.power_w,
     setting_fn=lambda data, limit: max(0.0, round(_current_reduction_max(data) - limit, 1)),
     group=True,
+    shares_fn=lambda data: data.sessions or 1,
 )
 
 
