@@ -19,7 +19,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, UnitOfPower
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
@@ -31,6 +30,7 @@ from ..contract.records import SessionRecord
 from ..contract.sessions import SessionEventDescription
 from ..contract.site import DeviceData
 from ..coordinator import EvseBridgeRuntimeData
+from ..registry import entry_devices
 from ..sessions.tags import normalised
 from ..sessions.tracker import SessionTracker
 from .allocator import Allocator, Consumer, Decision, Settings, Strategy
@@ -321,9 +321,9 @@ class BudgetController:
                 and item.device_id not in taken
                 and members & _stands_for(item)
             ]
-            registry_entry = dr.async_get(self.hass).async_get_device(
-                identifiers={runtime.site.registry_identifier(device.key)}
-            )
+            registry_entry = entry_devices(
+                self.hass, runtime.coordinator.config_entry.entry_id
+            ).get(runtime.site.registry_identifier(device.key))
             if registry_entry is None:
                 continue
             standing = managed.get(registry_entry.id)
