@@ -213,15 +213,20 @@ class HomeAssistantApi:
             return status, raw.decode(errors="replace")
 
     def wait_until_up(self, timeout_s: float) -> None:
-        """Wait until the HTTP server answers (the onboarding state needs no token)."""
+        """Wait until onboarding and logging in answer (neither needs a token)."""
         deadline = time.monotonic() + timeout_s
         while True:
             try:
                 status, _ = self.call("GET", "/api/onboarding")
+                # 200 while onboarding runs. 404 once it is done (the view is gone), but also
+                # while Home Assistant starts and has not loaded it yet: then the login views
+                # answer 404 too. They answer 200, or 400 before onboarding, once loaded.
+                if status == 404:
+                    status, _ = self.call("GET", "/auth/providers")
+                    status = 200 if status in (200, 400) else status
             except (error.URLError, ConnectionError, TimeoutError):
                 status = 0
-            # 200 while onboarding runs; 404 once it is done (the view is gone).
-            if status in (200, 404):
+            if status == 200:
                 return
             if time.monotonic() > deadline:
                 raise SystemExit(f"Home Assistant did not answer on {self.base_url} in time")
