@@ -101,9 +101,8 @@ def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     return freezer
 
 
-@pytest.fixture
-def entry(sim: SimServer, frozen: FrozenDateTimeFactory) -> MockConfigEntry:
-    """An entry on the simulated account."""
+def account_entry(sim: SimServer) -> MockConfigEntry:
+    """An entry (not yet added) on the account ``sim`` serves."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Kempower ChargEye",
@@ -114,6 +113,12 @@ def entry(sim: SimServer, frozen: FrozenDateTimeFactory) -> MockConfigEntry:
             "server_url": f"{sim.url}/api",
         },
     )
+
+
+@pytest.fixture
+def entry(sim: SimServer, frozen: FrozenDateTimeFactory) -> MockConfigEntry:
+    """An entry on the simulated account."""
+    return account_entry(sim)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from custom_components.evse_bridge.api.kempower_chargeye import (
     GroupLimitation,
     parse_power_groups,
 )
-from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.const import DOMAIN
 from custom_components.evse_bridge.diagnostics import async_get_config_entry_diagnostics
 from custom_components.evse_bridge.vendors.kempower_chargeye.site import (
     POWER_GROUPS_ABSENT_REFRESH_S,
@@ -33,7 +33,6 @@ from custom_components.evse_bridge.vendors.kempower_chargeye.site import (
 )
 from simulator.clock import SimClock
 from simulator.kempower_chargeye import (
-    DEFAULT_ORGANIZATION,
     DEFAULT_REFRESH_TOKEN,
     GROUP_SHAPES,
     ChargEyeDevice,
@@ -41,7 +40,7 @@ from simulator.kempower_chargeye import (
 
 from ..common import entity_state
 from ..conftest import SimServer, StartSimulator
-from .conftest import AC_PLUG, DC, EPOCH, advance, commands, device_id, eid
+from .conftest import AC_PLUG, DC, EPOCH, account_entry, advance, commands, device_id, eid
 
 GROUPS_PATH = "GET /api/loadBalancing/powerGroups"
 DEPOT = "power_group_depot"
@@ -256,7 +255,7 @@ async def test_an_output_power_group_is_limited_in_kilowatts(
     device = ChargEyeDevice(clock, epoch=EPOCH, group_shape="list")
     device.add_power_group("dc", ["KEMDC-0001", "KEMDC-0002"], limitation="OutputPower", limit=250)
     sim = await start_simulator(device)
-    entry = _entry(sim)
+    entry = account_entry(sim)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -270,19 +269,6 @@ async def test_an_output_power_group_is_limited_in_kilowatts(
     assert [c["body"] for c in commands(sim) if c["operation"] == "power_group"] == [
         {"group": {"maxPowerKw": 120.0}}
     ]
-
-
-def _entry(sim: SimServer) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Kempower ChargEye",
-        unique_id=DEFAULT_ORGANIZATION,
-        data={
-            CONF_VENDOR: "kempower_chargeye",
-            "refresh_token": DEFAULT_REFRESH_TOKEN,
-            "server_url": f"{sim.url}/api",
-        },
-    )
 
 
 @pytest.mark.parametrize("answer", ["none", "forbidden", "garbage", "http_503"])
