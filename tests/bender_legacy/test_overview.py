@@ -6,17 +6,20 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import DOMAIN
 from simulator.bender_legacy import LegacyDevice
 
-from .conftest import binary_state, sensor_state
+from ..common import find_entity_id
+from .conftest import SERIAL, binary_state, sensor_state
 
 STATUSES = ("available", "occupied", "charging", "faulted", "offline", "unavailable")
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_controller_counts_itself_and_alerts_when_it_stops_answering(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
@@ -43,3 +46,17 @@ async def test_controller_counts_itself_and_alerts_when_it_stops_answering(
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+
+async def test_summary_that_repeats_the_controller_is_disabled_by_default(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """The one controller is the site: its counts and total power repeat its own sensors."""
+    registry = er.async_get(hass)
+    repeats = [f"charge_points_{status}" for status in STATUSES] + ["site_power"]
+    for key in repeats:
+        item = registry.async_get(find_entity_id(hass, "sensor", f"{SERIAL}_controller_{key}"))
+        assert item is not None
+        assert item.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert float(sensor_state(hass, "energy_today").state) > 0  # new information: enabled

@@ -102,6 +102,7 @@ async def test_availability_change_is_written(
     assert all(event.data["new_state"].state != STATE_UNAVAILABLE for event in writes)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_new_error_writes_the_error_sensor_and_the_problem(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,

@@ -197,14 +197,21 @@ def _count(status: ChargePointStatus) -> Callable[[SiteOverview], StateType]:
     return lambda overview: overview.counts[status]
 
 
-def site_summary_sensors(device_kind: str) -> tuple[EvseBridgeSensorEntityDescription, ...]:
-    """The summary of the site on its top device (a hub, an account, the one controller)."""
+def site_summary_sensors(
+    device_kind: str, *, one_charge_point: bool = False
+) -> tuple[EvseBridgeSensorEntityDescription, ...]:
+    """The summary of the site on its top device (a hub, an account, the one controller).
+
+    On an entry that is ``one_charge_point`` (a Bender controller) the counts and the total
+    power repeat the controller's own status and power: they exist, disabled by default.
+    """
     counts = tuple(
         SiteSummarySensorDescription(
             key=f"charge_points_{status.value}",
             translation_key=f"charge_points_{status.value}",
             device_kind=device_kind,
             state_class=SensorStateClass.MEASUREMENT,
+            entity_registry_enabled_default=not one_charge_point,
             summary_fn=_count(status),
         )
         for status in ChargePointStatus
@@ -220,6 +227,7 @@ def site_summary_sensors(device_kind: str) -> tuple[EvseBridgeSensorEntityDescri
             native_unit_of_measurement=UnitOfPower.WATT,
             suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
             suggested_display_precision=1,
+            entity_registry_enabled_default=not one_charge_point,
             summary_fn=lambda overview: overview.power_w,
         ),
         EnergyTodaySensorDescription(

@@ -376,7 +376,7 @@ def _meter_kwh(state: LegacyState) -> float | None:
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription[LegacyState], ...] = (
     *SENSORS,
     *BINARY_SENSORS,
-    *site_summary_sensors(CONTROLLER),
+    *site_summary_sensors(CONTROLLER, one_charge_point=True),
     session_event(
         CONTROLLER,
         _session,

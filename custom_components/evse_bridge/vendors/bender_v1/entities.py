@@ -184,7 +184,7 @@ def _session(data: BenderV1Data) -> SessionRecord | None:
 DESCRIPTIONS: tuple[EvseBridgeEntityDescription[BenderV1Data], ...] = (
     *SENSORS,
     *BINARY_SENSORS,
-    *site_summary_sensors(CONTROLLER),
+    *site_summary_sensors(CONTROLLER, one_charge_point=True),
     *EVENTS,
     session_event(CONTROLLER, _session, connector=False),
     current_limit_number(CONTROLLER),
