@@ -48,7 +48,6 @@ async def test_controller_counts_itself_and_alerts_when_it_stops_answering(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
-
 async def test_summary_that_repeats_the_controller_is_disabled_by_default(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
