@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -75,3 +76,26 @@ async def test_energy_today_does_not_read_the_whole_history_each_poll(
     assert float(
         entity_state(hass, "sensor", f"{SERIAL}_controller_energy_today").state
     ) == pytest.approx(2.5 + session_energy_kwh(device))
+
+
+async def test_energy_today_starts_again_at_local_midnight_and_follows_the_time_zone(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Midnight is worked out once a day; a new day or a new time zone works it out again."""
+    ended = datetime(2026, 6, 15, 20, 0, tzinfo=UTC)  # 22:00 in Berlin
+    _put_months(hass_storage, entry.entry_id, {"2026-06": [_item("evening", ended, 3.0)]})
+    _put(hass_storage, store_key(entry.entry_id), {"secret": "ab" * 32, "open": {}})
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    freezer.move_to(datetime(2026, 6, 15, 21, 59, tzinfo=UTC))
+    await _setup(hass, entry)
+    tracker = entry.runtime_data.sessions
+    assert tracker.energy_today_kwh() == 3.0
+
+    freezer.move_to(datetime(2026, 6, 15, 22, 1, tzinfo=UTC))  # 00:01 in Berlin
+    assert tracker.energy_today_kwh() == 0.0
+    freezer.move_to(datetime(2026, 6, 15, 23, 0, tzinfo=UTC))
+    await hass.config.async_set_time_zone("UTC")  # still 15 June in UTC
+    assert tracker.energy_today_kwh() == 3.0

@@ -21,7 +21,12 @@ from .api import (
 from .compat import UPDATE_FAILED_RETRY_AFTER, remove_device, update_failed
 from .const import DOMAIN, LOGGER
 from .contract.commands import CommandResult
-from .contract.overview import ChargePoint, SiteOverview, charge_points
+from .contract.overview import (
+    ChargePoint,
+    SiteOverview,
+    charge_point_descriptions,
+    charge_points,
+)
 from .contract.site import DeviceData, Site, SiteData, device_model_id
 from .contract.vendor import Vendor
 from .registry import entry_devices
@@ -77,9 +82,10 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         )
         self.site = site
         self._vendor_label = vendor.label
-        self._descriptions = vendor.descriptions
-        #: The poll the charge points and the overview below were worked out from.
-        self._overview_of: tuple[SiteData, dict[str, ChargePoint], SiteOverview] | None = None
+        self._charge_point_kinds = charge_point_descriptions(vendor.descriptions)
+        #: The poll the charge points below were worked out from, and its overview once asked.
+        self._points_of: tuple[SiteData, dict[str, ChargePoint]] | None = None
+        self._overview_of: tuple[SiteData, SiteOverview] | None = None
         self._certificate_issue_checked = False
         self._registered: set[str] = set()
         #: Per registry device ID, how many successful polls in a row have not reported it.
@@ -95,19 +101,18 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
 
     def charge_points(self) -> dict[str, ChargePoint]:
         """The latest poll's charge points by device key (the summary sensors' and alerts')."""
-        return self._overview()[0]
+        # Once per poll: the alerts and each summary sensor read them, some more than once.
+        data = self.data
+        if self._points_of is None or self._points_of[0] is not data:
+            self._points_of = data, charge_points(data.devices, self._charge_point_kinds)
+        return self._points_of[1]
 
     def site_overview(self) -> SiteOverview:
         """The latest poll's charge points counted by state, with their total power."""
-        return self._overview()[1]
-
-    def _overview(self) -> tuple[dict[str, ChargePoint], SiteOverview]:
-        # Once per poll: each summary sensor reads it more than once per write.
         data = self.data
         if self._overview_of is None or self._overview_of[0] is not data:
-            points = charge_points(data.devices, self._descriptions)
-            self._overview_of = data, points, SiteOverview.of(points.values())
-        return self._overview_of[1], self._overview_of[2]
+            self._overview_of = data, SiteOverview.of(self.charge_points().values())
+        return self._overview_of[1]
 
     @property
     def certificate_issue_id(self) -> str:

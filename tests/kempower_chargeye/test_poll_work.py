@@ -53,7 +53,8 @@ async def test_status_lookups_per_poll_grow_with_the_charge_points_only(
     write (about 35 look-ups per charge point and poll, growing with the summary).
     """
     devices = loaded.runtime_data.coordinator.data.devices
-    points = overview.charge_points(devices, loaded.runtime_data.vendor.descriptions)
+    kinds = overview.charge_point_descriptions(loaded.runtime_data.vendor.descriptions)
+    points = overview.charge_points(devices, kinds)
     calls = [0]
     counted: Any = _counted(entities.ocpp_status, calls)
     with patch.object(entities, "ocpp_status", counted):

@@ -134,15 +134,21 @@ class ChargePoint:
     counted: bool
 
 
-def charge_points(
-    devices: Mapping[str, DeviceData], descriptions: Iterable[EvseBridgeEntityDescription]
-) -> dict[str, ChargePoint]:
-    """Every device of ``devices`` that has a charge point description, by key."""
-    by_kind = {
+def charge_point_descriptions(
+    descriptions: Iterable[EvseBridgeEntityDescription],
+) -> dict[str, ChargePointProblemDescription]:
+    """The charge point description of each device kind that is a charge point."""
+    return {
         description.device_kind: description
         for description in descriptions
         if isinstance(description, ChargePointProblemDescription)
     }
+
+
+def charge_points(
+    devices: Mapping[str, DeviceData], by_kind: Mapping[str, ChargePointProblemDescription]
+) -> dict[str, ChargePoint]:
+    """Every device of ``devices`` whose kind has a charge point description, by key."""
     points = {}
     for key, device in devices.items():
         description = by_kind.get(device.kind)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any, Final
 
@@ -128,6 +128,8 @@ class SessionTracker:
         self._book = SessionBook(dt_util.utcnow(), self.display_tag)
         #: When the delayed write of the state is due (loop time); None if none is.
         self._save_due: float | None = None
+        #: Local midnight, the next one, and the time zone they are of.
+        self._today: tuple[datetime, datetime, tzinfo] | None = None
         #: Events are fired only once the entities exist (after the platforms are set up).
         self.ready = False
         self._devices: dict[str, DeviceData] = {}
@@ -501,7 +503,22 @@ class SessionTracker:
 
     def energy_today_kwh(self) -> float:
         """Energy of the sessions that ended since local midnight and of the running ones."""
-        return self._book.energy_since(dt_util.start_of_local_day())
+        return self._book.energy_since(self._today_starts())
+
+    def _today_starts(self) -> datetime:
+        """Local midnight, worked out once a day (its sensor reads it on every poll)."""
+        now = dt_util.utcnow()
+        zone = dt_util.get_default_time_zone()
+        today = self._today
+        if today is None or today[2] is not zone or not today[0] <= now < today[1]:
+            date = dt_util.as_local(now).date()
+            today = (
+                dt_util.start_of_local_day(date),
+                dt_util.start_of_local_day(date + timedelta(days=1)),
+                zone,
+            )
+            self._today = today
+        return today[0]
 
     def descendants(self, key: str) -> set[str]:
         """``key`` and every device linked below it (a hub's stations and their connectors)."""
