@@ -1005,7 +1005,7 @@ def test_check_status_shapes() -> None:
 
 def test_raise_for_status_table() -> None:
     def answer(status: int) -> HttpAnswer:
-        return HttpAnswer(status=status, body=b"", content_type="application/json")
+        return HttpAnswer(status=status, body=b"")
 
     _raise_for_status(answer(200))
     with pytest.raises(EvseCommandRejectedError):

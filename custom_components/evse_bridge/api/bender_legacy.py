@@ -363,10 +363,17 @@ class BenderLegacyClient:
         self.auth_scheme = AUTH_NONE
         if password:
             self.auth_scheme = auth_scheme if auth_scheme == AUTH_BASIC else AUTH_HEADERS
+        self._header_sets: dict[str, dict[str, str]] = {}
         #: The last answer, for diagnostics (the caller redacts ``auth_uid``).
         self.raw_payloads: dict[str, Any] = {}
 
     def _headers(self, scheme: str) -> dict[str, str]:
+        # The same on every poll: built once per scheme.
+        if (headers := self._header_sets.get(scheme)) is None:
+            headers = self._header_sets[scheme] = self._build_headers(scheme)
+        return headers
+
+    def _build_headers(self, scheme: str) -> dict[str, str]:
         headers = {"Accept": "application/json, text/plain;q=0.9"}
         if scheme == AUTH_HEADERS:
             # The vendor document's literal header set; controllers that do not

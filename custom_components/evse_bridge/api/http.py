@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+import functools
 import json
 import re
 from typing import Any
@@ -107,7 +108,6 @@ class HttpAnswer:
 
     status: int
     body: bytes
-    content_type: str
     retry_after: str | None = None
 
     def json(self) -> Any:
@@ -123,6 +123,12 @@ class HttpAnswer:
                 return self.body.decode("latin-1")
             except UnicodeDecodeError as err:  # pragma: no cover - latin-1 decodes all bytes
                 raise EvseResponseError("answer is not text") from err
+
+
+@functools.lru_cache(maxsize=16)
+def _timeout(total_s: float) -> aiohttp.ClientTimeout:
+    """One timeout object per length (immutable): a client asks for the same one every poll."""
+    return aiohttp.ClientTimeout(total=total_s)
 
 
 def _check_headers(headers: Any) -> None:
@@ -183,7 +189,7 @@ async def http_request(
         async with session.request(
             method,
             url,
-            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            timeout=_timeout(timeout_s),
             allow_redirects=False,
             **kwargs,
         ) as response:
@@ -205,7 +211,6 @@ async def http_request(
             answer = HttpAnswer(
                 status=response.status,
                 body=b"".join(chunks),
-                content_type=response.content_type,
                 retry_after=response.headers.get("Retry-After"),
             )
     except TimeoutError as err:
