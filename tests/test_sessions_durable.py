@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE, EVENT_STATE_CHANGED
 from homeassistant.core import CoreState, Event, HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
@@ -239,3 +239,40 @@ async def test_the_single_store_of_old_moves_into_the_history(
     await hass.async_block_till_done()
     assert history_store_key(entry.entry_id) not in hass_storage
     assert not [key for key in hass_storage if entry.entry_id in key]
+
+
+async def test_a_running_session_s_readings_are_written_within_the_delay_not_on_every_poll(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    device: LegacyDevice,  # noqa: F811
+    step: Stepper,  # noqa: F811
+    hass_storage: dict[str, Any],
+) -> None:
+    """A poll that moves the readings writes nothing; the write due takes the latest ones.
+
+    Home Assistant's final write takes them too when it stops before the write is due.
+    """
+    await _setup(hass, entry)
+    await step.to(130)  # plugged in: the start is written at once
+    key = store_key(entry.entry_id)
+
+    def stored_kwh() -> float:
+        (running,) = hass_storage[key]["data"]["open"].values()
+        energy: float = running["energy_kwh"]
+        return energy
+
+    def reported_kwh() -> float:
+        return int(device.full_state()["transaction_wh"]) / 1000
+
+    seen = [stored_kwh()]
+    # 30 polls, every 15 s: the first changes the readings, SAVE_DELAY_S (300 s) later
+    # they are written once.
+    for at in range(145, 145 + 15 * 30, 15):
+        await step.to(at)
+        if stored_kwh() != seen[-1]:
+            seen.append(stored_kwh())
+    assert len(seen) == 2
+    assert 0 < seen[1] < reported_kwh()
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+    assert stored_kwh() == reported_kwh()

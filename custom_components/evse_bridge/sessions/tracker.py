@@ -42,8 +42,10 @@ from functools import partial
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CoreState, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
+from homeassistant.core import CoreState, Event, HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -126,8 +128,8 @@ class SessionTracker:
         )
         self._secret = b""
         self._book = SessionBook(dt_util.utcnow(), self.display_tag)
-        #: When the delayed write of the state is due (loop time); None if none is.
-        self._save_due: float | None = None
+        #: Cancels the timer of the delayed write of the open sessions; None if none is due.
+        self._cancel_save: Callable[[], None] | None = None
         #: Local midnight, the next one, and the time zone they are of.
         self._today: tuple[datetime, datetime, tzinfo] | None = None
         #: Events are fired only once the entities exist (after the platforms are set up).
@@ -152,6 +154,10 @@ class SessionTracker:
 
     async def async_load(self) -> None:
         """Read the sessions; make the entry's tag secret the first time; move a store of old."""
+        # A write still due when Home Assistant stops is written in its final write.
+        self.entry.async_on_unload(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_FINAL_WRITE, self._async_final_write)
+        )
         stored = await self._store.async_load() or {}
         journal = await self._journal_store.async_load() or {}
         index = await self._history_store.async_load() or {}
@@ -424,22 +430,38 @@ class SessionTracker:
         return tags.pseudonym(self._secret, tag)
 
     def _schedule_save(self) -> None:
-        """Write the state within ``SAVE_DELAY_S`` of the first change not yet written.
+        """Write the open sessions ``SAVE_DELAY_S`` after the first change not yet written.
 
-        What is written is a copy taken now, in the event loop (the minimum release
-        reads the data in the executor); a later change replaces it, the write stays
-        due when first asked (a write postponed by each poll would never happen).
+        The write stays due when first asked (a write postponed by each poll would never
+        happen), and a poll that changes readings while it is due costs nothing: the copy
+        written is taken when it is due, in the event loop (the minimum release reads the
+        data in the executor).
         """
-        now = self.hass.loop.time()
-        if self._save_due is None or self._save_due <= now:
-            self._save_due = now + SAVE_DELAY_S
-        self._store.async_delay_save(partial(_same, self._open_state()), self._save_due - now)
+        if self._cancel_save is None:
+            self._cancel_save = async_call_later(self.hass, SAVE_DELAY_S, self._save_now)
+
+    @callback
+    def _save_now(self, _now: datetime) -> None:
+        self._cancel_save = None
+        self._store.async_delay_save(partial(_same, self._open_state()), 0)
+
+    def _cancel_due_save(self) -> bool:
+        """Cancel the delayed write; whether one was due."""
+        if self._cancel_save is None:
+            return False
+        self._cancel_save()
+        self._cancel_save = None
+        return True
+
+    async def _async_final_write(self, _event: Event) -> None:
+        if self._cancel_due_save():
+            await self._store.async_save(self._open_state())
 
     def _open_state(self) -> dict[str, Any]:
         return {"secret": self._secret.hex(), **self._book.open_to_store()}
 
     async def _async_write_open(self) -> None:
-        self._save_due = None
+        self._cancel_due_save()
         await self._store.async_save(self._open_state())
 
     async def _async_write_journal(self) -> None:
