@@ -24,6 +24,7 @@ from .coordinator import (
     EvseBridgeConfigEntry,
 )
 from .entity import (
+    UNAVAILABLE,
     EvseBridgeEntity,
     async_add_device_entities,
 )
@@ -97,6 +98,18 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
         if self.entity_description.attributes_fn is not None:
             return self.entity_description.attributes_fn(self.data)
         return None
+
+    def _source(self) -> tuple[Any, ...]:
+        """Availability, value, bounds and attributes: unit, step and mode are the description's."""
+        if self._available_data() is UNAVAILABLE:
+            return (False,)
+        return (
+            True,
+            self.native_value,
+            self.native_min_value,
+            self.native_max_value,
+            self.extra_state_attributes,
+        )
 
     async def async_set_native_value(self, value: float) -> None:
         """Write the value with the device's command, coalesced (see ``writes.py``)."""

@@ -20,6 +20,7 @@ from .coordinator import (
     EvseBridgeConfigEntry,
 )
 from .entity import (
+    UNAVAILABLE,
     EvseBridgeEntity,
     async_add_device_entities,
 )
@@ -58,6 +59,14 @@ class EvseBridgeSwitch(EvseBridgeEntity, SwitchEntity):
         if self._optimistic is not None:
             return self._optimistic
         return self.entity_description.is_on_fn(self.data)
+
+    def _source(self) -> tuple[Any, ...]:
+        """Availability and on or off: the rest of the state is the description's."""
+        data = self._available_data()
+        if data is UNAVAILABLE:
+            return (False,)
+        on = self._optimistic
+        return (True, self.entity_description.is_on_fn(data) if on is None else on)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Send the command that turns it on."""
