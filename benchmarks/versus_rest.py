@@ -7,7 +7,7 @@ baseline), one with an EVSE Bridge entry per controller, and two with core ``res
 reading ``/rest/full_state`` of each controller, one with templates that split the
 text and one with regular-expression templates. Each rest variant exposes the 25
 values that EVSE Bridge enables by default for a controller (21 sensors, 4 binary
-sensors; EVSE Bridge adds its session event entity).
+sensors; EVSE Bridge adds its session event entity and Energy today).
 
 This process serves K simulated Legacy controllers per side on 127.0.0.1 (the
 project's simulator). Every controller is mid-session: each request it answers is
@@ -478,8 +478,8 @@ def report(
         f"\nWindow: {elapsed:.0f} s; idle Home Assistant used {idle:.2f} CPU s; load average "
         f"{load[0][0]:.2f} before, {load[1][0]:.2f} after ({os.cpu_count()} CPUs). EVSE Bridge "
         f"registered {bridge_entities[1]} entities, {bridge_entities[0]} enabled "
-        f"({len(VALUES)} values + the session event per controller); rest: {len(VALUES)} "
-        "per controller.\n"
+        f"({bridge_entities[0] / controllers:.0f} per controller: the {len(VALUES)} values, "
+        f"the session event and Energy today); rest: {len(VALUES)} per controller.\n"
     )
     print(
         "| side | CPU s | above idle | requests | polls per controller | ms CPU per entity "

@@ -30,13 +30,10 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
 
     _attr_has_entity_name = True
     entity_description: EvseBridgeEntityDescription
-    #: What the entity showed at its last state write (see ``_shown``).
-    _last_shown: tuple[Any, ...] | None = None
     #: What the entity's state followed from at its last write (see ``_source``).
     _last_source: tuple[Any, ...] | None = None
-    #: ``_shown`` (or None where ``_source`` decides) and ``_source`` of the poll being
-    #: written, computed already.
-    _writing: tuple[tuple[Any, ...] | None, tuple[Any, ...] | None] | None = None
+    #: ``_source`` of the poll being written, computed already.
+    _writing: tuple[Any, ...] | None = None
 
     def __init__(
         self,
@@ -76,34 +73,16 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         data = device.data
         return data if self.entity_description.available_fn(data) else UNAVAILABLE
 
-    def _shown(self) -> tuple[Any, ...]:
-        """Everything of the entity's state that a poll can change.
+    def _source(self) -> tuple[Any, ...]:
+        """Everything a poll can change of the entity's state: availability, value, attributes.
 
-        Compared with what the last write showed, so a poll writes only the entities
-        whose state, attributes, unit, bounds or availability changed.
+        Compared with what it was at the last write, so a poll writes only the entities
+        whose state changed. Each platform says what its state follows from; unit, device
+        class and options come from the description and the entity registry, whose changes
+        write the state themselves. Cheaper than the state Home Assistant works out (unit
+        conversion, rounding, capability attributes), which the write runs anyway.
         """
-        if not self.available:
-            return (False,)
-        return (
-            True,
-            self.state,
-            self.extra_state_attributes,
-            self.capability_attributes,
-            self.unit_of_measurement,
-            self.device_class,
-        )
-
-    def _source(self) -> tuple[Any, ...] | None:
-        """What the entity's state follows from, where that is cheaper to get; else None.
-
-        A platform whose state depends on nothing but its availability and what its
-        description reads from the device data (value, attributes) returns those; its unit,
-        device class and options come from the description and the entity registry, whose
-        changes write the state themselves. Such an entity is written when its source
-        changed, without running ``_shown`` (Home Assistant's state, unit and attribute
-        logic, which the write runs anyway).
-        """
-        return None
+        raise NotImplementedError  # pragma: no cover - every platform defines it
 
     @callback
     def _async_write_ha_state(self) -> None:
@@ -111,26 +90,16 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
 
         Home Assistant's own hook: ``async_write_ha_state`` is final in newer releases.
         """
-        if self._writing is not None:
-            self._last_shown, self._last_source = self._writing
-        else:
-            self._last_source = self._source()
-            self._last_shown = self._shown() if self._last_source is None else None
+        self._last_source = self._source() if self._writing is None else self._writing
         super()._async_write_ha_state()
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state only when the poll changed what the entity shows."""
         source = self._source()
-        shown = None
-        if source is not None:
-            if source == self._last_source:
-                return
-        else:
-            shown = self._shown()
-            if shown == self._last_shown:
-                return
-        self._writing = shown, source
+        if source == self._last_source:
+            return
+        self._writing = source
         try:
             self.async_write_ha_state()
         finally:
