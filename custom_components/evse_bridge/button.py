@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.components.button import ButtonEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -25,7 +23,6 @@ from .coordinator import (
     EvseBridgeConfigEntry,
 )
 from .entity import (
-    UNAVAILABLE,
     EvseBridgeEntity,
     async_add_device_entities,
 )
@@ -50,10 +47,6 @@ class EvseBridgeButton(EvseBridgeEntity, ButtonEntity):
     """Sends one command to the device."""
 
     entity_description: EvseBridgeButtonEntityDescription
-
-    def _source(self) -> tuple[Any, ...]:
-        """Availability: the state (the last press) changes otherwise only with a press."""
-        return (self._available_data() is not UNAVAILABLE,)
 
     async def async_press(self) -> None:
         """Send the command; the device's answer shows on its "Last command" sensor."""

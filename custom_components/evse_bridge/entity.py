@@ -77,12 +77,14 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         """Everything a poll can change of the entity's state: availability, value, attributes.
 
         Compared with what it was at the last write, so a poll writes only the entities
-        whose state changed. Each platform says what its state follows from; unit, device
+        whose state changed. Here availability alone, as for a button or an event, whose
+        state otherwise changes only with a press or a fired event (which write it); a
+        platform whose state follows the device data adds what it reads. Unit, device
         class and options come from the description and the entity registry, whose changes
         write the state themselves. Cheaper than the state Home Assistant works out (unit
         conversion, rounding, capability attributes), which the write runs anyway.
         """
-        raise NotImplementedError  # pragma: no cover - every platform defines it
+        return (self._available_data() is not UNAVAILABLE,)
 
     @callback
     def _async_write_ha_state(self) -> None:

@@ -17,7 +17,6 @@ from .coordinator import (
     EvseBridgeConfigEntry,
 )
 from .entity import (
-    UNAVAILABLE,
     EvseBridgeEntity,
     async_add_device_entities,
 )
@@ -59,10 +58,6 @@ class EvseBridgeEvent(EvseBridgeEntity, EventEntity):
                 self._async_fire,
             )
         )
-
-    def _source(self) -> tuple[Any, ...]:
-        """Availability: the state changes otherwise only when an event fires, which writes it."""
-        return (self._available_data() is not UNAVAILABLE,)
 
     @callback
     def _async_fire(self, event_type: str, attributes: dict[str, Any]) -> None:
