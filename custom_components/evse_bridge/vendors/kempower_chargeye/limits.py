@@ -138,6 +138,29 @@ class _LimitConditions[D](TypedDict, total=False):
     available_fn: Callable[[D], bool]
 
 
+class LimitBox(TypedDict):
+    """What every ChargEye limit number shares: a box from 0, in whole A or kW."""
+
+    mode: NumberMode
+    native_min_value: float
+    native_step: float
+    native_unit_of_measurement: str
+    device_class: NumberDeviceClass
+
+
+def limit_box(*, ampere: bool) -> LimitBox:
+    """The shared fields of a limit in A (``ampere``: input current) or kW (output power)."""
+    return LimitBox(
+        mode=NumberMode.BOX,
+        native_min_value=0,
+        native_step=1,
+        native_unit_of_measurement=(
+            UnitOfElectricCurrent.AMPERE if ampere else UnitOfPower.KILO_WATT
+        ),
+        device_class=NumberDeviceClass.CURRENT if ampere else NumberDeviceClass.POWER,
+    )
+
+
 def _limit_number[D: LimitedData](
     key: str,
     translation_key: str,
@@ -155,13 +178,7 @@ def _limit_number[D: LimitedData](
         key=key,
         translation_key=translation_key,
         device_kind=kind,
-        mode=NumberMode.BOX,
-        native_min_value=0,
-        native_step=1,
-        native_unit_of_measurement=(
-            UnitOfElectricCurrent.AMPERE if ampere else UnitOfPower.KILO_WATT
-        ),
-        device_class=NumberDeviceClass.CURRENT if ampere else NumberDeviceClass.POWER,
+        **limit_box(ampere=ampere),
         value_fn=_shown_limit(limit_fn),
         attributes_fn=_limited(limit_fn),
         set_fn=set_fn,

@@ -9,9 +9,6 @@ the group's limit once and the cloud shares it out (see ``contract/limits.py``).
 
 from __future__ import annotations
 
-from homeassistant.components.number import NumberDeviceClass, NumberMode
-from homeassistant.const import UnitOfElectricCurrent, UnitOfPower
-
 from ...api.kempower_chargeye import MAX_GROUP_LIMIT, GroupLimitation
 from ...contract.descriptions import (
     EvseBridgeEntityDescription,
@@ -21,7 +18,7 @@ from ...contract.descriptions import (
 from ...contract.limits import LimitControl, LimitUnit
 from ...contract.sensor_factories import power_sensor
 from ...contract.site import DeviceData
-from .limits import AC_MINIMUM_A, DC_MINIMUM_KW, FALLBACK_MAX_A, FALLBACK_MAX_KW
+from .limits import AC_MINIMUM_A, DC_MINIMUM_KW, FALLBACK_MAX_A, FALLBACK_MAX_KW, limit_box
 from .model import POWER_GROUP, PowerGroupData
 from .site import ChargEyeSite
 
@@ -72,13 +69,7 @@ def _group_limit_number(
         key="group_limit",
         translation_key="power_group_current_limit" if ampere else "power_group_power_limit",
         device_kind=POWER_GROUP,
-        mode=NumberMode.BOX,
-        native_min_value=0,
-        native_step=1,
-        native_unit_of_measurement=(
-            UnitOfElectricCurrent.AMPERE if ampere else UnitOfPower.KILO_WATT
-        ),
-        device_class=NumberDeviceClass.CURRENT if ampere else NumberDeviceClass.POWER,
+        **limit_box(ampere=ampere),
         value_fn=lambda data: data.limit,
         set_fn=_set_group_limit,
         max_fn=group_rating,
