@@ -360,6 +360,8 @@ class SessionBook:
         #: a poll sums these, not the whole history. None: to be found in the history.
         self._recent_since: datetime | None = None
         self._recent: list[dict[str, Any]] = []
+        #: Their energy in kWh, summed as they are added.
+        self._recent_kwh = 0.0
 
     @property
     def completed(self) -> list[dict[str, Any]]:
@@ -520,6 +522,7 @@ class SessionBook:
         self.journal.append(item)
         if self._recent_since is not None and _ended_since(item, self._recent_since):
             self._recent.append(item)
+            self._recent_kwh += item.get("energy_kwh") or 0.0
         return payload
 
     def delivered_kwh(self, key: str, children: Mapping[str, Iterable[str]]) -> float:
@@ -530,21 +533,23 @@ class SessionBook:
         """Energy of the sessions that ended at or after ``moment`` and of the running ones.
 
         Asked every poll with the start of the day: the sessions that ended since are kept
-        apart (found in the whole history once, after loading, pruning or when ``moment``
-        goes back; narrowed when it moves on), so a poll reads only those.
+        apart with their total (found in the whole history once, after loading, pruning or
+        when ``moment`` goes back; narrowed when it moves on), so a poll adds only the
+        running sessions to it.
         """
-        if self._recent_since is None or moment < self._recent_since:
-            self._recent = [
-                item
-                for items in (self.history, self.journal)
-                for item in items
-                if _ended_since(item, moment)
-            ]
-        elif moment > self._recent_since:
-            self._recent = [item for item in self._recent if _ended_since(item, moment)]
-        self._recent_since = moment
-        total = sum(item.get("energy_kwh") or 0.0 for item in self._recent)
-        total += sum(open_.energy_kwh or 0.0 for open_ in self.open.values())
+        if self._recent_since is None or moment != self._recent_since:
+            if self._recent_since is None or moment < self._recent_since:
+                self._recent = [
+                    item
+                    for items in (self.history, self.journal)
+                    for item in items
+                    if _ended_since(item, moment)
+                ]
+            else:
+                self._recent = [item for item in self._recent if _ended_since(item, moment)]
+            self._recent_since = moment
+            self._recent_kwh = sum(item.get("energy_kwh") or 0.0 for item in self._recent)
+        total = self._recent_kwh + sum(open_.energy_kwh or 0.0 for open_ in self.open.values())
         return round(total, 3)
 
     def _delivered(self, key: str, children: Mapping[str, Iterable[str]], depth: int) -> float:
