@@ -66,6 +66,9 @@ _OCPP: Final[Mapping[str, ChargePointStatus]] = {
 }
 
 
+_NOTHING: Final = object()
+
+
 def ocpp_status(value: str | None) -> ChargePointStatus | None:
     """The status of an OCPP 1.6 connector status (None for an unknown or missing one)."""
     return None if value is None else _OCPP.get(str(value).lower())
@@ -100,13 +103,22 @@ def charge_point_problem[D](
     own ``is_on_fn`` (unique IDs stay); the status still feeds the summary and is shown
     as the ``status`` attribute next to the vendor's own attributes.
     """
+    # The state and the attributes ask for the status of the same data in a row, on a
+    # poll and again when the state is written: worked out once (the data is immutable).
+    last: list[Any] = [_NOTHING, None]
+
+    def status_of(data: D) -> ChargePointStatus | None:
+        if last[0] is not data:
+            last[0], last[1] = data, status_fn(data)
+        status: ChargePointStatus | None = last[1]
+        return status
 
     def problem(data: D) -> bool | None:
-        status = status_fn(data)
+        status = status_of(data)
         return None if status is None else status in PROBLEM_STATUSES
 
     def attributes(data: D) -> Mapping[str, Any]:
-        status = status_fn(data)
+        status = status_of(data)
         own = attributes_fn(data) if attributes_fn is not None else None
         return {**(own or {}), "status": None if status is None else status.value}
 
