@@ -68,9 +68,36 @@ def _sensor(
 
 
 class _SensorBase(EvseBridgeEntity, SensorEntity):
-    """A sensor whose unit, device class and options are its description's."""
+    """A sensor whose unit, device class and options are its description's.
+
+    A subclass reads its value (``_value``) and attributes (``_attributes``); a write
+    that a poll's comparison asked for shows what the comparison read, not a second
+    reading of the same data.
+    """
 
     entity_description: EvseBridgeSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The value the poll being written read, else the current one."""
+        writing = self._writing
+        return writing[1] if writing is not None and writing[0] else self._value()
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The attributes the poll being written read, else the current ones."""
+        writing = self._writing
+        return writing[2] if writing is not None and writing[0] else self._attributes()
+
+    def _value(self) -> StateType | datetime:
+        """The described value of the device's data."""
+        return self.entity_description.value_fn(self.data)
+
+    def _attributes(self) -> Mapping[str, Any] | None:
+        """Extra attributes, for the few sensors that have them."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.data)
 
     def _source(self) -> tuple[Any, ...]:
         """Availability, value and attributes: the rest of the state is the description's.
@@ -80,7 +107,7 @@ class _SensorBase(EvseBridgeEntity, SensorEntity):
         """
         if not self.available:
             return (False,)
-        return (True, self.native_value, self.extra_state_attributes)
+        return (True, self._value(), self._attributes())
 
 
 class EvseBridgeSensor(_SensorBase):
@@ -91,20 +118,8 @@ class EvseBridgeSensor(_SensorBase):
     # every poll; when it ends is recorded by the zone's "Reduction ends".
     _unrecorded_attributes = frozenset({"duration_s"})
 
-    @property
-    def native_value(self) -> StateType | datetime:
-        """The described value of the device's data."""
-        return self.entity_description.value_fn(self.data)
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Extra attributes, for the few sensors that have them."""
-        if self.entity_description.attributes_fn is None:
-            return None
-        return self.entity_description.attributes_fn(self.data)
-
     def _source(self) -> tuple[Any, ...]:
-        """As ``native_value`` and ``extra_state_attributes`` read, from one look-up."""
+        """As ``_value`` and ``_attributes`` read, from one look-up."""
         data = self._available_data()
         if data is UNAVAILABLE:
             return (False,)
@@ -118,8 +133,7 @@ class DeliveredEnergySensor(_SensorBase):
 
     entity_description: DeliveredEnergySensorDescription
 
-    @property
-    def native_value(self) -> float:
+    def _value(self) -> float:
         """Completed sessions' final energy, each once, plus the running one."""
         return self.coordinator.config_entry.runtime_data.sessions.delivered_kwh(self.device_key)
 
@@ -131,14 +145,12 @@ class LastCommandSensor(_SensorBase):
     # New with every command, which writes the state: the recorded state's own time.
     _unrecorded_attributes = frozenset({"time"})
 
-    @property
-    def native_value(self) -> str | None:
+    def _value(self) -> str | None:
         """Accepted, refused, no answer or failed; unknown until a button is pressed."""
         result = self.coordinator.command_results.get(self.device_key)
         return None if result is None else result.outcome.value
 
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+    def _attributes(self) -> Mapping[str, Any] | None:
         """Which command, and when."""
         result = self.coordinator.command_results.get(self.device_key)
         if result is None:
@@ -151,8 +163,7 @@ class SiteSummarySensor(_SensorBase):
 
     entity_description: SiteSummarySensorDescription
 
-    @property
-    def native_value(self) -> StateType:
+    def _value(self) -> StateType:
         """The described figure of the site's latest poll."""
         return self.entity_description.summary_fn(self.coordinator.site_overview())
 
@@ -162,7 +173,6 @@ class EnergyTodaySensor(_SensorBase):
 
     entity_description: EnergyTodaySensorDescription
 
-    @property
-    def native_value(self) -> float:
+    def _value(self) -> float:
         """From the sessions the integration saw (kWh)."""
         return self.coordinator.config_entry.runtime_data.sessions.energy_today_kwh()
