@@ -22,6 +22,7 @@ from .contract.vendor import (
 )
 from .coordinator import (
     EvseBridgeConfigEntry,
+    EvseBridgeCoordinator,
 )
 from .entity import (
     UNAVAILABLE,
@@ -62,13 +63,38 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
     #: Whether the device reported the value since our last write (so it is not stale).
     _reported_since_write = True
 
-    @property
-    def _write_target(self) -> str:
-        return f"{self.device_key}/{self.entity_description.key}"
+    def __init__(
+        self,
+        coordinator: EvseBridgeCoordinator,
+        device_key: str,
+        description: EvseBridgeNumberEntityDescription,
+    ) -> None:
+        """Attach the number to ``device_key``'s device; its writes go to one target."""
+        super().__init__(coordinator, device_key, description)
+        self._write_target = f"{device_key}/{description.key}"
 
     @property
     def native_value(self) -> float | None:
         """A waiting write's value, else the one just written, else the reported one."""
+        return self._value(self.data)
+
+    @property
+    def native_min_value(self) -> float:
+        """Lower bound, from the device when the description says how."""
+        return self._min(self.data)
+
+    @property
+    def native_max_value(self) -> float:
+        """Upper bound, from the device when the description says how."""
+        return self._max(self.data)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Attributes the description reads from the device (e.g. whether a limit is set)."""
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(self.data)
+
+    def _value(self, data: Any) -> float | None:
         waiting, value = self.coordinator.config_entry.runtime_data.writes.pending(
             self._write_target
         )
@@ -76,39 +102,28 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
             return value
         if self._written is not None:
             return self._written
-        return self.entity_description.value_fn(self.data)
+        return self.entity_description.value_fn(data)
 
-    @property
-    def native_min_value(self) -> float:
-        """Lower bound, from the device when the description says how."""
-        if self.entity_description.min_fn is not None:
-            return self.entity_description.min_fn(self.data)
-        return super().native_min_value
+    def _min(self, data: Any) -> float:
+        min_fn = self.entity_description.min_fn
+        return super().native_min_value if min_fn is None else min_fn(data)
 
-    @property
-    def native_max_value(self) -> float:
-        """Upper bound, from the device when the description says how."""
-        if self.entity_description.max_fn is not None:
-            return self.entity_description.max_fn(self.data)
-        return super().native_max_value
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Attributes the description reads from the device (e.g. whether a limit is set)."""
-        if self.entity_description.attributes_fn is not None:
-            return self.entity_description.attributes_fn(self.data)
-        return None
+    def _max(self, data: Any) -> float:
+        max_fn = self.entity_description.max_fn
+        return super().native_max_value if max_fn is None else max_fn(data)
 
     def _source(self) -> tuple[Any, ...]:
         """Availability, value, bounds and attributes: unit, step and mode are the description's."""
-        if self._available_data() is UNAVAILABLE:
+        data = self._available_data()
+        if data is UNAVAILABLE:
             return (False,)
+        attributes_fn = self.entity_description.attributes_fn
         return (
             True,
-            self.native_value,
-            self.native_min_value,
-            self.native_max_value,
-            self.extra_state_attributes,
+            self._value(data),
+            self._min(data),
+            self._max(data),
+            None if attributes_fn is None else attributes_fn(data),
         )
 
     async def async_set_native_value(self, value: float) -> None:
