@@ -91,8 +91,7 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
         """Attributes the description reads from the device (e.g. whether a limit is set)."""
-        attributes_fn = self.entity_description.attributes_fn
-        return None if attributes_fn is None else attributes_fn(self.data)
+        return self._attributes(self.data)
 
     def _value(self, data: Any) -> float | None:
         waiting, value = self.coordinator.config_entry.runtime_data.writes.pending(
@@ -112,19 +111,16 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
         max_fn = self.entity_description.max_fn
         return super().native_max_value if max_fn is None else max_fn(data)
 
+    def _attributes(self, data: Any) -> Mapping[str, Any] | None:
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(data)
+
     def _source(self) -> tuple[Any, ...]:
         """Availability, value, bounds and attributes: unit, step and mode are the description's."""
         data = self._available_data()
         if data is UNAVAILABLE:
             return (False,)
-        attributes_fn = self.entity_description.attributes_fn
-        return (
-            True,
-            self._value(data),
-            self._min(data),
-            self._max(data),
-            None if attributes_fn is None else attributes_fn(data),
-        )
+        return (True, self._value(data), self._min(data), self._max(data), self._attributes(data))
 
     async def async_set_native_value(self, value: float) -> None:
         """Write the value with the device's command, coalesced (see ``writes.py``)."""

@@ -81,33 +81,34 @@ class _SensorBase(EvseBridgeEntity, SensorEntity):
     def native_value(self) -> StateType | datetime:
         """The value the poll being written read, else the current one."""
         writing = self._writing
-        return writing[1] if writing is not None and writing[0] else self._value()
+        return writing[1] if writing is not None and writing[0] else self._value(self.data)
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
         """The attributes the poll being written read, else the current ones."""
         writing = self._writing
-        return writing[2] if writing is not None and writing[0] else self._attributes()
+        return writing[2] if writing is not None and writing[0] else self._attributes(self.data)
 
-    def _value(self) -> StateType | datetime:
+    def _value(self, data: Any) -> StateType | datetime:
         """The described value of the device's data."""
-        return self.entity_description.value_fn(self.data)
+        return self.entity_description.value_fn(data)
 
-    def _attributes(self) -> Mapping[str, Any] | None:
+    def _attributes(self, data: Any) -> Mapping[str, Any] | None:
         """Extra attributes, for the few sensors that have them."""
-        if self.entity_description.attributes_fn is None:
-            return None
-        return self.entity_description.attributes_fn(self.data)
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(data)
 
     def _source(self) -> tuple[Any, ...]:
         """Availability, value and attributes: the rest of the state is the description's.
 
         Cheaper than the sensor state Home Assistant works out (unit conversion, rounding),
-        which a poll that changed nothing would otherwise run for every sensor.
+        which a poll that changed nothing would otherwise run for every sensor. One look-up
+        of the device's data for both.
         """
-        if not self.available:
+        data = self._available_data()
+        if data is UNAVAILABLE:
             return (False,)
-        return (True, self._value(), self._attributes())
+        return (True, self._value(data), self._attributes(data))
 
 
 class EvseBridgeSensor(_SensorBase):
@@ -118,22 +119,13 @@ class EvseBridgeSensor(_SensorBase):
     # every poll; when it ends is recorded by the zone's "Reduction ends".
     _unrecorded_attributes = frozenset({"duration_s"})
 
-    def _source(self) -> tuple[Any, ...]:
-        """As ``_value`` and ``_attributes`` read, from one look-up."""
-        data = self._available_data()
-        if data is UNAVAILABLE:
-            return (False,)
-        description = self.entity_description
-        attributes_fn = description.attributes_fn
-        return (True, description.value_fn(data), attributes_fn and attributes_fn(data))
-
 
 class DeliveredEnergySensor(_SensorBase):
     """Energy delivered since the integration was added, from the sessions it saw."""
 
     entity_description: DeliveredEnergySensorDescription
 
-    def _value(self) -> float:
+    def _value(self, data: Any) -> float:
         """Completed sessions' final energy, each once, plus the running one."""
         return self.coordinator.config_entry.runtime_data.sessions.delivered_kwh(self.device_key)
 
@@ -145,12 +137,12 @@ class LastCommandSensor(_SensorBase):
     # New with every command, which writes the state: the recorded state's own time.
     _unrecorded_attributes = frozenset({"time"})
 
-    def _value(self) -> str | None:
+    def _value(self, data: Any) -> str | None:
         """Accepted, refused, no answer or failed; unknown until a button is pressed."""
         result = self.coordinator.command_results.get(self.device_key)
         return None if result is None else result.outcome.value
 
-    def _attributes(self) -> Mapping[str, Any] | None:
+    def _attributes(self, data: Any) -> Mapping[str, Any] | None:
         """Which command, and when."""
         result = self.coordinator.command_results.get(self.device_key)
         if result is None:
@@ -163,7 +155,7 @@ class SiteSummarySensor(_SensorBase):
 
     entity_description: SiteSummarySensorDescription
 
-    def _value(self) -> StateType:
+    def _value(self, data: Any) -> StateType:
         """The described figure of the site's latest poll."""
         return self.entity_description.summary_fn(self.coordinator.site_overview())
 
@@ -173,6 +165,6 @@ class EnergyTodaySensor(_SensorBase):
 
     entity_description: EnergyTodaySensorDescription
 
-    def _value(self) -> float:
+    def _value(self, data: Any) -> float:
         """From the sessions the integration saw (kWh)."""
         return self.coordinator.config_entry.runtime_data.sessions.energy_today_kwh()

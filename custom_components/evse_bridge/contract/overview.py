@@ -65,7 +65,7 @@ _OCPP: Final[Mapping[str, ChargePointStatus]] = {
     "inoperative": ChargePointStatus.UNAVAILABLE,
 }
 
-
+#: What a Problem sensor's status memo holds before it saw any data.
 _NOTHING: Final = object()
 
 
