@@ -239,25 +239,23 @@ async def test_event_loop_time_per_poll(
     # No frozen clock here: freezegun's replacement of time.time, which every state write
     # reads, cost a third of the measured time, and a real installation does not pay it.
     # The simulator's own clock moves on; Home Assistant's real one hardly does.
-    off_loop = patch.object(storage.Store, "_async_write_data", _serialise_in_executor)
-    off_loop.start()
-    for _ in range(polls):
-        clock.advance(case.interval_s)
-        fetched.append(await fetch())
-        changed.clear()
-        gc.collect()
-        if profile is not None:
-            profile.enable()
-        start, start_cpu = _WALL_CLOCK["now"](), _WALL_CLOCK["cpu"]()
-        await coordinator.async_refresh()
-        await hass.async_block_till_done()
-        durations.append(_WALL_CLOCK["now"]() - start)
-        cpu.append(_WALL_CLOCK["cpu"]() - start_cpu)
-        if profile is not None:
-            profile.disable()
-        writes.append(len(changed))
-        assert coordinator.last_update_success
-    off_loop.stop()
+    with patch.object(storage.Store, "_async_write_data", _serialise_in_executor):
+        for _ in range(polls):
+            clock.advance(case.interval_s)
+            fetched.append(await fetch())
+            changed.clear()
+            gc.collect()
+            if profile is not None:
+                profile.enable()
+            start, start_cpu = _WALL_CLOCK["now"](), _WALL_CLOCK["cpu"]()
+            await coordinator.async_refresh()
+            await hass.async_block_till_done()
+            durations.append(_WALL_CLOCK["now"]() - start)
+            cpu.append(_WALL_CLOCK["cpu"]() - start_cpu)
+            if profile is not None:
+                profile.disable()
+            writes.append(len(changed))
+            assert coordinator.last_update_success
     stop_counting()
     hass.loop.set_debug(True)
     if profile is not None and profile_dir:
