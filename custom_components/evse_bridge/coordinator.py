@@ -90,6 +90,9 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self._registered: set[str] = set()
         #: Per registry device ID, how many successful polls in a row have not reported it.
         self._absent: dict[str, int] = {}
+        #: The devices of the last poll after which the registry held no others, and how
+        #: many the registry held then.
+        self._all_current: tuple[frozenset[str], int] = (frozenset(), -1)
         #: Compares each successful poll with the open charging sessions.
         self.sessions = sessions
         #: Per device key, the answer to the last command sent from a button.
@@ -187,9 +190,9 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         order the platforms add them in. The link is the parent's registry ID
         (``via_device_id``), which every supported Home Assistant accepts.
         """
-        new = [device for key, device in data.devices.items() if key not in self._registered]
-        if not new:
+        if self._registered.issuperset(data.devices):
             return
+        new = [device for key, device in data.devices.items() if key not in self._registered]
         registry = dr.async_get(self.hass)
         entry_id = self.config_entry.entry_id
         registry_ids = {
@@ -258,27 +261,43 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         Gone when this poll's list read lacks them, or when absent from
         ``STALE_AFTER_POLLS`` successful polls in a row.
         """
-        identifier = self.site.registry_identifier
-        current = {identifier(key) for key in data.devices}
-        listed = None if data.inventory is None else {identifier(key) for key in data.inventory}
+        devices = data.devices
         registry = dr.async_get(self.hass)
+        registered = dr.async_entries_for_config_entry(registry, self.config_entry.entry_id)
+        checked, count = self._all_current
+        unchanged = len(devices) == len(checked) and checked.issuperset(devices)
+        if unchanged and len(registered) == count:
+            # The devices of a poll after which the registry held none else, and no device
+            # registered since: set operations, not a look at every device of a large site.
+            return
+        identifier = self.site.registry_identifier
+        current = {identifier(key) for key in devices}
+        listed = None if data.inventory is None else {identifier(key) for key in data.inventory}
         absent: dict[str, int] = {}
-        for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
+        kept = False
+        removed = 0
+        for device in registered:
             if not device.identifiers or device.identifiers & current:
                 continue
             if listed is not None:
                 if device.identifiers & listed:
                     # Listed, only its status failed: it exists.
+                    kept = True
                     continue
                 polls = STALE_AFTER_POLLS
             else:
                 polls = self._absent.get(device.id, 0) + 1
             if polls < STALE_AFTER_POLLS:
                 absent[device.id] = polls
+                kept = True
                 continue
             LOGGER.info("Removing %s: no longer reported by %s", device.name, self.name)
             remove_device(registry, device, self.config_entry.entry_id)
+            removed += 1
         self._absent = absent
+        self._all_current = (
+            (frozenset(), -1) if kept else (frozenset(devices), len(registered) - removed)
+        )
 
 
 def _depth(data: SiteData, device: DeviceData) -> int:
