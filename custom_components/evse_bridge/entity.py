@@ -159,6 +159,10 @@ def async_add_device_entities[D: EvseBridgeEntityDescription](
         if not coordinator.last_update_success:
             return
         devices = coordinator.data.devices
+        # The usual poll, with the devices of the last one: set operations, no loop over
+        # every device of a large site once per platform.
+        if len(known) == len(devices) and known.issuperset(devices):
+            return
         # A device removed as stale that comes back gets its entities again; one only
         # missing from a poll or two kept its entities (unavailable meanwhile).
         missing = known.difference(devices)
