@@ -50,21 +50,28 @@ class EvseBridgeBinarySensor(EvseBridgeEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool | None:
-        """The described state; None when the device does not say."""
-        return self.entity_description.is_on_fn(self.data)
+        """The described state, None when the device does not say; a poll's write: what it read."""
+        writing = self._writing
+        on: bool | None = (
+            writing[1]
+            if writing is not None and writing[0]
+            else self.entity_description.is_on_fn(self.data)
+        )
+        return on
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
         """Extra attributes, for the few binary sensors that have them."""
-        if self.entity_description.attributes_fn is None:
-            return None
-        return self.entity_description.attributes_fn(self.data)
+        writing = self._writing
+        return writing[2] if writing is not None and writing[0] else self._attributes(self.data)
+
+    def _attributes(self, data: Any) -> Mapping[str, Any] | None:
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(data)
 
     def _source(self) -> tuple[Any, ...]:
         """Availability, state and attributes: the rest of the state is the description's."""
         data = self._available_data()
         if data is UNAVAILABLE:
             return (False,)
-        description = self.entity_description
-        attributes_fn = description.attributes_fn
-        return (True, description.is_on_fn(data), attributes_fn and attributes_fn(data))
+        return (True, self.entity_description.is_on_fn(data), self._attributes(data))
