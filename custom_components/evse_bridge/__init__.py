@@ -35,6 +35,7 @@ from .contract.descriptions import (
     EvseBridgeSwitchEntityDescription,
 )
 from .coordinator import EvseBridgeConfigEntry, EvseBridgeCoordinator, EvseBridgeRuntimeData
+from .entity import async_check_entity_limit
 from .services import async_setup_services
 from .sessions.tracker import SessionTracker, async_remove_store
 from .vendors import VENDORS
@@ -116,6 +117,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
         vendor=vendor, site=site, coordinator=coordinator, writes=writes, sessions=sessions
     )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    async_check_entity_limit(hass, entry)
     await sessions.async_start(coordinator.data)
     # The sensors that read the sessions (energy today, delivered energy) were written
     # before the first poll's sessions were opened: show them now, not a poll later.

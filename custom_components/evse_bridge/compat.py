@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import Unauthorized, UnknownUser
-from homeassistant.helpers import aiohttp_client, device_registry as dr
+from homeassistant.helpers import aiohttp_client, device_registry as dr, entity_platform
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import VolSchemaType
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -38,6 +38,11 @@ SINGLE_CONFIG_ENTRY: Final = hasattr(dr.DeviceEntry, "config_entry_id")
 CHILD_DEVICES: Final = hasattr(dr, "ChildDeviceEntry")
 #: ``UpdateFailed(retry_after=...)`` delays the coordinator's next poll (Home Assistant 2025.11+).
 UPDATE_FAILED_RETRY_AFTER: Final = "retry_after" in inspect.signature(UpdateFailed).parameters
+#: How many enabled entities Home Assistant adds for one config entry; None: no limit.
+#: Newer releases add no more once an entry has that many (registered ones stay).
+ENABLED_ENTITIES_PER_ENTRY: Final[int | None] = getattr(
+    entity_platform, "MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY", None
+)
 #: A ``Store`` can be told to serialise its data outside the event loop (newer releases).
 STORE_SERIALIZE_OPTION: Final = "serialize_in_event_loop" in inspect.signature(Store).parameters
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .compat import ENABLED_ENTITIES_PER_ENTRY
+from .const import DOMAIN, LOGGER
 from .contract.descriptions import (
     EvseBridgeEntityDescription,
 )
 from .contract.site import (
     DeviceData,
+    Site,
 )
 from .coordinator import (
     EvseBridgeConfigEntry,
@@ -23,6 +27,11 @@ from .registry import entry_devices, registry_name
 
 #: What ``EvseBridgeEntity._available_data`` returns for an unavailable entity.
 UNAVAILABLE: Final = object()
+
+
+def entity_unique_id(site: Site, device_key: str, description: EvseBridgeEntityDescription) -> str:
+    """The unique ID of ``device_key``'s entity that ``description`` describes."""
+    return f"{site.device_identifier(device_key)}_{description.key}"
 
 
 class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
@@ -46,7 +55,7 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         self.entity_description = description
         self.device_key = device_key
         site = coordinator.site
-        self._attr_unique_id = f"{site.device_identifier(device_key)}_{description.key}"
+        self._attr_unique_id = entity_unique_id(site, device_key, description)
         self._attr_device_info = site.device_info(device_key)
         # Entities are made for devices the last poll reported.
         self._device = coordinator.data.devices[device_key]
@@ -184,3 +193,55 @@ def async_add_device_entities[D: EvseBridgeEntityDescription](
 
     add_new_devices()
     entry.async_on_unload(coordinator.async_add_listener(add_new_devices))
+
+
+@callback
+def async_check_entity_limit(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -> None:
+    """Tell the user when the entry has more entities than Home Assistant adds for one.
+
+    Past the limit, Home Assistant adds none of the entry's new enabled entities (only a
+    log line asks to report it), so whole platforms of a large site may be missing.
+    """
+    limit = ENABLED_ENTITIES_PER_ENTRY
+    if limit is None:
+        return
+    issue_id = f"too_many_entities_{entry.entry_id}"
+    runtime = entry.runtime_data
+    site = runtime.coordinator.site
+    registered = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    known = {registry_entry.unique_id for registry_entry in registered}
+    enabled = sum(registry_entry.disabled_by is None for registry_entry in registered)
+    enabled_by_kind: dict[str, list[EvseBridgeEntityDescription]] = {}
+    for description in runtime.vendor.descriptions:
+        if description.entity_registry_enabled_default:
+            enabled_by_kind.setdefault(description.device_kind, []).append(description)
+    unregistered = sum(
+        entity_unique_id(site, key, description) not in known
+        for key, device in runtime.coordinator.data.devices.items()
+        for description in enabled_by_kind.get(device.kind, ())
+        if description.exists_fn(device.data)
+    )
+    wanted = enabled + unregistered
+    if wanted <= limit:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    LOGGER.warning(
+        "%s has %d enabled entities, more than the %d Home Assistant adds for one entry",
+        entry.title,
+        wanted,
+        limit,
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="too_many_entities",
+        translation_placeholders={
+            "name": entry.title,
+            "entities": str(wanted),
+            "limit": str(limit),
+            "missing": str(wanted - limit),
+        },
+    )
