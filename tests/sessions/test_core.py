@@ -505,6 +505,19 @@ class TestHistory:
             UNDATED: [undated],
         }
 
+    def test_stored_month_of_times_not_as_written_reads_them(self) -> None:
+        """The month is read off a UTC time as the store writes it; any other is parsed."""
+        compact = _item(None, 1.0, end="20250301T003000+00:00")
+        not_a_month = _item(None, 1.0, end="2025-13-01T00:30:00+00:00")
+        garbage = _item(None, 1.0, end="garbage+00:00")
+        fraction = _item(None, 1.0, end="2025-03-31T23:59:59.999999+00:00")
+        assert [stored_month(item) for item in (compact, not_a_month, garbage, fraction)] == [
+            "2025-03",
+            UNDATED,
+            UNDATED,
+            "2025-03",
+        ]
+
     def test_stored_history_by_start_else_end(self) -> None:
         inside = _item("2025-03-10T10:00:00+00:00", 1.0)
         by_end = _item(None, 1.0, end="2025-03-10T11:00:00+00:00")
