@@ -35,7 +35,7 @@ from .contract.descriptions import (
     EvseBridgeSwitchEntityDescription,
 )
 from .coordinator import EvseBridgeConfigEntry, EvseBridgeCoordinator, EvseBridgeRuntimeData
-from .entity import async_check_entity_limit
+from .entity import async_check_entity_limit, entities_added_disabled
 from .services import async_setup_services
 from .sessions.tracker import SessionTracker, async_remove_store
 from .vendors import VENDORS
@@ -114,7 +114,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
         after_deferred=coordinator.async_request_refresh,
     )
     entry.runtime_data = EvseBridgeRuntimeData(
-        vendor=vendor, site=site, coordinator=coordinator, writes=writes, sessions=sessions
+        vendor=vendor,
+        site=site,
+        coordinator=coordinator,
+        writes=writes,
+        sessions=sessions,
+        added_disabled=entities_added_disabled(
+            hass, entry.entry_id, site, vendor.descriptions, coordinator.data.devices
+        ),
     )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     async_check_entity_limit(hass, entry)

@@ -47,6 +47,9 @@ class EvseBridgeRuntimeData:
     coordinator: EvseBridgeCoordinator
     writes: WriteCoalescer
     sessions: SessionTracker
+    #: Unique IDs of the entities added disabled, so that the entry stays within the
+    #: enabled entities Home Assistant adds for one (``entity.entities_added_disabled``).
+    added_disabled: frozenset[str] = frozenset()
 
 
 type EvseBridgeConfigEntry = ConfigEntry[EvseBridgeRuntimeData]

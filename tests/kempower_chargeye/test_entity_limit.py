@@ -1,13 +1,15 @@
-"""An entry with more enabled entities than Home Assistant adds for one entry says so.
+"""An entry stays within the enabled entities Home Assistant adds for one, and says so.
 
 Newer releases add no more of an entry's enabled entities once it has 10 000 (only a log
 line asks to report it): a ChargEye account of about 400 DC stations or more would miss
-whole platforms. The limit is patched small here, so a small account is over it on every
-release.
+whole platforms. The integration adds the least needed entities disabled instead and
+raises a repair issue. The limit is patched small here, so a small account is over it on
+every release.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
@@ -18,26 +20,65 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.evse_bridge import entity
 from custom_components.evse_bridge.const import DOMAIN
 
+#: The simulated account's 3 stations and 6 connectors.
+PROBLEM_SENSORS = 9
+#: The account's counts by status and total power (Energy today is an energy sensor).
+SUMMARY_SENSORS = 7
+#: A connector's session event.
+SESSION_EVENTS = 6
+#: The account's entities enabled by default.
+WANTED = 84
 
-def _enabled(hass: HomeAssistant, entry: MockConfigEntry) -> int:
-    registered = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    return sum(registry_entry.disabled_by is None for registry_entry in registered)
+
+def _entries(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
+    return er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+
+
+def _enabled(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
+    return [item for item in _entries(hass, entry) if item.disabled_by is None]
 
 
 def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
     return ir.async_get(hass).async_get_issue(DOMAIN, f"too_many_entities_{entry.entry_id}")
 
 
-async def test_an_entry_over_the_limit_raises_a_repair_issue(
-    hass: HomeAssistant, entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The issue names the entry, how many entities it has, the limit and how many miss."""
-    entry.add_to_hass(hass)
-    with patch.object(entity, "ENABLED_ENTITIES_PER_ENTRY", 20):
+async def _set_up(hass: HomeAssistant, entry: MockConfigEntry, limit: int | None) -> None:
+    with patch.object(entity, "ENABLED_ENTITIES_PER_ENTRY", limit):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
+
+
+async def test_an_entry_over_the_limit_adds_the_least_needed_disabled(
+    hass: HomeAssistant, entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The alerts, the overview and the sessions keep their place; the rest is added disabled."""
+    entry.add_to_hass(hass)
+    limit = PROBLEM_SENSORS + SUMMARY_SENSORS + SESSION_EVENTS
+    await _set_up(hass, entry, limit)
+    added_disabled_ids = entry.runtime_data.added_disabled
+    wanted = limit + len(added_disabled_ids)
+    assert wanted == WANTED
+
     enabled = _enabled(hass, entry)
-    assert enabled > 20
+    assert len(enabled) == limit
+    assert Counter(item.domain for item in enabled) == {
+        "binary_sensor": PROBLEM_SENSORS,
+        "sensor": SUMMARY_SENSORS,
+        "event": SESSION_EVENTS,
+    }
+    assert all(
+        item.unique_id.endswith("_problem") for item in enabled if item.domain == "binary_sensor"
+    )
+    added_disabled = [
+        item for item in _entries(hass, entry) if item.unique_id in added_disabled_ids
+    ]
+    assert len(added_disabled) == len(added_disabled_ids)
+    assert all(item.disabled_by is er.RegistryEntryDisabler.INTEGRATION for item in added_disabled)
+    assert {item.domain for item in added_disabled} >= {"switch", "number", "button", "sensor"}
+    # Disabled entities have no state; the enabled ones do.
+    assert all(hass.states.get(item.entity_id) is None for item in added_disabled)
+    assert all(hass.states.get(item.entity_id) is not None for item in enabled)
+
     issue = _issue(hass, entry)
     assert issue is not None
     assert issue.translation_key == "too_many_entities"
@@ -45,18 +86,30 @@ async def test_an_entry_over_the_limit_raises_a_repair_issue(
     assert not issue.is_fixable
     assert issue.translation_placeholders == {
         "name": "Kempower ChargEye",
-        "entities": str(enabled),
-        "limit": "20",
-        "missing": str(enabled - 20),
+        "entities": str(wanted),
+        "limit": str(limit),
+        "missing": str(wanted - limit),
     }
-    assert f"Kempower ChargEye has {enabled} enabled entities, more than the 20" in caplog.text
+    assert f"Kempower ChargEye would have {wanted} enabled entities, more than the {limit}" in (
+        caplog.text
+    )
 
-    # Once every entity fits (the user disabled some, or Home Assistant allows more), the
-    # next set-up removes the issue.
+    # A restart keeps the choice and the issue (the user has not enabled them yet) ...
     await hass.config_entries.async_unload(entry.entry_id)
-    with patch.object(entity, "ENABLED_ENTITIES_PER_ENTRY", enabled):
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+    await _set_up(hass, entry, wanted)
+    assert len(_enabled(hass, entry)) == limit
+    assert _issue(hass, entry) is not None
+
+    # ... until the user has enabled, or disabled on purpose, what was added disabled.
+    registry = er.async_get(hass)
+    half = len(added_disabled) // 2
+    for item in added_disabled[:half]:
+        registry.async_update_entity(item.entity_id, disabled_by=None)
+    for item in added_disabled[half:]:
+        registry.async_update_entity(item.entity_id, disabled_by=er.RegistryEntryDisabler.USER)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await _set_up(hass, entry, wanted)
+    assert len(_enabled(hass, entry)) == limit + half
     assert _issue(hass, entry) is None
 
 
@@ -65,15 +118,9 @@ async def test_entities_home_assistant_did_not_add_are_counted(
 ) -> None:
     """An enabled-by-default entity missing from the registry is one Home Assistant refused."""
     registry = er.async_get(hass)
-    enabled = _enabled(hass, loaded)
-    refused = [
-        registry_entry
-        for registry_entry in er.async_entries_for_config_entry(registry, loaded.entry_id)
-        if registry_entry.disabled_by is None
-    ][:3]
-    for registry_entry in refused:
-        registry.async_remove(registry_entry.entity_id)
-    assert _enabled(hass, loaded) == enabled - 3
+    enabled = len(_enabled(hass, loaded))
+    for item in _enabled(hass, loaded)[:3]:
+        registry.async_remove(item.entity_id)
 
     with patch.object(entity, "ENABLED_ENTITIES_PER_ENTRY", enabled - 3):
         entity.async_check_entity_limit(hass, loaded)
@@ -85,12 +132,29 @@ async def test_entities_home_assistant_did_not_add_are_counted(
 
 
 @pytest.mark.parametrize("limit", [None, 10_000])
-async def test_an_entry_within_the_limit_raises_none(
+async def test_an_entry_within_the_limit_disables_nothing(
     hass: HomeAssistant, entry: MockConfigEntry, limit: int | None
 ) -> None:
-    """No limit (the minimum release) or room for every entity: no issue."""
+    """No limit (the minimum release) or room for every entity: defaults as they are."""
     entry.add_to_hass(hass)
-    with patch.object(entity, "ENABLED_ENTITIES_PER_ENTRY", limit):
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+    await _set_up(hass, entry, limit)
+    assert entry.runtime_data.added_disabled == frozenset()
     assert _issue(hass, entry) is None
+
+
+async def test_a_stations_totals_keep_their_place_before_its_connectors_detail(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Within power and energy, the descriptions of fewer devices first: every station's."""
+    entry.add_to_hass(hass)
+    # The first places, then Energy today and each station's energy delivered and power.
+    await _set_up(hass, entry, PROBLEM_SENSORS + SUMMARY_SENSORS + SESSION_EVENTS + 1 + 3 + 3)
+    sensors = {
+        item.unique_id.split("_", 1)[1] for item in _enabled(hass, entry) if item.domain == "sensor"
+    }
+    stations = ("station_KEMDC-0001", "station_KEMDC-0002", "station_KEMAC-0001")
+    assert {
+        f"{station}_{key}" for station in stations for key in ("delivered_energy", "output_power")
+    } <= sensors
+    assert any(unique_id.endswith("energy_today") for unique_id in sensors)
+    assert not [unique_id for unique_id in sensors if unique_id.startswith("connector_")]
