@@ -19,7 +19,8 @@ ROOT = Path(__file__).parent.parent / "custom_components" / "evse_bridge"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("const", "compat", "api", "budget.const", "budget.allocator"),
     ("contract",),
-    ("sessions", "registry"),  # sessions: its pure core, history and tag pseudonyms
+    # sessions: its pure core, history and tag pseudonyms; the entity limit's choice
+    ("sessions", "registry", "entity_limit"),
     ("writes", "vendors", "sessions.tracker"),
     ("sessions.action",),
     ("coordinator",),

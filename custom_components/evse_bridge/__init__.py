@@ -35,7 +35,7 @@ from .contract.descriptions import (
     EvseBridgeSwitchEntityDescription,
 )
 from .coordinator import EvseBridgeConfigEntry, EvseBridgeCoordinator, EvseBridgeRuntimeData
-from .entity import async_check_entity_limit, entities_added_disabled
+from .entity_limit import async_check_entity_limit
 from .services import async_setup_services
 from .sessions.tracker import SessionTracker, async_remove_store
 from .vendors import VENDORS
@@ -119,12 +119,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
         coordinator=coordinator,
         writes=writes,
         sessions=sessions,
-        added_disabled=entities_added_disabled(
-            hass, entry.entry_id, site, vendor.descriptions, coordinator.data.devices
-        ),
     )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
-    async_check_entity_limit(hass, entry)
+    async_check_entity_limit(
+        hass, entry.entry_id, entry.title, site, vendor.descriptions, coordinator.data.devices
+    )
     await sessions.async_start(coordinator.data)
     # The sensors that read the sessions (energy today, delivered energy) were written
     # before the first poll's sessions were opened: show them now, not a poll later.

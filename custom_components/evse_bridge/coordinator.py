@@ -29,6 +29,7 @@ from .contract.overview import (
 )
 from .contract.site import DeviceData, Site, SiteData, device_model_id
 from .contract.vendor import Vendor
+from .entity_limit import entities_added_disabled
 from .registry import entry_devices
 from .sessions.tracker import SessionTracker
 from .writes import WriteCoalescer
@@ -47,9 +48,6 @@ class EvseBridgeRuntimeData:
     coordinator: EvseBridgeCoordinator
     writes: WriteCoalescer
     sessions: SessionTracker
-    #: Unique IDs of the entities added disabled, so that the entry stays within the
-    #: enabled entities Home Assistant adds for one (``entity.entities_added_disabled``).
-    added_disabled: frozenset[str] = frozenset()
 
 
 type EvseBridgeConfigEntry = ConfigEntry[EvseBridgeRuntimeData]
@@ -91,6 +89,10 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         self._overview_of: tuple[SiteData, SiteOverview] | None = None
         self._certificate_issue_checked = False
         self._registered: set[str] = set()
+        self._descriptions = vendor.descriptions
+        #: Unique IDs of the entities to add disabled, so that the entry stays within the
+        #: enabled entities Home Assistant adds for one (``entity_limit``).
+        self.added_disabled: frozenset[str] = frozenset()
         #: Per registry device ID, how many successful polls in a row have not reported it.
         self._absent: dict[str, int] = {}
         #: The devices of the last poll after which the registry held no others, and how
@@ -227,6 +229,14 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
             if parent_id is not None and entry.via_device_id != parent_id:
                 registry.async_update_device(entry.id, via_device_id=parent_id)
         self._registered = set(data.devices)
+        # Before the platforms make the new devices' entities.
+        self.added_disabled |= entities_added_disabled(
+            self.hass,
+            entry_id,
+            self.site,
+            self._descriptions,
+            {device.key: device for device in new},
+        )
 
     def _certificate_changed(self, err: EvseCertificateMismatchError) -> ConfigEntryError:
         """Never accept a changed certificate silently: fail the entry, explain in a repair.

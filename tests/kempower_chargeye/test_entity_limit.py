@@ -12,13 +12,18 @@ from __future__ import annotations
 from collections import Counter
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.evse_bridge import entity
+from custom_components.evse_bridge import entity_limit
 from custom_components.evse_bridge.const import DOMAIN
+from simulator.clock import SimClock
+from simulator.kempower_chargeye import ChargEyeDevice
+
+from .conftest import advance
 
 #: The simulated account's 3 stations and 6 connectors.
 PROBLEM_SENSORS = 9
@@ -43,7 +48,7 @@ def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
 
 
 async def _set_up(hass: HomeAssistant, entry: MockConfigEntry, limit: int | None) -> None:
-    with patch.object(entity, "ENABLED_ENTITIES_PER_ENTRY", limit):
+    with patch.object(entity_limit, "ENABLED_ENTITIES_PER_ENTRY", limit):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
 
@@ -55,7 +60,7 @@ async def test_an_entry_over_the_limit_adds_the_least_needed_disabled(
     entry.add_to_hass(hass)
     limit = PROBLEM_SENSORS + SUMMARY_SENSORS + SESSION_EVENTS
     await _set_up(hass, entry, limit)
-    added_disabled_ids = entry.runtime_data.added_disabled
+    added_disabled_ids = entry.runtime_data.coordinator.added_disabled
     wanted = limit + len(added_disabled_ids)
     assert wanted == WANTED
 
@@ -122,8 +127,16 @@ async def test_entities_home_assistant_did_not_add_are_counted(
     for item in _enabled(hass, loaded)[:3]:
         registry.async_remove(item.entity_id)
 
-    with patch.object(entity, "ENABLED_ENTITIES_PER_ENTRY", enabled - 3):
-        entity.async_check_entity_limit(hass, loaded)
+    with patch.object(entity_limit, "ENABLED_ENTITIES_PER_ENTRY", enabled - 3):
+        runtime = loaded.runtime_data
+        entity_limit.async_check_entity_limit(
+            hass,
+            loaded.entry_id,
+            loaded.title,
+            runtime.site,
+            runtime.vendor.descriptions,
+            runtime.coordinator.data.devices,
+        )
     issue = _issue(hass, loaded)
     assert issue is not None
     assert issue.translation_placeholders is not None
@@ -138,7 +151,7 @@ async def test_an_entry_within_the_limit_disables_nothing(
     """No limit (the minimum release) or room for every entity: defaults as they are."""
     entry.add_to_hass(hass)
     await _set_up(hass, entry, limit)
-    assert entry.runtime_data.added_disabled == frozenset()
+    assert entry.runtime_data.coordinator.added_disabled == frozenset()
     assert _issue(hass, entry) is None
 
 
@@ -158,3 +171,24 @@ async def test_a_stations_totals_keep_their_place_before_its_connectors_detail(
     } <= sensors
     assert any(unique_id.endswith("energy_today") for unique_id in sensors)
     assert not [unique_id for unique_id in sensors if unique_id.startswith("connector_")]
+
+
+async def test_a_station_added_at_the_limit_gets_its_entities_disabled(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    device: ChargEyeDevice,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+) -> None:
+    """A station that appears on a later poll is registered, its entities disabled."""
+    entry.add_to_hass(hass)
+    with patch.object(entity_limit, "ENABLED_ENTITIES_PER_ENTRY", WANTED):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert len(_enabled(hass, entry)) == WANTED
+        station = device.add_station("dc")
+        await advance(hass, frozen, clock, 60)
+    new = [item for item in _entries(hass, entry) if station.station_id in item.unique_id]
+    assert new
+    assert all(item.disabled_by is er.RegistryEntryDisabler.INTEGRATION for item in new)
+    assert len(_enabled(hass, entry)) == WANTED
