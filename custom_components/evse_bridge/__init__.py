@@ -114,11 +114,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvseBridgeConfigEntry) -
         after_deferred=coordinator.async_request_refresh,
     )
     entry.runtime_data = EvseBridgeRuntimeData(
-        vendor=vendor,
-        site=site,
-        coordinator=coordinator,
-        writes=writes,
-        sessions=sessions,
+        vendor=vendor, site=site, coordinator=coordinator, writes=writes, sessions=sessions
     )
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     async_check_entity_limit(

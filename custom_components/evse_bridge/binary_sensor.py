@@ -65,10 +65,6 @@ class EvseBridgeBinarySensor(EvseBridgeEntity, BinarySensorEntity):
         writing = self._writing
         return writing[2] if writing is not None and writing[0] else self._attributes(self.data)
 
-    def _attributes(self, data: Any) -> Mapping[str, Any] | None:
-        attributes_fn = self.entity_description.attributes_fn
-        return None if attributes_fn is None else attributes_fn(data)
-
     def _source(self) -> tuple[Any, ...]:
         """Availability, state and attributes: the rest of the state is the description's."""
         data = self._available_data()

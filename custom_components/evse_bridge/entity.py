@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from homeassistant.core import callback
@@ -88,6 +88,11 @@ class EvseBridgeEntity(CoordinatorEntity[EvseBridgeCoordinator]):
         conversion, rounding, capability attributes), which the write runs anyway.
         """
         return (self._available_data() is not UNAVAILABLE,)
+
+    def _attributes(self, data: Any) -> Mapping[str, Any] | None:
+        """The attributes the description reads from the device data, if it reads any."""
+        attributes_fn = getattr(self.entity_description, "attributes_fn", None)
+        return None if attributes_fn is None else attributes_fn(data)
 
     @callback
     def _async_write_ha_state(self) -> None:

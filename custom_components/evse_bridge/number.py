@@ -111,10 +111,6 @@ class EvseBridgeNumber(EvseBridgeEntity, NumberEntity):
         max_fn = self.entity_description.max_fn
         return super().native_max_value if max_fn is None else max_fn(data)
 
-    def _attributes(self, data: Any) -> Mapping[str, Any] | None:
-        attributes_fn = self.entity_description.attributes_fn
-        return None if attributes_fn is None else attributes_fn(data)
-
     def _source(self) -> tuple[Any, ...]:
         """Availability, value, bounds and attributes: unit, step and mode are the description's."""
         data = self._available_data()

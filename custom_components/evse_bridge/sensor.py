@@ -93,11 +93,6 @@ class _SensorBase(EvseBridgeEntity, SensorEntity):
         """The described value of the device's data."""
         return self.entity_description.value_fn(data)
 
-    def _attributes(self, data: Any) -> Mapping[str, Any] | None:
-        """Extra attributes, for the few sensors that have them."""
-        attributes_fn = self.entity_description.attributes_fn
-        return None if attributes_fn is None else attributes_fn(data)
-
     def _source(self) -> tuple[Any, ...]:
         """Availability, value and attributes: the rest of the state is the description's.
 
