@@ -244,3 +244,31 @@ async def test_pruning_removes_whole_months_and_trims_the_oldest_kept(
     assert history_month_store_key(entry.entry_id, "2026-06") not in written
     response = await _get_sessions(hass, config_entry_id=entry.entry_id)
     assert [item["session_id"] for item in response["sessions"]] == ["kept", "june"]
+
+
+async def test_every_session_store_is_serialised_outside_the_event_loop(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    step: Stepper,  # noqa: F811
+    completed: list[dict[str, Any]],  # noqa: F811
+) -> None:
+    """Open sessions, journal, index and months: a large site's copies leave the loop.
+
+    Newer releases serialise in the event loop unless told otherwise; the minimum release
+    always serialises in the executor (it has no such attribute).
+    """
+    in_loop: dict[str, bool] = {}
+    write = Store._async_write_data
+
+    async def recorded(store: Store[Any], *args: Any) -> None:
+        in_loop[store.key] = getattr(store, "_serialize_in_event_loop", False)
+        await write(store, *args)
+
+    with patch.object(Store, "_async_write_data", recorded):
+        await _setup(hass, entry)
+        await step.to(130)  # plugged in: the start is written before it is announced
+        await step.to(1110)  # the car has left: the completion too
+        await hass.async_block_till_done()
+    assert len(completed) == 1
+    assert {store_key(entry.entry_id), journal_store_key(entry.entry_id)} <= set(in_loop)
+    assert not any(in_loop.values())

@@ -47,10 +47,11 @@ ENABLED_ENTITIES_PER_ENTRY: Final[int | None] = getattr(
 STORE_SERIALIZE_OPTION: Final = "serialize_in_event_loop" in inspect.signature(Store).parameters
 
 
-def history_store(hass: HomeAssistant, version: int, key: str) -> Store[dict[str, Any]]:
-    """A private ``Store`` of large data, serialised outside the event loop on every release.
+def snapshot_store(hass: HomeAssistant, version: int, key: str) -> Store[dict[str, Any]]:
+    """A private ``Store`` serialised outside the event loop on every release.
 
-    Only for data saved as a copy no one changes (``async_save`` of a snapshot).
+    Only for data saved as a copy no one changes (``async_save`` of a snapshot, or a
+    delayed save whose function returns one).
     """
     options: dict[str, Any] = {"serialize_in_event_loop": False} if STORE_SERIALIZE_OPTION else {}
     return Store(hass, version, key, private=True, **options)

@@ -51,7 +51,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..api import EvseBridgeError
-from ..compat import history_store
+from ..compat import snapshot_store
 from ..const import CONF_INCLUDE_TAG_IDS, DOMAIN, LOGGER
 from ..contract.descriptions import EvseBridgeEntityDescription
 from ..contract.events import fire_device_event
@@ -117,13 +117,13 @@ class SessionTracker:
             for description in descriptions
             if isinstance(description, SessionEventDescription)
         ]
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, store_key(entry.entry_id), private=True
+        # Each store is saved a copy (a large site's open sessions and journal, too, are
+        # serialised outside the event loop).
+        self._store = snapshot_store(hass, STORE_VERSION, store_key(entry.entry_id))
+        self._journal_store = snapshot_store(
+            hass, JOURNAL_STORE_VERSION, journal_store_key(entry.entry_id)
         )
-        self._journal_store: Store[dict[str, Any]] = Store(
-            hass, JOURNAL_STORE_VERSION, journal_store_key(entry.entry_id), private=True
-        )
-        self._history_store: Store[dict[str, Any]] = history_store(
+        self._history_store = snapshot_store(
             hass, HISTORY_STORE_VERSION, history_store_key(entry.entry_id)
         )
         self._secret = b""
@@ -471,7 +471,7 @@ class SessionTracker:
 
     def _month_store(self, month: str) -> Store[dict[str, Any]]:
         if (store := self._month_stores.get(month)) is None:
-            store = self._month_stores[month] = history_store(
+            store = self._month_stores[month] = snapshot_store(
                 self.hass,
                 HISTORY_STORE_VERSION,
                 history_month_store_key(self.entry.entry_id, month),
