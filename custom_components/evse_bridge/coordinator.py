@@ -29,7 +29,7 @@ from .contract.overview import (
 )
 from .contract.site import DeviceData, Site, SiteData, device_model_id
 from .contract.vendor import Vendor
-from .entity_limit import entities_added_disabled
+from .entity_limit import async_check_entity_limit, entities_added_disabled
 from .registry import entry_devices
 from .sessions.tracker import SessionTracker
 from .writes import WriteCoalescer
@@ -93,6 +93,9 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
         #: Unique IDs of the entities to add disabled, so that the entry stays within the
         #: enabled entities Home Assistant adds for one (``entity_limit``).
         self.added_disabled: frozenset[str] = frozenset()
+        #: Whether a poll added a new device's entities disabled for the limit: the next one
+        #: tells the user (its entities are in the registry by then).
+        self._entity_limit_check_due = False
         #: Per registry device ID, how many successful polls in a row have not reported it.
         self._absent: dict[str, int] = {}
         #: The devices of the last poll after which the registry held no others, and how
@@ -150,6 +153,12 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
             ir.async_delete_issue(self.hass, DOMAIN, self.certificate_issue_id)
             self._certificate_issue_checked = True
         self._remove_stale_devices(data)
+        if self._entity_limit_check_due:
+            self._entity_limit_check_due = False
+            entry = self.config_entry
+            async_check_entity_limit(
+                self.hass, entry.entry_id, entry.title, self.site, self._descriptions, data.devices
+            )
         self._register_new_devices(data)
         await self.sessions.async_process(data)
         return data
@@ -230,13 +239,16 @@ class EvseBridgeCoordinator(DataUpdateCoordinator[SiteData]):
                 registry.async_update_device(entry.id, via_device_id=parent_id)
         self._registered = set(data.devices)
         # Before the platforms make the new devices' entities.
-        self.added_disabled |= entities_added_disabled(
+        disabled = entities_added_disabled(
             self.hass,
             entry_id,
             self.site,
             self._descriptions,
             {device.key: device for device in new},
         )
+        self.added_disabled |= disabled
+        # Set-up tells the user about the first poll's devices.
+        self._entity_limit_check_due = bool(disabled) and self.data is not None
 
     def _certificate_changed(self, err: EvseCertificateMismatchError) -> ConfigEntryError:
         """Never accept a changed certificate silently: fail the entry, explain in a repair.

@@ -33,6 +33,8 @@ SUMMARY_SENSORS = 7
 SESSION_EVENTS = 6
 #: The account's entities enabled by default.
 WANTED = 84
+#: A DC station's entities enabled by default, its two connectors' included.
+DC_STATION_WANTED = 26
 
 
 def _entries(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
@@ -146,12 +148,24 @@ async def test_entities_home_assistant_did_not_add_are_counted(
 
 @pytest.mark.parametrize("limit", [None, 10_000])
 async def test_an_entry_within_the_limit_disables_nothing(
-    hass: HomeAssistant, entry: MockConfigEntry, limit: int | None
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    device: ChargEyeDevice,
+    frozen: FrozenDateTimeFactory,
+    clock: SimClock,
+    limit: int | None,
 ) -> None:
     """No limit (the minimum release) or room for every entity: defaults as they are."""
     entry.add_to_hass(hass)
     await _set_up(hass, entry, limit)
     assert entry.runtime_data.coordinator.added_disabled == frozenset()
+    assert _issue(hass, entry) is None
+    assert len(_enabled(hass, entry)) == WANTED
+    with patch.object(entity_limit, "ENABLED_ENTITIES_PER_ENTRY", limit):
+        device.add_station("dc")
+        await advance(hass, frozen, clock, 60)
+        await advance(hass, frozen, clock, 60)
+    assert len(_enabled(hass, entry)) == WANTED + DC_STATION_WANTED
     assert _issue(hass, entry) is None
 
 
@@ -180,15 +194,24 @@ async def test_a_station_added_at_the_limit_gets_its_entities_disabled(
     frozen: FrozenDateTimeFactory,
     clock: SimClock,
 ) -> None:
-    """A station that appears on a later poll is registered, its entities disabled."""
+    """A station that appears on a later poll is registered, its entities disabled, and said."""
     entry.add_to_hass(hass)
     with patch.object(entity_limit, "ENABLED_ENTITIES_PER_ENTRY", WANTED):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         assert len(_enabled(hass, entry)) == WANTED
+        assert _issue(hass, entry) is None
         station = device.add_station("dc")
         await advance(hass, frozen, clock, 60)
-    new = [item for item in _entries(hass, entry) if station.station_id in item.unique_id]
-    assert new
-    assert all(item.disabled_by is er.RegistryEntryDisabler.INTEGRATION for item in new)
-    assert len(_enabled(hass, entry)) == WANTED
+        new = [item for item in _entries(hass, entry) if station.station_id in item.unique_id]
+        assert new
+        assert all(item.disabled_by is er.RegistryEntryDisabler.INTEGRATION for item in new)
+        assert len(_enabled(hass, entry)) == WANTED
+        # The next poll finds them in the registry and tells the user, once.
+        await advance(hass, frozen, clock, 60)
+        issue = _issue(hass, entry)
+        assert issue is not None
+        assert issue.translation_placeholders is not None
+        held_back = int(issue.translation_placeholders["missing"])
+        assert held_back == DC_STATION_WANTED
+        assert issue.translation_placeholders["entities"] == str(WANTED + held_back)
