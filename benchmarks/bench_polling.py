@@ -24,14 +24,12 @@ import os
 from pathlib import Path
 import statistics
 import time
-from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity, storage
-from homeassistant.helpers.json import json_bytes
 import pytest
 
 from custom_components.evse_bridge.contract.site import SiteData
@@ -45,6 +43,7 @@ from .common import (
     evce_entry_data,
     legacy_entry_data,
     print_table,
+    serialise_as_home_assistant,
     v1_entry_data,
 )
 
@@ -168,26 +167,6 @@ async def test_polling_cost(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def _serialise_as_home_assistant(store: storage.Store, *args: Any) -> None:
-    """Serialise a store's write where Home Assistant's own store does; the file aside.
-
-    In the executor, except for a store of a newer release that did not say its data may
-    leave the loop. The test harness's stand-in would serialise (and check) in the loop.
-    The data is the last argument (older releases pass the path first).
-    """
-    data: dict[str, Any] = args[-1]
-
-    def serialise() -> bytes:
-        if "data_func" in data:
-            data["data"] = data.pop("data_func")()
-        return json_bytes(data)
-
-    if getattr(store, "_serialize_in_event_loop", False):
-        serialise()
-        return
-    await store.hass.async_add_executor_job(serialise)
-
-
 LOOP_CASES = [(_evce, 300, 10), (_chargeye, 100, 10), (_chargeye, 300, 10), (_chargeye, 1000, 10)]
 
 
@@ -263,7 +242,7 @@ async def test_event_loop_time_per_poll(
 
     write_times: list[float] = []
     with (
-        patch.object(storage.Store, "_async_write_data", _serialise_as_home_assistant),
+        patch.object(storage.Store, "_async_write_data", serialise_as_home_assistant),
         patch.object(entity.Entity, "_async_write_ha_state", timed_write),
     ):
         for _ in range(polls):

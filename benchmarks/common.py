@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import json_bytes
+from homeassistant.helpers.storage import Store
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
@@ -97,3 +99,23 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[str]) -> None
     print("|" + "---|" * len(columns))
     for row in rows:
         print(row)
+
+
+async def serialise_as_home_assistant(store: Store[Any], *args: Any) -> None:
+    """Serialise a store's write where Home Assistant's own store does; the file aside.
+
+    In the executor, except for a store of a newer release that did not say its data may
+    leave the loop. The test harness's stand-in would serialise (and check) in the loop.
+    The data is the last argument (older releases pass the path first).
+    """
+    data: dict[str, Any] = args[-1]
+
+    def serialise() -> bytes:
+        if "data_func" in data:
+            data["data"] = data.pop("data_func")()
+        return json_bytes(data)
+
+    if getattr(store, "_serialize_in_event_loop", False):
+        serialise()
+        return
+    await store.hass.async_add_executor_job(serialise)
