@@ -6,7 +6,8 @@ simulated hour, a session completing every 10 minutes. Every write of a store is
 counted with its size (the JSON Home Assistant writes): exact and repeatable. The
 history is stored by month; once per ``JOURNAL_SIZE`` completions the month the
 journal's sessions ended in is rewritten: the second case starts with the journal
-nearly full, so that one rewrite falls into its hour.
+nearly full, so that one rewrite falls into its hour. A third case times, at the count
+cap, the event loop's part of the poll that moves the journal into the history.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
+import statistics
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -25,8 +28,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.evse_bridge.sessions.core import JOURNAL_SIZE
-from custom_components.evse_bridge.sessions.history import by_month
+from custom_components.evse_bridge.sessions.core import JOURNAL_SIZE, MAX_HISTORY, by_month
 from custom_components.evse_bridge.sessions.tracker import (
     history_month_store_key,
     history_store_key,
@@ -37,21 +39,31 @@ from simulator import bender_legacy
 from simulator.charging import CycleTimes
 from tests.conftest import StartSimulator
 
-from .common import Simulated, add_entry, legacy_entry_data, print_table
+from .common import (
+    Simulated,
+    add_entry,
+    legacy_entry_data,
+    print_table,
+    serialise_as_home_assistant,
+)
 
 HOUR = 3600
 POLL_S = 15
 STORED_SESSIONS = 20_000
 MIB = 1024 * 1024
 RESULTS: list[str] = []
+MOVE_RESULTS: list[str] = []
+# Held in a dict so that freezegun, which replaces module attributes that are the real
+# clock functions, leaves this one alone.
+_CPU = {"now": time.thread_time}
 
 
-def _history(count: int) -> list[dict[str, Any]]:
-    """``count`` completed sessions as the history keeps them, one every 20 min until now."""
+def _history(count: int, every: timedelta = timedelta(minutes=20)) -> list[dict[str, Any]]:
+    """``count`` completed sessions as the history keeps them, one ``every`` until now."""
     now = dt_util.utcnow()
     items = []
     for number in range(count):
-        end = now - timedelta(minutes=20 * (count - number))
+        end = now - every * (count - number)
         items.append(
             {
                 "session_id": f"{number:032x}",
@@ -73,6 +85,25 @@ def _history(count: int) -> list[dict[str, Any]]:
     return items
 
 
+def _store_sessions(
+    hass_storage: dict[str, Any], entry_id: str, sessions: list[dict[str, Any]], stored: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The first ``stored`` of ``sessions`` in the history by month, the rest in the journal."""
+    months = by_month(sessions[:stored])
+    stores: dict[str, dict[str, Any]] = {
+        **{
+            history_month_store_key(entry_id, month): {"completed": items}
+            for month, items in months.items()
+        },
+        history_store_key(entry_id): {"months": sorted(months)},
+        store_key(entry_id): {"secret": "ab" * 32},
+        journal_store_key(entry_id): {"journal": sessions[stored:]},
+    }
+    for key, data in stores.items():
+        hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": data}
+    return months
+
+
 @pytest.mark.parametrize(("stored", "journal"), [(STORED_SESSIONS, 0), (STORED_SESSIONS, 45)])
 async def test_store_writes_per_hour(
     hass: HomeAssistant,
@@ -91,33 +122,7 @@ async def test_store_writes_per_hour(
     entry, device, clock = await add_entry(hass, start_simulator, simulated, "Garage")
     assert isinstance(device, bender_legacy.LegacyDevice)
     device.cycle.times = CycleTimes(idle=60, connected=10, charging=470, finished=60)
-    months = by_month(_history(stored + journal)[:stored])
-    for month, items in months.items():
-        key = history_month_store_key(entry.entry_id, month)
-        hass_storage[key] = {
-            "version": 1,
-            "minor_version": 1,
-            "key": key,
-            "data": {"completed": items},
-        }
-    hass_storage[history_store_key(entry.entry_id)] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": history_store_key(entry.entry_id),
-        "data": {"months": sorted(months)},
-    }
-    hass_storage[store_key(entry.entry_id)] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": store_key(entry.entry_id),
-        "data": {"secret": "ab" * 32},
-    }
-    hass_storage[journal_store_key(entry.entry_id)] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": journal_store_key(entry.entry_id),
-        "data": {"journal": _history(stored + journal)[stored:]},
-    }
+    months = _store_sessions(hass_storage, entry.entry_id, _history(stored + journal), stored)
     history_bytes = sum(
         len(json_bytes(hass_storage[history_month_store_key(entry.entry_id, month)]))
         for month in months
@@ -170,10 +175,70 @@ async def test_store_writes_per_hour(
     )
 
 
+async def test_event_loop_time_of_a_journal_move_at_the_count_cap(
+    hass: HomeAssistant,
+    start_simulator: StartSimulator,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The poll that moves the journal into a full history, against the polls around it.
+
+    ``MAX_HISTORY`` sessions stored (one every 5 minutes: about 11.5 months) and a journal
+    one completion short of full. The CPU time of the event loop's thread per poll; store
+    writes serialised where Home Assistant's store does (the harness's in the loop).
+    """
+    simulated = Simulated(
+        make_device=bender_legacy.LegacyDevice,
+        entry_data=legacy_entry_data,
+        unique_id=bender_legacy.SERIAL,
+    )
+    entry, device, clock = await add_entry(hass, start_simulator, simulated, "Garage")
+    assert isinstance(device, bender_legacy.LegacyDevice)
+    device.cycle.times = CycleTimes(idle=60, connected=10, charging=470, finished=60)
+    sessions = _history(MAX_HISTORY + JOURNAL_SIZE - 1, timedelta(minutes=5))
+    _store_sessions(hass_storage, entry.entry_id, sessions, MAX_HISTORY)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    sessions_tracker = entry.runtime_data.sessions
+    polls: list[tuple[float, bool]] = []
+    with patch.object(Store, "_async_write_data", serialise_as_home_assistant):
+        for _ in range(HOUR // POLL_S // 2):
+            clock.advance(POLL_S)
+            freezer.tick(timedelta(seconds=POLL_S))
+            journal = len(sessions_tracker._book.journal)
+            start = _CPU["now"]()
+            async_fire_time_changed(hass)
+            await hass.async_block_till_done(wait_background_tasks=True)
+            polls.append((_CPU["now"]() - start, len(sessions_tracker._book.journal) < journal))
+            assert entry.runtime_data.coordinator.last_update_success
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+    moves = [cpu for cpu, moved in polls if moved]
+    others = [cpu for cpu, moved in polls if not moved]
+    assert len(moves) == 1
+    MOVE_RESULTS.append(
+        f"| {MAX_HISTORY} | {len(polls)} | {statistics.median(others) * 1000:.1f} "
+        f"| {max(others) * 1000:.1f} | {moves[0] * 1000:.1f} |"
+    )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def report() -> Iterator[None]:
-    """Print the table once the case ran."""
+    """Print the tables once the cases ran."""
     yield
+    if MOVE_RESULTS:
+        print_table(
+            "Event-loop CPU per poll at the count cap, one journal move (this machine's)",
+            (
+                "stored sessions",
+                "polls",
+                "median ms of the other polls",
+                "max ms of the other polls",
+                "ms of the poll that moved the journal",
+            ),
+            MOVE_RESULTS,
+        )
     if RESULTS:
         print_table(
             "Sessions stores, one simulated hour",

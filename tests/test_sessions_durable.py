@@ -18,7 +18,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
-from custom_components.evse_bridge.sessions.history import stored_month
+from custom_components.evse_bridge.sessions.core import stored_month
 from custom_components.evse_bridge.sessions.tracker import (
     EVENT_SESSION_COMPLETED,
     history_month_store_key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import random
 from typing import Any
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
@@ -12,10 +13,12 @@ from custom_components.evse_bridge.sessions import core
 from custom_components.evse_bridge.sessions.core import (
     JOURNAL_SIZE,
     KEEP,
+    UNDATED,
     Decision,
     Next,
     OpenSession,
     SessionBook,
+    by_month,
     children_of,
     completion_payload,
     counted_since,
@@ -23,15 +26,13 @@ from custom_components.evse_bridge.sessions.core import (
     parse_time,
     prune,
     same_session,
+    stored_month,
     to_iso,
 )
 from custom_components.evse_bridge.sessions.history import (
-    UNDATED,
-    by_month,
     group_key,
     sessions_answer,
     stored_history,
-    stored_month,
     totals,
 )
 from custom_components.evse_bridge.sessions.tags import display_tag, pseudonym
@@ -355,13 +356,13 @@ class TestSessionBook:
         assert book.history == []
         assert len(book.journal_to_store()["journal"]) == JOURNAL_SIZE
 
-        history, moved = book.history_to_store(NOW)
+        move = book.history_to_store(NOW)
         # A completion while the history is written stays in the journal.
         book.start("late", SessionRecord(id="late", energy_kwh=1.0), NOW, None)
         late = book.decide("late", None).ended
         assert late is not None
         book.complete(late, None, NOW, NAMES, None)
-        book.history_written(history, moved)
+        book.history_written(move)
         assert len(book.history) == JOURNAL_SIZE
         assert [item["session_id"] for item in book.journal] == ["late"]
         assert len(book.completed_ids) == JOURNAL_SIZE + 1
@@ -393,7 +394,7 @@ class TestSessionBook:
             book.complete(ended, None, NOW, NAMES, None)
         assert book.completed_ids == {"tx0", "tx1", "tx2"}
         with patch.object(core, "MAX_HISTORY", 2):
-            book.history_written(*book.history_to_store(NOW))
+            book.history_written(book.history_to_store(NOW))
         assert book.completed_ids == {"tx1", "tx2"}
         assert book.journal == []
 
@@ -428,7 +429,7 @@ class TestSessionBook:
         book.load({}, items, NOW)
         assert book.energy_since(NOW) == 3.0
         with patch.object(core, "MAX_HISTORY", 2):
-            book.history_written(*book.history_to_store(NOW))
+            book.history_written(book.history_to_store(NOW))
         assert book.energy_since(NOW) == 2.0
 
     def test_a_station_totals_its_connectors_through_the_index(self) -> None:
@@ -486,6 +487,90 @@ def _item(start: str | None, energy: float, **values: Any) -> dict[str, Any]:
         "device_key": values.get("device_key", "c1"),
         "parent_key": values.get("parent_key", "s1"),
     }
+
+
+class TestHistoryMove:
+    """Moving the journal in works on the months it changes, with ``prune``'s result."""
+
+    @staticmethod
+    def _session(rng: random.Random, number: int, now: datetime) -> dict[str, Any]:
+        kind = rng.random()
+        if kind < 0.05:
+            end = None  # kept whatever its start
+        elif kind < 0.1:
+            end = "garbage"
+        else:
+            end = to_iso(now - timedelta(hours=rng.uniform(-1, 24 * 420)))
+        start = None if kind < 0.02 else to_iso(now - timedelta(days=rng.uniform(0, 430)))
+        return {"session_id": f"s{number % 37}", "start": start, "end": end, "energy_kwh": 1.0}
+
+    def test_a_move_is_prune_of_history_and_journal(self) -> None:
+        rng = random.Random(20261202)
+        for case in range(200):
+            now = NOW + timedelta(days=rng.uniform(0, 60))
+            history = [self._session(rng, number, now) for number in range(rng.randrange(60))]
+            journal = [self._session(rng, 1000 + number, now) for number in range(rng.randrange(8))]
+            book = SessionBook(NOW - timedelta(days=500), _keep)
+            book.load({"journal": journal}, history, NOW)
+            before = {month: list(items) for month, items in by_month(book.history).items()}
+            cap = rng.choice([5, 20, 40, 1000])
+            later = now + timedelta(days=rng.uniform(0, 40))
+            with patch.object(core, "MAX_HISTORY", cap):
+                expected = prune([*book.history, *book.journal], later)
+                move = book.history_to_store(later)
+            assert move.history == expected, case
+            assert move.months == by_month(expected), case
+            assert {
+                month
+                for month in {*before, *move.months}
+                if before.get(month) != move.months.get(month)
+            } <= move.changed, case
+            # Worked out without changing the book.
+            assert by_month(book.history) == before
+            book.history_written(move)
+            assert book.history == expected
+            assert book.journal == []
+            assert book.completed_ids == {item["session_id"] for item in expected}
+
+    def test_moves_one_after_another_keep_the_months_and_ids_of_the_history(self) -> None:
+        rng = random.Random(7)
+        book = SessionBook(NOW - timedelta(days=1), _keep)
+        now = NOW
+        with patch.object(core, "MAX_HISTORY", 120):
+            for round_ in range(40):
+                now += timedelta(days=rng.uniform(0, 30))
+                for number in range(rng.randrange(1, 12)):
+                    key = f"c{round_}-{number}"
+                    record = SessionRecord(id=f"tx{round_}-{number}", energy_kwh=1.0)
+                    book.start(key, record, now - timedelta(hours=2), None)
+                    ended = book.decide(key, None).ended
+                    assert ended is not None
+                    book.complete(ended, None, now, NAMES, None)
+                move = book.history_to_store(now)
+                book.history_written(move)
+                assert book.history == prune(book.history, now)
+                assert move.months == by_month(book.history)
+                assert book.completed_ids == {item["session_id"] for item in book.history}
+                assert len(book.history) <= 120
+        assert book.energy_since(now - timedelta(hours=1)) == sum(
+            1.0 for item in book.history if item["end"] >= to_iso(now - timedelta(hours=1))
+        )
+
+    def test_at_the_count_cap_a_move_takes_the_oldest_completions(self) -> None:
+        old = [{"session_id": f"o{number}", "end": to_iso(NOW)} for number in range(4)]
+        book = SessionBook(NOW - timedelta(days=1), _keep)
+        book.load({}, old, NOW)
+        book.start("c1", SessionRecord(id="new", energy_kwh=1.0), NOW, None)
+        ended = book.decide("c1", None).ended
+        assert ended is not None
+        book.complete(ended, None, NOW, NAMES, None)
+        with patch.object(core, "MAX_HISTORY", 3):
+            move = book.history_to_store(NOW)
+        assert [item["session_id"] for item in move.history] == ["o2", "o3", "new"]
+        assert move.dropped == old[:2]
+        assert move.changed == {stored_month(old[0])}
+        book.history_written(move)
+        assert book.completed_ids == {"o2", "o3", "new"}
 
 
 class TestHistory:

@@ -13,9 +13,10 @@ the history was last written, and the energy delivered per device; written on
 each completion) and the history (every completed session, written only when the
 journal is moved into it).
 A completed session is a plain dict (``completion_payload`` plus its
-``device_key`` and ``parent_key``) in ``history`` or ``journal``; a change to
-the stored sessions (a tag rewritten, say) is one pass over both lists that
-replaces items rather than changing them, so a snapshot being written stays whole.
+``device_key`` and ``parent_key``) in ``history`` or ``journal``; the history is
+also kept by the month it is stored in, so moving the journal in touches only the
+months it changes. A change to the stored sessions (a tag rewritten, say) changes
+the items in place and writes every month; what is written is always a copy.
 
 The tracker (``tracker.py``) does the rest: the store, the events, the device
 registry's names, and asking the device for its final record of a session.
@@ -23,11 +24,13 @@ registry's names, and asking the device for its final record of a session.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Container, Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from itertools import chain
+import re
 from typing import Any, Final
 import uuid
 
@@ -323,8 +326,65 @@ def prune(completed: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, 
     At most the newest ``MAX_HISTORY`` (``completed`` is in order of completion).
     """
     oldest = now - KEEP
-    kept = [item for item in completed if (parse_time(item.get("end")) or now) >= oldest]
+    kept = [item for item in completed if not _ended_before(item, oldest, now)]
     return kept[-MAX_HISTORY:]
+
+
+def _ended_before(item: Mapping[str, Any], oldest: datetime, now: datetime) -> bool:
+    """Whether ``prune`` takes ``item`` away for its age (one without an end stays)."""
+    return (parse_time(item.get("end")) or now) < oldest
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryMove:
+    """The history with the journal's first ``moved`` sessions moved in, and pruned.
+
+    ``SessionBook.history_to_store`` works it out without changing the book; once its
+    months are written, ``SessionBook.history_written`` makes it the book's.
+    """
+
+    moved: int
+    #: Every month of the history after the move (``stored_month``), each in order of
+    #: completion; the lists of the months the move left alone are the book's own.
+    months: dict[str, list[dict[str, Any]]]
+    #: The months whose sessions the move changed (added to or pruned): to be written.
+    changed: frozenset[str]
+    #: The whole history after the move, in order of completion.
+    history: list[dict[str, Any]]
+    #: The sessions pruning took away (from the history or the journal).
+    dropped: list[dict[str, Any]]
+
+
+#: The part of the history that holds the sessions without end or start.
+UNDATED: Final = "undated"
+#: Whether an ISO 8601 time starts with its year and month ("2026-11-...").
+_MONTH_PREFIX: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])-").match
+
+
+def stored_month(item: Mapping[str, Any]) -> str:
+    """The part of the history ``item`` is stored in: the UTC month of its end (else start).
+
+    UTC, not the local zone: a changed time zone must not move a session to another part.
+    """
+    value = item.get("end") or item.get("start")
+    if isinstance(value, str) and value.endswith("+00:00") and _MONTH_PREFIX(value):
+        # As ``to_iso`` writes it: the month is the first seven characters (a history of
+        # old is grouped by it when loaded, every session of a journal when it moves).
+        return value[:7]
+    moment = parse_time(value)
+    if moment is None:
+        return UNDATED
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def by_month(items: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """``items`` split by ``stored_month``, each part in the order of ``items``."""
+    months: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        months[stored_month(item)].append(item)
+    return dict(months)
 
 
 def _ended_since(item: Mapping[str, Any], moment: datetime) -> bool:
@@ -351,9 +411,11 @@ class SessionBook:
         #: Completed sessions as the history lists them (with device and parent key), in
         #: order of completion: those the history store holds, then those since (journal).
         self.history: list[dict[str, Any]] = []
+        #: The same sessions by the month they are stored in, each in order of completion.
+        self._months: dict[str, list[dict[str, Any]]] = {}
         self.journal: list[dict[str, Any]] = []
-        #: The ids of the completed sessions kept (a device's own, or ours).
-        self.completed_ids: set[str] = set()
+        #: How many completed sessions kept (history and journal) have each id.
+        self._id_counts: Counter[str] = Counter()
         #: Energy of the completed sessions per device key, in kWh.
         self.delivered: dict[str, float] = defaultdict(float)
         #: The completed sessions that ended at or after ``_recent_since`` (``energy_since``):
@@ -367,6 +429,11 @@ class SessionBook:
     def completed(self) -> list[dict[str, Any]]:
         """Every completed session kept, in order of completion."""
         return [*self.history, *self.journal]
+
+    @property
+    def completed_ids(self) -> AbstractSet[str]:
+        """The ids of the completed sessions kept (a device's own, or ours): a set's view."""
+        return self._id_counts.keys()
 
     def load(
         self, state: Mapping[str, Any], history: Iterable[dict[str, Any]], now: datetime
@@ -400,7 +467,10 @@ class SessionBook:
         kept = prune(self.history, now)
         pruned = len(kept) != len(self.history)
         self.history = kept
-        self._count_ids()
+        self._months = by_month(kept)
+        self._id_counts = Counter(
+            item["session_id"] for item in chain(kept, self.journal) if item.get("session_id")
+        )
         self._recent_since = None
         return migrated or pruned
 
@@ -418,33 +488,100 @@ class SessionBook:
             "delivered": dict(self.delivered),
         }
 
-    def history_to_store(self, now: datetime) -> tuple[list[dict[str, Any]], int]:
-        """The history with the journal moved in and pruned, and how many journal items it took.
+    def history_to_store(self, now: datetime) -> HistoryMove:
+        """The history with the journal moved in and pruned as ``prune`` does, the book as it was.
 
-        Once written, ``history_written`` makes it the book's; what is written is a copy.
+        Work in proportion to the months it changes, not to the whole history (it runs
+        in the event loop once per ``JOURNAL_SIZE`` completions, at the count cap too):
+        by age, the months up to the one ``KEEP`` ago lose what ended before; by count,
+        the oldest completions go, which lead both the history and each month.
         """
-        return prune([*self.history, *self.journal], now), len(self.journal)
+        oldest = now - KEEP
+        cut = stored_month({"end": to_iso(oldest)})
+        months = dict(self._months)
+        changed: set[str] = set()
+        dropped: list[dict[str, Any]] = []
+        # Months are "YYYY-MM" (UNDATED, whose sessions have no end, sorts after them).
+        for month in [month for month in months if month <= cut]:
+            items = months[month]
+            kept = [item for item in items if not _ended_before(item, oldest, now)]
+            if len(kept) != len(items):
+                kept_ids = {id(item) for item in kept}
+                dropped.extend(item for item in items if id(item) not in kept_ids)
+                months[month] = kept
+                changed.add(month)
+        moved = len(self.journal)
+        journal = []
+        for item in self.journal:
+            if _ended_before(item, oldest, now):
+                dropped.append(item)
+                continue
+            journal.append(item)
+            month = stored_month(item)
+            if month not in changed:
+                months[month] = list(months.get(month, ()))
+                changed.add(month)
+            months[month].append(item)
+        gone = {id(item) for item in dropped}
+        excess = sum(len(items) for items in months.values()) - MAX_HISTORY
+        if excess > 0:
+            by_count: Counter[str] = Counter()
+            for item in chain(self.history, journal):
+                if id(item) in gone:
+                    continue
+                by_count[stored_month(item)] += 1
+                dropped.append(item)
+                gone.add(id(item))
+                excess -= 1
+                if not excess:
+                    break
+            for month, count in by_count.items():
+                months[month] = months[month][count:]
+                changed.add(month)
+        in_journal = {id(item) for item in self.journal}
+        from_history = sum(1 for item in dropped if id(item) not in in_journal)
+        kept_history = self.history
+        if from_history:
+            # Usually the oldest completions: a slice, not a look at every session.
+            lead = 0
+            for item in self.history:
+                if id(item) not in gone:
+                    break
+                lead += 1
+            if lead == from_history:
+                kept_history = self.history[lead:]
+            else:
+                kept_history = [item for item in self.history if id(item) not in gone]
+        return HistoryMove(
+            moved=moved,
+            months={month: items for month, items in months.items() if items},
+            changed=frozenset(changed),
+            history=[*kept_history, *journal],
+            dropped=dropped,
+        )
 
-    def history_written(self, history: list[dict[str, Any]], moved: int) -> None:
-        """``history`` (``history_to_store``) is stored, with the journal's first ``moved``."""
-        if len(history) != len(self.history) + moved:
-            self._recent_since = None  # pruned: what ended recently may be gone (the count cap)
-        self.history = history
-        self.journal = self.journal[moved:]
-        self._count_ids()
+    def history_written(self, move: HistoryMove) -> None:
+        """``move`` (``history_to_store``) is stored: the book's history, the journal after it."""
+        self.history = move.history
+        self._months = move.months
+        self.journal = self.journal[move.moved :]
+        if not move.dropped:
+            return
+        for item in move.dropped:
+            if session_id := item.get("session_id"):
+                self._id_counts[session_id] -= 1
+                if self._id_counts[session_id] <= 0:
+                    del self._id_counts[session_id]
+        if self._recent_since is not None:
+            # The count cap may take what ended today.
+            gone = {id(item) for item in move.dropped}
+            self._recent = [item for item in self._recent if id(item) not in gone]
+            self._recent_kwh = sum(item.get("energy_kwh") or 0.0 for item in self._recent)
 
     @property
     def journal_full(self) -> bool:
         """Whether the journal should move into the history now."""
         return len(self.journal) >= JOURNAL_SIZE
-
-    def _count_ids(self) -> None:
-        self.completed_ids = {
-            item["session_id"]
-            for items in (self.history, self.journal)
-            for item in items
-            if item.get("session_id")
-        }
 
     def decide(
         self, key: str, record: SessionRecord | None, meter_kwh: float | None = None
@@ -514,11 +651,10 @@ class SessionBook:
         key = open_.device_key
         self.open.pop(key, None)
         payload = completion_payload(open_, final, now, names, self.display_tag)
-        self.completed_ids.add(open_.uid)
-        if open_.device_id is not None:
-            self.completed_ids.add(open_.device_id)
         self.delivered[key] += open_.credit(payload["energy_kwh"])
         item = {**payload, "device_key": key, "parent_key": parent_key}
+        # The item's id: ours, which is the device's own where it has one.
+        self._id_counts[item["session_id"]] += 1
         self.journal.append(item)
         if self._recent_since is not None and _ended_since(item, self._recent_since):
             self._recent.append(item)

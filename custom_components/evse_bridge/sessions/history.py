@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, tzinfo
-import re
 from typing import Any, Final
 
 from ..contract.records import SessionRecord
@@ -19,36 +18,6 @@ from .tags import normalised
 
 #: How ``get_sessions`` can group the sessions.
 GROUP_BY: Final = ("tag", "connector", "day", "month")
-#: The part of the history that holds the sessions without end or start.
-UNDATED: Final = "undated"
-#: Whether an ISO 8601 time starts with its year and month ("2026-11-...").
-_MONTH_PREFIX: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])-").match
-
-
-def stored_month(item: Mapping[str, Any]) -> str:
-    """The part of the history ``item`` is stored in: the UTC month of its end (else start).
-
-    UTC, not the local zone: a changed time zone must not move a session to another part.
-    """
-    value = item.get("end") or item.get("start")
-    if isinstance(value, str) and value.endswith("+00:00") and _MONTH_PREFIX(value):
-        # As ``to_iso`` writes it: the month is the first seven characters (a full history
-        # is grouped on every move of the journal into it, in the event loop).
-        return value[:7]
-    moment = parse_time(value)
-    if moment is None:
-        return UNDATED
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m")
-
-
-def by_month(items: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """``items`` split by ``stored_month``, each part in the order of ``items``."""
-    months: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in items:
-        months[stored_month(item)].append(item)
-    return dict(months)
 
 
 def stored_history(

@@ -60,14 +60,8 @@ from ..contract.sessions import COMPLETED, SESSION_KEY, STARTED, SessionEventDes
 from ..contract.site import DeviceData, Site, SiteData
 from ..registry import entry_devices, registry_name
 from . import tags
-from .core import Next, OpenSession, SessionBook, children_of, counted_since
-from .history import (
-    by_month,
-    device_history_item,
-    stored_history,
-    stored_month,
-    with_own_records,
-)
+from .core import Next, OpenSession, SessionBook, by_month, children_of, counted_since
+from .history import device_history_item, stored_history, with_own_records
 
 EVENT_SESSION_COMPLETED: Final = f"{DOMAIN}_session_completed"
 
@@ -491,9 +485,8 @@ class SessionTracker:
             await self._async_write_history_locked(every_month=every_month)
 
     async def _async_write_history_locked(self, *, every_month: bool) -> None:
-        history, moved = self._book.history_to_store(dt_util.utcnow())
-        months = by_month(history)
-        added = {stored_month(item) for item in self._book.journal[:moved]}
+        move = self._book.history_to_store(dt_util.utcnow())
+        months = move.months
         for month in set(self._months_on_disk) - set(months):
             await self._month_store(month).async_remove()
             del self._months_on_disk[month], self._month_stores[month]
@@ -502,9 +495,12 @@ class SessionTracker:
             await self._history_store.async_save({"months": listed})
             self._months_listed = listed
         for month, items in months.items():
-            # Pruning only takes sessions away: a month with as many as on disk is unchanged
-            # unless the journal added to it.
-            if every_month or month in added or len(items) != self._months_on_disk.get(month):
+            # Also a month not on disk as it is (a history of old, a split cut short).
+            if (
+                every_month
+                or month in move.changed
+                or len(items) != self._months_on_disk.get(month)
+            ):
                 # A copy: the history is serialised outside the event loop.
                 await self._month_store(month).async_save(
                     {"completed": [dict(item) for item in items]}
@@ -513,7 +509,7 @@ class SessionTracker:
         if self._months_listed != listed:
             await self._history_store.async_save({"months": listed})
             self._months_listed = listed
-        self._book.history_written(history, moved)
+        self._book.history_written(move)
         await self._async_write_journal()
         await self._async_write_open()
 
