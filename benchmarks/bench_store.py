@@ -24,11 +24,10 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.evse_bridge.sessions.core import JOURNAL_SIZE, MAX_HISTORY, by_month
+from custom_components.evse_bridge.sessions.core import JOURNAL_SIZE, MAX_HISTORY
 from custom_components.evse_bridge.sessions.tracker import (
     history_month_store_key,
     history_store_key,
@@ -44,7 +43,9 @@ from .common import (
     add_entry,
     legacy_entry_data,
     print_table,
+    put_sessions,
     serialise_as_home_assistant,
+    stored_sessions,
 )
 
 HOUR = 3600
@@ -56,52 +57,6 @@ MOVE_RESULTS: list[str] = []
 # Held in a dict so that freezegun, which replaces module attributes that are the real
 # clock functions, leaves this one alone.
 _CPU = {"now": time.thread_time}
-
-
-def _history(count: int, every: timedelta = timedelta(minutes=20)) -> list[dict[str, Any]]:
-    """``count`` completed sessions as the history keeps them, one ``every`` until now."""
-    now = dt_util.utcnow()
-    items = []
-    for number in range(count):
-        end = now - every * (count - number)
-        items.append(
-            {
-                "session_id": f"{number:032x}",
-                "start": (end - timedelta(hours=2)).isoformat(),
-                "end": end.isoformat(),
-                "duration_s": 7200,
-                "energy_kwh": 21.375,
-                "peak_power_w": 11000.0,
-                "tag": f"tag_{number:016x}",
-                "vehicle_soc": 80.0,
-                "stop_reason": "ev_disconnected",
-                "device_id": "0123456789abcdef0123456789abcdef",
-                "station": "Parking level 2 north",
-                "connector": "Connector 1",
-                "device_key": "controller",
-                "parent_key": None,
-            }
-        )
-    return items
-
-
-def _store_sessions(
-    hass_storage: dict[str, Any], entry_id: str, sessions: list[dict[str, Any]], stored: int
-) -> dict[str, list[dict[str, Any]]]:
-    """The first ``stored`` of ``sessions`` in the history by month, the rest in the journal."""
-    months = by_month(sessions[:stored])
-    stores: dict[str, dict[str, Any]] = {
-        **{
-            history_month_store_key(entry_id, month): {"completed": items}
-            for month, items in months.items()
-        },
-        history_store_key(entry_id): {"months": sorted(months)},
-        store_key(entry_id): {"secret": "ab" * 32},
-        journal_store_key(entry_id): {"journal": sessions[stored:]},
-    }
-    for key, data in stores.items():
-        hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": data}
-    return months
 
 
 @pytest.mark.parametrize(("stored", "journal"), [(STORED_SESSIONS, 0), (STORED_SESSIONS, 45)])
@@ -122,7 +77,7 @@ async def test_store_writes_per_hour(
     entry, device, clock = await add_entry(hass, start_simulator, simulated, "Garage")
     assert isinstance(device, bender_legacy.LegacyDevice)
     device.cycle.times = CycleTimes(idle=60, connected=10, charging=470, finished=60)
-    months = _store_sessions(hass_storage, entry.entry_id, _history(stored + journal), stored)
+    months = put_sessions(hass_storage, entry.entry_id, stored_sessions(stored + journal), stored)
     history_bytes = sum(
         len(json_bytes(hass_storage[history_month_store_key(entry.entry_id, month)]))
         for month in months
@@ -195,8 +150,8 @@ async def test_event_loop_time_of_a_journal_move_at_the_count_cap(
     entry, device, clock = await add_entry(hass, start_simulator, simulated, "Garage")
     assert isinstance(device, bender_legacy.LegacyDevice)
     device.cycle.times = CycleTimes(idle=60, connected=10, charging=470, finished=60)
-    sessions = _history(MAX_HISTORY + JOURNAL_SIZE - 1, timedelta(minutes=5))
-    _store_sessions(hass_storage, entry.entry_id, sessions, MAX_HISTORY)
+    sessions = stored_sessions(MAX_HISTORY + JOURNAL_SIZE - 1, timedelta(minutes=5))
+    put_sessions(hass_storage, entry.entry_id, sessions, MAX_HISTORY)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 

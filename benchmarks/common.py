@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.evse_bridge.const import CONF_VENDOR, DOMAIN
+from custom_components.evse_bridge.sessions.core import by_month
+from custom_components.evse_bridge.sessions.tracker import (
+    history_month_store_key,
+    history_store_key,
+    journal_store_key,
+    store_key,
+)
 from custom_components.evse_bridge.vendors.bender_v1.config import CONF_SUMMARY_UNITS
 from simulator import bender_v1, kempower_chargeye, schneider_evce
 from simulator.clock import SimClock
@@ -119,3 +128,49 @@ async def serialise_as_home_assistant(store: Store[Any], *args: Any) -> None:
         serialise()
         return
     await store.hass.async_add_executor_job(serialise)
+
+
+def stored_sessions(count: int, every: timedelta = timedelta(minutes=20)) -> list[dict[str, Any]]:
+    """``count`` completed sessions as the history keeps them, one ``every`` until now."""
+    now = dt_util.utcnow()
+    items = []
+    for number in range(count):
+        end = now - every * (count - number)
+        items.append(
+            {
+                "session_id": f"{number:032x}",
+                "start": (end - timedelta(hours=2)).isoformat(),
+                "end": end.isoformat(),
+                "duration_s": 7200,
+                "energy_kwh": 21.375,
+                "peak_power_w": 11000.0,
+                "tag": f"tag_{number:016x}",
+                "vehicle_soc": 80.0,
+                "stop_reason": "ev_disconnected",
+                "device_id": "0123456789abcdef0123456789abcdef",
+                "station": "Parking level 2 north",
+                "connector": "Connector 1",
+                "device_key": "controller",
+                "parent_key": None,
+            }
+        )
+    return items
+
+
+def put_sessions(
+    hass_storage: dict[str, Any], entry_id: str, sessions: list[dict[str, Any]], stored: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The first ``stored`` of ``sessions`` in the history by month, the rest in the journal."""
+    months = by_month(sessions[:stored])
+    stores: dict[str, dict[str, Any]] = {
+        **{
+            history_month_store_key(entry_id, month): {"completed": items}
+            for month, items in months.items()
+        },
+        history_store_key(entry_id): {"months": sorted(months)},
+        store_key(entry_id): {"secret": "ab" * 32},
+        journal_store_key(entry_id): {"journal": sessions[stored:]},
+    }
+    for key, data in stores.items():
+        hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": data}
+    return months

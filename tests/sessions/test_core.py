@@ -572,6 +572,31 @@ class TestHistoryMove:
         book.history_written(move)
         assert book.completed_ids == {"o2", "o3", "new"}
 
+    def test_a_rewritten_tag_is_a_new_item_everywhere_the_old_one_stays_as_it_was(self) -> None:
+        """A month being serialised outside the event loop holds the old items."""
+        shown = {"session_id": "a", "end": to_iso(NOW), "tag": "ABC", "energy_kwh": 1.0}
+        other = {"session_id": "b", "end": to_iso(NOW), "tag": None, "energy_kwh": 1.0}
+        waiting = {"session_id": "c", "end": to_iso(NOW), "tag": "ABC", "energy_kwh": 1.0}
+        book = SessionBook(NOW - timedelta(days=1), _keep)
+        book.load({"journal": [waiting]}, [shown, other], NOW)
+        assert book.energy_since(NOW) == 3.0
+        month = book.history_to_store(NOW).months[stored_month(shown)]
+        before = list(month)
+
+        assert book.replace_tags(lambda tag: None if tag is None else f"p-{tag}")
+        assert shown["tag"] == waiting["tag"] == "ABC"
+        assert before == [shown, other, waiting]
+        assert [item["tag"] for item in book.completed] == ["p-ABC", None, "p-ABC"]
+        assert book.completed[1] is other
+        move = book.history_to_store(NOW)
+        assert [item["tag"] for item in move.months[stored_month(shown)]] == [
+            "p-ABC",
+            None,
+            "p-ABC",
+        ]
+        assert book.energy_since(NOW) == 3.0
+        assert not book.replace_tags(lambda tag: tag)
+
 
 class TestHistory:
     def test_stored_by_the_utc_month_of_the_end(self) -> None:

@@ -15,8 +15,9 @@ journal is moved into it).
 A completed session is a plain dict (``completion_payload`` plus its
 ``device_key`` and ``parent_key``) in ``history`` or ``journal``; the history is
 also kept by the month it is stored in, so moving the journal in touches only the
-months it changes. A change to the stored sessions (a tag rewritten, say) changes
-the items in place and writes every month; what is written is always a copy.
+months it changes. Items are never changed once made: a change to the stored sessions
+(a tag rewritten) replaces the items it changes, so the months being serialised
+outside the event loop can be lists of the book's own items.
 
 The tracker (``tracker.py``) does the rest: the store, the events, the device
 registry's names, and asking the device for its final record of a session.
@@ -560,6 +561,31 @@ class SessionBook:
             dropped=dropped,
         )
 
+    def replace_tags(self, tag_of: DisplayTag) -> bool:
+        """Show each completed session's tag as ``tag_of`` does; whether any changed.
+
+        A changed session is a new item in the history, its month, the journal and
+        today's sessions alike (the old one may be being written).
+        """
+        replaced: dict[int, dict[str, Any]] = {}
+
+        def renew(items: list[dict[str, Any]]) -> None:
+            for index, item in enumerate(items):
+                if (new := replaced.get(id(item))) is None:
+                    tag = tag_of(item.get("tag"))
+                    if tag == item.get("tag"):
+                        continue
+                    new = replaced[id(item)] = {**item, "tag": tag}
+                items[index] = new
+
+        renew(self.history)
+        renew(self.journal)
+        if replaced:
+            for items in self._months.values():
+                renew(items)
+            renew(self._recent)
+        return bool(replaced)
+
     def history_written(self, move: HistoryMove) -> None:
         """``move`` (``history_to_store``) is stored: the book's history, the journal after it."""
         self.history = move.history
@@ -572,8 +598,9 @@ class SessionBook:
                 self._id_counts[session_id] -= 1
                 if self._id_counts[session_id] <= 0:
                     del self._id_counts[session_id]
-        if self._recent_since is not None:
-            # The count cap may take what ended today.
+        since = self._recent_since
+        if since is not None and any(_ended_since(item, since) for item in move.dropped):
+            # The count cap took some of what ended today.
             gone = {id(item) for item in move.dropped}
             self._recent = [item for item in self._recent if id(item) not in gone]
             self._recent_kwh = sum(item.get("energy_kwh") or 0.0 for item in self._recent)

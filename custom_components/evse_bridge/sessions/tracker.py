@@ -183,11 +183,7 @@ class SessionTracker:
         """
         if self.entry.options.get(CONF_INCLUDE_TAG_IDS, False):
             return
-        changed = False
-        for items in (self._book.history, self._book.journal):
-            for item in items:
-                if (tag := tags.pseudonymised(item.get("tag"), self._secret)) != item.get("tag"):
-                    item["tag"], changed = tag, True
+        changed = self._book.replace_tags(partial(tags.pseudonymised, secret=self._secret))
         for open_ in self._book.open.values():
             if (tag := tags.pseudonymised(open_.tag, self._secret)) != open_.tag:
                 open_.tag, changed = tag, True
@@ -501,10 +497,9 @@ class SessionTracker:
                 or month in move.changed
                 or len(items) != self._months_on_disk.get(month)
             ):
-                # A copy: the history is serialised outside the event loop.
-                await self._month_store(month).async_save(
-                    {"completed": [dict(item) for item in items]}
-                )
+                # A copy of the list (its items are never changed): the history is
+                # serialised outside the event loop.
+                await self._month_store(month).async_save({"completed": list(items)})
                 self._months_on_disk[month] = len(items)
         if self._months_listed != listed:
             await self._history_store.async_save({"months": listed})
