@@ -7,8 +7,11 @@ replaced by the index only once they are written.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+import json
+from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
 
@@ -18,7 +21,7 @@ from homeassistant.helpers.storage import Store
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.evse_bridge.const import DOMAIN
+from custom_components.evse_bridge.const import CONF_INCLUDE_TAG_IDS, DOMAIN
 from custom_components.evse_bridge.sessions.core import JOURNAL_SIZE, KEEP
 from custom_components.evse_bridge.sessions.tracker import (
     history_month_store_key,
@@ -274,3 +277,48 @@ async def test_every_session_store_is_serialised_outside_the_event_loop(
     ours = {key: value for key, value in in_loop.items() if key.startswith(f"{DOMAIN}.")}
     assert {store_key(entry.entry_id), journal_store_key(entry.entry_id)} <= set(ours)
     assert not any(ours.values())
+
+
+async def test_a_tag_rewrite_waits_for_a_history_write_in_flight(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,  # noqa: F811
+    hass_storage: dict[str, Any],
+) -> None:
+    """Ids switched off while the journal moves: the move must not put the ids back."""
+    shown = {**_item("shown", datetime(2026, 6, 10, tzinfo=UTC)), "tag": "04A1B2C3"}
+    _put_months(hass_storage, entry.entry_id, {"2026-06": [shown]})
+    journal = [_item(f"j{number}", datetime(2026, 6, 14, tzinfo=UTC)) for number in range(3)]
+    _put(hass_storage, journal_store_key(entry.entry_id), {"journal": journal})
+    _put(hass_storage, store_key(entry.entry_id), {"secret": "ab" * 32, "open": {}})
+    hass.config_entries.async_update_entry(entry, options={CONF_INCLUDE_TAG_IDS: True})
+    await _setup(hass, entry)
+    sessions = entry.runtime_data.sessions
+
+    june = history_month_store_key(entry.entry_id, "2026-06")
+    written = asyncio.Event()
+    release = asyncio.Event()
+    save = Store.async_save
+
+    async def held(store: Store[Any], data: Any) -> None:
+        if store.key == june and not release.is_set():
+            written.set()
+            await release.wait()
+        await save(store, data)
+
+    with patch.object(Store, "async_save", held):
+        move = hass.async_create_task(sessions._async_write_history())
+        await written.wait()
+        # What the options flow does when the ids are switched off (without the reload).
+        object.__setattr__(entry, "options", MappingProxyType({CONF_INCLUDE_TAG_IDS: False}))
+        rewrite = hass.async_create_task(sessions.async_pseudonymise_tags())
+        await asyncio.sleep(0)
+        release.set()
+        await move
+        await rewrite
+    stored = json.dumps(
+        {key: value for key, value in hass_storage.items() if entry.entry_id in key}
+    )
+    assert "04A1B2C3" not in stored.upper()
+    response = await _get_sessions(hass, config_entry_id=entry.entry_id)
+    assert response["totals"]["count"] == 4
+    assert "04A1B2C3" not in json.dumps(response).upper()

@@ -140,7 +140,8 @@ class SessionTracker:
         #: The months the history index lists (None: no index yet, or the single file of old).
         self._months_listed: list[str] | None = None
         #: One history write at a time: a tag rewrite from the options flow may come
-        #: while a completion moves the journal, and each would slice the same journal.
+        #: while a completion moves the journal, and each would slice the same journal
+        #: (and the move would put back the sessions the rewrite replaced).
         self._history_lock = asyncio.Lock()
         #: How many sessions each month's file holds.
         self._months_on_disk: dict[str, int] = {}
@@ -183,12 +184,13 @@ class SessionTracker:
         """
         if self.entry.options.get(CONF_INCLUDE_TAG_IDS, False):
             return
-        changed = self._book.replace_tags(partial(tags.pseudonymised, secret=self._secret))
-        for open_ in self._book.open.values():
-            if (tag := tags.pseudonymised(open_.tag, self._secret)) != open_.tag:
-                open_.tag, changed = tag, True
-        if changed:
-            await self._async_write_history(every_month=True)
+        async with self._history_lock:
+            changed = self._book.replace_tags(partial(tags.pseudonymised, secret=self._secret))
+            for open_ in self._book.open.values():
+                if (tag := tags.pseudonymised(open_.tag, self._secret)) != open_.tag:
+                    open_.tag, changed = tag, True
+            if changed:
+                await self._async_write_history_locked(every_month=True)
 
     async def async_start(self, data: SiteData) -> None:
         """Compare polls from now on, starting with ``data``: the event entities exist."""
