@@ -25,7 +25,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.evse_bridge.sessions.core import JOURNAL_SIZE, MAX_HISTORY
 from custom_components.evse_bridge.sessions.tracker import (
@@ -36,6 +36,7 @@ from custom_components.evse_bridge.sessions.tracker import (
 )
 from simulator import bender_legacy
 from simulator.charging import CycleTimes
+from simulator.clock import SimClock
 from tests.conftest import StartSimulator
 
 from .common import (
@@ -59,6 +60,21 @@ MOVE_RESULTS: list[str] = []
 _CPU = {"now": time.thread_time}
 
 
+async def _charging_controller(
+    hass: HomeAssistant, start_simulator: StartSimulator
+) -> tuple[MockConfigEntry, SimClock]:
+    """A Legacy controller's entry, not set up; a session completes every 10 minutes."""
+    simulated = Simulated(
+        make_device=bender_legacy.LegacyDevice,
+        entry_data=legacy_entry_data,
+        unique_id=bender_legacy.SERIAL,
+    )
+    entry, device, clock = await add_entry(hass, start_simulator, simulated, "Garage")
+    assert isinstance(device, bender_legacy.LegacyDevice)
+    device.cycle.times = CycleTimes(idle=60, connected=10, charging=470, finished=60)
+    return entry, clock
+
+
 @pytest.mark.parametrize(("stored", "journal"), [(STORED_SESSIONS, 0), (STORED_SESSIONS, 45)])
 async def test_store_writes_per_hour(
     hass: HomeAssistant,
@@ -69,14 +85,7 @@ async def test_store_writes_per_hour(
     journal: int,
 ) -> None:
     """Poll for an hour with a completion every 10 min; count the stores' writes and bytes."""
-    simulated = Simulated(
-        make_device=bender_legacy.LegacyDevice,
-        entry_data=legacy_entry_data,
-        unique_id=bender_legacy.SERIAL,
-    )
-    entry, device, clock = await add_entry(hass, start_simulator, simulated, "Garage")
-    assert isinstance(device, bender_legacy.LegacyDevice)
-    device.cycle.times = CycleTimes(idle=60, connected=10, charging=470, finished=60)
+    entry, clock = await _charging_controller(hass, start_simulator)
     months = put_sessions(hass_storage, entry.entry_id, stored_sessions(stored + journal), stored)
     history_bytes = sum(
         len(json_bytes(hass_storage[history_month_store_key(entry.entry_id, month)]))
@@ -142,14 +151,7 @@ async def test_event_loop_time_of_a_journal_move_at_the_count_cap(
     one completion short of full. The CPU time of the event loop's thread per poll; store
     writes serialised where Home Assistant's store does (the harness's in the loop).
     """
-    simulated = Simulated(
-        make_device=bender_legacy.LegacyDevice,
-        entry_data=legacy_entry_data,
-        unique_id=bender_legacy.SERIAL,
-    )
-    entry, device, clock = await add_entry(hass, start_simulator, simulated, "Garage")
-    assert isinstance(device, bender_legacy.LegacyDevice)
-    device.cycle.times = CycleTimes(idle=60, connected=10, charging=470, finished=60)
+    entry, clock = await _charging_controller(hass, start_simulator)
     sessions = stored_sessions(MAX_HISTORY + JOURNAL_SIZE - 1, timedelta(minutes=5))
     put_sessions(hass_storage, entry.entry_id, sessions, MAX_HISTORY)
     assert await hass.config_entries.async_setup(entry.entry_id)
