@@ -485,7 +485,7 @@ class SessionBook:
     def journal_to_store(self) -> dict[str, Any]:
         """The journal's store (with the energy delivered, which changes only on completion)."""
         return {
-            "journal": [dict(item) for item in self.journal],
+            "journal": list(self.journal),  # a session is never changed once made
             "delivered": dict(self.delivered),
         }
 
